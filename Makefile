@@ -1,0 +1,53 @@
+# Shafaf: `make html` builds the site from the sample exports, `make test` runs the tests.
+# Both set themselves up on a fresh machine (virtualenv, pinned packages, npm packages).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+EXPORTS ?= data/sample
+CONTENT := content
+OUTPUT ?= output
+REPORTS ?= reports
+PELICAN_SETTINGS ?= pelicanconf.py
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+VENDOR := theme/static/vendor
+VENDOR_FILES := $(VENDOR)/lunr.min.js $(VENDOR)/Vazirmatn-Regular.woff2 $(VENDOR)/Vazirmatn-Bold.woff2 $(VENDOR)/OFL.txt
+
+.PHONY: html data setup test serve clean regenerate-sample
+
+html: data
+	$(BIN)/pelican $(CONTENT) -o $(OUTPUT) -s $(PELICAN_SETTINGS)
+
+data: setup
+	$(BIN)/python -m pipeline --exports $(EXPORTS) --content $(CONTENT) --output $(OUTPUT) --reports $(REPORTS)
+
+test: setup
+	$(BIN)/python -m pytest
+
+setup: $(BIN)/.installed node_modules/.installed $(VENDOR_FILES)
+
+$(BIN)/.installed: requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+$(VENDOR)/lunr.min.js: node_modules/.installed
+	mkdir -p $(VENDOR) && cp node_modules/lunr/lunr.min.js $@
+$(VENDOR)/Vazirmatn-%.woff2: node_modules/.installed
+	mkdir -p $(VENDOR) && cp node_modules/vazirmatn/fonts/webfonts/Vazirmatn-$*.woff2 $@
+$(VENDOR)/OFL.txt: node_modules/.installed
+	mkdir -p $(VENDOR) && cp node_modules/vazirmatn/OFL.txt $@
+
+serve: html
+	$(BIN)/pelican --listen -o $(OUTPUT) -s $(PELICAN_SETTINGS)
+
+regenerate-sample: setup
+	$(BIN)/python -m tools.make_sample_exports --out data/sample
+
+clean:
+	rm -rf $(OUTPUT) $(REPORTS) $(CONTENT)/rulings $(CONTENT)/properties __pycache__ .pytest_cache

@@ -1,0 +1,49 @@
+"""exports → validated, privacy-safe tables → Markdown pages, datasets and the staff report.
+
+Everything is read and checked before anything is written: an unusable export stops the run
+with a FileError and leaves ``content/``, ``output/`` and ``reports/`` as they were.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import datasets, pages, privacy, report
+from .read import read_exports
+from .schema import PROPERTIES, RULINGS, TABLES, VIOLATIONS
+from .settings import Municipality
+from .validate import Validated, validate
+
+
+@dataclass
+class Publication:
+    validated: Validated
+    rulings: list[dict]         # page records: public fields, violations and appeal links
+    properties: list[dict]
+    files: dict[str, bytes]     # output/data/<name> -> bytes
+
+
+def prepare(exports: Path, city: Municipality) -> Publication:
+    validated = validate(read_exports(exports), city)
+    public = {t.name: privacy.withhold(c.frame, t) for t, c in
+              zip((RULINGS, VIOLATIONS, PROPERTIES), validated.tables())}
+    rulings = pages.ruling_records(public["rulings"], public["violations"])
+    properties = pages.property_records(public["properties"])
+    rows = {
+        "rulings": rulings,
+        "violations": pages.records(public["violations"].sort_values(["ruling_no", "seq"]),
+                                    [f.name for f in VIOLATIONS.public_fields]),
+        "properties": properties,
+    }
+    dates = [r["ruling_date"] for r in rulings]
+    updated = max(dates) if dates else "1970-01-01"
+    files = datasets.dataset_files(rows, list(TABLES), city, updated)
+    return Publication(validated, rulings, properties, files)
+
+
+def write(publication: Publication, content: Path, output: Path, reports: Path) -> dict:
+    changed = pages.write_content(content, publication.rulings, publication.properties)
+    changed["datasets"] = {"files": len(publication.files),
+                           "written": datasets.write_datasets(output / "data", publication.files)}
+    report.write_report(reports, publication.validated)
+    return changed

@@ -1,0 +1,127 @@
+"""The published datasets: CSV (Excel-friendly), JSON and a Frictionless ``datapackage.json``.
+
+All three derive their columns and types from ``schema``; values are written in a fixed order
+so that the same exports always give the same bytes.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from pathlib import Path
+
+from .pages import write_if_changed
+from .schema import RULINGS, Field, Kind, Table
+from .settings import Municipality
+
+# A cell starting with one of these is run as a formula by Excel and LibreOffice.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+_TYPES = {
+    Kind.KEY: "string", Kind.TEXT: "string", Kind.LONG_TEXT: "string", Kind.PERSON: "string",
+    Kind.ENUM: "string", Kind.DATE: "date", Kind.INTEGER: "integer", Kind.DECIMAL: "number",
+    Kind.DISTRICT: "integer",
+}
+
+
+def neutralise(text: str) -> str:
+    """Prefix a quote so that a spreadsheet shows the text instead of running it."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, str):
+        return neutralise(value)
+    return str(value)
+
+
+def to_csv(table: Table, rows: list[dict]) -> bytes:
+    """UTF-8 with a BOM (so Excel reads Persian), CRLF rows, formulas neutralised."""
+    columns = [f.name for f in table.public_fields]
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([csv_cell(row.get(c)) for c in columns])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_json(table: Table, rows: list[dict]) -> bytes:
+    columns = [f.name for f in table.public_fields]
+    data = [{c: row.get(c) for c in columns} for row in rows]
+    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def field_descriptor(f: Field, city: Municipality) -> dict:
+    descriptor = {"name": f.name, "title": f.label_en, "type": _TYPES[f.kind],
+                  "description": " — ".join(x for x in (f.header, f.description_fa, f.withheld_why) if x)}
+    if f.kind is Kind.DATE:
+        descriptor["format"] = "%Y-%m-%d"
+    constraints = {}
+    if f.required == "required":
+        constraints["required"] = True
+    if f.unique:
+        constraints["unique"] = True
+    if f.enum:
+        constraints["enum"] = list(f.enum)
+    if f.kind is Kind.DISTRICT:
+        constraints.update(minimum=1, maximum=city.districts)
+    if f.minimum is not None:
+        constraints["minimum"] = f.minimum
+    if f.maximum is not None:
+        constraints["maximum"] = f.maximum
+    if constraints:
+        descriptor["constraints"] = constraints
+    return descriptor
+
+
+def table_schema(table: Table, city: Municipality) -> dict:
+    schema = {"fields": [field_descriptor(f, city) for f in table.public_fields],
+              "primaryKey": list(table.key), "missingValues": [""]}
+    if table.name == "violations":
+        schema["foreignKeys"] = [{"fields": ["ruling_no"],
+                                  "reference": {"resource": RULINGS.name, "fields": ["ruling_no"]}}]
+    return schema
+
+
+def datapackage(files: dict[str, bytes], tables: list[Table], city: Municipality, updated: str) -> dict:
+    license_ = {"name": city.license_id, "path": city.license_url, "title": city.license_title}
+    resources = []
+    for table in tables:
+        data = files[f"{table.name}.csv"]
+        resources.append({
+            "name": table.name, "path": f"{table.name}.csv", "profile": "tabular-data-resource",
+            "title": table.title_en, "description": f"{table.title_fa}. {table.description_fa} {table.description_en}",
+            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8-sig",
+            "bytes": len(data), "hash": f"sha256:{hashlib.sha256(data).hexdigest()}",
+            "schema": table_schema(table, city),
+        })
+    return {
+        "profile": "tabular-data-package",
+        "name": f"shafaf-{city.name_en.lower()}",
+        "title": f"Shafaf: {city.name_en} Article 100 rulings and municipal properties",
+        "description": f"شفاف: آرای کمیسیون ماده ۱۰۰ و املاک شهرداری {city.name_fa}",
+        "licenses": [license_],
+        "contributors": [{"title": city.publisher_fa, "role": "publisher", "email": city.contact}],
+        "updated": updated,
+        "resources": resources,
+    }
+
+
+def dataset_files(rows: dict[str, list[dict]], tables: list[Table], city: Municipality, updated: str) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for table in tables:
+        files[f"{table.name}.csv"] = to_csv(table, rows[table.name])
+        files[f"{table.name}.json"] = to_json(table, rows[table.name])
+    package = datapackage(files, tables, city, updated)
+    files["datapackage.json"] = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return files
+
+
+def write_datasets(folder: Path, files: dict[str, bytes]) -> int:
+    return sum(write_if_changed(folder / name, data) for name, data in files.items())

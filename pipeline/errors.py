@@ -1,0 +1,56 @@
+"""Typed problems with stable codes, as frictionless does: staff and tests rely on the codes.
+
+A ``CellError`` rejects one row; a ``FileError`` stops the whole run before anything is
+written; a warning is reported and the row is still published.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# code -> what it means, in the staff's language (Persian) and in English for the docs.
+ROW_ERRORS = {
+    "missing-required": ("خانه‌ی اجباری خالی است", "A required cell is empty"),
+    "bad-date": ("تاریخ نامعتبر یا ناممکن است", "The date is malformed or does not exist"),
+    "bad-number": ("عدد خوانا نیست", "The number cannot be read"),
+    "out-of-range": ("مقدار بیرون از بازه‌ی مجاز است", "The value is outside its allowed range"),
+    "unknown-enum": ("مقدار در فهرست مقادیر مجاز نیست", "The value is not one of the allowed values"),
+    "bad-key": ("شناسه برای نشانی صفحه قابل استفاده نیست", "The identifier cannot make a safe page address"),
+    "duplicate-key": ("شناسه تکراری است؛ فقط نخستین سطر منتشر می‌شود", "Duplicate identifier; only the first row is published"),
+    "date-order": ("تاریخ پایان پیش از تاریخ شروع است", "The end date is before the start date"),
+    "orphan-violation": ("رأیِ این تخلف در فایل نیست", "The violation's ruling is not in the export"),
+    "orphan-of-rejected": ("رأیِ این تخلف رد شده است", "The violation's ruling was rejected"),
+}
+
+WARNINGS = {
+    "unknown-column": ("ستون ناشناخته نادیده گرفته شد", "Unknown column ignored"),
+    "duplicate-column": ("ستون تکراری نادیده گرفته شد", "Duplicate column ignored"),
+    "fine-sum-mismatch": ("جمع جریمه‌های تخلفات با مبلغ کل رأی برابر نیست", "Violation fines do not add up to the ruling's total"),
+    "fine-formula-mismatch": ("جریمه با مساحت × ارزش معاملاتی × ضریب نمی‌خواند", "Fine differs from area × unit value × multiplier"),
+    "appeal-target-missing": ("رأی بدویِ نام‌برده منتشر نشده است", "The first-instance ruling named by the appeal is not published"),
+}
+
+FILE_ERRORS = {
+    "missing-file": ("فایل خروجی پیدا نشد", "Export file not found"),
+    "unreadable-file": ("فایل خوانا نیست", "The file cannot be read"),
+    "missing-sheet": ("برگه‌ی لازم در فایل نیست", "A required sheet is missing"),
+    "missing-column": ("ستون اجباری در فایل نیست", "A required column is missing"),
+}
+
+
+@dataclass(frozen=True)
+class CellError(Exception):
+    code: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        assert self.code in ROW_ERRORS, self.code
+
+
+class FileError(Exception):
+    """The export as a whole cannot be used; the run stops and writes nothing."""
+
+    def __init__(self, code: str, file: str, detail: str, sheet: str | None = None):
+        assert code in FILE_ERRORS, code
+        self.code, self.file, self.detail, self.sheet = code, file, detail, sheet
+        where = f"{file} [{sheet}]" if sheet else file
+        super().__init__(f"{code}: {where}: {FILE_ERRORS[code][1]}: {detail}")

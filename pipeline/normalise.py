@@ -1,0 +1,78 @@
+"""One Persian text normaliser, mirrored line for line by ``theme/static/js/normalise.js``.
+
+Two levels, both pinned by ``tests/normalise_vectors.json`` (read by the Python and the
+JavaScript tests):
+
+``normalise_text``  the form stored in data and shown on pages. Arabic letter variants become
+    Persian (ي ى → ی, ك → ک, ة ۀ → ه: the ezafe on ۀ is a reading aid that keyboards write
+    three different ways, so it is dropped like the other diacritics), diacritics, tatweel and
+    bidi controls go, every digit becomes Latin, white space is collapsed and ZWNJ is kept only
+    between two letters.
+
+``fold``  the key used to *compare* text: headers, enumeration values, member names and search
+    terms. On top of ``normalise_text`` it folds hamza and madda forms (أ إ آ ٱ → ا, ؤ → و,
+    ئ → ی, ء dropped), removes ZWNJ and lower-cases Latin letters, so that «تأیید» = «تایید»
+    and «می‌شود» = «میشود».
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
+ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
+ZWNJ = "\u200c"
+
+_LETTERS = {
+    "ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه", "ە": "ه", "ھ": "ه",
+    "ٸ": "ی", "ې": "ی",
+}
+_DIGITS = {c: str(i) for i, c in enumerate(PERSIAN_DIGITS)} | {
+    c: str(i) for i, c in enumerate(ARABIC_DIGITS)
+}
+# Diacritics (harakat, tanwin, shadda, sukun, superscript alef, hamza above/below),
+# tatweel, bidi controls and other invisible format characters are removed outright.
+_REMOVED = (
+    [chr(c) for c in range(0x064B, 0x0660)]
+    + ["\u0670", "\u0640", "\u061c", "\u200b", "\u200e", "\u200f", "\ufeff", "\u00ad"]
+    + [chr(c) for c in range(0x202A, 0x202F)]
+    + [chr(c) for c in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F)]  # C0 controls
+    + [chr(c) for c in range(0x2066, 0x206A)]
+)
+_TABLE = str.maketrans({**_LETTERS, **_DIGITS, **{c: None for c in _REMOVED}})
+# The character classes are spelled out, not taken from \s or \w, because Python and
+# JavaScript disagree on those; normalise.js uses these very strings.
+_ZWNJ_LIKE = re.compile("[\u200c\u200d]+")  # ZWJ is a ZWNJ typed with the wrong key
+_SPACE = re.compile("[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_LINE_BREAKS = re.compile("\r\n?|[\u2028\u2029\u0085\u000b\u000c]")
+_BLANK_LINES = re.compile("\n{3,}")
+_LETTER = "A-Za-z\u00c0-\u024f\u0620-\u064a\u066e-\u06d3\u06d5\u06ee\u06ef\u06fa-\u06fc\u06ff\u0750-\u077f"
+# A ZWNJ means something only between two letters; beside a space, punctuation, a digit
+# or an edge it is noise.
+_LOOSE_ZWNJ = re.compile(f"(?<![{_LETTER}])\u200c|\u200c(?![{_LETTER}])")
+
+_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ؤ": "و", "ئ": "ی", "ء": None,
+                       ZWNJ: None})
+
+
+def normalise_text(value: str, multiline: bool = False) -> str:
+    """The stored and displayed form of a cell's text."""
+    # NFKC first: it turns Arabic presentation forms (text copied from PDFs), full-width
+    # digits and compatibility spaces into their plain letters.
+    text = _LINE_BREAKS.sub("\n", unicodedata.normalize("NFKC", value)).translate(_TABLE)
+    text = _LOOSE_ZWNJ.sub("", _ZWNJ_LIKE.sub(ZWNJ, text))
+    if multiline:
+        lines = [_SPACE.sub(" ", line).strip(" ") for line in text.split("\n")]
+        text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip("\n")
+    else:
+        text = _SPACE.sub(" ", text.replace("\n", " ")).strip(" ")
+    return text
+
+
+def fold(value: str) -> str:
+    """The comparison key of a text: equal keys mean 'the same word' to a reader."""
+    return normalise_text(value).translate(_FOLD).lower()
+
+
+def to_persian_digits(value: str) -> str:
+    return value.translate(str.maketrans("0123456789", PERSIAN_DIGITS))

@@ -1,0 +1,133 @@
+"""Markdown pages for Pelican: one per ruling (with its violations) and one per property.
+
+Structured values travel in a one-line JSON ``Record`` metadata field that the theme prints
+through Jinja's autoescape; the only Markdown body is the ruling's free text, in which every
+ASCII punctuation character is written as a numeric character reference, so nothing a cell
+holds can become HTML, a link, emphasis, a list or a heading.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from .schema import PROPERTIES, RULINGS, VIOLATIONS
+
+_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+_ENTITIES = str.maketrans({c: f"&#{ord(c)};" for c in _PUNCTUATION})
+
+
+def escape_markdown(text: str) -> str:
+    """Text that Python-Markdown renders as exactly these characters, nothing more."""
+    paragraphs = []
+    for paragraph in text.split("\n\n"):
+        lines = [line.strip().translate(_ENTITIES) for line in paragraph.split("\n") if line.strip()]
+        if lines:
+            paragraphs.append("  \n".join(lines))  # two spaces: a line break inside a paragraph
+    return "\n\n".join(paragraphs)
+
+
+def clean(value):
+    """A JSON-ready value: NaN and pandas' missing markers become None."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    return value
+
+
+def records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
+    return [{c: clean(v) for c, v in zip(columns, row)}
+            for row in frame[columns].itertuples(index=False, name=None)]
+
+
+def ruling_records(rulings: pd.DataFrame, violations: pd.DataFrame) -> list[dict]:
+    """Rulings with their violations and the appeal links both ways, sorted by slug."""
+    columns = [f.name for f in RULINGS.public_fields]
+    violation_columns = [f.name for f in VIOLATIONS.public_fields if f.name != "ruling_no"]
+    by_ruling: dict[str, list[dict]] = {}
+    for record in records(violations.sort_values(["ruling_no", "seq"]), ["ruling_no", *violation_columns]):
+        by_ruling.setdefault(record.pop("ruling_no"), []).append(record)
+    slug_of = dict(zip(rulings["ruling_no"], rulings["slug"]))
+    appeals: dict[str, list[dict]] = {}
+    result = records(rulings.sort_values("slug"), columns)
+    for record in result:
+        target = record["appealed_ruling_no"]
+        if target in slug_of:
+            appeals.setdefault(target, []).append({"ruling_no": record["ruling_no"], "slug": record["slug"]})
+    for record in result:
+        record["violations"] = by_ruling.get(record["ruling_no"], [])
+        record["appealed_slug"] = slug_of.get(record["appealed_ruling_no"])
+        record["appeals"] = appeals.get(record["ruling_no"], [])
+    return result
+
+
+def property_records(properties: pd.DataFrame) -> list[dict]:
+    return records(properties.sort_values("slug"), [f.name for f in PROPERTIES.public_fields])
+
+
+def _metadata_line(name: str, value: str) -> str:
+    assert "\n" not in value and "\r" not in value, name
+    return f"{name}: {value}\n"
+
+
+def _json(record: dict) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+def ruling_page(record: dict) -> str:
+    return "".join([
+        _metadata_line("Title", f"رأی شماره {record['ruling_no']}"),
+        _metadata_line("Slug", record["slug"]),
+        _metadata_line("Date", record["ruling_date"]),
+        _metadata_line("Template", "ruling"),
+        _metadata_line("Record", _json(record)),
+        "\n",
+        escape_markdown(record.get("ruling_text") or ""),
+        "\n",
+    ])
+
+
+def property_page(record: dict) -> str:
+    return "".join([
+        _metadata_line("Title", f"{record['title']} ({record['property_code']})"),
+        _metadata_line("Slug", f"property-{record['slug']}"),
+        _metadata_line("Url", f"properties/{record['slug']}/"),
+        _metadata_line("Save_as", f"properties/{record['slug']}/index.html"),
+        _metadata_line("Template", "property"),
+        _metadata_line("Record", _json(record)),
+        "\n",
+    ])
+
+
+def write_if_changed(path: Path, content: str | bytes) -> bool:
+    """Write only when the bytes differ, so unchanged files keep their mtime and cache entry."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return True
+
+
+def write_pages(folder: Path, pages: dict[str, str]) -> dict[str, int]:
+    """Make ``folder`` hold exactly ``pages`` (file name -> text); returns what changed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = sum(write_if_changed(folder / name, text) for name, text in pages.items())
+    stale = [p for p in folder.glob("*.md") if p.name not in pages]
+    for path in stale:
+        path.unlink()
+    return {"pages": len(pages), "written": written, "removed": len(stale)}
+
+
+def write_content(content: Path, rulings: list[dict], properties: list[dict]) -> dict[str, dict]:
+    return {
+        "rulings": write_pages(content / "rulings", {f"{r['slug']}.md": ruling_page(r) for r in rulings}),
+        "properties": write_pages(content / "properties", {f"{p['slug']}.md": property_page(p) for p in properties}),
+    }

@@ -1,0 +1,90 @@
+"""Withhold personal data: private columns go, addresses are coarsened, free text is masked.
+
+Runs on every published text column, not only on ``ruling_text``: a national ID typed into a
+neighbourhood or title cell is as personal as one in the ruling's prose.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from .schema import ORGANISATION, SCANNED_TEXT_KINDS, Table, Visibility
+
+MASK = "[محرمانه]"
+
+# Digits are Latin here: the normaliser has already folded Persian and Arabic-Indic ones.
+_TEN_DIGITS = re.compile(r"(?<!\d)(\d{3})[- ]?(\d{6})[- ]?(\d)(?!\d)")
+_MOBILE = re.compile(r"(?<!\d)(?:\+98|0098|0)[ -]?9\d{2}[ -]?\d{3}[ -]?\d{2}[ -]?\d{2}(?!\d)")
+# Iranian postal codes: ten digits, none of the first five is 0 or 2; often written 5-5.
+_POSTAL = re.compile(r"(?<!\d)[13-9]{5}-?\d{5}(?!\d)")
+_POSTAL_LABELLED = re.compile(r"(کد\s*پستی|کدپستی)\s*[:：]?\s*[\d-]{5,12}")
+# House number, unit, floor and postal code in an address, with the comma before them.
+_ADDRESS_DETAIL = re.compile(
+    r"[،,]?\s*(پلاک|پ\.|واحد|طبقه|کد\s*پستی|کدپستی|صندوق\s*پستی|شماره)\s*[:：.]?\s*[\d/\-]+\s*"
+)
+
+
+def is_national_id(digits: str) -> bool:
+    """The checksum of the Iranian national ID (کد ملی); all-equal digits are invalid."""
+    if len(digits) != 10 or not digits.isdigit() or len(set(digits)) == 1:
+        return False
+    remainder = sum(int(digits[i]) * (10 - i) for i in range(9)) % 11
+    check = int(digits[9])
+    return check == remainder if remainder < 2 else check == 11 - remainder
+
+
+def redact(text: str | None, names: tuple[str, ...] = ()) -> str | None:
+    """Mask national IDs that pass the checksum, mobile numbers, postal codes and the names given.
+
+    An invalid ten-digit number is left as it is: it is a case number or an amount, and
+    masking it would hide public information.
+    """
+    if not text:
+        return text
+    text = _POSTAL_LABELLED.sub(lambda m: f"{m.group(1)} {MASK}", text)
+    text = _MOBILE.sub(MASK, text)
+    text = _TEN_DIGITS.sub(lambda m: MASK if is_national_id("".join(m.groups())) else m.group(), text)
+    text = _POSTAL.sub(MASK, text)
+    for name in names:
+        if name and len(name) > 2:
+            pattern = r"[\s\u200c]*".join(re.escape(part) for part in name.split())
+            text = re.sub(pattern, MASK, text)
+    return text
+
+
+def coarsen_address(address: str | None) -> str | None:
+    """Street level only: house number, unit, floor and postal code removed."""
+    if not address:
+        return address
+    address = _ADDRESS_DETAIL.sub(" ", address)
+    address = re.sub(r"\s*[،,]\s*([،,]\s*)+", "، ", address)
+    return re.sub(r"\s+", " ", address).strip(" ،,") or None
+
+
+def withhold(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """The public view of a validated table: what may be published, nothing more."""
+    frame = frame.copy()
+    names = _private_names(frame, table)
+    for f in table.fields:
+        if f.visibility is Visibility.COARSENED:
+            frame[f.name] = frame[f.name].map(coarsen_address)
+        if f.published and f.kind in SCANNED_TEXT_KINDS:
+            frame[f.name] = [redact(text, row_names) for text, row_names in zip(frame[f.name], names)]
+    if "holder" in frame:
+        # A holder whose kind is missing is treated as a natural person: never named.
+        frame.loc[frame["holder_kind"] != ORGANISATION, "holder"] = None
+    return frame[[f.name for f in table.public_fields]]
+
+
+def _private_names(frame: pd.DataFrame, table: Table) -> list[tuple[str, ...]]:
+    """Per row, the private names to mask in that row's own text."""
+    columns = [f.name for f in table.fields if not f.published and f.kind.value == "person"]
+    if "holder" in frame:
+        natural = frame["holder"].where(frame["holder_kind"] != ORGANISATION)
+        frame = frame.assign(_natural_holder=natural)
+        columns.append("_natural_holder")
+    if not columns:
+        return [()] * len(frame)
+    return [tuple(v for v in row if isinstance(v, str)) for row in frame[columns].itertuples(index=False)]
+

@@ -1,0 +1,285 @@
+"""The single source of truth for what the exports hold and what Shafaf publishes.
+
+Every other stage derives from the tables below: header matching (``read``), type
+checks (``validate``), what is withheld (``privacy``), the published datasets and
+``datapackage.json`` (``datasets``) and the data-dictionary page.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Kind(str, Enum):
+    """How a cell is parsed and how the field is typed in the datasets."""
+
+    KEY = "key"            # an identifier: digits folded to Latin, spaces removed
+    TEXT = "text"          # one line of text
+    LONG_TEXT = "long_text"  # free text, line breaks kept
+    PERSON = "person"      # a person's name
+    DATE = "date"          # Jalali in the export, ISO-8601 Gregorian in data
+    ENUM = "enum"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    DISTRICT = "district"  # 1..N, may come as «منطقه ۵»
+
+
+class Visibility(str, Enum):
+    PUBLIC = "public"
+    PRIVATE = "private"        # never leaves the pipeline
+    COARSENED = "coarsened"    # published after house number, unit and postal code are removed
+    REDACTED = "redacted"      # published after IDs, phone numbers and the owner's name are masked
+    CONDITIONAL = "conditional"  # published only for organisations (property holder)
+
+
+# A field is required always, never, or only for appeal rulings.
+REQUIRED = "required"
+OPTIONAL = "optional"
+FOR_APPEALS = "for-appeals"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    header: str
+    label_en: str
+    kind: Kind
+    required: str = OPTIONAL
+    visibility: Visibility = Visibility.PUBLIC
+    aliases: tuple[str, ...] = ()
+    enum: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    unique: bool = False
+    description_fa: str = ""
+    withheld_why: str = ""
+
+    @property
+    def published(self) -> bool:
+        return self.visibility is not Visibility.PRIVATE
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return (self.header, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str            # dataset name, also the CSV/JSON file stem
+    title_fa: str
+    title_en: str
+    sheet: str           # sheet name in the workbook
+    workbook: str        # workbook stem: rulings.xlsx holds two sheets
+    key: tuple[str, ...]
+    fields: tuple[Field, ...]
+    description_fa: str = ""
+    description_en: str = ""
+    derived: tuple[Field, ...] = field(default=())  # added by the pipeline, not read
+
+    def field(self, name: str) -> Field:
+        for f in self.fields + self.derived:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def public_fields(self) -> tuple[Field, ...]:
+        """Published columns in dataset order: derived keys first, then the export's order."""
+        return tuple(f for f in self.derived + self.fields if f.published)
+
+    @property
+    def private_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if not f.published)
+
+
+STAGES = ("بدوی", "تجدیدنظر")
+FIRST_INSTANCE, APPEAL = STAGES
+APPEAL_RESULTS = ("تأیید", "نقض", "اصلاح")
+EXECUTION_STATUSES = ("اجرا شده", "در حال اجرا", "اجرا نشده", "وصول شده")
+
+VIOLATION_TYPES = (
+    "احداث بنای بدون پروانه",
+    "اضافه بنا مازاد بر پروانه",
+    "احداث طبقه مازاد",
+    "مازاد بر تراکم",
+    "کسری پارکینگ",
+    "تجاوز به معبر",
+    "پیش‌آمدگی غیرمجاز",
+    "تغییر کاربری غیرمجاز",
+    "تبدیل پیلوت یا پارکینگ",
+    "تبدیل زیرشیروانی به طبقه",
+    "افزایش تعداد واحد",
+    "عدم رعایت اصول فنی و بهداشتی",
+    "دیوارکشی بدون مجوز",
+    "ایجاد مشرفیت",
+)
+DECISIONS = (
+    "قلع بنا",
+    "جریمه",
+    "ابقا",
+    "اعاده به وضع سابق",
+    "تعطیل محل",
+    "رفع تجاوز",
+    "رفع مشرفیت",
+    "عدم تخلف",
+)
+LAND_USES = (
+    "مسکونی", "تجاری", "اداری", "آموزشی", "ورزشی", "درمانی", "فرهنگی", "مذهبی",
+    "فضای سبز", "تأسیسات شهری", "حمل و نقل و انبارداری", "بایر",
+)
+DEED_TYPES = ("سند تک‌برگ", "سند دفترچه‌ای", "سند مشاعی", "قولنامه‌ای", "فاقد سند")
+OCCUPANCIES = ("در اختیار شهرداری", "اجاره", "واگذار به نهاد", "خالی", "متصرف غیرقانونی")
+HOLDER_KINDS = ("حقیقی", "حقوقی")
+NATURAL_PERSON, ORGANISATION = HOLDER_KINDS
+
+# The three members of an Article 100 commission, in the order pages list them.
+MEMBER_ROLES = (
+    ("interior_rep", "نماینده وزارت کشور", "Interior Ministry representative"),
+    ("judiciary_rep", "نماینده دادستان", "Prosecutor's (judiciary) representative"),
+    ("council_rep", "نماینده شورای شهر", "City council representative"),
+)
+
+K = Kind
+V = Visibility
+
+RULINGS = Table(
+    name="rulings",
+    title_fa="آرای کمیسیون ماده ۱۰۰",
+    title_en="Article 100 commission rulings",
+    sheet="آرا",
+    workbook="rulings",
+    key=("ruling_no",),
+    description_fa="هر سطر یک رأی کمیسیون ماده ۱۰۰ قانون شهرداری‌ها، بدوی یا تجدیدنظر.",
+    description_en="One row per ruling of an Article 100 commission (first instance or appeal).",
+    derived=(
+        Field("slug", "نشانی صفحه", "Page slug", K.KEY,
+              description_fa="شناسه‌ی پایدار صفحه‌ی رأی در تارنما، ساخته از شماره‌ی رأی."),
+    ),
+    fields=(
+        Field("ruling_no", "شماره رأی", "Ruling number", K.KEY, REQUIRED, unique=True,
+              aliases=("شماره دادنامه",)),
+        Field("case_no", "شماره پرونده", "Case number", K.KEY, REQUIRED,
+              aliases=("کلاسه پرونده", "کلاسه")),
+        Field("ruling_date", "تاریخ رأی", "Ruling date", K.DATE, REQUIRED,
+              aliases=("تاریخ صدور رأی",)),
+        Field("stage", "مرحله", "Stage", K.ENUM, REQUIRED, enum=STAGES,
+              aliases=("نوع کمیسیون",)),
+        Field("commission", "شماره کمیسیون", "Commission", K.TEXT, aliases=("کمیسیون",)),
+        Field("district", "منطقه", "District", K.DISTRICT, REQUIRED,
+              aliases=("منطقه شهرداری",)),
+        Field("neighbourhood", "محله", "Neighbourhood", K.TEXT),
+        Field("address", "نشانی", "Address (street level)", K.TEXT, visibility=V.COARSENED,
+              aliases=("آدرس",),
+              withheld_why="پلاک، واحد و کد پستی حذف می‌شود تا ملک یک شهروند شناسایی نشود."),
+        Field("appealed_ruling_no", "شماره رأی بدوی", "First-instance ruling reviewed", K.KEY,
+              FOR_APPEALS, aliases=("رأی بدوی",)),
+        Field("appeal_result", "نتیجه تجدیدنظر", "Appeal result", K.ENUM, FOR_APPEALS,
+              enum=APPEAL_RESULTS),
+        Field("interior_rep", "نماینده وزارت کشور", "Interior Ministry representative",
+              K.PERSON, REQUIRED, aliases=("نماینده وزارت کشور در کمیسیون",)),
+        Field("judiciary_rep", "نماینده دادستان", "Prosecutor's representative", K.PERSON,
+              REQUIRED, aliases=("نماینده قوه قضاییه", "نماینده دادگستری")),
+        Field("council_rep", "نماینده شورای شهر", "City council representative", K.PERSON,
+              REQUIRED, aliases=("عضو شورا", "نماینده شورا")),
+        Field("ruling_text", "شرح رأی", "Ruling text", K.LONG_TEXT, visibility=V.REDACTED,
+              aliases=("متن رأی",),
+              withheld_why="کد ملی، شماره‌ی همراه، کد پستی و نام مالک در متن پوشانده می‌شود."),
+        Field("total_fine_rial", "مبلغ کل جریمه (ریال)", "Total fine (IRR)", K.INTEGER,
+              minimum=0, aliases=("مبلغ کل جریمه", "جمع جریمه (ریال)")),
+        Field("execution_status", "وضعیت اجرا", "Execution status", K.ENUM,
+              enum=EXECUTION_STATUSES),
+        Field("owner_name", "نام مالک", "Owner's name", K.PERSON, visibility=V.PRIVATE,
+              aliases=("مالک",), withheld_why="داده‌ی شخصی شهروند."),
+        Field("owner_national_id", "کد ملی مالک", "Owner's national ID", K.KEY,
+              visibility=V.PRIVATE, aliases=("کدملی مالک", "کد ملی"),
+              withheld_why="داده‌ی شخصی شهروند."),
+        Field("owner_mobile", "تلفن همراه مالک", "Owner's mobile", K.KEY, visibility=V.PRIVATE,
+              aliases=("موبایل مالک", "تلفن همراه"), withheld_why="داده‌ی شخصی شهروند."),
+        Field("plate", "پلاک ثبتی", "Registration plate", K.TEXT, visibility=V.PRIVATE,
+              withheld_why="پلاک ثبتی ملک شخصی مالک را شناسایی می‌کند."),
+    ),
+)
+
+VIOLATIONS = Table(
+    name="violations",
+    title_fa="تخلفات ساختمانی",
+    title_en="Building violations",
+    sheet="تخلفات",
+    workbook="rulings",
+    key=("ruling_no", "seq"),
+    description_fa="هر سطر یک تخلف و تصمیم کمیسیون درباره‌ی آن؛ هر رأی چند تخلف دارد.",
+    description_en="One row per violation and the commission's decision on it.",
+    derived=(
+        Field("seq", "ردیف", "Sequence within the ruling", K.INTEGER, minimum=1,
+              description_fa="شماره‌ی ردیف تخلف در رأی، به ترتیب فایل خروجی."),
+    ),
+    fields=(
+        Field("ruling_no", "شماره رأی", "Ruling number", K.KEY, REQUIRED,
+              aliases=("شماره دادنامه",)),
+        Field("violation_type", "نوع تخلف", "Violation type", K.ENUM, REQUIRED,
+              enum=VIOLATION_TYPES),
+        Field("legal_basis", "مستند قانونی", "Legal basis", K.TEXT, aliases=("تبصره",)),
+        Field("floor", "طبقه", "Floor", K.TEXT),
+        Field("area_m2", "مقدار تخلف (مترمربع)", "Area (m²)", K.DECIMAL, minimum=0,
+              aliases=("مساحت تخلف", "مقدار تخلف", "متراژ تخلف")),
+        Field("decision", "نوع رأی", "Decision", K.ENUM, REQUIRED, enum=DECISIONS,
+              aliases=("تصمیم کمیسیون",)),
+        Field("multiplier", "ضریب", "Multiplier", K.DECIMAL, minimum=0, maximum=4),
+        Field("unit_value_rial", "ارزش معاملاتی (ریال)", "Transaction value (IRR/m²)",
+              K.INTEGER, minimum=0, aliases=("ارزش معاملاتی",)),
+        Field("fine_rial", "مبلغ جریمه (ریال)", "Fine (IRR)", K.INTEGER, minimum=0,
+              aliases=("مبلغ جریمه", "جریمه")),
+    ),
+)
+
+PROPERTIES = Table(
+    name="properties",
+    title_fa="املاک شهرداری",
+    title_en="Municipal property registry",
+    sheet="املاک",
+    workbook="properties",
+    key=("property_code",),
+    description_fa="هر سطر یک ملک در مالکیت یا اختیار شهرداری.",
+    description_en="One row per property owned or held by the municipality.",
+    derived=(
+        Field("slug", "نشانی صفحه", "Page slug", K.KEY,
+              description_fa="شناسه‌ی پایدار صفحه‌ی ملک در تارنما، ساخته از کد ملک."),
+    ),
+    fields=(
+        Field("property_code", "کد ملک", "Property code", K.KEY, REQUIRED, unique=True,
+              aliases=("کد اموال",)),
+        Field("title", "عنوان ملک", "Title", K.TEXT, REQUIRED, aliases=("عنوان",)),
+        Field("district", "منطقه", "District", K.DISTRICT, REQUIRED),
+        Field("neighbourhood", "محله", "Neighbourhood", K.TEXT),
+        Field("address", "نشانی", "Address", K.TEXT, visibility=V.REDACTED, aliases=("آدرس",)),
+        Field("land_use", "کاربری", "Land use", K.ENUM, REQUIRED, enum=LAND_USES),
+        Field("land_area_m2", "مساحت عرصه (مترمربع)", "Land area (m²)", K.DECIMAL, REQUIRED,
+              minimum=0, exclusive_minimum=True, aliases=("مساحت عرصه",)),
+        Field("building_area_m2", "مساحت اعیان (مترمربع)", "Building area (m²)", K.DECIMAL,
+              minimum=0, aliases=("مساحت اعیان",)),
+        Field("plate", "پلاک ثبتی", "Registration plate", K.TEXT),
+        Field("deed_type", "نوع سند", "Deed type", K.ENUM, REQUIRED, enum=DEED_TYPES),
+        Field("share_dang", "سهم (دانگ)", "Share (dang, of 6)", K.DECIMAL, minimum=0, maximum=6,
+              aliases=("سهم", "دانگ")),
+        Field("occupancy", "وضعیت بهره‌برداری", "Occupancy", K.ENUM, REQUIRED, enum=OCCUPANCIES),
+        Field("holder_kind", "نوع بهره‌بردار", "Holder kind", K.ENUM, enum=HOLDER_KINDS),
+        Field("holder", "بهره‌بردار", "Holder (organisations only)", K.TEXT,
+              visibility=V.CONDITIONAL,
+              withheld_why="نام بهره‌بردار حقیقی (شخص) منتشر نمی‌شود؛ فقط نام نهادها."),
+        Field("contract_start", "تاریخ شروع قرارداد", "Contract start", K.DATE),
+        Field("contract_end", "تاریخ پایان قرارداد", "Contract end", K.DATE),
+        Field("monthly_rent_rial", "اجاره ماهانه (ریال)", "Monthly rent (IRR)", K.INTEGER,
+              minimum=0, aliases=("اجاره ماهانه",)),
+        Field("appraisal_rial", "ارزش کارشناسی (ریال)", "Appraised value (IRR)", K.INTEGER,
+              minimum=0, aliases=("ارزش کارشناسی",)),
+        Field("latitude", "عرض جغرافیایی", "Latitude", K.DECIMAL, aliases=("عرض",)),
+        Field("longitude", "طول جغرافیایی", "Longitude", K.DECIMAL, aliases=("طول",)),
+    ),
+)
+
+TABLES = (RULINGS, VIOLATIONS, PROPERTIES)
+TABLES_BY_NAME = {t.name: t for t in TABLES}
+
+# Free-text fields in which personal data is looked for and masked, beyond REDACTED ones.
+SCANNED_TEXT_KINDS = (Kind.TEXT, Kind.LONG_TEXT)

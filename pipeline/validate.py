@@ -1,0 +1,253 @@
+"""Typed, checked tables from raw ones: each row is published or rejected with its reasons.
+
+Cells are parsed once per distinct value (exports repeat names, dates and enumeration values
+thousands of times), so the cost grows with the number of rows, not with their square.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+
+import pandas as pd
+
+from . import values
+from .errors import CellError
+from .read import SOURCE_COLUMNS, Exports, RawTable
+from .schema import (
+    APPEAL, FOR_APPEALS, PROPERTIES, REQUIRED, RULINGS, Field, Kind, Table,
+)
+from .settings import Municipality
+
+REJECTION_COLUMNS = ["file", "sheet", "row", "column", "code", "reason"]
+
+
+@dataclass
+class Checked:
+    """One table after validation: ``frame`` holds only the published rows."""
+
+    table: Table
+    read: int
+    frame: pd.DataFrame
+    rejected_rows: pd.DataFrame                      # the rejected rows, typed as far as they parsed
+    headers: dict[str, str] = field(default_factory=dict)  # field name -> header as written
+    problems: list[dict] = field(default_factory=list)  # one per error, REJECTION_COLUMNS
+    warnings: list[dict] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejected_rows)
+
+    @property
+    def published(self) -> int:
+        return len(self.frame)
+
+
+@dataclass
+class Validated:
+    rulings: Checked
+    violations: Checked
+    properties: Checked
+
+    def tables(self) -> list[Checked]:
+        return [self.rulings, self.violations, self.properties]
+
+
+def validate(exports: Exports, city: Municipality) -> Validated:
+    rulings = _check_rulings(exports.rulings, city)
+    violations = _check_violations(exports.violations, city, rulings)
+    properties = _check_properties(exports.properties, city)
+    _warn_rulings(rulings, violations)
+    return Validated(rulings, violations, properties)
+
+
+# --- cells ------------------------------------------------------------------------------
+
+def _parser(f: Field, city: Municipality):
+    if f.kind is Kind.DISTRICT:
+        return partial(values.district, count=city.districts)
+    if f.kind is Kind.ENUM:
+        return partial(values.enum, allowed=f.enum)
+    if f.name in ("latitude", "longitude"):
+        low, high = city.latitude if f.name == "latitude" else city.longitude
+        return _ranged(values.decimal, low, high)
+    simple = {
+        Kind.KEY: values.key, Kind.TEXT: values.text, Kind.PERSON: values.text,
+        Kind.LONG_TEXT: values.long_text, Kind.DATE: lambda raw: values.date(raw).isoformat(),
+        Kind.INTEGER: values.integer, Kind.DECIMAL: values.decimal,
+    }[f.kind]
+    if f.minimum is not None or f.maximum is not None:
+        return _ranged(simple, f.minimum, f.maximum, f.exclusive_minimum)
+    return simple
+
+
+def _ranged(parse, minimum, maximum, exclusive_minimum=False):
+    def parse_in_range(raw):
+        value = parse(raw)
+        values.check_range(value, minimum, maximum, exclusive_minimum)
+        return value
+    return parse_in_range
+
+
+def _parse_column(column: pd.Series, parse) -> tuple[pd.Series, pd.Series]:
+    """Parsed values and errors (a CellError or None), computed once per distinct cell."""
+    cache: dict = {}
+
+    def parse_once(raw):
+        try:
+            return cache[(type(raw), raw)]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable cell cannot come from openpyxl or csv
+            raise
+        if values.is_blank(raw):
+            result = (None, None)
+        else:
+            try:
+                result = (parse(raw), None)
+            except CellError as error:
+                result = (None, error)
+        cache[(type(raw), raw)] = result
+        return result
+
+    pairs = [parse_once(raw) for raw in column.tolist()]
+    index = column.index
+    return (pd.Series([p[0] for p in pairs], index=index, dtype=object),
+            pd.Series([p[1] for p in pairs], index=index, dtype=object))
+
+
+class _Problems:
+    """Errors gathered while checking one table, by row index."""
+
+    def __init__(self, raw: RawTable):
+        self.raw = raw
+        self.rows: dict[int, list[dict]] = {}
+
+    def add(self, index: int, name: str, error: CellError) -> None:
+        frame = self.raw.frame
+        self.rows.setdefault(index, []).append({
+            "file": frame.at[index, "_file"], "sheet": frame.at[index, "_sheet"],
+            "row": int(frame.at[index, "_row"]),
+            "column": self.raw.headers.get(name, self.raw.table.field(name).header),
+            "code": error.code, "reason": error.reason,
+        })
+
+    def add_many(self, mask: pd.Series, name: str, code: str, reason) -> None:
+        for index in mask[mask].index:
+            self.add(index, name, CellError(code, reason(index) if callable(reason) else reason))
+
+
+def _parse_table(raw: RawTable, city: Municipality) -> tuple[pd.DataFrame, _Problems]:
+    problems = _Problems(raw)
+    parsed = raw.frame[SOURCE_COLUMNS].copy()
+    for f in raw.table.fields:
+        if not f.published and f.kind is not Kind.PERSON:
+            # Private columns are never checked or published; only names are kept, to be
+            # masked in the row's own free text.
+            parsed[f.name] = None
+            continue
+        column, errors = _parse_column(raw.frame[f.name], _parser(f, city))
+        parsed[f.name] = column
+        for index, error in errors[errors.notna()].items():
+            problems.add(index, f.name, error)
+        if f.required == REQUIRED:
+            missing = column.isna() & errors.isna()
+            problems.add_many(missing, f.name, "missing-required", f"«{f.header}» خالی است")
+    return parsed, problems
+
+
+def _reject_duplicates(parsed: pd.DataFrame, problems: _Problems, table: Table) -> None:
+    name = table.key[0]
+    keys = parsed[name]
+    duplicate = keys.notna() & keys.duplicated(keep="first")
+    first_row = parsed.loc[keys.notna()].drop_duplicates(name).set_index(name)["_row"]
+    problems.add_many(duplicate, name, "duplicate-key",
+                      lambda i: f"«{keys[i]}» پیش‌تر در سطر {first_row[keys[i]]} آمده است")
+    slugs = {}
+    for index, key in keys[keys.notna() & ~duplicate].items():
+        try:
+            slug = values.slug(key)
+        except CellError as error:
+            problems.add(index, name, error)
+            continue
+        if slug in slugs.values():
+            problems.add(index, name, CellError("bad-key", f"نشانی صفحه‌ی «{key}» با شناسه‌ی دیگری یکی می‌شود"))
+            continue
+        slugs[index] = slug
+    parsed["slug"] = pd.Series(slugs, dtype=object).reindex(parsed.index)
+
+
+def _split(raw: RawTable, parsed: pd.DataFrame, problems: _Problems) -> Checked:
+    rejected = parsed.index.isin(list(problems.rows))
+    flat = [p for index in sorted(problems.rows) for p in problems.rows[index]]
+    return Checked(raw.table, len(parsed), parsed[~rejected].copy(), parsed[rejected].copy(),
+                   dict(raw.headers), flat, list(raw.warnings))
+
+
+# --- tables -----------------------------------------------------------------------------
+
+def _check_rulings(raw: RawTable, city: Municipality) -> Checked:
+    parsed, problems = _parse_table(raw, city)
+    is_appeal = parsed["stage"] == APPEAL
+    for f in RULINGS.fields:
+        if f.required == FOR_APPEALS:
+            problems.add_many(is_appeal & parsed[f.name].isna(), f.name, "missing-required",
+                              f"رأی تجدیدنظر باید «{f.header}» داشته باشد")
+    _reject_duplicates(parsed, problems, RULINGS)
+    return _split(raw, parsed, problems)
+
+
+def _check_violations(raw: RawTable, city: Municipality, rulings: Checked) -> Checked:
+    parsed, problems = _parse_table(raw, city)
+    number = parsed["ruling_no"]
+    published = set(rulings.frame["ruling_no"])
+    known = published | set(rulings.rejected_rows["ruling_no"].dropna())
+    problems.add_many(number.notna() & ~number.isin(known), "ruling_no", "orphan-violation",
+                      lambda i: f"رأی «{number[i]}» در برگه‌ی آرا نیست")
+    problems.add_many(number.isin(known - published), "ruling_no", "orphan-of-rejected",
+                      lambda i: f"رأی «{number[i]}» رد شده است، پس تخلف آن هم منتشر نمی‌شود")
+    checked = _split(raw, parsed, problems)
+    checked.frame["seq"] = checked.frame.groupby("ruling_no", sort=False).cumcount() + 1
+    return checked
+
+
+def _check_properties(raw: RawTable, city: Municipality) -> Checked:
+    parsed, problems = _parse_table(raw, city)
+    start, end = parsed["contract_start"], parsed["contract_end"]
+    both = start.notna() & end.notna()
+    problems.add_many(both & (end.where(both, "") < start.where(both, "")), "contract_end",
+                      "date-order", lambda i: f"پایان {end[i]} پیش از شروع {start[i]} است")
+    _reject_duplicates(parsed, problems, PROPERTIES)
+    return _split(raw, parsed, problems)
+
+
+def _warn(target: Checked, rows: pd.DataFrame, code: str, name: str, reason) -> None:
+    column = target.headers.get(name, target.table.field(name).header)
+    for _, row in rows.iterrows():
+        target.warnings.append({"file": row["_file"], "sheet": row["_sheet"], "row": int(row["_row"]),
+                                "column": column, "code": code, "reason": reason(row)})
+
+
+def _warn_rulings(rulings: Checked, violations: Checked) -> None:
+    """The spec's consistency checks: reported to staff, the rows are still published."""
+    frame, fines = rulings.frame, violations.frame
+
+    totals = fines.dropna(subset=["fine_rial"]).groupby("ruling_no")["fine_rial"].sum()
+    with_total = frame[frame["total_fine_rial"].notna() & frame["ruling_no"].isin(totals.index)]
+    mismatch = with_total[with_total["total_fine_rial"] != with_total["ruling_no"].map(totals)]
+    _warn(rulings, mismatch, "fine-sum-mismatch", "total_fine_rial",
+          lambda r: f"مبلغ کل {r['total_fine_rial']} ولی جمع جریمه‌ها {totals[r['ruling_no']]}")
+
+    parts = ["area_m2", "unit_value_rial", "multiplier", "fine_rial"]
+    complete = fines[fines[parts].notna().all(axis=1)]
+    complete = complete[complete["fine_rial"].astype(float) > 0]
+    expected = (complete["area_m2"].astype(float) * complete["unit_value_rial"].astype(float)
+                * complete["multiplier"].astype(float))
+    off = complete[(complete["fine_rial"].astype(float) - expected).abs() > 0.01 * expected + 1]
+    _warn(violations, off, "fine-formula-mismatch", "fine_rial",
+          lambda r: f"جریمه {r['fine_rial']} ولی مساحت × ارزش × ضریب = "
+                    f"{round(r['area_m2'] * r['unit_value_rial'] * r['multiplier'])}")
+
+    appeals = frame[frame["appealed_ruling_no"].notna()]
+    missing = appeals[~appeals["appealed_ruling_no"].isin(set(frame["ruling_no"]))]
+    _warn(rulings, missing, "appeal-target-missing", "appealed_ruling_no",
+          lambda r: f"رأی بدوی «{r['appealed_ruling_no']}» در داده‌ی منتشرشده نیست")
