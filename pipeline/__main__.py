@@ -16,6 +16,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=Path("output"))
     parser.add_argument("--reports", type=Path, default=Path("reports"))
     parser.add_argument("--settings", type=Path, default=settings.ROOT / "pelicanconf.py")
+    parser.add_argument("--cache", type=Path, default=Path("cache"),
+                        help="where unchanged search shards are kept between builds")
     args = parser.parse_args(argv)
     city = settings.load(args.settings)
     try:
@@ -23,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     except FileError as error:
         print(report.format_file_error(error), file=sys.stderr)
         return 2
-    changed = build.write(publication, args.content, args.output, args.reports)
+    changed = build.write(publication, args.content, args.output, args.reports, city, args.cache)
     print(report.format_summary(publication.validated, args.reports))
     print("  written: " + ", ".join(f"{k} {v['written']}" for k, v in changed.items()))
     return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import datasets, pages, privacy, report
+from . import datasets, pages, privacy, report, search
 from .read import read_exports
 from .schema import PROPERTIES, RULINGS, TABLES, VIOLATIONS
 from .settings import Municipality
@@ -41,9 +41,14 @@ def prepare(exports: Path, city: Municipality) -> Publication:
     return Publication(validated, rulings, properties, files)
 
 
-def write(publication: Publication, content: Path, output: Path, reports: Path) -> dict:
+def write(publication: Publication, content: Path, output: Path, reports: Path, city: Municipality,
+          cache: Path | None = None) -> dict:
     changed = pages.write_content(content, publication.rulings, publication.properties)
     changed["datasets"] = {"files": len(publication.files),
                            "written": datasets.write_datasets(output / "data", publication.files)}
+    files, stats = search.build_search(publication.rulings, publication.properties, city.districts,
+                                       cache / "search" if cache else None)
+    changed["search"] = {"files": len(files), **stats,
+                         "written": pages.write_files(output / "search", files)}
     report.write_report(reports, publication.validated)
     return changed

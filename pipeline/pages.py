@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .normalise import to_persian_digits
 from .schema import PROPERTIES, RULINGS, VIOLATIONS
 
 _PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
@@ -85,7 +86,7 @@ def ruling_page(record: dict) -> str:
         _metadata_line("Template", "ruling"),
         _metadata_line("Record", _json(record)),
         "\n",
-        escape_markdown(record.get("ruling_text") or ""),
+        escape_markdown(to_persian_digits(record.get("ruling_text") or "")),
         "\n",
     ])
 
@@ -116,14 +117,19 @@ def write_if_changed(path: Path, content: str | bytes) -> bool:
     return True
 
 
-def write_pages(folder: Path, pages: dict[str, str]) -> dict[str, int]:
-    """Make ``folder`` hold exactly ``pages`` (file name -> text); returns what changed."""
+def write_files(folder: Path, files: dict[str, str | bytes], pattern: str = "*") -> int:
+    """Make ``folder`` hold exactly ``files`` (among names matching ``pattern``); returns how
+    many were written. Unchanged files are not touched."""
     folder.mkdir(parents=True, exist_ok=True)
-    written = sum(write_if_changed(folder / name, text) for name, text in pages.items())
-    stale = [p for p in folder.glob("*.md") if p.name not in pages]
-    for path in stale:
-        path.unlink()
-    return {"pages": len(pages), "written": written, "removed": len(stale)}
+    written = sum(write_if_changed(folder / name, data) for name, data in files.items())
+    for path in folder.glob(pattern):
+        if path.is_file() and path.name not in files:
+            path.unlink()
+    return written
+
+
+def write_pages(folder: Path, pages: dict[str, str]) -> dict[str, int]:
+    return {"pages": len(pages), "written": write_files(folder, pages, "*.md")}
 
 
 def write_content(content: Path, rulings: list[dict], properties: list[dict]) -> dict[str, dict]:

@@ -1,0 +1,86 @@
+"""Personal data never reaches a published value."""
+from __future__ import annotations
+
+import pytest
+
+from factory import INVALID_TEN_DIGITS, VALID_NATIONAL_ID, property_, ruling, write_exports
+from pipeline import build, settings
+from pipeline.privacy import MASK, coarsen_address, is_national_id, redact
+
+CITY = settings.load()
+
+
+@pytest.mark.parametrize("digits,valid", [
+    (VALID_NATIONAL_ID, True),
+    ("0013542419", True),
+    ("1111111111", False),      # all equal digits
+    (INVALID_TEN_DIGITS, False),
+    ("0499370898", False),      # last digit off by one
+    ("049937089", False),       # nine digits
+])
+def test_national_id_checksum(digits, valid):
+    assert is_national_id(digits) is valid
+
+
+@pytest.mark.parametrize("text,expected", [
+    (f"مالک با کد ملی {VALID_NATIONAL_ID} حاضر شد", f"مالک با کد ملی {MASK} حاضر شد"),
+    ("کد ملی 049-937089-9 ثبت شد", f"کد ملی {MASK} ثبت شد"),
+    (f"پرونده {INVALID_TEN_DIGITS} بررسی شد", f"پرونده {INVALID_TEN_DIGITS} بررسی شد"),
+    ("تماس: 09121234567", f"تماس: {MASK}"),
+    ("تماس: 0912 123 4567 و +989351234567", f"تماس: {MASK} و {MASK}"),
+    ("کد پستی 3158745698 است", f"کد پستی {MASK} است"),
+    ("نشانی با کدپستی 31587-45698", f"نشانی با کدپستی {MASK}"),
+    ("مبلغ 120000000 ریال", "مبلغ 120000000 ریال"),
+    ("شماره رأی 1402/3/1547", "شماره رأی 1402/3/1547"),
+])
+def test_redact(text, expected):
+    assert redact(text) == expected
+
+
+def test_redact_masks_the_rows_own_owner_name():
+    assert redact("آقای بهرام نیک‌نام اعتراض کرد", ("بهرام نیک‌نام",)) == f"آقای {MASK} اعتراض کرد"
+    assert redact("آقای بهرام  نیک‌نام اعتراض کرد", ("بهرام نیک‌نام",)) == f"آقای {MASK} اعتراض کرد"
+
+
+@pytest.mark.parametrize("address,expected", [
+    ("کرج، مهرشهر، بلوار ارم، پلاک ۴۵، واحد ۳".replace("۴۵", "45").replace("۳", "3"), "کرج، مهرشهر، بلوار ارم"),
+    ("کرج، گوهردشت، خیابان 12 غربی، پلاک 7 طبقه 2", "کرج، گوهردشت، خیابان 12 غربی"),
+    ("کرج، عظیمیه، میدان مهران، کد پستی 3158745698", "کرج، عظیمیه، میدان مهران"),
+    ("کرج، باغستان، کوچه لاله", "کرج، باغستان، کوچه لاله"),
+])
+def test_address_is_coarsened_to_street_level(address, expected):
+    assert coarsen_address(address) == expected
+
+
+def test_pipeline_withholds_private_fields_and_masks_free_text(tmp_path):
+    text = f"مالک بهرام نیک‌نام با کد ملی {VALID_NATIONAL_ID} و همراه 09121234567؛ پرونده {INVALID_TEN_DIGITS}."
+    folder = write_exports(tmp_path, rulings=[ruling(ruling_text=text, plate="987/654")])
+    publication = build.prepare(folder, CITY)
+    record = publication.rulings[0]
+    for private in ("owner_name", "owner_national_id", "owner_mobile", "plate"):
+        assert private not in record
+    assert record["ruling_text"] == f"مالک {MASK} با کد ملی {MASK} و همراه {MASK}؛ پرونده {INVALID_TEN_DIGITS}."
+    assert record["address"] == "کرج، مهرشهر، بلوار ارم"
+    everything = b"".join(publication.files.values()).decode("utf-8")
+    for leaked in (VALID_NATIONAL_ID, "09121234567", "نیک‌نام", "987/654"):
+        assert leaked not in everything
+
+
+@pytest.mark.parametrize("kind,shown", [("حقوقی", True), ("حقیقی", False), (None, False)])
+def test_property_holder_is_named_only_for_organisations(tmp_path, kind, shown):
+    folder = write_exports(tmp_path, properties=[property_(
+        holder_kind=kind, holder="سازمان پارک‌ها" if kind == "حقوقی" else "رضا موسوی",
+        occupancy="اجاره", title="مغازه اجاره‌ای رضا موسوی" if kind != "حقوقی" else "مغازه")])
+    record = build.prepare(folder, CITY).properties[0]
+    if shown:
+        assert record["holder"] == "سازمان پارک‌ها"
+    else:
+        assert record["holder"] is None
+        assert "موسوی" not in record["title"]
+
+
+def test_property_address_and_plate_are_public(tmp_path):
+    folder = write_exports(tmp_path, properties=[property_(address="کرج، مهرشهر، بلوار ارم، پلاک 12")])
+    record = build.prepare(folder, CITY).properties[0]
+    assert record["address"] == "کرج، مهرشهر، بلوار ارم، پلاک 12"
+    assert record["plate"] == "123/456"

@@ -1,0 +1,309 @@
+/* Shafaf search: lunr.js over the shards pipeline/search.py built, loaded lazily.
+ * Queries are folded by ShafafNormalise (the same vectors as the Python side) and built with
+ * index.query(), never index.search(), so lunr's query syntax (":", "*", "~", "^") can never
+ * throw at a citizen. */
+(function () {
+  "use strict";
+  var N = window.ShafafNormalise;
+  var app = document.getElementById("search-app");
+  if (!app || !N || !window.lunr) return;
+
+  var LABEL = "shafafFold";
+  lunr.Pipeline.registerFunction(function (token) {
+    return token.update(function (s) { return N.fold(s); });
+  }, LABEL);
+
+  var base = app.getAttribute("data-search-base");
+  var site = app.getAttribute("data-site-base");
+  var form = document.getElementById("search-form");
+  var input = document.getElementById("search-q");
+  var status = document.getElementById("search-status");
+  var list = document.getElementById("search-results");
+  var more = document.getElementById("search-more");
+  var FILTERS = ["kind", "district", "year", "type", "decision"];
+  var WANTED = 20;
+  var manifest = null, separators = null;
+  var shards = {};      // name -> Promise of {index, docs}
+  var generation = 0;   // a newer query cancels the rendering of an older one
+  var state = null;
+
+  function fetchJSON(url) {
+    return fetch(url).then(function (r) {
+      if (!r.ok) throw new Error(url + ": " + r.status);
+      return r.json();
+    });
+  }
+
+  function loadManifest() {
+    if (!manifest) {
+      manifest = fetchJSON(base + "manifest.json").then(function (m) {
+        separators = new RegExp(m.separators);
+        fillFilters(m);
+        return m;
+      });
+    }
+    return manifest;
+  }
+
+  function loadShard(entry) {
+    if (!shards[entry.name]) {
+      shards[entry.name] = Promise.all([fetchJSON(base + entry.index), fetchJSON(base + entry.docs)])
+        .then(function (parts) { return { entry: entry, index: lunr.Index.load(parts[0]), docs: parts[1] }; });
+    }
+    return shards[entry.name];
+  }
+
+  function tokensOf(text) {
+    var seen = {}, out = [];
+    N.fold(text).split(separators).forEach(function (t) {
+      if (t && !seen[t]) { seen[t] = true; out.push(t); }
+    });
+    return out;
+  }
+
+  function readFilters() {
+    var f = {};
+    FILTERS.forEach(function (name) {
+      var el = form.elements[name];
+      if (el && el.value) f[name] = el.value;
+    });
+    return f;
+  }
+
+  function fillFilters(m) {
+    var years = m.shards.filter(function (s) { return s.year; }).map(function (s) { return s.year; });
+    addOptions(form.elements.year, years.map(function (y) { return [String(y), N.toPersianDigits(y)]; }));
+    var districts = [];
+    for (var d = 1; d <= m.filters.districts; d++) districts.push([String(d), "منطقه " + N.toPersianDigits(d)]);
+    addOptions(form.elements.district, districts);
+    addOptions(form.elements.type, m.filters.violation_types.map(function (v) { return [v, v]; }));
+    addOptions(form.elements.decision, m.filters.decisions.map(function (v) { return [v, v]; }));
+    var params = new URLSearchParams(location.search);
+    FILTERS.forEach(function (name) {
+      if (params.get(name)) {
+        form.elements[name].value = params.get(name);
+        document.getElementById("search-filters-box").open = true;
+      }
+    });
+  }
+
+  function addOptions(select, pairs) {
+    if (!select || select.options.length > 1) return;
+    pairs.forEach(function (pair) {
+      var option = document.createElement("option");
+      option.value = pair[0];
+      option.textContent = pair[1];
+      select.appendChild(option);
+    });
+  }
+
+  /* Which shards a query needs, most likely first. */
+  function plan(m, tokens, filters) {
+    var rulings = m.shards.filter(function (s) { return s.kind === "ruling"; });
+    var property = m.shards.filter(function (s) { return s.kind === "property"; });
+    if (filters.year) rulings = rulings.filter(function (s) { return String(s.year) === filters.year; });
+    tokens.forEach(function (t) {          // «1402/3/1547»: the year is in the number
+      var year = /^(1[34]\d\d)\//.exec(t);
+      if (year) rulings.sort(function (a, b) { return (String(b.year) === year[1]) - (String(a.year) === year[1]); });
+    });
+    if (filters.kind === "property" || filters.type || filters.decision) {
+      return filters.kind === "property" ? property : rulings;
+    }
+    if (filters.kind === "ruling" || filters.year) return rulings;
+    return rulings.length ? [rulings[0]].concat(property, rulings.slice(1)) : property;
+  }
+
+  function query(index, tokens, fuzzy) {
+    return index.query(function (q) {
+      tokens.forEach(function (t) {
+        if (fuzzy && t.length >= 5) {
+          q.term(t, { editDistance: 1, presence: lunr.Query.presence.REQUIRED });
+        } else {
+          q.term(t, { wildcard: lunr.Query.wildcard.TRAILING, presence: lunr.Query.presence.REQUIRED });
+        }
+        q.term(t, { boost: 10 });   // a whole-word match ranks above a prefix or a typo
+      });
+    });
+  }
+
+  function searchShard(shard, tokens, filters) {
+    var hits = query(shard.index, tokens, false);
+    if (!hits.length) hits = query(shard.index, tokens, true);
+    var joined = tokens.join(" ");
+    return hits.map(function (hit) {
+      var doc = shard.docs[+hit.ref];
+      var kind = shard.entry.kind;
+      var exact = kind === "ruling"
+        ? (N.fold(doc[1]) === joined || N.fold(doc[2]) === joined)
+        : N.fold(doc[1]) === joined;
+      return { kind: kind, doc: doc, score: hit.score + (exact ? 1e6 : 0), exact: exact, terms: Object.keys(hit.matchData.metadata) };
+    }).filter(function (r) { return keep(r, filters); });
+  }
+
+  function keep(r, f) {
+    var d = r.doc;
+    if (f.kind && f.kind !== r.kind) return false;
+    if (f.district && String(d[r.kind === "ruling" ? 4 : 3]) !== f.district) return false;
+    if (r.kind === "ruling") {
+      if (f.type && d[8].indexOf(f.type) < 0) return false;
+      if (f.decision && d[9].indexOf(f.decision) < 0) return false;
+    }
+    return true;
+  }
+
+  function run() {
+    var text = input.value;
+    var filters = readFilters();
+    writeURL(text, filters);
+    var mine = ++generation;
+    app.setAttribute("data-state", "busy");
+    list.textContent = "";
+    more.hidden = true;
+    if (!text.trim()) { done("شماره رأی، شماره پرونده، نشانی، محله یا نام عضو کمیسیون را بنویسید."); return; }
+    say("در حال جست‌وجو…");
+    loadManifest().then(function (m) {
+      if (mine !== generation) return;
+      var tokens = tokensOf(text);
+      if (!tokens.length) {
+        done("این عبارت حرف یا رقمی برای جست‌وجو ندارد. شماره رأی، نشانی یا نامی را بنویسید.");
+        return;
+      }
+      state = { id: mine, tokens: tokens, filters: filters, queue: plan(m, tokens, filters), results: [], started: performance.now() };
+      continueSearch();
+    }).catch(fail);
+  }
+
+  function continueSearch() {
+    var s = state;
+    if (!s.queue.length) { render(s); return; }
+    var entry = s.queue.shift();
+    loadShard(entry).then(function (shard) {
+      if (s.id !== generation) return;
+      var t0 = performance.now();
+      s.results = s.results.concat(searchShard(shard, s.tokens, s.filters));
+      app.setAttribute("data-last-query-ms", (performance.now() - t0).toFixed(1));
+      if (s.results.length < WANTED && s.queue.length) continueSearch();
+      else render(s);
+    }).catch(fail);
+  }
+
+  function render(s) {
+    s.results.sort(function (a, b) { return b.score - a.score; });
+    list.textContent = "";
+    s.results.forEach(function (r) { list.appendChild(item(r, s.tokens)); });
+    var n = N.toPersianDigits(s.results.length);
+    say(s.results.length ? n + " نتیجه" : "نتیجه‌ای پیدا نشد.");
+    more.hidden = !s.queue.length;
+    if (s.queue.length) {
+      var years = s.queue.filter(function (e) { return e.year; }).map(function (e) { return N.toPersianDigits(e.year); });
+      more.textContent = years.length ? "جست‌وجو در سال‌های " + years.join("، ") : "جست‌وجو در املاک";
+    }
+    app.setAttribute("data-state", "done");
+  }
+
+  function item(r, tokens) {
+    var li = document.createElement("li");
+    var d = r.doc;
+    var link = document.createElement("a");
+    var title = document.createElement("h2");
+    if (r.kind === "ruling") {
+      link.href = site + "rulings/" + d[0] + "/";
+      append(title, "رأی شماره ", tokens);
+      append(title, d[1], tokens, true);
+      title.appendChild(document.createTextNode(" · " + d[11]));
+      line(li, "پرونده", d[2], tokens);
+      line(li, "منطقه و محله", "منطقه " + d[4] + (d[5] ? "، " + d[5] : ""), tokens);
+      if (d[10]) line(li, "نشانی", d[10], tokens);
+      line(li, "اعضا", d[7].join("، "), tokens);
+      if (d[8].length) line(li, "تخلف", d[8].join("، "), tokens);
+    } else {
+      link.href = site + "properties/" + d[0] + "/";
+      append(title, d[2], tokens);
+      line(li, "کد ملک", d[1], tokens, true);
+      line(li, "منطقه و محله", "منطقه " + d[3] + (d[4] ? "، " + d[4] : ""), tokens);
+      if (d[7]) line(li, "نشانی", d[7], tokens);
+      line(li, "کاربری", d[5] + " · " + d[6], tokens);
+    }
+    link.appendChild(title);
+    li.insertBefore(link, li.firstChild);
+    li.className = "result result-" + r.kind + (r.exact ? " result-exact" : "");
+    return li;
+  }
+
+  function line(li, label, text, tokens, isolate) {
+    var p = document.createElement("p");
+    var b = document.createElement("span");
+    b.className = "result-label";
+    b.textContent = label + ": ";
+    p.appendChild(b);
+    append(p, text, tokens, isolate);
+    li.appendChild(p);
+  }
+
+  /* Text with the words that match a query token wrapped in <mark>; DOM nodes, never HTML. */
+  function append(parent, text, tokens, isolate) {
+    var holder = isolate ? document.createElement("bdi") : parent;
+    String(text).split(/(\s+)/).forEach(function (word) {
+      var folded = N.fold(word);
+      var hit = folded && tokens.some(function (t) { return folded.indexOf(t) === 0 || (t.length >= 5 && folded.indexOf(t.slice(0, 4)) === 0); });
+      var shown = N.toPersianDigits(word);
+      if (hit) {
+        var mark = document.createElement("mark");
+        mark.textContent = shown;
+        holder.appendChild(mark);
+      } else {
+        holder.appendChild(document.createTextNode(shown));
+      }
+    });
+    if (isolate) parent.appendChild(holder);
+  }
+
+  function say(text) { status.textContent = text; }
+
+  function done(text) {
+    say(text);
+    app.setAttribute("data-state", "done");
+  }
+
+  function fail(error) {
+    say("جست‌وجو انجام نشد. لطفاً دوباره تلاش کنید یا از فهرست‌ها استفاده کنید.");
+    app.setAttribute("data-state", "error");
+    if (window.console) console.warn(error);
+  }
+
+  function writeURL(text, filters) {
+    var params = new URLSearchParams();
+    if (text) params.set("q", text);
+    FILTERS.forEach(function (name) { if (filters[name]) params.set(name, filters[name]); });
+    var url = location.pathname + (params.toString() ? "?" + params.toString() : "");
+    history.replaceState(null, "", url);
+  }
+
+  var timer = null;
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(run, 120);
+  });
+  form.addEventListener("change", run);
+  form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
+  more.addEventListener("click", function () {
+    if (!state) return;
+    more.hidden = true;
+    say("در حال جست‌وجو…");
+    state.queue = state.queue.slice();
+    var s = state;
+    var next = s.queue.shift();
+    loadShard(next).then(function (shard) {
+      if (s.id !== generation) return;
+      s.results = s.results.concat(searchShard(shard, s.tokens, s.filters));
+      render(s);
+    }).catch(fail);
+  });
+
+  app.hidden = false;
+  var params = new URLSearchParams(location.search);
+  if (params.get("q")) input.value = params.get("q");
+  var headerBox = document.getElementById("site-search");
+  if (headerBox && params.get("q")) headerBox.value = params.get("q");
+  if (params.get("q")) loadManifest().then(run).catch(fail);
+})();

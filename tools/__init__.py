@@ -1,0 +1,1 @@
+"""Developer tools for Shafaf (not part of the published site)."""
