@@ -22,7 +22,7 @@ from lunr.pipeline import Pipeline
 
 from .display import jalali, jalali_year
 from .schema import DECISIONS, VIOLATION_TYPES
-from .normalise import fold
+from .normalise import ZWNJ, fold, normalise_text
 
 PIPELINE_LABEL = "shafafFold"
 FORMAT_VERSION = "1"   # bump when the index layout changes, so cached shards are rebuilt
@@ -32,11 +32,18 @@ SEPARATORS = re.compile(r"[\s\-_,.;:!?()\[\]{}<>«»\"'،؛؟٪%*+=|\\^~`#@$&]+"
 
 
 def tokens(*texts: str | None) -> list[str]:
-    """The folded words of some text, in order, without repeats."""
+    """The folded words of some text, in order, without repeats.
+
+    A word joined by ZWNJ («شاهین‌ویلا») is indexed whole and in its parts, so that it is
+    found however it is typed: with ZWNJ, without it, or with a space.
+    """
     seen: dict[str, None] = {}
     for text in texts:
-        if text:
-            for token in SEPARATORS.split(fold(str(text))):
+        if not text:
+            continue
+        for word in SEPARATORS.split(normalise_text(str(text))):
+            for token in (word, *(word.split(ZWNJ) if ZWNJ in word else ())):
+                token = fold(token)
                 if token:
                     seen.setdefault(token, None)
     return list(seen)

@@ -129,15 +129,18 @@
   function searchShard(shard, tokens, filters) {
     var hits = query(shard.index, tokens, false);
     if (!hits.length) hits = query(shard.index, tokens, true);
-    var joined = tokens.join(" ");
+    var wanted = compact(tokens.join(""));
     return hits.map(function (hit) {
       var doc = shard.docs[+hit.ref];
       var kind = shard.entry.kind;
-      var exact = kind === "ruling"
-        ? (N.fold(doc[1]) === joined || N.fold(doc[2]) === joined)
-        : N.fold(doc[1]) === joined;
+      var exact = compact(doc[1]) === wanted || (kind === "ruling" && compact(doc[2]) === wanted);
       return { kind: kind, doc: doc, score: hit.score + (exact ? 1e6 : 0), exact: exact, terms: Object.keys(hit.matchData.metadata) };
     }).filter(function (r) { return keep(r, filters); });
+  }
+
+  /* «1402-3-1547», «۱۴۰۲/۳/۱۵۴۷» and «1402/3/1547» are the same number. */
+  function compact(text) {
+    return N.fold(String(text)).replace(/[^0-9a-z\u0621-\u064a\u067e-\u06cc]/g, "");
   }
 
   function keep(r, f) {
@@ -182,7 +185,8 @@
       var t0 = performance.now();
       s.results = s.results.concat(searchShard(shard, s.tokens, s.filters));
       app.setAttribute("data-last-query-ms", (performance.now() - t0).toFixed(1));
-      if (s.results.length < WANTED && s.queue.length) continueSearch();
+      var found = s.results.some(function (r) { return r.exact; });
+      if (s.results.length < WANTED && !found && s.queue.length) continueSearch();
       else render(s);
     }).catch(fail);
   }

@@ -1,0 +1,172 @@
+"""Search as a citizen uses it: lunr.js in real headless Chromium over the Python-built index."""
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+VECTORS = json.loads((Path(__file__).parent / "normalise_vectors.json").read_text("utf-8"))
+
+
+def rows(site, name):
+    with open(site.output / "data" / f"{name}.csv", encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def search(page, base, query, **filters):
+    params = "&".join([f"q={quote(query)}"] + [f"{k}={quote(str(v))}" for k, v in filters.items()])
+    page.goto(f"{base}/search/?{params}")
+    page.wait_for_selector('#search-app[data-state="done"]', state="attached", timeout=15000)
+    results = page.eval_on_selector_all(
+        "#search-results > li",
+        "items => items.map(li => ({href: li.querySelector('a').getAttribute('href'),"
+        " text: li.innerText, exact: li.classList.contains('result-exact')}))")
+    return results, page.inner_text("#search-status")
+
+
+def slug_of(href):
+    return href.rstrip("/").split("/")[-1]
+
+
+def test_normaliser_vectors_pass_in_the_browser(page, serve_site):
+    page.goto(f"{serve_site}/search/")
+    got = page.evaluate("""vectors => vectors.map(v => [ShafafNormalise.normaliseText(v.input),
+                                                   ShafafNormalise.fold(v.input)])""", VECTORS["vectors"])
+    assert got == [[v["normalised"], v["folded"]] for v in VECTORS["vectors"]]
+
+
+@pytest.fixture(scope="module")
+def ruling(sample_site):
+    """A first-instance ruling of the sample, chosen from the published data."""
+    return next(r for r in rows(sample_site, "rulings") if r["stage"] == "بدوی" and r["neighbourhood"])
+
+
+PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+@pytest.mark.parametrize("form", ["latin", "persian", "hyphens", "spaces-around"])
+def test_ruling_number_in_any_form_comes_first(page, serve_site, ruling, form):
+    number = ruling["ruling_no"]
+    query = {"latin": number, "persian": number.translate(PERSIAN),
+             "hyphens": number.replace("/", "-"), "spaces-around": f"  {number}  "}[form]
+    results, _ = search(page, serve_site, query)
+    assert results and slug_of(results[0]["href"]) == ruling["slug"] and results[0]["exact"]
+
+
+def test_case_number_finds_its_rulings(page, serve_site, sample_site, ruling):
+    expected = {r["slug"] for r in rows(sample_site, "rulings") if r["case_no"] == ruling["case_no"]}
+    results, _ = search(page, serve_site, ruling["case_no"].translate(PERSIAN))
+    assert results[0]["exact"]
+    assert expected <= {slug_of(r["href"]) for r in results}
+
+
+def test_member_name_with_arabic_letters(page, serve_site, sample_site):
+    data = rows(sample_site, "rulings")
+    name = "محمد کیهانی"
+    assert any(r["council_rep"] == name for r in data), "the sample has this council member"
+    results, status = search(page, serve_site, name.replace("ی", "ي").replace("ک", "ك"))
+    assert len(results) >= 20
+    assert all("کیهانی" in r["text"] for r in results if "/rulings/" in r["href"])
+
+
+@pytest.mark.parametrize("query", ["شاهین‌ویلا", "شاهینویلا", "شاهین ویلا", "شاهين‌ويلا"])
+def test_neighbourhood_with_and_without_zwnj(page, serve_site, query):
+    results, _ = search(page, serve_site, query, kind="ruling")
+    assert results
+    assert all("شاهین‌ویلا" in r["text"] for r in results)
+
+
+def test_prefix_finds_words_as_you_type(page, serve_site):
+    results, _ = search(page, serve_site, "مهرش", kind="ruling")
+    assert results and all("مهرشهر" in r["text"] for r in results)
+
+
+def test_one_typo_in_a_long_word(page, serve_site):
+    results, _ = search(page, serve_site, "کیانمهز", kind="ruling")   # ر typed as ز
+    assert results and all("کیانمهر" in r["text"] for r in results)
+
+
+def test_properties_are_found_by_code_and_title(page, serve_site, sample_site):
+    prop = rows(sample_site, "properties")[0]
+    results, _ = search(page, serve_site, prop["property_code"])
+    assert slug_of(results[0]["href"]) == prop["slug"] and "/properties/" in results[0]["href"]
+    word = max(prop["title"].split(), key=len)
+    results, _ = search(page, serve_site, word, kind="property")
+    assert prop["slug"] in {slug_of(r["href"]) for r in results}
+
+
+@pytest.mark.parametrize("query", [":", "*", "**", "~1", "^", "title:کرج", "کرج:", "+-"])
+def test_lunr_syntax_never_throws(page, serve_site, query):
+    _, status = search(page, serve_site, query)      # the page fixture fails on any JS error
+    assert status.strip()
+
+
+def test_filters_are_applied_and_kept_in_the_url(page, serve_site, sample_site):
+    results, _ = search(page, serve_site, "کرج", district=5, kind="ruling")
+    assert results
+    by_slug = {r["slug"]: r for r in rows(sample_site, "rulings")}
+    assert all(by_slug[slug_of(r["href"])]["district"] == "5" for r in results)
+    assert "district=5" in page.url and page.eval_on_selector("select[name=district]", "s => s.value") == "5"
+
+
+def test_results_link_to_real_pages(page, serve_site, ruling):
+    results, _ = search(page, serve_site, ruling["ruling_no"])
+    page.click("#search-results a")
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/rulings/{ruling['slug']}/")
+    assert page.title()
+
+
+def test_matching_words_are_highlighted(page, serve_site):
+    search(page, serve_site, "مهرشهر", kind="ruling")
+    marks = page.eval_on_selector_all("#search-results mark", "ms => ms.map(m => m.textContent)")
+    assert marks and all("مهرشهر" in m for m in marks)
+
+
+def test_header_search_box_leads_to_results(page, serve_site, ruling):
+    page.goto(f"{serve_site}/rulings/{ruling['slug']}/")
+    page.fill("#site-search", ruling["ruling_no"])
+    page.press("#site-search", "Enter")
+    page.wait_for_selector('#search-app[data-state="done"]', state="attached", timeout=15000)
+    assert slug_of(page.get_attribute("#search-results a", "href")) == ruling["slug"]
+
+
+def test_number_query_fetches_only_its_year(page, serve_site, sample_site, ruling):
+    manifest = json.loads((sample_site.output / "search" / "manifest.json").read_text())
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url))
+    search(page, serve_site, ruling["ruling_no"])
+    shards = {url.split("/")[-1].split(".")[0] for url in fetched if url.endswith(".idx.json")}
+    year = ruling["ruling_no"].split("/")[0]
+    assert shards == {f"rulings-{year}"}
+    assert len(manifest["shards"]) > 2
+
+
+def test_without_javascript_the_page_says_so(browser, serve_site):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{serve_site}/search/?q=کرج")
+    text = page.inner_text("main")
+    assert "جاوااسکریپت" in text and page.is_hidden("#search-app")
+    context.close()
+
+
+def test_typing_searches_and_timing_is_reported(page, serve_site):
+    page.goto(f"{serve_site}/search/")
+    page.fill("#search-q", "مهرشهر")
+    page.wait_for_selector('#search-app[data-state="done"]', state="attached", timeout=15000)
+    timings = []
+    for query in ("کریمیان", "عظیمیه", "1402", "سلیمانی", "قلع بنا"):
+        start = time.perf_counter()
+        page.fill("#search-q", query)
+        page.wait_for_function("() => document.querySelector('#search-app').dataset.state === 'done'"
+                               " && new URLSearchParams(location.search).get('q') === " + json.dumps(query))
+        timings.append((query, float(page.get_attribute("#search-app", "data-last-query-ms") or 0),
+                        (time.perf_counter() - start) * 1000))
+    for query, in_browser, round_trip in timings:
+        print(f"search timing: {query!r}: lunr {in_browser:.1f} ms in the browser, {round_trip:.0f} ms incl. debounce")
+    assert page.locator("#search-results > li").count() > 0
