@@ -1,5 +1,102 @@
+import os
+import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+SAMPLE = ROOT / "data" / "sample"
+
+
+@dataclass
+class BuiltSite:
+    exports: Path
+    content: Path
+    output: Path
+    reports: Path
+    log: str
+
+
+def build_site(exports: Path, work: Path, settings: str = "pelicanconf.py") -> BuiltSite:
+    """The two steps `make html` runs: the pipeline, then Pelican."""
+    site = BuiltSite(exports, work / "content", work / "output", work / "reports", "")
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    pipeline = subprocess.run(
+        [sys.executable, "-m", "pipeline", "--exports", str(exports), "--content", str(site.content),
+         "--output", str(site.output), "--reports", str(site.reports), "--cache", str(work / "cache")],
+        cwd=ROOT, capture_output=True, text=True, env=env, check=False)
+    assert pipeline.returncode == 0, pipeline.stderr
+    # Static pages staff write live in content/pages; the tests build them too.
+    pages = ROOT / "content" / "pages"
+    if pages.is_dir():
+        (site.content / "pages").mkdir(parents=True, exist_ok=True)
+        for page in pages.glob("*.md"):
+            (site.content / "pages" / page.name).write_bytes(page.read_bytes())
+    pelican = subprocess.run(
+        [str(BIN / "pelican"), str(site.content), "-o", str(site.output), "-s", str(ROOT / settings)],
+        cwd=ROOT, capture_output=True, text=True, env=env, check=False)
+    assert pelican.returncode == 0, pelican.stdout + pelican.stderr
+    assert "ERROR" not in pelican.stdout + pelican.stderr, pelican.stdout + pelican.stderr
+    site.log = pipeline.stdout + pelican.stdout
+    return site
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory) -> BuiltSite:
+    """The bundled sample exports built once for the whole session."""
+    return build_site(SAMPLE, tmp_path_factory.mktemp("sample-site"))
+
+
+# --- a real headless Chromium (Debian's), driven by Playwright --------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def serve_site(sample_site):
+    """The built sample site over HTTP on localhost, as a static host serves it."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class QuietHandler(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(QuietHandler, directory=str(sample_site.output))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh phone-sized page that fails the test on any JavaScript error."""
+    context = browser.new_context(viewport={"width": 360, "height": 800}, locale="fa-IR")
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.js_errors = errors
+    yield tab
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
