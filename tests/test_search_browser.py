@@ -135,15 +135,30 @@ def test_header_search_box_leads_to_results(page, serve_site, ruling):
     assert slug_of(page.get_attribute("#search-results a", "href")) == ruling["slug"]
 
 
-def test_number_query_fetches_only_its_year(page, serve_site, sample_site, ruling):
+def test_number_query_fetches_only_the_shard_that_holds_it(page, serve_site, sample_site, ruling):
     manifest = json.loads((sample_site.output / "search" / "manifest.json").read_text())
     fetched = []
     page.on("request", lambda request: fetched.append(request.url))
-    search(page, serve_site, ruling["ruling_no"])
+    search(page, serve_site, ruling["ruling_no"].translate(PERSIAN))
     shards = {url.split("/")[-1].split(".")[0] for url in fetched if url.endswith(".idx.json")}
-    year = ruling["ruling_no"].split("/")[0]
-    assert shards == {f"rulings-{year}"}
-    assert len(manifest["shards"]) > 2
+    import jdatetime, datetime
+    day = jdatetime.date.fromgregorian(date=datetime.date.fromisoformat(ruling["ruling_date"]))
+    assert shards == {f"rulings-{day.year}-{day.month:02d}"}
+    assert sum(1 for url in fetched if "/numbers-" in url) == 1
+    assert len(manifest["shards"]) > 50
+
+
+def test_a_rare_word_fetches_a_bounded_step_then_offers_more(page, serve_site, sample_site):
+    manifest = json.loads((sample_site.output / "search" / "manifest.json").read_text())
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url))
+    search(page, serve_site, "واژه‌ای‌که‌نیست")
+    loaded = [s for s in manifest["shards"] if any(s["index"] in url for url in fetched)]
+    assert 0 < sum(s["bytes"] for s in loaded) <= 2_000_000 + max(s["bytes"] for s in manifest["shards"])
+    if len(loaded) < len(manifest["shards"]):
+        assert page.is_visible("#search-more")
+        page.click("#search-more")
+        page.wait_for_selector('#search-app[data-state="done"]', state="attached")
 
 
 def test_without_javascript_the_page_says_so(browser, serve_site):

@@ -97,20 +97,45 @@
     });
   }
 
-  /* Which shards a query needs, most likely first. */
-  function plan(m, tokens, filters) {
-    var rulings = m.shards.filter(function (s) { return s.kind === "ruling"; });
-    var property = m.shards.filter(function (s) { return s.kind === "property"; });
-    if (filters.year) rulings = rulings.filter(function (s) { return String(s.year) === filters.year; });
-    tokens.forEach(function (t) {          // «1402/3/1547»: the year is in the number
-      var year = /^(1[34]\d\d)\//.exec(t);
-      if (year) rulings.sort(function (a, b) { return (String(b.year) === year[1]) - (String(a.year) === year[1]); });
+  /* Which shards a word query needs, in the order they are searched: newest rulings and the
+   * properties in turn, narrowed by the filters. */
+  function plan(m, filters) {
+    var rulings = m.shards.filter(function (s) {
+      return s.kind === "ruling" && (!filters.year || String(s.year) === filters.year);
     });
-    if (filters.kind === "property" || filters.type || filters.decision) {
-      return filters.kind === "property" ? property : rulings;
+    var properties = m.shards.filter(function (s) {
+      return s.kind === "property" && (!filters.district || String(s.district) === filters.district);
+    });
+    if (filters.kind === "property") return properties;
+    if (filters.kind === "ruling" || filters.year || filters.type || filters.decision) return rulings;
+    var queue = [];
+    for (var i = 0; i < Math.max(rulings.length, properties.length); i++) {
+      if (rulings[i]) queue.push(rulings[i]);
+      if (properties[i]) queue.push(properties[i]);
     }
-    if (filters.kind === "ruling" || filters.year) return rulings;
-    return rulings.length ? [rulings[0]].concat(property, rulings.slice(1)) : property;
+    return queue;
+  }
+
+  /* FNV-1a, as pipeline/search.py buckets the number lookup. */
+  function bucketOf(key, buckets) {
+    var h = 0x811c9dc5;
+    for (var i = 0; i < key.length; i++) {
+      h ^= key.charCodeAt(i);
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    return h % buckets;
+  }
+
+  /* A ruling, case or property number: only the shards that hold it, or null. */
+  function numberPlan(m, text) {
+    var key = compact(text);
+    if (key.length < 3 || !/[0-9]/.test(key)) return Promise.resolve(null);
+    var file = m.numbers[bucketOf(key, m.numbers.length)];
+    return fetchJSON(base + file).then(function (lookup) {
+      var names = lookup[key];
+      if (!names) return null;
+      return m.shards.filter(function (s) { return names.indexOf(s.name) >= 0; });
+    });
   }
 
   function query(index, tokens, fuzzy) {
@@ -171,24 +196,38 @@
         done("این عبارت حرف یا رقمی برای جست‌وجو ندارد. شماره رأی، نشانی یا نامی را بنویسید.");
         return;
       }
-      state = { id: mine, tokens: tokens, filters: filters, queue: plan(m, tokens, filters), results: [], started: performance.now() };
-      continueSearch();
+      return numberPlan(m, text).then(function (numbered) {
+        if (mine !== generation) return;
+        state = { id: mine, tokens: tokens, filters: filters, results: [], loaded: 0,
+                  queue: numbered || plan(m, filters), numbered: !!numbered };
+        step(state);
+      });
     }).catch(fail);
   }
 
-  function continueSearch() {
-    var s = state;
-    if (!s.queue.length) { render(s); return; }
-    var entry = s.queue.shift();
-    loadShard(entry).then(function (shard) {
+  /* Search shard after shard until there are enough results or this step has fetched its
+   * share of bytes; what is left waits for the "search further" button. A number query goes
+   * through the few shards that hold that number. */
+  var STEP_BYTES = 2000000;   // uncompressed; about 300 KB over the wire
+  function step(s) {
+    var fetched = 0;
+    (function next() {
       if (s.id !== generation) return;
-      var t0 = performance.now();
-      s.results = s.results.concat(searchShard(shard, s.tokens, s.filters));
-      app.setAttribute("data-last-query-ms", (performance.now() - t0).toFixed(1));
-      var found = s.results.some(function (r) { return r.exact; });
-      if (s.results.length < WANTED && !found && s.queue.length) continueSearch();
-      else render(s);
-    }).catch(fail);
+      if (!s.queue.length || s.results.length >= WANTED ||
+          (!s.numbered && fetched > 0 && fetched + s.queue[0].bytes > STEP_BYTES)) {
+        render(s);
+        return;
+      }
+      var entry = s.queue.shift();
+      fetched += entry.bytes;
+      loadShard(entry).then(function (shard) {
+        if (s.id !== generation) return;
+        var t0 = performance.now();
+        s.results = s.results.concat(searchShard(shard, s.tokens, s.filters));
+        app.setAttribute("data-last-query-ms", (performance.now() - t0).toFixed(1));
+        next();
+      }).catch(fail);
+    })();
   }
 
   function render(s) {
@@ -199,8 +238,10 @@
     say(s.results.length ? n + " نتیجه" : "نتیجه‌ای پیدا نشد.");
     more.hidden = !s.queue.length;
     if (s.queue.length) {
-      var years = s.queue.filter(function (e) { return e.year; }).map(function (e) { return N.toPersianDigits(e.year); });
-      more.textContent = years.length ? "جست‌وجو در سال‌های " + years.join("، ") : "جست‌وجو در املاک";
+      var next = s.queue[0];
+      more.textContent = next.kind === "ruling"
+        ? "ادامه‌ی جست‌وجو در آرای قدیمی‌تر (از " + N.toPersianDigits(next.year + "/" + next.month) + ")"
+        : "ادامه‌ی جست‌وجو در املاک";
     }
     app.setAttribute("data-state", "done");
   }
@@ -293,15 +334,9 @@
   more.addEventListener("click", function () {
     if (!state) return;
     more.hidden = true;
+    app.setAttribute("data-state", "busy");
     say("در حال جست‌وجو…");
-    state.queue = state.queue.slice();
-    var s = state;
-    var next = s.queue.shift();
-    loadShard(next).then(function (shard) {
-      if (s.id !== generation) return;
-      s.results = s.results.concat(searchShard(shard, s.tokens, s.filters));
-      render(s);
-    }).catch(fail);
+    step(state);
   });
 
   app.hidden = false;
