@@ -162,17 +162,19 @@ def _reject_duplicates(parsed: pd.DataFrame, problems: _Problems, table: Table) 
     first_row = parsed.loc[keys.notna()].drop_duplicates(name).set_index(name)["_row"]
     problems.add_many(duplicate, name, "duplicate-key",
                       lambda i: f"«{keys[i]}» پیش‌تر در سطر {first_row[keys[i]]} آمده است")
-    slugs = {}
+    slugs: dict[int, str] = {}
+    taken: set[str] = set()
     for index, key in keys[keys.notna() & ~duplicate].items():
         try:
             slug = values.slug(key)
         except CellError as error:
             problems.add(index, name, error)
             continue
-        if slug in slugs.values():
+        if slug in taken:
             problems.add(index, name, CellError("bad-key", f"نشانی صفحه‌ی «{key}» با شناسه‌ی دیگری یکی می‌شود"))
             continue
         slugs[index] = slug
+        taken.add(slug)
     parsed["slug"] = pd.Series(slugs, dtype=object).reindex(parsed.index)
 
 

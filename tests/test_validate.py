@@ -148,3 +148,10 @@ def test_headers_match_through_variants(tmp_path):
     header[1] = "کلاسه پرونده"                  # an alias
     folder = write_exports(tmp_path, headers={"rulings": header})
     assert build.prepare(folder, CITY).validated.rulings.published == 1
+
+
+def test_two_numbers_that_would_share_a_page_address(tmp_path):
+    folder = write_exports(tmp_path, rulings=[ruling(ruling_no="1402/3/100"), ruling(ruling_no="1402.3.100")],
+                           violations=[])
+    checked = build.prepare(folder, CITY).validated.rulings
+    assert [(p["row"], p["code"]) for p in checked.problems] == [(3, "bad-key")]
