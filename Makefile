@@ -51,3 +51,9 @@ regenerate-sample: setup
 
 clean:
 	rm -rf $(OUTPUT) $(REPORTS) $(CONTENT)/rulings $(CONTENT)/properties __pycache__ .pytest_cache
+
+# Search index figures at 10k, 50k and 100k generated rulings (prints; asserts nothing).
+SIZES ?= 10000 50000 100000
+.PHONY: bench-search
+bench-search: setup
+	$(BIN)/python -m tools.bench_search $(SIZES)

@@ -49,7 +49,9 @@ ARCHIVES_SAVE_AS = ""
 YEAR_ARCHIVE_SAVE_AS = MONTH_ARCHIVE_SAVE_AS = DAY_ARCHIVE_SAVE_AS = ""
 DRAFT_SAVE_AS = DRAFT_PAGE_SAVE_AS = ""
 ARTICLE_LANG_SAVE_AS = PAGE_LANG_SAVE_AS = ""
-DIRECT_TEMPLATES = ["index"]
+DIRECT_TEMPLATES = ["index", "search"]
+SEARCH_SAVE_AS = "search/index.html"
+SEARCH_URL = "search/"
 DEFAULT_PAGINATION = False
 SLUGIFY_USE_UNICODE = True
 
@@ -75,3 +77,7 @@ LATEST_RULINGS_ON_HOME = 20
 from pipeline import display  # noqa: E402  (needs the sys.path line above)
 
 JINJA_FILTERS = display.FILTERS
+
+# --- the Shafaf plugin's listings (plugins/shafaf) --------------------------------------
+LISTING_PAGE_SIZE = 50      # rulings or properties per listing page on screen (members: all)
+RULINGS_FEED_ITEMS = 50     # entries in each Atom feed (site-wide and per district)

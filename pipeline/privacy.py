@@ -67,10 +67,15 @@ def withhold(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     frame = frame.copy()
     names = _private_names(frame, table)
     for f in table.fields:
+        # object dtype and explicit None: pandas would otherwise infer a string dtype and
+        # hand NaN to the next stage for every empty cell.
+        column = [v if isinstance(v, str) else None for v in frame[f.name]]
         if f.visibility is Visibility.COARSENED:
-            frame[f.name] = frame[f.name].map(coarsen_address)
+            column = [coarsen_address(v) for v in column]
         if f.published and f.kind in SCANNED_TEXT_KINDS:
-            frame[f.name] = [redact(text, row_names) for text, row_names in zip(frame[f.name], names)]
+            column = [redact(text, row_names) for text, row_names in zip(column, names)]
+        if f.kind in SCANNED_TEXT_KINDS or f.visibility is Visibility.COARSENED:
+            frame[f.name] = pd.Series(column, index=frame.index, dtype=object)
     if "holder" in frame:
         # A holder whose kind is missing is treated as a natural person: never named.
         frame.loc[frame["holder_kind"] != ORGANISATION, "holder"] = None

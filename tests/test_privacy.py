@@ -61,7 +61,8 @@ def test_pipeline_withholds_private_fields_and_masks_free_text(tmp_path):
         assert private not in record
     assert record["ruling_text"] == f"مالک {MASK} با کد ملی {MASK} و همراه {MASK}؛ پرونده {INVALID_TEN_DIGITS}."
     assert record["address"] == "کرج، مهرشهر، بلوار ارم"
-    everything = b"".join(publication.files.values()).decode("utf-8")
+    everything = "".join(data.decode("utf-8") for name, data in publication.files.items()
+                         if name.endswith((".csv", ".json", ".geojson")))
     for leaked in (VALID_NATIONAL_ID, "09121234567", "نیک‌نام", "987/654"):
         assert leaked not in everything
 
@@ -84,3 +85,14 @@ def test_property_address_and_plate_are_public(tmp_path):
     record = build.prepare(folder, CITY).properties[0]
     assert record["address"] == "کرج، مهرشهر، بلوار ارم، پلاک 12"
     assert record["plate"] == "123/456"
+
+
+def test_empty_optional_text_cells_stay_empty(tmp_path):
+    folder = write_exports(tmp_path, rulings=[
+        ruling(), ruling(ruling_no="1402/3/101", address=None, neighbourhood=None, ruling_text=None,
+                         commission=None)],
+        properties=[property_(), property_(property_code="P-05-0002", address=None, neighbourhood=None)])
+    publication = build.prepare(folder, CITY)
+    empty = next(r for r in publication.rulings if r["ruling_no"] == "1402/3/101")
+    assert (empty["address"], empty["neighbourhood"], empty["ruling_text"], empty["commission"]) == (None,) * 4
+    assert publication.properties[1]["address"] is None

@@ -1,9 +1,32 @@
-"""Shafaf's Pelican plugin: turns each page's ``Record`` metadata into ``content.record``."""
+"""Shafaf's Pelican plugin.
+
+* ``attach_record``: turns each page's one-line JSON ``Record`` metadata into ``content.record``.
+* ``ListingGenerator``: every page that lists rulings or properties (members, districts,
+  violation types, decisions, Jalali years, property facets), the per-ruling JSON downloads,
+  the Atom feeds, ``sitemap.xml``, ``robots.txt`` and ``404.html``.
+
+Pelican's own tags/categories are quadratic in the number of articles; here each ruling is
+visited once to fill every group (a dict lookup per group it belongs to), then each group is
+sorted once, so the work is O(N log N) in the number of rulings and the output is the same
+bytes for the same input (everything is sorted, no clock is read).
+"""
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from pathlib import Path
 
 from pelican import signals
+from pelican.generators import Generator
+
+from pipeline.display import jalali, jalali_year
+from pipeline.normalise import fold
+from pipeline.schema import DECISIONS, LAND_USES, MEMBER_ROLES, OCCUPANCIES, VIOLATION_TYPES
+from pipeline.values import match_key
 
 
 def attach_record(content) -> None:
@@ -12,5 +35,351 @@ def attach_record(content) -> None:
         content.record = json.loads(raw)
 
 
+# --- slugs ------------------------------------------------------------------------------
+
+ROLE_SLUGS = {"interior_rep": "interior", "judiciary_rep": "judiciary", "council_rep": "council"}
+ROLES = [(name, ROLE_SLUGS[name], title_fa) for name, title_fa, _ in MEMBER_ROLES]
+
+# Latin lower-case letters, digits and the Persian letters (after ``fold``: no hamza forms,
+# no ZWNJ, no tatweel, no diacritics). Nothing else ever reaches a path.
+_SLUG_CHARS = "a-z0-9\u0621-\u063a\u0641-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc"
+_SLUG_PART = re.compile(f"[{_SLUG_CHARS}]+")
+SLUG_PATTERN = re.compile(f"[{_SLUG_CHARS}]{{1,40}}(?:-[{_SLUG_CHARS}]{{1,40}}){{0,9}}")
+
+
+def _digest(text: str, size: int = 8) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:size]
+
+
+def text_slug(text: str) -> str:
+    """A URL segment from Persian text: its letters and digits joined by '-', or a hash."""
+    slug = "-".join(_SLUG_PART.findall(fold(text or "")))
+    if SLUG_PATTERN.fullmatch(slug) is None:
+        slug = "x-" + _digest(match_key(text or ""))
+    return slug
+
+
+def unique_slugs(keys_to_names: dict[str, str]) -> dict[str, str]:
+    """Slugs for distinct keys; two keys that would meet on one slug both get a hash suffix."""
+    wanted = {key: text_slug(name) for key, name in keys_to_names.items()}
+    used = Counter(wanted.values())
+    return {key: (slug if used[slug] == 1 else f"{slug}-{_digest(key, 6)}")
+            for key, slug in wanted.items()}
+
+
+ENUM_SLUGS = {
+    "types": {v: text_slug(v) for v in VIOLATION_TYPES},
+    "decisions": {v: text_slug(v) for v in DECISIONS},
+    "use": {v: text_slug(v) for v in LAND_USES},
+    "occupancy": {v: text_slug(v) for v in OCCUPANCIES},
+}
+for _slugs in ENUM_SLUGS.values():
+    assert len(set(_slugs.values())) == len(_slugs), "enumeration slugs must be distinct"
+
+
+# --- listing pages ----------------------------------------------------------------------
+
+@dataclass
+class Group:
+    """One listing: a district, a violation type, a member..."""
+    slug: str
+    title: str
+    items: list = field(default_factory=list)
+    violations: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def _ruling_row(article) -> dict:
+    """What a ruling list shows of one ruling (kept small: lists hold thousands)."""
+    r = article.record
+    decisions = list(dict.fromkeys(v["decision"] for v in r.get("violations") or []))
+    types = list(dict.fromkeys(v["violation_type"] for v in r.get("violations") or []))
+    return {
+        "url": article.url, "slug": r["slug"], "ruling_no": r["ruling_no"],
+        "ruling_date": r["ruling_date"], "stage": r["stage"], "district": r["district"],
+        "neighbourhood": r.get("neighbourhood"), "decisions": decisions, "types": types,
+        "total_fine_rial": r.get("total_fine_rial"),
+        "violations": len(r.get("violations") or []),
+    }
+
+
+def _newest_first(rows: list[dict]) -> list[dict]:
+    return sorted(rows, key=lambda row: (row["ruling_date"], row["slug"]), reverse=True)
+
+
+def _property_row(page) -> dict:
+    p = page.record
+    return {"url": page.url, "slug": p["slug"], "property_code": p["property_code"],
+            "title": p["title"], "district": p["district"], "neighbourhood": p.get("neighbourhood"),
+            "land_use": p["land_use"], "occupancy": p["occupancy"],
+            "land_area_m2": p.get("land_area_m2")}
+
+
+class ListingGenerator(Generator):
+    """Listing pages, JSON downloads, feeds, sitemap, robots.txt and the 404 page."""
+
+    def generate_context(self):
+        articles = [a for a in self.context.get("articles", []) if hasattr(a, "record")]
+        pages = self.context.get("pages", [])
+        properties = sorted((p for p in pages if hasattr(p, "record")), key=lambda p: p.record["slug"])
+        self.articles = articles
+        # Listing URLs (rulings/page/N/, properties/district/...) share folders with the
+        # records' own pages: a record slug equal to one of those segments would collide.
+        reserved = {"page", "district", "use", "occupancy"}
+        clashes = sorted({a.record["slug"] for a in articles} & reserved
+                         | {p.record["slug"] for p in properties} & reserved)
+        if clashes:
+            raise ValueError(f"record slugs collide with listing URLs: {clashes}")
+        self.property_pages = properties
+        districts = int(self.settings["MUNICIPALITY"]["districts"])
+        self.page_size = int(self.settings.get("LISTING_PAGE_SIZE", 50))
+
+        by_district = {n: Group(str(n), str(n)) for n in range(1, districts + 1)}
+        by_type = {v: Group(ENUM_SLUGS["types"][v], v) for v in VIOLATION_TYPES}
+        by_decision = {v: Group(ENUM_SLUGS["decisions"][v], v) for v in DECISIONS}
+        by_year: dict[int, Group] = {}
+        members: dict[str, dict[str, Group]] = {role: {} for role, _, _ in ROLES}
+        spellings: dict[tuple[str, str], Counter] = {}
+        rows = []
+
+        for article in articles:  # one pass over the rulings
+            r = article.record
+            row = _ruling_row(article)
+            rows.append(row)
+            if r["district"] in by_district:
+                by_district[r["district"]].items.append(row)
+            year = jalali_year(r["ruling_date"])
+            by_year.setdefault(year, Group(str(year), str(year))).items.append(row)
+            for v in r.get("violations") or []:
+                by_type[v["violation_type"]].violations += 1
+                by_decision[v["decision"]].violations += 1
+            for t in row["types"]:
+                by_type[t].items.append(row)
+            for d in row["decisions"]:
+                by_decision[d].items.append(row)
+            decisions = Counter(v["decision"] for v in r.get("violations") or [])
+            for role, _, _ in ROLES:
+                name = r.get(role)
+                if not name:
+                    continue
+                key = match_key(name)
+                group = members[role].setdefault(key, Group("", name, extra={"decisions": Counter(), "rulings_by_decision": Counter()}))
+                group.items.append(row)
+                group.violations += len(r.get("violations") or [])
+                group.extra["decisions"].update(decisions)
+                group.extra["rulings_by_decision"].update(decisions.keys())
+                spellings.setdefault((role, key), Counter())[name] += 1
+
+        # The name shown for a member: the spelling most rulings use (ties: the first in order).
+        for role, groups in members.items():
+            for key, group in groups.items():
+                counts = spellings[(role, key)]
+                group.title = min(counts, key=lambda name: (-counts[name], name))
+            slugs = unique_slugs({key: group.title for key, group in groups.items()})
+            for key, group in groups.items():
+                group.slug = slugs[key]
+
+        for group in (*by_district.values(), *by_type.values(), *by_decision.values(),
+                      *by_year.values(), *(g for gs in members.values() for g in gs.values())):
+            group.items = _newest_first(group.items)
+
+        self.rows = _newest_first(rows)
+        self.by_district = [by_district[n] for n in sorted(by_district)]
+        self.by_type = [by_type[v] for v in VIOLATION_TYPES]
+        self.by_decision = [by_decision[v] for v in DECISIONS]
+        self.by_year = [by_year[y] for y in sorted(by_year, reverse=True)]
+        self.members = {role: sorted(groups.values(), key=lambda g: (fold(g.title), g.slug))
+                        for role, groups in members.items()}
+
+        # Properties: by district, land use and occupancy.
+        prop_rows = [_property_row(p) for p in properties]
+        self.prop_rows = prop_rows
+        self.prop_by_district = {n: Group(str(n), str(n)) for n in range(1, districts + 1)}
+        self.prop_by_use = {v: Group(ENUM_SLUGS["use"][v], v) for v in LAND_USES}
+        self.prop_by_occupancy = {v: Group(ENUM_SLUGS["occupancy"][v], v) for v in OCCUPANCIES}
+        for row in prop_rows:
+            if row["district"] in self.prop_by_district:
+                self.prop_by_district[row["district"]].items.append(row)
+            self.prop_by_use[row["land_use"]].items.append(row)
+            self.prop_by_occupancy[row["occupancy"]].items.append(row)
+
+        # Member links for ruling pages: role -> match key -> URL.
+        member_urls = {role: {key: f"members/{ROLE_SLUGS[role]}/{g.slug}/" for key, g in
+                              ((match_key(g.title), g) for g in groups)}
+                       for role, groups in self.members.items()}
+        newest = self.rows[0]["ruling_date"] if self.rows else None
+        self.context.update({
+            "DATA_DATE": newest,
+            "ABS_SITEURL": self.settings.get("SITEURL", "").rstrip("/"),
+            "MEMBER_ROLES_FA": [(role, slug, title) for role, slug, title in ROLES],
+            "DISTRICT_COUNTS": [(int(g.slug), len(g.items)) for g in self.by_district],
+            "TYPE_COUNTS": [(g.slug, g.title, len(g.items)) for g in self.by_type],
+            "DECISION_COUNTS": [(g.slug, g.title, len(g.items)) for g in self.by_decision],
+            "YEAR_COUNTS": [(g.slug, len(g.items)) for g in self.by_year],
+            "RULING_COUNT": len(self.rows),
+            "LATEST_RULINGS": self.rows[: int(self.settings.get("LATEST_RULINGS_ON_HOME", 20))],
+            "PROPERTY_COUNT": len(prop_rows),
+            "MEMBER_COUNTS": {role: len(groups) for role, groups in self.members.items()},
+            "member_url": lambda role, name: member_urls.get(role, {}).get(match_key(name or "")),
+        })
+
+    # --- writing ------------------------------------------------------------------------
+
+    def _write(self, writer, save_as: str, template: str, **kwargs):
+        writer.write_file(save_as, self.get_template(template), self.context,
+                          relative_urls=self.settings["RELATIVE_URLS"], url=save_as, **kwargs)
+        self.sitemap.append(save_as[: -len("index.html")] if save_as.endswith("index.html") else save_as)
+
+    def _paginated(self, writer, base: str, template: str, items: list, **kwargs):
+        """``base/`` then ``base/page/2/``...: a segment no group slug can take."""
+        size = self.page_size
+        count = max(1, -(-len(items) // size))
+        urls = [base] + [f"{base}page/{n}/" for n in range(2, count + 1)]
+        for n in range(1, count + 1):
+            pagination = {"number": n, "count": count, "urls": urls,
+                          "previous": urls[n - 2] if n > 1 else None,
+                          "next": urls[n] if n < count else None,
+                          "first_index": (n - 1) * size}
+            self._write(writer, urls[n - 1] + "index.html", template,
+                        items=items[(n - 1) * size: n * size], total=len(items),
+                        pagination=pagination, **kwargs)
+
+    def generate_output(self, writer):
+        self.sitemap: list[str] = [""]
+        # Ruling lists.
+        facets = [
+            ("districts", "مناطق", "آرای", self.by_district),
+            ("types", "انواع تخلف", "آرای مربوط به", self.by_type),
+            ("decisions", "انواع تصمیم", "آرای دارای تصمیم", self.by_decision),
+            ("years", "سال‌ها", "آرای", self.by_year),
+        ]
+        for kind, index_title, prefix, groups in facets:
+            self._write(writer, f"{kind}/index.html", "facets", kind=kind, title=index_title,
+                        groups=groups)
+            for group in groups:
+                self._paginated(writer, f"{kind}/{group.slug}/", "listing", group.items,
+                                kind=kind, group=group, title_prefix=prefix)
+        self._paginated(writer, "rulings/", "listing", self.rows, kind="all", group=None,
+                        title_prefix="همه‌ی آرا")
+        # Members: one page each, never paginated (the print must hold every ruling).
+        self._write(writer, "members/index.html", "members", members=self.members)
+        for role, role_slug, role_title in ROLES:
+            for group in self.members[role]:
+                decisions = [(d, group.extra["rulings_by_decision"][d], group.extra["decisions"][d])
+                             for d in DECISIONS if group.extra["decisions"][d]]
+                self._write(writer, f"members/{role_slug}/{group.slug}/index.html", "member",
+                            member=group, role=role, role_slug=role_slug, role_title=role_title,
+                            decision_counts=decisions)
+        # Properties.
+        prop_facets = [
+            ("district", "منطقه", [self.prop_by_district[n] for n in sorted(self.prop_by_district)]),
+            ("use", "کاربری", list(self.prop_by_use.values())),
+            ("occupancy", "وضعیت بهره‌برداری", list(self.prop_by_occupancy.values())),
+        ]
+        self._paginated(writer, "properties/", "properties", self.prop_rows, facet=None, group=None,
+                        prop_facets=prop_facets)
+        for facet, facet_title, groups in prop_facets:
+            for group in groups:
+                self._paginated(writer, f"properties/{facet}/{group.slug}/", "properties",
+                                group.items, facet=facet, facet_title=facet_title, group=group,
+                                prop_facets=prop_facets)
+        self.sitemap.extend(a.url for a in self.articles)
+        self.sitemap.extend(p.url for p in self.context.get("pages", []))
+        # 404: served at any depth, so its links are absolute from the site's root.
+        writer.write_file("404.html", self.get_template("404"), self.context, relative_urls=False,
+                          SITEURL=self.context["ABS_SITEURL"])
+        self._write_json()
+        self._write_feeds()
+        self._write_sitemap()
+
+    def _out(self, name: str) -> Path:
+        path = Path(self.output_path) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def _write_json(self):
+        for article in self.articles:
+            r = article.record
+            self._out(f"rulings/{r['slug']}/record.json").write_text(
+                json.dumps(r, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+    def _absolute(self, url: str, prefix: str) -> str:
+        base = self.context["ABS_SITEURL"]
+        return f"{base}/{url}" if base else f"{prefix}{url}"
+
+    def _write_feeds(self):
+        from feedgenerator import Atom1Feed
+
+        limit = int(self.settings.get("RULINGS_FEED_ITEMS", 50))
+        by_url = {a.url: a for a in self.articles}
+        feeds = [("feeds/rulings.atom.xml", "آرای تازه‌ی کمیسیون ماده ۱۰۰", self.rows, "")]
+        feeds += [(f"feeds/district-{g.slug}.atom.xml", f"آرای تازه‌ی منطقه {jalali_digits(g.slug)}",
+                   g.items, f"districts/{g.slug}/") for g in self.by_district]
+        site = self.settings["SITENAME"]
+        for name, title, rows, page in feeds:
+            prefix = "../"  # feeds/ is one level deep; relative links resolve against the feed
+            updated = _when(rows[0]["ruling_date"]) if rows else _when("1970-01-01")
+            feed = Atom1Feed(title=f"{title} — {site}", link=self._absolute(page, prefix),
+                             description=title, language="fa",
+                             feed_url=self._absolute(name, prefix),
+                             feed_guid=f"tag:shafaf,2024:{name}")
+            for row in rows[:limit]:
+                when = _when(row["ruling_date"])
+                summary = (f"{jalali(row['ruling_date'])} · منطقه {jalali_digits(row['district'])} · "
+                           f"{row['stage']} · {'، '.join(row['decisions'])}")
+                feed.add_item(title=f"رأی شماره {jalali_digits(row['ruling_no'])}",
+                              link=self._absolute(row["url"], prefix), description=summary,
+                              unique_id=f"tag:shafaf,2024:ruling/{row['slug']}",
+                              pubdate=when, updateddate=when)
+            with open(self._out(name), "w", encoding="utf-8") as handle:
+                feed.write(handle, "utf-8")
+            # feedgenerator uses the newest item date for <updated>; with no item it would read
+            # the clock, so an empty feed gets the fixed date instead.
+            if not rows:
+                text = self._out(name).read_text(encoding="utf-8")
+                text = re.sub(r"<updated>[^<]*</updated>", f"<updated>{updated.isoformat()}</updated>", text)
+                self._out(name).write_text(text, encoding="utf-8")
+        del by_url
+
+    def _write_sitemap(self):
+        base = self.context["ABS_SITEURL"]
+        urls = sorted(set(self.sitemap))
+        lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+                 '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+        for url in urls:
+            loc = f"{base}/{url}" if base else f"/{url}"
+            lines.append(f"<url><loc>{_xml(loc)}</loc></url>")
+        lines.append("</urlset>")
+        self._out("sitemap.xml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        robots = ["User-agent: *", "Allow: /", ""]
+        robots.append(f"Sitemap: {base}/sitemap.xml" if base else "# Sitemap: /sitemap.xml (absolute once SITEURL is set)")
+        self._out("robots.txt").write_text("\n".join(robots) + "\n", encoding="utf-8")
+
+
+def jalali_digits(value) -> str:
+    from pipeline.display import fa_digits
+    return fa_digits(value)
+
+
+def _when(iso: str) -> datetime:
+    return datetime.combine(date.fromisoformat(iso[:10]), time(12, 0), tzinfo=timezone.utc)
+
+
+def _xml(text: str) -> str:
+    from urllib.parse import quote
+    return quote(text, safe=":/?=&#%").replace("&", "&amp;")
+
+
+def add_filters(generator) -> None:
+    """Jinja filters the theme needs beyond ``pipeline.display``."""
+    generator.env.filters["enum_slug"] = lambda value, kind: ENUM_SLUGS[kind][value]
+
+
+def get_generators(pelican):
+    return ListingGenerator
+
+
 def register() -> None:
     signals.content_object_init.connect(attach_record)
+    signals.get_generators.connect(get_generators)
+    signals.generator_init.connect(add_filters)

@@ -1,0 +1,154 @@
+"""The theme and the listing plugin against awkward input, on a tiny site built from exports
+the test writes itself: odd member spellings, missing optional fields, a missing appeal target,
+markup in cells, and a second build that must be byte-identical."""
+from __future__ import annotations
+
+import hashlib
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import build_site
+from factory import property_, ruling, violation, write_exports
+
+HOSTILE = "<script>alert(1)</script>"
+# What a reader sees: the tag as text (digits are shown in Persian).
+ESCAPED = re.compile(r"&lt;script&gt;alert\([1۱]\)&lt;/script&gt;")
+
+
+def _rulings():
+    first = ruling(ruling_no="1402/3/100", council_rep="علی کریم‌زاده", neighbourhood=f"مهرشهر {HOSTILE}")
+    appeal = ruling(ruling_no="1402/7/200", case_no="۵۵۱۰۰", ruling_date="۱۴۰۲/۰۷/۱۰", stage="تجدیدنظر",
+                    commission="تجدیدنظر ۱", appealed_ruling_no="1402/3/100", appeal_result="تأیید",
+                    council_rep="علي  كريمزاده")  # Arabic letters, a double space, no ZWNJ
+    orphan = ruling(ruling_no="1402/8/300", case_no="۷۷۰۰۱", ruling_date="۱۴۰۲/۰۸/۰۱", stage="تجدیدنظر",
+                    appealed_ruling_no="1401/1/999", appeal_result="نقض", commission=None,
+                    neighbourhood=None, address="کرج، بلوار ارم", ruling_text=None, total_fine_rial=None,
+                    execution_status=None, council_rep="على كريم زاده")  # a space for the ZWNJ
+    return [first, appeal, orphan]
+
+
+def _violations():
+    return [violation(ruling_no="1402/3/100"), violation(ruling_no="1402/7/200"),
+            violation(ruling_no="1402/8/300", fine_rial=None, legal_basis=None, floor=None)]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    exports = write_exports(tmp_path_factory.mktemp("exports"), _rulings(), _violations(),
+                            [property_(), property_(property_code="P-07-0002", district="7",
+                                                    title=f"انبار {HOSTILE}", neighbourhood=None,
+                                                    address=None, plate=None)])
+    return build_site(exports, tmp_path_factory.mktemp("tiny"))
+
+
+def read(site, path: str) -> str:
+    return (site.output / path).read_text(encoding="utf-8")
+
+
+class Facts(HTMLParser):
+    """The <dt>/<dd> pairs of a page, as text."""
+
+    def __init__(self):
+        super().__init__()
+        self.items: list[list[str]] = []
+        self._in = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("dt", "dd"):
+            self._in = tag
+            self.items.append([tag, ""])
+
+    def handle_endtag(self, tag):
+        if tag == self._in:
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in:
+            self.items[-1][1] += data
+
+
+def facts(html: str) -> list[tuple[str, str]]:
+    parser = Facts()
+    parser.feed(html)
+    return [(kind, text.strip()) for kind, text in parser.items]
+
+
+def test_odd_spellings_of_a_member_land_on_one_page(tiny):
+    pages = sorted(p.name for p in (tiny.output / "members" / "council").iterdir())
+    assert len(pages) == 1, pages
+    html = read(tiny, f"members/council/{pages[0]}/index.html")
+    assert 'data-count="3"' in html
+    for slug in ("1402-3-100", "1402-7-200", "1402-8-300"):
+        assert f"rulings/{slug}/" in html
+        assert f"members/council/{pages[0]}/" in read(tiny, f"rulings/{slug}/index.html")
+
+
+def test_missing_optional_fields_leave_no_empty_label(tiny):
+    html = read(tiny, "rulings/1402-8-300/index.html")
+    pairs = facts(html)
+    labels = [text for kind, text in pairs if kind == "dt"]
+    for absent in ("کمیسیون", "محله", "مبلغ کل جریمه", "وضعیت اجرا"):
+        assert absent not in labels
+    assert all(text for kind, text in pairs if kind == "dd"), pairs
+    assert "شرح رأی" not in html  # no heading over an empty text
+    property_html = read(tiny, "properties/p-07-0002/index.html")
+    assert all(text for kind, text in facts(property_html) if kind == "dd")
+    assert "محله" not in [t for k, t in facts(property_html) if k == "dt"]
+
+
+def test_missing_appeal_target_is_a_plain_note(tiny):
+    html = read(tiny, "rulings/1402-8-300/index.html")
+    appealed = html.split('<dd class="appealed">', 1)[1].split("</dd>", 1)[0]
+    assert "<a " not in appealed
+    assert "در داده‌های منتشرشده نیست" in appealed
+    assert "۱۴۰۱/۱/۹۹۹" in appealed
+
+
+def test_appeal_links_both_ways(tiny):
+    appeal = read(tiny, "rulings/1402-7-200/index.html")
+    first = read(tiny, "rulings/1402-3-100/index.html")
+    assert 'href="../../rulings/1402-3-100/"' in appeal.split('<dd class="appealed">', 1)[1].split("</dd>")[0]
+    assert 'href="../../rulings/1402-7-200/"' in first.split('<dd class="appeals">', 1)[1].split("</dd>")[0]
+
+
+@pytest.mark.parametrize("path", ["rulings/1402-3-100/index.html", "index.html", "districts/5/index.html",
+                                  "members/index.html", "rulings/index.html", "properties/index.html",
+                                  "properties/p-07-0002/index.html", "properties/district/7/index.html"])
+def test_markup_in_cells_is_text(tiny, path):
+    html = read(tiny, path)
+    assert "<script>alert" not in html
+    shown = ESCAPED.search(html)
+    assert shown or "alert" not in html  # a page may not show the hostile field at all
+
+
+@pytest.mark.parametrize("path", ["rulings/1402-3-100/index.html", "properties/p-07-0002/index.html",
+                                  "properties/index.html"])
+def test_hostile_cells_are_shown_as_text(tiny, path):
+    assert ESCAPED.search(read(tiny, path))
+
+
+
+def test_a_ruling_without_address_builds(tmp_path):
+    rulings = [ruling(), ruling(ruling_no="1402/3/101", address=None)]
+    exports = write_exports(tmp_path / "exports", rulings, [violation()], [property_()])
+    site = build_site(exports, tmp_path / "site")
+    html = (site.output / "rulings" / "1402-3-101" / "index.html").read_text(encoding="utf-8")
+    assert "نشانی" not in [t for k, t in facts(html) if k == "dt"]
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_second_build_is_byte_identical(tiny, tmp_path):
+    again = build_site(tiny.exports, tmp_path)
+    first, second = _digest(tiny.output), _digest(again.output)
+    assert first.keys() == second.keys()
+    assert [name for name in first if first[name] != second[name]] == []
+    for name in ("feeds/rulings.atom.xml", "sitemap.xml", "rulings/1402-3-100/record.json",
+                 "members/index.html"):
+        assert name in first
