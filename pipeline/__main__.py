@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from . import build, report, settings
+from .changes import ChangesError
 from .errors import FileError
 
 
@@ -18,12 +20,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settings", type=Path, default=settings.ROOT / "pelicanconf.py")
     parser.add_argument("--cache", type=Path, default=Path("cache"),
                         help="where unchanged search shards are kept between builds")
+    parser.add_argument("--state", type=Path, default=None,
+                        help="the last publication's fingerprints, to list what changed (read only)")
+    parser.add_argument("--date", default=os.environ.get("SHAFAF_PUBLICATION_DATE") or None,
+                        help="publication date, YYYY-MM-DD (default: $SHAFAF_PUBLICATION_DATE, "
+                             "else the newest ruling's date)")
     args = parser.parse_args(argv)
     city = settings.load(args.settings)
     try:
-        publication = build.prepare(args.exports, city)
+        publication = build.prepare(args.exports, city, settings.publication_date(args.date), args.state)
     except FileError as error:
         print(report.format_file_error(error), file=sys.stderr)
+        return 2
+    except (ChangesError, settings.SettingsError) as error:
+        print(f"\nShafaf stopped: {error}\n", file=sys.stderr)
         return 2
     changed = build.write(publication, args.content, args.output, args.reports, city, args.cache)
     print(report.format_summary(publication.validated, args.reports))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import datasets, pages, privacy, report, search
+from . import changes, datasets, downloads, pages, privacy, report, search, staff_report
 from .read import read_exports
 from .schema import PROPERTIES, RULINGS, TABLES, VIOLATIONS
 from .settings import Municipality
@@ -21,9 +21,13 @@ class Publication:
     rulings: list[dict]         # page records: public fields, violations and appeal links
     properties: list[dict]
     files: dict[str, bytes]     # output/data/<name> -> bytes
+    change_log: changes.ChangeLog | None = None
 
 
-def prepare(exports: Path, city: Municipality) -> Publication:
+def prepare(exports: Path, city: Municipality, published: str | None = None,
+            state: Path | None = None) -> Publication:
+    """``published``: the publication date (default: the newest ruling's); ``state``: the
+    folder holding the last publication's fingerprints (None: compare with nothing)."""
     validated = validate(read_exports(exports), city)
     public = {t.name: privacy.withhold(c.frame, t) for t, c in
               zip((RULINGS, VIOLATIONS, PROPERTIES), validated.tables())}
@@ -38,11 +42,15 @@ def prepare(exports: Path, city: Municipality) -> Publication:
     dates = [r["ruling_date"] for r in rulings]
     updated = max(dates) if dates else "1970-01-01"
     files = datasets.dataset_files(rows, list(TABLES), city, updated)
-    return Publication(validated, rulings, properties, files)
+    published = published or updated
+    log = changes.change_log(published, rulings, properties, changes.load_state(state))
+    files.update(changes.data_files(log))
+    files = downloads.download_files(files, rows, list(TABLES), city, updated, published)
+    return Publication(validated, rulings, properties, files, log)
 
 
 def write(publication: Publication, content: Path, output: Path, reports: Path, city: Municipality,
-          cache: Path | None = None) -> dict:
+          cache: Path | None = None, siteurl: str = "") -> dict:
     changed = pages.write_content(content, publication.rulings, publication.properties)
     changed["datasets"] = {"files": len(publication.files),
                            "written": datasets.write_datasets(output / "data", publication.files)}
@@ -50,5 +58,8 @@ def write(publication: Publication, content: Path, output: Path, reports: Path, 
                                        cache / "search" if cache else None)
     changed["search"] = {"files": len(files), **stats,
                          "written": pages.write_files(output / "search", files)}
+    pages.write_if_changed(output / "feeds" / "changes.atom.xml",
+                           changes.atom_feed(publication.change_log, f"شفاف — {city.publisher_fa}", siteurl))
     report.write_report(reports, publication.validated)
+    staff_report.write(reports, publication)
     return changed

@@ -1,6 +1,7 @@
 """Shafaf's Pelican plugin.
 
 * ``attach_record``: turns each page's one-line JSON ``Record`` metadata into ``content.record``.
+* ``DataPagesGenerator`` (``data_pages.py``): the datasets page, data dictionary and change log.
 * ``ListingGenerator``: every page that lists rulings or properties (members, districts,
   violation types, decisions, Jalali years, property facets), the per-ruling JSON downloads,
   the Atom feeds, ``sitemap.xml``, ``robots.txt`` and ``404.html``.
@@ -376,7 +377,8 @@ def add_filters(generator) -> None:
 
 
 def get_generators(pelican):
-    return ListingGenerator
+    from .data_pages import DataPagesGenerator
+    return [ListingGenerator, DataPagesGenerator]
 
 
 def register() -> None:

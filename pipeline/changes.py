@@ -1,0 +1,292 @@
+"""What changed between publications: record fingerprints, the change log and its Atom feed.
+
+Each published ruling and property has a fingerprint: the sha256 of the canonical JSON of its
+public record, plus a short hash per field so that a change can name the fields it touched.
+The fingerprints of the last publication live in a *state* folder that staff keep beside the
+site (default ``state/``, never under ``output/``: a fresh build must not be able to lose it,
+and ``make upload`` must not publish it). It holds three files:
+
+- ``published.json``: the fingerprints of the last publication, with its date;
+- ``previous.json``: those of the last publication made on an *earlier* date, so that
+  publishing twice on one day replaces that day's entry instead of splitting it in two;
+- ``changes.json``: every publication's changes, newest first (the public change log).
+
+A build only *reads* the state; ``pipeline.publish`` writes it after the new site has been
+swapped into place, so a refused or preview build never moves the baseline.
+
+A record missing from this build but present in the baseline is listed as ``withdrawn``:
+a record is never silently gone.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import display
+from .pages import write_if_changed
+from .schema import PROPERTIES, RULINGS, Table
+
+FORMAT = 1
+ADDED, CHANGED, WITHDRAWN = "added", "changed", "withdrawn"
+KINDS = (ADDED, CHANGED, WITHDRAWN)
+CSV_COLUMNS = ("published", "dataset", "key", "slug", "change", "fields")
+FEED_ENTRIES = 50
+FEED_LISTED_CHANGES = 200   # per entry; the rest is in data/<date>/changes.csv
+ATOM = "http://www.w3.org/2005/Atom"
+
+# Which records are tracked, under which key, and with which fields. The slug is derived from
+# the key, so it is not a field of its own; a ruling's violations count as one field.
+TRACKED: dict[str, tuple[Table, tuple[str, ...]]] = {
+    "rulings": (RULINGS, tuple(f.name for f in RULINGS.public_fields if f.name != "slug") + ("violations",)),
+    "properties": (PROPERTIES, tuple(f.name for f in PROPERTIES.public_fields if f.name != "slug")),
+}
+_KEYS = {name: table.key[0] for name, (table, _fields) in TRACKED.items()}
+_PAGE_PATH = {"rulings": "rulings/{slug}/", "properties": "properties/{slug}/"}
+
+
+class ChangesError(ValueError):
+    """The state folder cannot be used (damaged file, date going backwards)."""
+
+
+@dataclass
+class ChangeLog:
+    published: str                 # ISO date of this publication
+    baseline: str | None           # date of the publication compared against, None for the first
+    changes: list[dict]            # this publication's changes: dataset, key, slug, change, fields
+    history: list[dict]            # every publication, newest first, this one included
+    manifest: dict                 # fingerprints of this publication (what publish commits)
+    last_published: str | None     # date in state/published.json before this build
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        return _counts(self.changes)
+
+
+# --- fingerprints -------------------------------------------------------------------------
+
+def canonical(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def field_hash(value) -> str:
+    # 32 bits are enough to tell *which* fields changed; whether the record changed at all is
+    # decided by the full sha256 of the record.
+    return hashlib.sha256(canonical(value)).hexdigest()[:8]
+
+
+def fingerprint(record: dict, fields: tuple[str, ...]) -> list:
+    public = {name: record.get(name) for name in fields}
+    return [hashlib.sha256(canonical(public)).hexdigest(), *(field_hash(public[name]) for name in fields)]
+
+
+def manifest(published: str, records: dict[str, list[dict]]) -> dict:
+    """Fingerprints of every tracked record of one publication."""
+    result = {"format": FORMAT, "published": published, "fields": {}, "records": {}}
+    for name, (_table, fields) in TRACKED.items():
+        key = _KEYS[name]
+        result["fields"][name] = list(fields)
+        result["records"][name] = {r[key]: fingerprint(r, fields) for r in sorted(records[name], key=lambda r: r[key])}
+    return result
+
+
+# --- comparing ----------------------------------------------------------------------------
+
+def compare(before: dict | None, after: dict, slugs: dict[str, dict[str, str]]) -> list[dict]:
+    """Added, changed (with field names) and withdrawn records, in a fixed order."""
+    changes = []
+    for name in TRACKED:
+        new = after["records"][name]
+        old = before["records"].get(name, {}) if before else {}
+        new_fields, old_fields = after["fields"][name], (before["fields"].get(name, []) if before else [])
+        for key in sorted(new.keys() | old.keys()):
+            if key not in old:
+                kind, fields = ADDED, []
+            elif key not in new:
+                kind, fields = WITHDRAWN, []
+            elif new[key][0] == old[key][0]:
+                continue
+            else:
+                kind, fields = CHANGED, _changed_fields(dict(zip(old_fields, old[key][1:])),
+                                                        dict(zip(new_fields, new[key][1:])), new_fields)
+            slug = slugs[name].get(key, "") if kind != WITHDRAWN else ""
+            changes.append({"dataset": name, "key": key, "slug": slug, "change": kind, "fields": fields})
+    order = {kind: i for i, kind in enumerate(KINDS)}
+    return sorted(changes, key=lambda c: (list(TRACKED).index(c["dataset"]), order[c["change"]], c["key"]))
+
+
+def _changed_fields(old: dict, new: dict, order: list[str]) -> list[str]:
+    names = [n for n in order if old.get(n) != new.get(n)]
+    names += sorted(n for n in old.keys() - new.keys())  # a column the schema no longer has
+    # The record hash differs but no field hash does: a 32-bit collision. Say so, don't hide it.
+    return names or ["*"]
+
+
+def load_state(state: Path | None) -> dict:
+    """``published``, ``previous`` (fingerprints) and ``history`` from the state folder."""
+    loaded = {"published": None, "previous": None, "history": []}
+    if state is None:
+        return loaded
+    for name, file in (("published", "published.json"), ("previous", "previous.json"), ("history", "changes.json")):
+        path = state / file
+        if not path.exists():
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ChangesError(f"{path}: not readable JSON ({error})") from None
+        if name == "history":
+            loaded[name] = data.get("publications", [])
+        elif data.get("format") != FORMAT:
+            raise ChangesError(f"{path}: unknown format {data.get('format')!r} (expected {FORMAT})")
+        else:
+            loaded[name] = data
+    return loaded
+
+
+def change_log(published: str, rulings: list[dict], properties: list[dict], state: dict) -> ChangeLog:
+    """This publication's changes against the baseline, and the history with it in place."""
+    records = {"rulings": rulings, "properties": properties}
+    current = manifest(published, records)
+    last = state["published"]
+    # Publishing again on the same day compares with the day before's publication and
+    # replaces that day's entry, so nothing done between the two is lost or counted twice.
+    baseline = state["previous"] if last and last["published"] == published else last
+    slugs = {name: {r[_KEYS[name]]: r["slug"] for r in rows} for name, rows in records.items()}
+    changes = compare(baseline, current, slugs)
+    entry = {"published": published, "baseline": baseline["published"] if baseline else None,
+             "counts": _counts(changes), "changes": changes}
+    history = [p for p in state["history"] if p["published"] != published] + [entry]
+    history.sort(key=lambda p: p["published"], reverse=True)
+    return ChangeLog(published, entry["baseline"], changes, history, current,
+                     last["published"] if last else None)
+
+
+def _counts(changes: list[dict]) -> dict:
+    counts = {name: {kind: 0 for kind in KINDS} for name in TRACKED}
+    for change in changes:
+        counts[change["dataset"]][change["change"]] += 1
+    return counts
+
+
+def commit_state(state: Path, log: ChangeLog, last: dict | None) -> None:
+    """Make this publication the baseline of the next one (called only after a publish)."""
+    state.mkdir(parents=True, exist_ok=True)
+    if last and last["published"] != log.published:
+        write_if_changed(state / "previous.json", manifest_json(last))
+    write_if_changed(state / "published.json", manifest_json(log.manifest))
+    write_if_changed(state / "changes.json", history_json(log.history))
+
+
+# --- files --------------------------------------------------------------------------------
+
+def manifest_json(data: dict) -> bytes:
+    """One record a line, so that a diff of two manifests stays readable."""
+    lines = ["{", f' "format": {data["format"]},', f' "published": {json.dumps(data["published"])},',
+             f' "fields": {json.dumps(data["fields"], ensure_ascii=False)},', ' "records": {']
+    names = list(data["records"])
+    for i, name in enumerate(names):
+        lines.append(f"  {json.dumps(name)}: {{")
+        items = list(data["records"][name].items())
+        for j, (key, print_) in enumerate(items):
+            comma = "," if j < len(items) - 1 else ""
+            lines.append(f"   {json.dumps(key, ensure_ascii=False)}: {json.dumps(print_)}{comma}")
+        lines.append("  }" + ("," if i < len(names) - 1 else ""))
+    lines += [" }", "}", ""]
+    return "\n".join(lines).encode("utf-8")
+
+
+def history_json(history: list[dict]) -> bytes:
+    return (json.dumps({"publications": history}, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def changes_csv(history: list[dict]) -> bytes:
+    """Excel-friendly like the datasets: UTF-8 with BOM, CRLF; fields separated by spaces."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for publication in history:
+        for c in publication["changes"]:
+            writer.writerow([publication["published"], c["dataset"], c["key"], c["slug"], c["change"], " ".join(c["fields"])])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def data_files(log: ChangeLog) -> dict[str, bytes]:
+    """The whole log at stable URLs, and this publication's part in its dated folder."""
+    this = [p for p in log.history if p["published"] == log.published]
+    return {
+        "changes.csv": changes_csv(log.history),
+        "changes.json": history_json(log.history),
+        f"{log.published}/changes.csv": changes_csv(this),
+        f"{log.published}/changes.json": history_json(this),
+    }
+
+
+def atom_feed(log: ChangeLog, site_name: str, siteurl: str = "") -> bytes:
+    """One entry per publication, dated by its publication date (never the build's clock).
+
+    Links are absolute when the site's URL is known (publish), else relative to the feed,
+    which lives in ``feeds/``.
+    """
+    def url(path: str) -> str:
+        return f"{siteurl.rstrip('/')}/{path}" if siteurl else f"../{path}"
+
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": "fa"})
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = f"تغییرات داده‌ها — {site_name}"
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = "tag:shafaf,2024:feeds/changes"
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "href": url("feeds/changes.atom.xml")})
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "href": url("data/changes.csv"), "type": "text/csv"})
+    newest = log.history[0]["published"] if log.history else log.published
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = f"{newest}T00:00:00Z"
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    ET.SubElement(author, f"{{{ATOM}}}name").text = site_name
+    for publication in log.history[:FEED_ENTRIES]:
+        feed.append(_feed_entry(publication, url))
+    body = ET.tostring(feed, encoding="unicode")
+    return ('<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n").encode("utf-8")
+
+
+_WORDS = {"rulings": ("رأی", "Ruling"), "properties": ("ملک", "Property")}
+_KIND_FA = {ADDED: "تازه", CHANGED: "تغییرکرده", WITHDRAWN: "برداشته‌شده"}
+
+
+def _feed_entry(publication: dict, url) -> ET.Element:
+    date = publication["published"]
+    entry = ET.Element(f"{{{ATOM}}}entry")
+    ET.SubElement(entry, f"{{{ATOM}}}title").text = f"تغییرات انتشار {display.jalali(date)}"
+    ET.SubElement(entry, f"{{{ATOM}}}id").text = f"tag:shafaf,2024:changes/{date}"
+    ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "href": url(f"data/{date}/changes.csv"), "type": "text/csv"})
+    ET.SubElement(entry, f"{{{ATOM}}}updated").text = f"{date}T00:00:00Z"
+    ET.SubElement(entry, f"{{{ATOM}}}summary").text = summary_fa(publication["counts"])
+    # The HTML is built as a tree and serialised as text: ElementTree escapes it once for
+    # the XML, and the reader unescapes it into markup made only of our own tags.
+    ul = ET.Element("ul")
+    for change in publication["changes"][:FEED_LISTED_CHANGES]:
+        li = ET.SubElement(ul, "li")
+        word = _WORDS[change["dataset"]][0]
+        label = f"{word} {display.fa_digits(change['key'])}: {_KIND_FA[change['change']]}"
+        if change["fields"]:
+            label += f" ({', '.join(change['fields'])})"
+        if change["slug"]:
+            a = ET.SubElement(li, "a", {"href": url(_PAGE_PATH[change["dataset"]].format(slug=change["slug"]))})
+            a.text = label
+        else:
+            li.text = label
+    if len(publication["changes"]) > FEED_LISTED_CHANGES:
+        ET.SubElement(ul, "li").text = f"… فهرست کامل: data/{date}/changes.csv"
+    ET.SubElement(entry, f"{{{ATOM}}}content", {"type": "html"}).text = ET.tostring(ul, encoding="unicode", method="html")
+    return entry
+
+
+def summary_fa(counts: dict) -> str:
+    parts = []
+    for name, (word, _en) in _WORDS.items():
+        c = counts.get(name, {})
+        parts.append(f"{word}: {display.fa_digits(c.get(ADDED, 0))} تازه، "
+                     f"{display.fa_digits(c.get(CHANGED, 0))} تغییرکرده، "
+                     f"{display.fa_digits(c.get(WITHDRAWN, 0))} برداشته‌شده")
+    return "؛ ".join(parts)

@@ -1,0 +1,137 @@
+"""The other forms of the datasets: XLSX, GeoJSON, the file catalogue and dated snapshots.
+
+``datasets`` makes the canonical CSV, JSON and ``datapackage.json``; this module adds
+``<name>.xlsx`` for spreadsheet users, ``properties.geojson`` (properties with coordinates),
+``files.json`` (every download with its byte size and sha256, which the datasets page shows)
+and a copy of all of them under ``<publication date>/`` so that a journalist can cite the
+exact files of one publication while the latest ones keep their stable URLs.
+
+Every file is byte-identical for the same input: no clock reaches them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+import zipfile
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from .schema import PROPERTIES, Kind, Table
+from .settings import Municipality
+
+# A fixed moment for the workbook's metadata and its zip entries (as the sample generator).
+FIXED_TIMESTAMP = dt.datetime(2024, 1, 1, 0, 0, 0)
+ZIP_DATE_TIME = (2024, 1, 1, 0, 0, 0)
+_CORE_TIME = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
+DATASET_FORMATS = ("csv", "json", "xlsx")
+
+
+def xlsx(table: Table, rows: list[dict]) -> bytes:
+    """One sheet named after the dataset; numbers as numbers, dates as date cells, text as
+    text even when it starts with ``=`` (a cell is never a formula)."""
+    book = Workbook(write_only=True)
+    book.properties.creator = "Shafaf"
+    book.properties.created = book.properties.modified = FIXED_TIMESTAMP
+    sheet = book.create_sheet(table.name)
+    fields = table.public_fields
+    sheet.append([f.name for f in fields])
+    for row in rows:
+        sheet.append([_cell(sheet, f, row.get(f.name)) for f in fields])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return _reproducible_zip(buffer.getvalue())
+
+
+def _cell(sheet, f, value):
+    if value is None:
+        return None
+    if f.kind is Kind.DATE:
+        cell = WriteOnlyCell(sheet, value=dt.date.fromisoformat(value))
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    if isinstance(value, str):
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+        cell.data_type = "s"  # openpyxl makes "=…" a formula; a cell's text is only text
+        return cell
+    return value
+
+
+def _reproducible_zip(package: bytes) -> bytes:
+    """The same workbook with sorted entries, fixed entry dates and fixed metadata times."""
+    stamp = FIXED_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name in sorted(zin.namelist()):
+            content = zin.read(name)
+            if name == "docProps/core.xml":
+                content = _CORE_TIME.sub(lambda m: m.group(1) + stamp + m.group(3), content)
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            zout.writestr(info, content)
+    return out.getvalue()
+
+
+def geojson(rows: list[dict]) -> bytes:
+    """Properties that have both coordinates, as points ([longitude, latitude], RFC 7946)."""
+    features = []
+    for row in rows:
+        if row.get("latitude") is None or row.get("longitude") is None:
+            continue
+        attributes = {k: v for k, v in row.items() if k not in ("latitude", "longitude")}
+        features.append({"type": "Feature", "id": row["property_code"],
+                         "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]},
+                         "properties": attributes})
+    collection = {"type": "FeatureCollection", "features": features}
+    return (json.dumps(collection, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def _describe(data: bytes, path: str, fmt: str) -> dict:
+    return {"format": fmt, "path": path, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def catalogue(files: dict[str, bytes], rows: dict[str, list[dict]], tables: list[Table], city: Municipality,
+              updated: str, published: str) -> dict:
+    """What the datasets page lists: per dataset its rows, dates, license and every file."""
+    datasets = []
+    for table in tables:
+        names = [f"{table.name}.{fmt}" for fmt in DATASET_FORMATS]
+        if table is PROPERTIES:
+            names.append("properties.geojson")
+        datasets.append({
+            "name": table.name, "title_fa": table.title_fa, "title_en": table.title_en,
+            "description_fa": table.description_fa, "description_en": table.description_en,
+            "rows": len(rows[table.name]),
+            "geojson_features": (sum(1 for r in rows[table.name] if r.get("latitude") is not None
+                                     and r.get("longitude") is not None) if table is PROPERTIES else None),
+            "files": [_describe(files[n], n, n.rsplit(".", 1)[1]) for n in names],
+        })
+    return {"published": published, "updated": updated,
+            "license": {"id": city.license_id, "title": city.license_title, "url": city.license_url},
+            "snapshot": f"{published}/", "datasets": datasets,
+            "datapackage": _describe(files["datapackage.json"], "datapackage.json", "json"),
+            # No hashes: the change log grows with every publication (and in a snapshot holds
+            # only that publication's changes).
+            "changes": {"csv": "changes.csv", "json": "changes.json"}}
+
+
+def download_files(files: dict[str, bytes], rows: dict[str, list[dict]], tables: list[Table], city: Municipality,
+                   updated: str, published: str) -> dict[str, bytes]:
+    """XLSX, GeoJSON, files.json and the dated snapshot, added to ``files`` (datasets + changes)."""
+    more = {f"{t.name}.xlsx": xlsx(t, rows[t.name]) for t in tables}
+    more["properties.geojson"] = geojson(rows[PROPERTIES.name])
+    latest = {**files, **more}
+    index = catalogue(latest, rows, tables, city, updated, published)
+    latest["files.json"] = (json.dumps(index, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    # The snapshot: the same bytes under the publication's date (its own changes.* are
+    # already there, written by ``changes.data_files``).
+    for name in list(latest):
+        if "/" not in name and not name.startswith("changes."):
+            latest[f"{published}/{name}"] = latest[name]
+    return latest

@@ -1,0 +1,311 @@
+"""The checks a built site must pass before ``pipeline.publish`` puts it in place.
+
+Each gate returns a list of ``Finding`` (file and cause); an empty list means it passed.
+
+The personal-data scan reads every text file of the build (HTML, CSS, JS, JSON, CSV, XML, TXT,
+SVG, GeoJSON, and the XML inside every XLSX) after folding Persian and Arabic-Indic digits to
+Latin and undoing HTML entities and JSON ``\\uXXXX`` escapes, and looks for:
+
+- a national ID: a run of ten digits (optionally written 3-6-1 with ``-`` or a space) that
+  passes the checksum. About one ten-digit number in eleven passes by chance, so a run that is
+  exactly a published value of a public numeric column (a Rial amount in the CSV/JSON) is not
+  flagged, and neither is a run glued to a Latin letter or digit (hexadecimal hashes in the
+  search shards' names and content are full of such runs; an ID is never written that way).
+  The digits of a published identifier are not flagged either (the search index looks case
+  number «1398-03-0016» up as «1398030016»), nor the digit alphabet «0123456789» that the
+  JavaScript normaliser spells out. Numbers of the dated snapshots of earlier publications
+  (carried over into the build) count as published too;
+- an Iranian mobile number (``09…``, ``+98 9…``, ``0098 9…``, with or without separators);
+- any value of a private column of this build (owner's name, national ID, mobile, the
+  private plate of a ruling; a natural person holding a property), read from the validated
+  tables, published and rejected rows alike. A name is looked for as its sequence of words
+  (after the text normaliser's fold), so spacing and Arabic/Persian letter variants do not hide
+  it. Names of one word are not looked for (a first name alone is not identifying and would
+  match everywhere); neither is a private value that this build publishes legitimately in
+  another column (an official who also owns a building; a ruling's plate that is also the
+  plate of a municipal property in the public registry).
+"""
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+import subprocess
+import zipfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pandas as pd
+
+from .normalise import fold
+from .privacy import is_national_id
+from .schema import MEMBER_ROLES, ORGANISATION, PROPERTIES, RULINGS, Kind
+
+TEXT_SUFFIXES = {".html", ".css", ".js", ".json", ".csv", ".xml", ".txt", ".svg", ".geojson", ".map"}
+_NATIONAL_ID = re.compile(r"(?<![0-9A-Za-z])(\d{3})[- ]?(\d{6})[- ]?(\d)(?![0-9A-Za-z])")
+_MOBILE = re.compile(r"(?<![0-9A-Za-z+])(?:\+98|0098|0)[ -]?9\d{2}[ -]?\d{3}[ -]?\d{2}[ -]?\d{2}(?![0-9A-Za-z])")
+_TOKEN = re.compile(r"\w+(?:[/.\-]\w+)*")
+# The same words in raw text, ZWNJ/ZWJ kept inside them (the fold then drops them).
+_RAW_TOKEN = re.compile(r"[\w\u200c\u200d]+(?:[/.\-][\w\u200c\u200d]+)*")
+_FOREIGN_DIGITS = re.compile("[۰-۹٠-٩]+")
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+# Digit alphabets, as code writes them («۰۱۲۳۴۵۶۷۸۹» in normalise.js): they pass the checksum.
+NOT_AN_ID = {"0123456789"}
+_LINK = re.compile(r"""\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str
+    cause: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.cause}"
+
+
+def masked(value: str) -> str:
+    """Enough of a value for staff to find it, not enough to repeat it in a log."""
+    value = value.strip()
+    return value[:2] + "…" + value[-2:] if len(value) > 5 else "…"
+
+
+# --- personal data ------------------------------------------------------------------------
+
+@dataclass
+class PrivateValues:
+    sequences: dict[str, set[tuple[str, ...]]]   # first token -> token sequences to look for
+    public_numbers: set[str]                     # published numeric values (digits only)
+
+    def __len__(self) -> int:
+        return sum(len(s) for s in self.sequences.values())
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(fold(text))
+
+
+@lru_cache(maxsize=200_000)
+def _folded_token(raw: str) -> tuple[str, ...]:
+    return tuple(tokens(raw))
+
+
+def text_tokens(text: str) -> list[str]:
+    """``tokens(text)`` for a large text: split first, then fold each distinct word once
+    (folding a whole page costs ten times as much)."""
+    words: list[str] = []
+    for raw in _RAW_TOKEN.findall(text):
+        words.extend(_folded_token(raw))
+    return words
+
+
+def private_values(validated) -> PrivateValues:
+    """Every value of a private column in this build, minus those published legitimately."""
+    rulings, properties = validated.rulings, validated.properties
+    rows = {"rulings": _all_rows(rulings), "properties": _all_rows(properties)}
+    private: dict[tuple[str, ...], str] = {}
+    for f in RULINGS.private_fields:
+        for value in _strings(rows["rulings"], f.name):
+            _add(private, value, f.kind)
+    holders = rows["properties"]
+    if "holder" in holders:
+        natural = holders.loc[holders["holder_kind"] != ORGANISATION, "holder"]
+        for value in natural.dropna():
+            _add(private, str(value), Kind.PERSON)
+    legitimate = set()
+    public_frames = (rulings.frame, properties.frame)
+    for frame, columns in zip(public_frames, ([role for role, *_ in MEMBER_ROLES], ["plate"])):
+        for column in columns:
+            legitimate |= {tuple(tokens(v)) for v in _strings(frame, column)}
+    if "holder" in properties.frame:
+        organisations = properties.frame.loc[properties.frame["holder_kind"] == ORGANISATION, "holder"]
+        legitimate |= {tuple(tokens(str(v))) for v in organisations.dropna()}
+    sequences: dict[str, set[tuple[str, ...]]] = {}
+    for sequence in private.keys() - legitimate:
+        sequences.setdefault(sequence[0], set()).add(sequence)
+    return PrivateValues(sequences, public_numbers(validated))
+
+
+def _all_rows(checked) -> pd.DataFrame:
+    return pd.concat([checked.frame, checked.rejected_rows], ignore_index=True)
+
+
+def _strings(frame: pd.DataFrame, column: str) -> list[str]:
+    if column not in frame:
+        return []
+    return [str(v) for v in frame[column].dropna() if str(v).strip()]
+
+
+def _add(private: dict, value: str, kind: Kind) -> None:
+    sequence = tuple(tokens(value))
+    if not sequence:
+        return
+    if kind is Kind.PERSON and len(sequence) < 2:
+        return
+    if len(sequence) == 1 and len(sequence[0]) < 5:
+        return  # «12», «ب»: would match everywhere and identify nobody
+    private[sequence] = kind.value
+    digits = re.sub(r"\D", "", value.translate(_DIGITS))
+    if kind is Kind.KEY and len(digits) >= 8:
+        private[(digits,)] = kind.value  # «0912 123 4567» is also written «09121234567»
+
+
+def public_numbers(validated) -> set[str]:
+    """Published values of the public numeric columns, and the digits of published
+    identifiers (the search index looks case number «1398-03-0016» up as «1398030016»)."""
+    numbers = set()
+    for checked in validated.tables():
+        for f in checked.table.public_fields:
+            if f.name not in checked.frame:
+                continue
+            if f.kind in (Kind.INTEGER, Kind.DECIMAL):
+                numbers |= {str(int(v)) for v in checked.frame[f.name].dropna() if float(v).is_integer()}
+            elif f.kind is Kind.KEY:
+                numbers |= {re.sub(r"\D", "", str(v).translate(_DIGITS)) for v in checked.frame[f.name].dropna()}
+    return numbers
+
+
+_NUMBER_KINDS = (Kind.INTEGER, Kind.DECIMAL, Kind.KEY)
+
+
+def snapshot_numbers(data: Path) -> set[str]:
+    """Numbers published by earlier publications, read from their dated CSV files.
+
+    A snapshot carried over from last month holds amounts of records since changed or
+    withdrawn; they were public then and are the same public figures now."""
+    from .schema import TABLES
+    columns = {f.name for t in TABLES for f in t.public_fields if f.kind in _NUMBER_KINDS}
+    numbers: set[str] = set()
+    for path in sorted(data.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle):
+                for name in columns & row.keys():
+                    value = row[name] or ""
+                    digits = re.sub(r"\D", "", value.split(".")[0] if re.fullmatch(r"\d+\.0+", value) else value)
+                    if digits:
+                        numbers.add(digits)
+    return numbers
+
+
+def readable_text(path: Path) -> list[tuple[str, str]]:
+    """(where, text) pairs of a file: one for a text file, one per XML part of an XLSX."""
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as book:
+            return [(f"{path}!{name}", _plain(book.read(name).decode("utf-8", "replace"), ".xml"))
+                    for name in book.namelist() if name.endswith(".xml")]
+    if path.suffix not in TEXT_SUFFIXES:
+        return []
+    return [(str(path), _plain(path.read_bytes().decode("utf-8", "replace"), path.suffix))]
+
+
+def _plain(text: str, suffix: str) -> str:
+    if suffix in (".json", ".js", ".geojson", ".map"):
+        text = _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    if suffix in (".html", ".xml", ".svg"):
+        text = html.unescape(text)
+    return _FOREIGN_DIGITS.sub(lambda m: m.group().translate(_DIGITS), text)
+
+
+def scan_text(where: str, text: str, private: PrivateValues) -> list[Finding]:
+    findings = []
+
+    def line_of(position: int) -> str:
+        return f"{where}:{text.count(chr(10), 0, position) + 1}"
+
+    for match in _NATIONAL_ID.finditer(text):
+        digits = "".join(match.groups())
+        if is_national_id(digits) and digits not in private.public_numbers and digits not in NOT_AN_ID:
+            findings.append(Finding(line_of(match.start()), f"a national ID that passes the checksum ({masked(digits)})"))
+    for match in _MOBILE.finditer(text):
+        findings.append(Finding(line_of(match.start()), f"a mobile number ({masked(match.group())})"))
+    if private.sequences:
+        # The finding names the file and the masked value, which is enough to find it.
+        words = text_tokens(text)
+        for i, word in enumerate(words):
+            for sequence in private.sequences.get(word, ()):
+                if tuple(words[i:i + len(sequence)]) == sequence:
+                    findings.append(Finding(where, f"a value of a private column ({masked(' '.join(sequence))})"))
+    return findings
+
+
+def scan_personal_data(root: Path, private: PrivateValues) -> list[Finding]:
+    findings = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        for where, text in readable_text(path):
+            found = scan_text(where, text, private)
+            findings += [Finding(str(Path(f.file).relative_to(root)) if f.file.startswith(str(root)) else f.file, f.cause)
+                         for f in found]
+    return findings
+
+
+# --- links --------------------------------------------------------------------------------
+
+def link_target(root: Path, page: Path, link: str, siteurl: str = "") -> Path | None:
+    """The file an href/src points to, or None when it leaves the site."""
+    link = html.unescape(link).strip()
+    if siteurl and (link == siteurl or link.startswith(siteurl.rstrip("/") + "/")):
+        link = "/" + link[len(siteurl.rstrip("/")):].lstrip("/")
+    parts = urlsplit(link)
+    if parts.scheme or parts.netloc:
+        return None  # another site, mailto:, tel:, data:
+    if not parts.path:
+        return page  # "#main", "?q="
+    path = unquote(parts.path)
+    target = root / path.lstrip("/") if path.startswith("/") else page.parent / path
+    if path.endswith("/") or target.is_dir():
+        target = target / "index.html"
+    return target.resolve()
+
+
+def broken_links(root: Path, siteurl: str = "") -> tuple[list[Finding], int]:
+    """Every href/src of every HTML page that should resolve to a file of the build."""
+    root = root.resolve()
+    findings, checked = [], 0
+    for page in sorted(root.rglob("*.html")):
+        text = page.read_text(encoding="utf-8", errors="replace")
+        for match in _LINK.finditer(text):
+            link = match.group(1) if match.group(1) is not None else match.group(2)
+            target = link_target(root, page, link, siteurl)
+            if target is None:
+                continue
+            checked += 1
+            if root not in target.parents or not target.is_file():
+                findings.append(Finding(str(page.relative_to(root)), f"link {link!r} resolves to no file of the site"))
+    return findings, checked
+
+
+# --- datasets -----------------------------------------------------------------------------
+
+def frictionless(datapackage: Path, executable: str) -> list[Finding]:
+    """``frictionless validate`` on the data package; its own report names the resource."""
+    run = subprocess.run([executable, "validate", "--json", str(datapackage)],
+                         capture_output=True, text=True, check=False, timeout=600)
+    if run.returncode == 0:
+        return []
+    try:
+        report = json.loads(run.stdout)
+    except ValueError:
+        return [Finding(str(datapackage), f"frictionless failed: {(run.stderr or run.stdout).strip()[:500]}")]
+    findings = [Finding(str(datapackage), f"{e.get('type')}: {e.get('message')}") for e in report.get("errors", [])]
+    for task in report.get("tasks", []):
+        name = task.get("name") or task.get("resource", {}).get("path") or "?"
+        for error in task.get("errors", [])[:20]:
+            findings.append(Finding(f"{datapackage.parent / str(task.get('place') or name)}",
+                                    f"{error.get('type')}: {error.get('message')}"))
+    return findings or [Finding(str(datapackage), "frictionless reported the package invalid")]
+
+
+def rejected_shares(validated, limit: float) -> list[Finding]:
+    """A dataset whose rejected share is at or above ``limit`` (0.05 = 5 %)."""
+    findings = []
+    for checked in validated.tables():
+        if checked.read and checked.rejected / checked.read >= limit:
+            files = sorted({p["file"] for p in checked.problems}) or [checked.table.name]
+            findings.append(Finding(", ".join(files),
+                                    f"{checked.table.name}: {checked.rejected} of {checked.read} rows rejected "
+                                    f"({checked.rejected / checked.read:.1%}, limit {limit:.1%}); "
+                                    "see reports/report.html"))
+    return findings

@@ -1,0 +1,263 @@
+"""``make publish``: a site goes live only when every gate passes; otherwise the live site stays
+byte-identical, the exit code is non-zero and the message names the file and the cause."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from factory import VALID_NATIONAL_ID, property_, ruling, violation, write_exports
+from pipeline import build, gates, settings
+from pipeline.publish import GZIP_SUFFIXES
+
+SITEURL = "https://shafaf.example.org"
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every file of a folder and the sha256 of its bytes."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def publish(exports: Path, work: Path, *args: str, date: str = "2026-11-21",
+            pages: dict[str, str] | None = None, **env: str) -> subprocess.CompletedProcess:
+    """``python -m pipeline.publish`` into ``work``, with the staff pages of the project plus
+    ``pages`` (file name -> Markdown)."""
+    content = work / "content"
+    (content / "pages").mkdir(parents=True, exist_ok=True)
+    for page in (ROOT / "content" / "pages").glob("*.md"):
+        shutil.copy(page, content / "pages" / page.name)
+    for name, text in (pages or {}).items():
+        (content / "pages" / name).write_text(text, encoding="utf-8")
+    environment = {**os.environ, "SHAFAF_SITEURL": SITEURL, "SHAFAF_PUBLICATION_DATE": date,
+                   "PYTHONHASHSEED": "0", **env}
+    environment.pop("FORCE", None) if "FORCE" not in env else None
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.publish", "--exports", str(exports), "--output", str(work / "output"),
+         "--content", str(content), "--reports", str(work / "reports"), "--state", str(work / "state"),
+         "--cache", str(work / "cache"), *args],
+        cwd=ROOT, capture_output=True, text=True, env=environment, check=False)
+
+
+def good_exports(folder: Path) -> Path:
+    return write_exports(
+        folder,
+        rulings=[ruling(ruling_no="1402/3/100"),
+                 ruling(ruling_no="1402/3/101", case_no="۵۵۱۰۱", owner_name="کاوه صادقی")],
+        violations=[violation(ruling_no="1402/3/100"), violation(ruling_no="1402/3/101")],
+        properties=[property_(), property_(property_code="P-07-0002", district="7", latitude=None, longitude=None,
+                                           appraisal_rial=AMOUNT_PASSING_THE_CHECKSUM)])
+
+
+AMOUNT_PASSING_THE_CHECKSUM = "1250005000"  # a Rial amount that happens to pass it
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    """A site published once: the 'old site' every refused publish must leave alone."""
+    work = tmp_path_factory.mktemp("live")
+    exports = good_exports(work / "exports")
+    run = publish(exports, work)
+    assert run.returncode == 0, run.stderr
+    return work
+
+
+@pytest.fixture
+def site(live, tmp_path):
+    """A private copy of the live site (output, state, reports) for one test to attack."""
+    work = tmp_path / "work"
+    for name in ("output", "state"):
+        shutil.copytree(live / name, work / name, copy_function=shutil.copy2)
+    return work
+
+
+def test_publish_builds_a_checked_site(live):
+    output = live / "output"
+    assert (output / "index.html").is_file() and (output / "data" / "datapackage.json").is_file()
+    assert not (live / "output.new").exists()
+    assert (output / "data" / "2026-11-21" / "rulings.xlsx").is_file()
+    assert (output / "feeds" / "changes.atom.xml").read_text("utf-8").count(f"{SITEURL}/rulings/") == 2
+    assert json.loads((live / "state" / "published.json").read_text("utf-8"))["published"] == "2026-11-21"
+    report = (live / "reports" / "report.html").read_text("utf-8")
+    assert "Published 2026-11-21" in report and "FAILED" not in report
+    assert not list(output.rglob("report.html")), "the staff report is never published"
+
+
+def test_gz_copies_decompress_to_their_originals(live):
+    output = live / "output"
+    texts = [p for p in output.rglob("*") if p.is_file() and p.suffix in GZIP_SUFFIXES]
+    assert len(texts) > 20
+    for path in texts:
+        packed = path.with_name(path.name + ".gz").read_bytes()
+        assert gzip.decompress(packed) == path.read_bytes(), path
+        assert packed[4:8] == b"\0\0\0\0", "gzip mtime 0: the same file gives the same bytes"
+    assert not list(output.rglob("*.xlsx.gz")) and not list(output.rglob("*.gz.gz"))
+
+
+def test_frictionless_accepts_the_published_datapackage(live):
+    run = subprocess.run([str(Path(sys.executable).parent / "frictionless"), "validate",
+                          str(live / "output" / "data" / "datapackage.json")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-2000:]
+
+
+def test_frictionless_gate_sees_a_tampered_csv(site):
+    data = site / "output" / "data"
+    (data / "rulings.csv").write_bytes((data / "rulings.csv").read_bytes() + b"x,y\r\n")
+    findings = gates.frictionless(data / "datapackage.json", str(Path(sys.executable).parent / "frictionless"))
+    assert findings and any("rulings" in f.file or "rulings" in f.cause for f in findings), findings
+
+
+def _missing(exports: Path):
+    (exports / "properties.xlsx").unlink()
+
+
+def _unreadable(exports: Path):
+    (exports / "rulings.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
+
+
+def _renamed_column(exports: Path):
+    write_exports(exports, headers={"rulings": [("تاریخ" if f.name == "ruling_date" else f.header)
+                                                for f in build.RULINGS.fields]})
+
+
+def _too_many_rejected(exports: Path):
+    write_exports(exports, rulings=[ruling(), ruling(ruling_no="1402/3/101", ruling_date="1402/13/01")],
+                  violations=[violation()])
+
+
+def _owner_name_elsewhere(exports: Path):
+    # Redaction masks a ruling's own owner in its own row; here the owner of 1402/3/100
+    # (factory default «بهرام نیک‌نام») is typed into another ruling's neighbourhood.
+    write_exports(exports, rulings=[ruling(), ruling(ruling_no="1402/3/101", owner_name="کاوه صادقی",
+                                                     neighbourhood="بهرام نیک‌نام")],
+                  violations=[violation(), violation(ruling_no="1402/3/101")])
+
+
+BAD_INPUT = [
+    # (case, damage, staff pages, exit code, texts the message must hold)
+    ("missing export", _missing, None, 2, ["properties", "missing-file"]),
+    ("unreadable export", _unreadable, None, 2, ["rulings.xlsx", "unreadable-file"]),
+    ("renamed required column", _renamed_column, None, 2, ["rulings.xlsx", "missing-column", "تاریخ رأی"]),
+    ("rejected share", _too_many_rejected, None, 1, ["rejected-share", "rulings.xlsx", "1 of 2"]),
+    ("national ID in a page", None, {"contact.md": f"Title: تماس\nSlug: contact\n\nکد ملی {VALID_NATIONAL_ID}\n"},
+     1, ["personal-data", "output.new/contact/index.html", "national ID"]),
+    ("private value in a page and a CSV", _owner_name_elsewhere, None, 1,
+     ["personal-data", "output.new/data/rulings.csv", "output.new/rulings/1402-3-101/index.html", "private column"]),
+    ("broken link", None, {"links.md": "Title: پیوندها\nSlug: links\n\n[گم](/no-such-page/)\n"},
+     1, ["links", "output.new/links/index.html", "/no-such-page/"]),
+]
+
+
+@pytest.mark.parametrize("case,damage,pages,code,expected", BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
+def test_a_failing_gate_leaves_the_live_site_byte_identical(site, case, damage, pages, code, expected):
+    exports = good_exports(site / "exports")
+    if damage:
+        damage(exports)
+    before, state_before = tree(site / "output"), tree(site / "state")
+    run = publish(exports, site, date="2026-11-28", pages=pages)
+    assert run.returncode == code, run.stdout[-3000:] + run.stderr
+    for text in expected:
+        assert text in run.stderr, (text, run.stderr)
+    assert "was not changed" in run.stderr
+    assert VALID_NATIONAL_ID not in run.stderr, "the message masks what it found"
+    assert tree(site / "output") == before
+    assert tree(site / "state") == state_before, "a refused publish does not move the baseline"
+    assert not (site / "output.prev").exists()
+
+
+def test_force_publishes_past_the_rejected_share(site):
+    exports = good_exports(site / "exports")
+    _too_many_rejected(exports)
+    run = publish(exports, site, date="2026-11-28", FORCE="1")
+    assert run.returncode == 0, run.stderr
+
+
+def test_a_second_publish_swaps_and_keeps_the_previous_site(site):
+    before, state_before = tree(site / "output"), tree(site / "state")
+    exports = write_exports(site / "exports", rulings=[ruling(), ruling(ruling_no="1402/9/102", case_no="۵۵۱۰۲",
+                                                                        ruling_date="۱۴۰۲/۰۹/۰۱")],
+                            violations=[violation(), violation(ruling_no="1402/9/102")])
+    run = publish(exports, site, date="2026-11-28")
+    assert run.returncode == 0, run.stderr
+    assert tree(site / "output.prev") == before
+    assert tree(site / "state.prev") == state_before and tree(site / "state") != state_before
+    output = site / "output"
+    log = (output / "data" / "changes.csv").read_text("utf-8-sig").splitlines()
+    assert "2026-11-28,rulings,1402/9/102,1402-9-102,added," in log
+    assert "2026-11-28,rulings,1402/3/101,,withdrawn," in log
+    assert "2026-11-28,properties,P-07-0002,,withdrawn," in log
+    # the first publication's snapshot is carried over, the second one is added
+    assert (output / "data" / "2026-11-21" / "rulings.csv").read_bytes() == \
+        (site / "output.prev" / "data" / "rulings.csv").read_bytes()
+    assert (output / "data" / "2026-11-28" / "rulings.csv").read_bytes() == (output / "data" / "rulings.csv").read_bytes()
+
+
+def test_a_publication_date_going_back_is_refused(site):
+    before = tree(site / "output")
+    run = publish(good_exports(site / "exports"), site, date="2026-11-01")
+    assert run.returncode == 1 and "publication-date" in run.stderr and "published.json" in run.stderr
+    assert tree(site / "output") == before
+
+
+def test_publish_refuses_without_a_site_address(site):
+    before = tree(site / "output")
+    run = publish(good_exports(site / "exports"), site, SHAFAF_SITEURL="")
+    assert run.returncode == 1 and "SHAFAF_SITEURL" in run.stderr
+    assert tree(site / "output") == before
+
+
+# --- the personal-data scan on its own --------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_private(tmp_path_factory):
+    exports = good_exports(tmp_path_factory.mktemp("exports"))
+    return gates.private_values(build.prepare(exports, settings.load(), "2026-11-21").validated)
+
+
+@pytest.mark.parametrize("where", ["rulings/1402-3-100/index.html", "data/rulings.csv", "data/rulings.xlsx"])
+@pytest.mark.parametrize("planted,cause", [
+    (VALID_NATIONAL_ID, "national ID"),
+    ("۰۴۹۹۳۷۰۸۹۹", "national ID"),                 # Persian digits, as pages show numbers
+    ("0912 123 4567", "mobile number"),
+    ("کاوه   صادقي", "private column"),             # an owner's name, spaced and spelled otherwise
+])
+def test_scan_catches_what_is_planted(live, tmp_path, tiny_private, where, planted, cause):
+    output = tmp_path / "output"
+    shutil.copytree(live / "output", output)
+    assert gates.scan_personal_data(output, tiny_private) == []
+    target = output / where
+    if target.suffix == ".xlsx":
+        import openpyxl
+        book = openpyxl.load_workbook(target)
+        book.active.cell(2, 3).value = f"پرونده {planted}"
+        book.save(target)
+    else:
+        text = target.read_text("utf-8")
+        target.write_text(text.replace("مهرشهر", f"مهرشهر {planted}", 1), encoding="utf-8")
+    findings = gates.scan_personal_data(output, tiny_private)
+    assert findings and all(f.file.startswith(where) for f in findings), findings
+    assert cause in findings[0].cause
+
+
+def test_scan_leaves_amounts_and_invalid_numbers_alone(tmp_path, tiny_private):
+    amounts = sorted(n for n in tiny_private.public_numbers if len(n) == 10)
+    assert AMOUNT_PASSING_THE_CHECKSUM in amounts
+    page = tmp_path / "page.html"
+    # 1234567890 fails the checksum; a published amount may pass it by chance; a hash is no ID.
+    page.write_text(f"<p>1234567890 {' '.join(amounts)} a{VALID_NATIONAL_ID}f</p>", encoding="utf-8")
+    assert gates.scan_personal_data(tmp_path, tiny_private) == []
+    page.write_text(f"<p>{VALID_NATIONAL_ID}</p>", encoding="utf-8")
+    assert gates.scan_personal_data(tmp_path, tiny_private)
+
+
+def test_scan_finds_nothing_on_the_sample_site(sample_site):
+    publication = build.prepare(sample_site.exports, settings.load(), "2026-11-21")
+    assert gates.scan_personal_data(sample_site.output, gates.private_values(publication.validated)) == []
