@@ -18,6 +18,8 @@ MUNICIPALITY = {
     "license_url": "https://creativecommons.org/licenses/by/4.0/",
     "contact": "shafaf@karaj.ir",
     "publisher_fa": "شهرداری کرج",
+    # The public address `make publish` builds for (the SHAFAF_SITEURL variable overrides it).
+    "site_url": "",
 }
 
 SITENAME = f"شفاف — شهرداری {MUNICIPALITY['name_fa']}"

@@ -239,7 +239,8 @@ def atom_feed(log: ChangeLog, site_name: str, siteurl: str = "") -> bytes:
     ET.SubElement(feed, f"{{{ATOM}}}title").text = f"تغییرات داده‌ها — {site_name}"
     ET.SubElement(feed, f"{{{ATOM}}}id").text = "tag:shafaf,2024:feeds/changes"
     ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "href": url("feeds/changes.atom.xml")})
-    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "href": url("data/changes.csv"), "type": "text/csv"})
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "href": url("data/changes/"), "type": "text/html"})
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "related", "href": url("data/changes.csv"), "type": "text/csv"})
     newest = log.history[0]["published"] if log.history else log.published
     ET.SubElement(feed, f"{{{ATOM}}}updated").text = f"{newest}T00:00:00Z"
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
@@ -259,7 +260,8 @@ def _feed_entry(publication: dict, url) -> ET.Element:
     entry = ET.Element(f"{{{ATOM}}}entry")
     ET.SubElement(entry, f"{{{ATOM}}}title").text = f"تغییرات انتشار {display.jalali(date)}"
     ET.SubElement(entry, f"{{{ATOM}}}id").text = f"tag:shafaf,2024:changes/{date}"
-    ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "href": url(f"data/{date}/changes.csv"), "type": "text/csv"})
+    ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "href": url(f"data/changes/#p-{date}"), "type": "text/html"})
+    ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "related", "href": url(f"data/{date}/changes.csv"), "type": "text/csv"})
     ET.SubElement(entry, f"{{{ATOM}}}updated").text = f"{date}T00:00:00Z"
     ET.SubElement(entry, f"{{{ATOM}}}summary").text = summary_fa(publication["counts"])
     # The HTML is built as a tree and serialised as text: ElementTree escapes it once for
