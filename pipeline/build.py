@@ -57,7 +57,7 @@ def write(publication: Publication, content: Path, output: Path, reports: Path, 
     files, stats = search.build_search(publication.rulings, publication.properties, city.districts,
                                        cache / "search" if cache else None)
     changed["search"] = {"files": len(files), **stats,
-                         "written": pages.write_files(output / "search", files)}
+                         "written": pages.write_files(output / "search", files, "*.json")}
     pages.write_if_changed(output / "feeds" / "changes.atom.xml",
                            changes.atom_feed(publication.change_log, f"شفاف — {city.publisher_fa}", siteurl))
     report.write_report(reports, publication.validated)

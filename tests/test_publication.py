@@ -129,3 +129,7 @@ def test_second_pipeline_run_rewrites_nothing(sample_site):
         cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "written: rulings 0, properties 0, datasets 0, search 0" in result.stdout
+    # The pipeline owns only its own files in output/: the pages Pelican wrote there stay.
+    assert (sample_site.output / "search" / "index.html").is_file()
+    assert (sample_site.output / "data" / "index.html").is_file()
+
