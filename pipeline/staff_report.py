@@ -63,8 +63,7 @@ def render(publication, gates: list[dict] | None = None, verdict: str | None = N
         share = f"{checked.rejected / checked.read:.1%}" if checked.read else "—"
         rows.append([checked.table.name, checked.read, checked.published, checked.rejected, share, len(checked.warnings)])
     parts.append(_table(["dataset", "read", "published", "rejected", "rejected share", "warnings"], rows, {1, 2, 3, 4, 5}))
-    if log:
-        parts.append(_changes(log))
+    # Rejections first: they are what staff must act on; the change list can be long.
     problems = [p for c in validated.tables() for p in c.problems]
     parts.append(f"<h2>Rejected rows ({_e(len(problems))})</h2>")
     parts.append(_codes(sorted({p["code"] for p in problems}), ROW_ERRORS))
@@ -77,6 +76,8 @@ def render(publication, gates: list[dict] | None = None, verdict: str | None = N
     parts.append(_table(["file", "sheet", "row", "column", "code", "reason"],
                         [[w["file"], w["sheet"], w["row"], w["column"], w["code"], w["reason"]] for w in warnings[:LISTED]], {2}))
     parts.append(_more(len(warnings), "reports/warnings.csv"))
+    if log:
+        parts.append(_changes(log))
     parts.append("</body></html>\n")
     return "\n".join(p for p in parts if p)
 
