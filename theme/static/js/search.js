@@ -220,17 +220,20 @@
       }
       var entry = s.queue.shift();
       fetched += entry.bytes;
+      s.searched = (s.searched || 0) + 1;
       loadShard(entry).then(function (shard) {
         if (s.id !== generation) return;
         var t0 = performance.now();
         s.results = s.results.concat(searchShard(shard, s.tokens, s.filters));
-        app.setAttribute("data-last-query-ms", (performance.now() - t0).toFixed(1));
+        s.searchMs = (s.searchMs || 0) + performance.now() - t0;   // lunr only, not fetching
         next();
       }).catch(fail);
     })();
   }
 
   function render(s) {
+    app.setAttribute("data-last-query-ms", (s.searchMs || 0).toFixed(1));
+    app.setAttribute("data-last-query-shards", String(s.searched || 0));
     s.results.sort(function (a, b) { return b.score - a.score; });
     list.textContent = "";
     s.results.forEach(function (r) { list.appendChild(item(r, s.tokens)); });
