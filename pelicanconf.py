@@ -83,3 +83,14 @@ JINJA_FILTERS = display.FILTERS
 # --- the Shafaf plugin's listings (plugins/shafaf) --------------------------------------
 LISTING_PAGE_SIZE = 50      # rulings or properties per listing page on screen (members: all)
 RULINGS_FEED_ITEMS = 50     # entries in each Atom feed (site-wide and per district)
+
+# --- rebuilds: only what changed -----------------------------------------------------
+# The pipeline rewrites a Markdown page only when its content changed, so its mtime says
+# whether Pelican's cached reading of it is still good; the plugin's writer leaves output
+# files whose new content is the same untouched.
+LOAD_CONTENT_CACHE = True
+CACHE_CONTENT = True
+CONTENT_CACHING_LAYER = "reader"
+CHECK_MODIFIED_METHOD = "mtime"
+CACHE_PATH = str(_HERE / "cache" / "pelican")
+STATIC_CHECK_IF_MODIFIED = True

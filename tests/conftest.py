@@ -37,7 +37,8 @@ def build_site(exports: Path, work: Path, settings: str = "pelicanconf.py") -> B
         for page in pages.glob("*.md"):
             (site.content / "pages" / page.name).write_bytes(page.read_bytes())
     pelican = subprocess.run(
-        [str(BIN / "pelican"), str(site.content), "-o", str(site.output), "-s", str(ROOT / settings)],
+        [str(BIN / "pelican"), str(site.content), "-o", str(site.output), "-s", str(ROOT / settings),
+         "-e", f'CACHE_PATH="{work / "cache" / "pelican"}"'],
         cwd=ROOT, capture_output=True, text=True, env=env, check=False)
     assert pelican.returncode == 0, pelican.stdout + pelican.stderr
     assert "ERROR" not in pelican.stdout + pelican.stderr, pelican.stdout + pelican.stderr

@@ -133,3 +133,27 @@ def test_second_pipeline_run_rewrites_nothing(sample_site):
     assert (sample_site.output / "search" / "index.html").is_file()
     assert (sample_site.output / "data" / "index.html").is_file()
 
+
+
+def test_a_rebuild_rewrites_only_what_changed(tmp_path):
+    from factory import ruling, violation, write_exports
+    exports = write_exports(tmp_path / "exports", rulings=[ruling(), ruling(ruling_no="1402/3/101")],
+                            violations=[violation()])
+    site = build_site(exports, tmp_path / "site")
+
+    def stamps() -> dict[str, int]:
+        return {str(p.relative_to(site.output)): p.stat().st_mtime_ns
+                for p in site.output.rglob("*") if p.is_file() and "theme" not in p.parts}
+
+    before = stamps()
+    build_site(exports, tmp_path / "site")
+    assert stamps() == before, "an identical rebuild rewrote files"
+
+    write_exports(tmp_path / "exports", rulings=[ruling(), ruling(ruling_no="1402/3/101", neighbourhood="عظیمیه")],
+                  violations=[violation()])
+    build_site(exports, tmp_path / "site")
+    after = stamps()
+    rewritten = {name for name in after if after[name] != before.get(name)}
+    assert "rulings/1402-3-101/index.html" in rewritten
+    assert "rulings/1402-3-100/index.html" not in rewritten
+    assert len(rewritten) < len(after) / 2

@@ -26,6 +26,7 @@ from pelican.generators import Generator
 
 from pipeline.display import jalali, jalali_year
 from pipeline.normalise import fold
+from pipeline.pages import write_if_changed
 from pipeline.schema import DECISIONS, LAND_USES, MEMBER_ROLES, OCCUPANCIES, VIOLATION_TYPES
 from pipeline.values import match_key
 
@@ -301,8 +302,8 @@ class ListingGenerator(Generator):
     def _write_json(self):
         for article in self.articles:
             r = article.record
-            self._out(f"rulings/{r['slug']}/record.json").write_text(
-                json.dumps(r, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+            write_if_changed(self._out(f"rulings/{r['slug']}/record.json"),
+                             json.dumps(r, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
 
     def _absolute(self, url: str, prefix: str) -> str:
         base = self.context["ABS_SITEURL"]
@@ -332,14 +333,12 @@ class ListingGenerator(Generator):
                               link=self._absolute(row["url"], prefix), description=summary,
                               unique_id=f"tag:shafaf,2024:ruling/{row['slug']}",
                               pubdate=when, updateddate=when)
-            with open(self._out(name), "w", encoding="utf-8") as handle:
-                feed.write(handle, "utf-8")
+            text = feed.writeString("utf-8")
             # feedgenerator uses the newest item date for <updated>; with no item it would read
             # the clock, so an empty feed gets the fixed date instead.
             if not rows:
-                text = self._out(name).read_text(encoding="utf-8")
                 text = re.sub(r"<updated>[^<]*</updated>", f"<updated>{updated.isoformat()}</updated>", text)
-                self._out(name).write_text(text, encoding="utf-8")
+            write_if_changed(self._out(name), text)
         del by_url
 
     def _write_sitemap(self):
@@ -351,10 +350,10 @@ class ListingGenerator(Generator):
             loc = f"{base}/{url}" if base else f"/{url}"
             lines.append(f"<url><loc>{_xml(loc)}</loc></url>")
         lines.append("</urlset>")
-        self._out("sitemap.xml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        write_if_changed(self._out("sitemap.xml"), "\n".join(lines) + "\n")
         robots = ["User-agent: *", "Allow: /", ""]
         robots.append(f"Sitemap: {base}/sitemap.xml" if base else "# Sitemap: /sitemap.xml (absolute once SITEURL is set)")
-        self._out("robots.txt").write_text("\n".join(robots) + "\n", encoding="utf-8")
+        write_if_changed(self._out("robots.txt"), "\n".join(robots) + "\n")
 
 
 def jalali_digits(value) -> str:
@@ -381,7 +380,13 @@ def get_generators(pelican):
     return [ListingGenerator, DataPagesGenerator]
 
 
+def get_writer(pelican):
+    from .writer import UnchangedFilesWriter
+    return UnchangedFilesWriter
+
+
 def register() -> None:
+    signals.get_writer.connect(get_writer)
     signals.content_object_init.connect(attach_record)
     signals.get_generators.connect(get_generators)
     signals.generator_init.connect(add_filters)
