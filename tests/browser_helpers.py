@@ -102,6 +102,10 @@ def key_pages(site_data, member_path) -> dict[str, str]:
         "properties-district": f"properties/district/{site_data.properties[0]['district']}/",
         "about": "about/",
         "methodology": "methodology/",
+        "datasets": "data/",
+        "dictionary": "data/dictionary/",
+        "changes": "data/changes/",
+        "search": "search/",
         "404": "404.html",
     }
 

@@ -166,7 +166,8 @@ def test_print_hides_navigation(page, serve_site, key_pages, name):
 
 
 @pytest.mark.parametrize("width", [360, 1280])
-@pytest.mark.parametrize("name", ["home", "appeal", "member", "district", "property", "properties"])
+@pytest.mark.parametrize("name", ["home", "appeal", "member", "district", "property", "properties",
+                                  "datasets", "dictionary", "search"])
 def test_no_sideways_scrolling(page, serve_site, key_pages, name, width):
     page.set_viewport_size({"width": width, "height": 800})
     open_page(page, serve_site, key_pages[name])
@@ -191,7 +192,8 @@ def test_skip_link_and_visible_focus(page, serve_site):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("name", ["home", "appeal", "first-instance", "member", "members", "district",
-                                  "districts", "property", "properties", "about", "404"])
+                                  "districts", "property", "properties", "about", "404", "datasets",
+                                  "dictionary", "changes", "search"])
 def test_axe_no_serious_violations(page, serve_site, key_pages, name, scheme):
     page.emulate_media(color_scheme=scheme)
     open_page(page, serve_site, key_pages[name])
