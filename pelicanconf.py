@@ -94,3 +94,7 @@ CONTENT_CACHING_LAYER = "reader"
 CHECK_MODIFIED_METHOD = "mtime"
 CACHE_PATH = str(_HERE / "cache" / "pelican")
 STATIC_CHECK_IF_MODIFIED = True
+# One language: without these Pelican's process_translations scans every article against
+# a list of all of them (O(N²): about 95 s at 120k pages, BENCHMARKS.md).
+ARTICLE_TRANSLATION_ID = None
+PAGE_TRANSLATION_ID = None

@@ -74,5 +74,8 @@ def fold(value: str) -> str:
     return normalise_text(value).translate(_FOLD).lower()
 
 
+_TO_PERSIAN = str.maketrans("0123456789", PERSIAN_DIGITS)
+
+
 def to_persian_digits(value: str) -> str:
-    return value.translate(str.maketrans("0123456789", PERSIAN_DIGITS))
+    return value.translate(_TO_PERSIAN)

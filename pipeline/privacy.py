@@ -5,6 +5,7 @@ neighbourhood or title cell is as personal as one in the ruling's prose.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 import pandas as pd
@@ -48,9 +49,15 @@ def redact(text: str | None, names: tuple[str, ...] = ()) -> str | None:
     text = _POSTAL.sub(MASK, text)
     for name in names:
         if name and len(name) > 2:
-            pattern = r"[\s\u200c]*".join(re.escape(part) for part in name.split())
-            text = re.sub(pattern, MASK, text)
+            text = _name_pattern(name).sub(MASK, text)
     return text
+
+
+@functools.lru_cache(maxsize=None)
+def _name_pattern(name: str) -> re.Pattern:
+    """A name with any spacing or ZWNJ between its words; compiled once per name (re's own
+    cache of 512 patterns thrashes on a register of thousands of owners)."""
+    return re.compile(r"[\s\u200c]*".join(re.escape(part) for part in name.split()))
 
 
 def coarsen_address(address: str | None) -> str | None:

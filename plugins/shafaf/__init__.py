@@ -385,7 +385,16 @@ def get_writer(pelican):
     return UnchangedFilesWriter
 
 
+def drop_taxonomies(generator) -> None:
+    """No category or author page is published (their SAVE_AS are empty), yet Pelican still
+    builds each one with a scan of every article against a list of every article: O(N²),
+    about 4 minutes at 100k rulings (BENCHMARKS.md). Nothing reads them, so they go."""
+    generator.categories = []
+    generator.authors = []
+
+
 def register() -> None:
+    signals.article_generator_finalized.connect(drop_taxonomies)
     signals.get_writer.connect(get_writer)
     signals.content_object_init.connect(attach_record)
     signals.get_generators.connect(get_generators)
