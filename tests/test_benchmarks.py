@@ -13,3 +13,19 @@ def test_search_benchmark_runs_and_prints_its_table():
     header, row = result.stdout.splitlines()[:2]
     assert "1st word query KB gz" in header
     assert row.split()[0].isdigit() and int(row.split()[0]) > 250
+
+
+def test_build_benchmark_runs_make_bench_at_a_tiny_size():
+    result = subprocess.run(["make", "--no-print-directory", "bench", "SIZES=300"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "COLD BUILD" in out and "REBUILD after 1 % of rulings changed" in out
+    for row in ("pipeline", "  read", "  search index", "pelican", "  write html",
+                "total (pipeline + pelican)", "output files", "output/ files rewritten"):
+        assert any(line.startswith(row) for line in out.splitlines()), row
+    total = next(line for line in out.splitlines() if line.startswith("total (pipeline + pelican)"))
+    wall, cpu, peak = (float(x) for x in total.split("|")[1].split())
+    assert wall > 0 and cpu > 0 and peak > 0
+    changed = next(line for line in out.splitlines() if line.startswith("rulings rows changed"))
+    assert int(changed.split("|")[1].split()[0]) >= 1
