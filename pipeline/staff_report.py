@@ -64,22 +64,25 @@ def render(publication, gates: list[dict] | None = None, verdict: str | None = N
         rows.append([checked.table.name, checked.read, checked.published, checked.rejected, share, len(checked.warnings)])
     parts.append(_table(["dataset", "read", "published", "rejected", "rejected share", "warnings"], rows, {1, 2, 3, 4, 5}))
     # Rejections first: they are what staff must act on; the change list can be long.
-    problems = [p for c in validated.tables() for p in c.problems]
-    parts.append(f"<h2>Rejected rows ({_e(len(problems))})</h2>")
-    parts.append(_codes(sorted({p["code"] for p in problems}), ROW_ERRORS))
-    parts.append(_table(["file", "sheet", "row", "column", "code", "reason"],
-                        [[p["file"], p["sheet"], p["row"], p["column"], p["code"], p["reason"]] for p in problems[:LISTED]], {2}))
-    parts.append(_more(len(problems), "reports/rejections.csv"))
-    warnings = [w for c in validated.tables() for w in c.warnings]
-    parts.append(f"<h2>Warnings ({_e(len(warnings))})</h2>")
-    parts.append(_codes(sorted({w["code"] for w in warnings}), WARNINGS))
-    parts.append(_table(["file", "sheet", "row", "column", "code", "reason"],
-                        [[w["file"], w["sheet"], w["row"], w["column"], w["code"], w["reason"]] for w in warnings[:LISTED]], {2}))
-    parts.append(_more(len(warnings), "reports/warnings.csv"))
+    parts.append(_listed("Rejected rows", [p for c in validated.tables() for p in c.problems],
+                         ROW_ERRORS, "reports/rejections.csv"))
+    parts.append(_listed("Warnings", [w for c in validated.tables() for w in c.warnings],
+                         WARNINGS, "reports/warnings.csv"))
     if log:
         parts.append(_changes(log))
     parts.append("</body></html>\n")
     return "\n".join(p for p in parts if p)
+
+
+def _listed(title: str, rows: list[dict], meanings: dict, csv_file: str) -> str:
+    """Rejections or warnings: their codes explained, then the first rows of the CSV."""
+    columns = ["file", "sheet", "row", "column", "code", "reason"]
+    return "\n".join(part for part in (
+        f"<h2>{_e(title)} ({_e(len(rows))})</h2>",
+        _codes(sorted({r["code"] for r in rows}), meanings),
+        _table(columns, [[r[c] for c in columns] for r in rows[:LISTED]], {2}),
+        _more(len(rows), csv_file),
+    ) if part)
 
 
 def _codes(codes: list[str], meanings: dict) -> str:
