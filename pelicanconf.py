@@ -31,12 +31,16 @@ TIMEZONE = "Asia/Tehran"
 
 PATH = "content"
 THEME = "theme"
-ARTICLE_PATHS = ["rulings"]
-PAGE_PATHS = ["pages", "properties"]
+# The pipeline's ruling and property pages are read and rendered by the plugin
+# (plugins/shafaf/records.py), not by Pelican's article and page generators: at 100k rulings
+# those cost minutes per build (BENCHMARKS.md). Pelican's own pages are the staff's in pages/.
+ARTICLE_PATHS = []
+PAGE_PATHS = ["pages"]
+RECORD_PATHS = ["rulings", "properties"]
 STATIC_PATHS = []
 READERS = {"html": None}  # only the Markdown the pipeline writes (and pages staff write)
 
-# Rulings are articles with our own URLs; Pelican's taxonomies are quadratic in the number
+# Pelican's taxonomies are quadratic in the number
 # of articles (12 min 51 s for 50k pages), so none of them is generated.
 ARTICLE_URL = "rulings/{slug}/"
 ARTICLE_SAVE_AS = "rulings/{slug}/index.html"

@@ -83,6 +83,8 @@ def ruling_page(record: dict) -> str:
         _metadata_line("Title", f"رأی شماره {record['ruling_no']}"),
         _metadata_line("Slug", record["slug"]),
         _metadata_line("Date", record["ruling_date"]),
+        _metadata_line("Url", f"rulings/{record['slug']}/"),
+        _metadata_line("Save_as", f"rulings/{record['slug']}/index.html"),
         _metadata_line("Template", "ruling"),
         _metadata_line("Record", _json(record)),
         "\n",

@@ -1,6 +1,7 @@
 """Shafaf's Pelican plugin.
 
-* ``attach_record``: turns each page's one-line JSON ``Record`` metadata into ``content.record``.
+* ``RecordPagesGenerator`` (``records.py``): a page per ruling and per property, from the
+  pipeline's Markdown files, rendered only when its inputs changed (``render.py``).
 * ``DataPagesGenerator`` (``data_pages.py``): the datasets page, data dictionary and change log.
 * ``ListingGenerator``: every page that lists rulings or properties (members, districts,
   violation types, decisions, Jalali years, property facets), the per-ruling JSON downloads,
@@ -25,16 +26,10 @@ from pelican import signals
 from pelican.generators import Generator
 
 from pipeline.display import jalali, jalali_year
+from .render import Renderer, digest
 from pipeline.normalise import fold
-from pipeline.pages import write_if_changed
 from pipeline.schema import DECISIONS, LAND_USES, MEMBER_ROLES, OCCUPANCIES, VIOLATION_TYPES
 from pipeline.values import match_key
-
-
-def attach_record(content) -> None:
-    raw = content.metadata.get("record")
-    if raw is not None:
-        content.record = json.loads(raw)
 
 
 # --- slugs ------------------------------------------------------------------------------
@@ -90,6 +85,22 @@ class Group:
     violations: int = 0
     extra: dict = field(default_factory=dict)
 
+    def render_key(self) -> dict:
+        """What a page's key needs of a group (render.py): its rows by their digests, each
+        row encoded once however many groups hold it."""
+        return {"slug": self.slug, "title": self.title, "violations": self.violations,
+                "extra": self.extra, "items": [_row_key(row) for row in self.items]}
+
+
+_ROW_KEYS: dict[int, str] = {}
+
+
+def _row_key(row: dict) -> str:
+    key = _ROW_KEYS.get(id(row))
+    if key is None:
+        key = _ROW_KEYS[id(row)] = digest(row)
+    return key
+
 
 def _ruling_row(article) -> dict:
     """What a ruling list shows of one ruling (kept small: lists hold thousands)."""
@@ -121,9 +132,10 @@ class ListingGenerator(Generator):
     """Listing pages, JSON downloads, feeds, sitemap, robots.txt and the 404 page."""
 
     def generate_context(self):
-        articles = [a for a in self.context.get("articles", []) if hasattr(a, "record")]
-        pages = self.context.get("pages", [])
-        properties = sorted((p for p in pages if hasattr(p, "record")), key=lambda p: p.record["slug"])
+        _ROW_KEYS.clear()
+        record_pages = self.context.get("record_pages", {})
+        articles = record_pages.get("rulings", [])
+        properties = sorted(record_pages.get("properties", []), key=lambda p: p.record["slug"])
         self.articles = articles
         # Listing URLs (rulings/page/N/, properties/district/...) share folders with the
         # records' own pages: a record slug equal to one of those segments would collide.
@@ -222,32 +234,28 @@ class ListingGenerator(Generator):
             "LATEST_RULINGS": self.rows[: int(self.settings.get("LATEST_RULINGS_ON_HOME", 20))],
             "PROPERTY_COUNT": len(prop_rows),
             "MEMBER_COUNTS": {role: len(groups) for role, groups in self.members.items()},
+            # for the ruling pages (records.py), which get each member's link as a value
             "member_url": lambda role, name: member_urls.get(role, {}).get(match_key(name or "")),
         })
 
     # --- writing ------------------------------------------------------------------------
 
-    def _write(self, writer, save_as: str, template: str, **kwargs):
-        writer.write_file(save_as, self.get_template(template), self.context,
-                          relative_urls=self.settings["RELATIVE_URLS"], url=save_as, **kwargs)
+    def _page(self, save_as: str, template: str, **kwargs):
+        self.jobs.append((save_as, template, kwargs))
         self.sitemap.append(save_as[: -len("index.html")] if save_as.endswith("index.html") else save_as)
 
-    def _paginated(self, writer, base: str, template: str, items: list, **kwargs):
+    def _paginated(self, base: str, template: str, items: list, **kwargs):
         """``base/`` then ``base/page/2/``...: a segment no group slug can take."""
         size = self.page_size
         count = max(1, -(-len(items) // size))
-        urls = [base] + [f"{base}page/{n}/" for n in range(2, count + 1)]
         for n in range(1, count + 1):
-            pagination = {"number": n, "count": count, "urls": urls,
-                          "previous": urls[n - 2] if n > 1 else None,
-                          "next": urls[n] if n < count else None,
-                          "first_index": (n - 1) * size}
-            self._write(writer, urls[n - 1] + "index.html", template,
-                        items=items[(n - 1) * size: n * size], total=len(items),
-                        pagination=pagination, **kwargs)
+            self._page(page_url(base, n) + "index.html", template,
+                       items=items[(n - 1) * size: n * size], total=len(items),
+                       pagination=pagination(base, n, count, size), **kwargs)
 
     def generate_output(self, writer):
         self.sitemap: list[str] = [""]
+        self.jobs: list[tuple[str, str, dict]] = []
         # Ruling lists.
         facets = [
             ("districts", "مناطق", "آرای", self.by_district),
@@ -256,60 +264,57 @@ class ListingGenerator(Generator):
             ("years", "سال‌ها", "آرای", self.by_year),
         ]
         for kind, index_title, prefix, groups in facets:
-            self._write(writer, f"{kind}/index.html", "facets", kind=kind, title=index_title,
-                        groups=groups)
+            self._page(f"{kind}/index.html", "facets", kind=kind, title=index_title, groups=groups)
             for group in groups:
-                self._paginated(writer, f"{kind}/{group.slug}/", "listing", group.items,
+                self._paginated(f"{kind}/{group.slug}/", "listing", group.items,
                                 kind=kind, group=group, title_prefix=prefix)
-        self._paginated(writer, "rulings/", "listing", self.rows, kind="all", group=None,
+        self._paginated("rulings/", "listing", self.rows, kind="all", group=None,
                         title_prefix="همه‌ی آرا")
         # Members: one page each, never paginated (the print must hold every ruling).
-        self._write(writer, "members/index.html", "members", members=self.members)
+        self._page("members/index.html", "members", members=self.members)
         for role, role_slug, role_title in ROLES:
             for group in self.members[role]:
                 decisions = [(d, group.extra["rulings_by_decision"][d], group.extra["decisions"][d])
                              for d in DECISIONS if group.extra["decisions"][d]]
-                self._write(writer, f"members/{role_slug}/{group.slug}/index.html", "member",
-                            member=group, role=role, role_slug=role_slug, role_title=role_title,
-                            decision_counts=decisions)
+                self._page(f"members/{role_slug}/{group.slug}/index.html", "member",
+                           member=group, role=role, role_slug=role_slug, role_title=role_title,
+                           decision_counts=decisions)
         # Properties.
         prop_facets = [
             ("district", "منطقه", [self.prop_by_district[n] for n in sorted(self.prop_by_district)]),
             ("use", "کاربری", list(self.prop_by_use.values())),
             ("occupancy", "وضعیت بهره‌برداری", list(self.prop_by_occupancy.values())),
         ]
-        self._paginated(writer, "properties/", "properties", self.prop_rows, facet=None, group=None,
+        self._paginated("properties/", "properties", self.prop_rows, facet=None, group=None,
                         prop_facets=prop_facets)
         for facet, facet_title, groups in prop_facets:
             for group in groups:
-                self._paginated(writer, f"properties/{facet}/{group.slug}/", "properties",
+                self._paginated(f"properties/{facet}/{group.slug}/", "properties",
                                 group.items, facet=facet, facet_title=facet_title, group=group,
                                 prop_facets=prop_facets)
+        renderer = renderer_for(self)
+        renderer.render(writer, self.context, self.jobs, "listings")
         self.sitemap.extend(a.url for a in self.articles)
+        self.sitemap.extend(p.url for p in self.property_pages)
         self.sitemap.extend(p.url for p in self.context.get("pages", []))
         # 404: served at any depth, so its links are absolute from the site's root.
         writer.write_file("404.html", self.get_template("404"), self.context, relative_urls=False,
                           SITEURL=self.context["ABS_SITEURL"])
-        self._write_json()
-        self._write_feeds()
-        self._write_sitemap()
+        self._write_json(renderer)
+        self._write_feeds(renderer)
+        self._write_sitemap(renderer)
 
-    def _out(self, name: str) -> Path:
-        path = Path(self.output_path) / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return path
-
-    def _write_json(self):
+    def _write_json(self, renderer):
         for article in self.articles:
             r = article.record
-            write_if_changed(self._out(f"rulings/{r['slug']}/record.json"),
-                             json.dumps(r, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+            renderer.write_text(f"rulings/{r['slug']}/record.json",
+                                json.dumps(r, ensure_ascii=False, indent=1, sort_keys=True) + "\n", "record.json")
 
     def _absolute(self, url: str, prefix: str) -> str:
         base = self.context["ABS_SITEURL"]
         return f"{base}/{url}" if base else f"{prefix}{url}"
 
-    def _write_feeds(self):
+    def _write_feeds(self, renderer):
         from feedgenerator import Atom1Feed
 
         limit = int(self.settings.get("RULINGS_FEED_ITEMS", 50))
@@ -338,10 +343,10 @@ class ListingGenerator(Generator):
             # the clock, so an empty feed gets the fixed date instead.
             if not rows:
                 text = re.sub(r"<updated>[^<]*</updated>", f"<updated>{updated.isoformat()}</updated>", text)
-            write_if_changed(self._out(name), text)
+            renderer.write_text(name, text, "feeds")
         del by_url
 
-    def _write_sitemap(self):
+    def _write_sitemap(self, renderer):
         base = self.context["ABS_SITEURL"]
         urls = sorted(set(self.sitemap))
         lines = ['<?xml version="1.0" encoding="UTF-8"?>',
@@ -350,10 +355,29 @@ class ListingGenerator(Generator):
             loc = f"{base}/{url}" if base else f"/{url}"
             lines.append(f"<url><loc>{_xml(loc)}</loc></url>")
         lines.append("</urlset>")
-        write_if_changed(self._out("sitemap.xml"), "\n".join(lines) + "\n")
+        renderer.write_text("sitemap.xml", "\n".join(lines) + "\n", "sitemap")
         robots = ["User-agent: *", "Allow: /", ""]
         robots.append(f"Sitemap: {base}/sitemap.xml" if base else "# Sitemap: /sitemap.xml (absolute once SITEURL is set)")
-        write_if_changed(self._out("robots.txt"), "\n".join(robots) + "\n")
+        renderer.write_text("robots.txt", "\n".join(robots) + "\n", "sitemap")
+
+
+def page_url(base: str, number: int) -> str:
+    return base if number == 1 else f"{base}page/{number}/"
+
+
+def pagination(base: str, number: int, count: int, size: int) -> dict:
+    """Links to the first and last pages and two either side of this one: a list of
+    thousands of pages must not put thousands of links on each of them."""
+    near = sorted({1, count, *range(max(1, number - 2), min(count, number + 2) + 1)})
+    window = []
+    for n in near:
+        if window and n - window[-1][0] > 1:
+            window.append((None, None))  # a gap
+        window.append((n, page_url(base, n)))
+    return {"number": number, "count": count, "window": window,
+            "previous": page_url(base, number - 1) if number > 1 else None,
+            "next": page_url(base, number + 1) if number < count else None,
+            "first_index": (number - 1) * size}
 
 
 def jalali_digits(value) -> str:
@@ -377,7 +401,25 @@ def add_filters(generator) -> None:
 
 def get_generators(pelican):
     from .data_pages import DataPagesGenerator
-    return [ListingGenerator, DataPagesGenerator]
+    from .records import RecordPagesGenerator
+    return [RecordPagesGenerator, ListingGenerator, DataPagesGenerator]
+
+
+_RENDERERS: dict[str, Renderer] = {}
+
+
+def renderer_for(generator) -> Renderer:
+    """The build's one Renderer (one manifest for every page the plugin writes)."""
+    key = str(Path(generator.output_path).resolve())
+    if key not in _RENDERERS:
+        _RENDERERS[key] = Renderer(generator.settings, generator.output_path, generator.env)
+    return _RENDERERS[key]
+
+
+def finish_rendering(pelican) -> None:
+    renderer = _RENDERERS.pop(str(Path(pelican.output_path).resolve()), None)
+    if renderer is not None:
+        renderer.finish()
 
 
 def get_writer(pelican):
@@ -396,6 +438,6 @@ def drop_taxonomies(generator) -> None:
 def register() -> None:
     signals.article_generator_finalized.connect(drop_taxonomies)
     signals.get_writer.connect(get_writer)
-    signals.content_object_init.connect(attach_record)
     signals.get_generators.connect(get_generators)
     signals.generator_init.connect(add_filters)
+    signals.finalized.connect(finish_rendering)

@@ -26,8 +26,12 @@ class _WriteIfChanged(io.StringIO):
             except FileNotFoundError:
                 unchanged = False
             if not unchanged:
-                with open(self.path, "wb") as handle:
+                # A new file replaces the old one, never rewrites it in place: the old one
+                # may be a hard link into the published site (publish.py).
+                tmp = self.path + ".tmp"
+                with open(tmp, "wb") as handle:
                     handle.write(data)
+                os.replace(tmp, self.path)
         super().close()
 
 

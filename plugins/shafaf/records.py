@@ -1,0 +1,140 @@
+"""The ruling and property pages, read from the Markdown files the pipeline writes.
+
+Pelican's own article and page generators make a ``Content`` object per file, with URL
+settings expanded, a new ``Markdown`` object and two scans of every other article; at 100k
+rulings that was 336 s before a single page was written (BENCHMARKS.md). These files have one
+fixed shape (``pipeline.pages``: metadata lines, one JSON ``Record``, an escaped body), so this
+generator reads them directly, converts the bodies with one reused ``Markdown`` object, and
+keeps what it read in ``CACHE_PATH`` keyed by each file's size and modification time (the
+pipeline rewrites a file only when its content changes). Writing goes through
+``render.Renderer``, so a page is rendered only when its inputs changed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from markdown import Markdown
+from pelican.generators import Generator
+
+CACHE_VERSION = 1
+REQUIRED_METADATA = ("title", "template", "url", "save_as", "record")
+
+
+@dataclass
+class RecordPage:
+    """What a template sees as ``article`` (a ruling) or ``page`` (a property)."""
+    record: dict
+    content: str       # the body as HTML
+    title: str
+    url: str
+    save_as: str
+    template: str
+    source: str        # the Markdown file, relative to the content folder
+
+
+class RecordPageError(ValueError):
+    pass
+
+
+def parse(text: str, source: str, folder: str) -> tuple[dict, str]:
+    """Metadata (lower-case names) and the Markdown body of one pipeline page."""
+    head, _, body = text.partition("\n\n")
+    metadata = {}
+    for line in head.split("\n"):
+        name, sep, value = line.partition(": ")
+        if not sep:
+            raise RecordPageError(f"{source}: metadata line without «: »: {line[:60]!r}")
+        metadata[name.strip().lower()] = value.strip()
+    missing = [name for name in REQUIRED_METADATA if name not in metadata]
+    if missing:
+        raise RecordPageError(f"{source}: missing metadata {missing}")
+    # The path comes from the spreadsheet's key (through the pipeline's slug): check it again.
+    pattern = re.escape(folder) + r"/[a-z0-9][a-z0-9-]*/"
+    if not re.fullmatch(pattern, metadata["url"]) or metadata["save_as"] != metadata["url"] + "index.html":
+        raise RecordPageError(f"{source}: unexpected Url/Save_as {metadata['url']!r} {metadata['save_as']!r}")
+    return metadata, body
+
+
+class RecordPagesGenerator(Generator):
+    """Reads ``content/<folder>/*.md`` for each folder of ``RECORD_PATHS``."""
+
+    def generate_context(self):
+        root = Path(self.path)
+        folders = list(self.settings.get("RECORD_PATHS", []))
+        cache_path = Path(self.settings["CACHE_PATH"]) / (
+            "records-" + hashlib.blake2b(str(root.resolve()).encode(), digest_size=8).hexdigest() + ".pickle")
+        cache = _load(cache_path)
+        fresh = {}
+        markdown = Markdown(**_markdown_settings(self.settings["MARKDOWN"]))
+        self.record_pages: dict[str, list[RecordPage]] = {}
+        self.read_stats = {"cached": 0, "read": 0}
+        for folder in folders:
+            pages = []
+            for path in sorted((root / folder).glob("*.md")):
+                source = f"{folder}/{path.name}"
+                stat = path.stat()
+                stamp = (stat.st_size, stat.st_mtime_ns)
+                entry = cache.get(source)
+                if entry is None or entry[0] != stamp:
+                    metadata, body = parse(path.read_text(encoding="utf-8"), source, folder)
+                    html = markdown.reset().convert(body) if body.strip() else ""
+                    entry = (stamp, metadata, html)
+                    self.read_stats["read"] += 1
+                else:
+                    self.read_stats["cached"] += 1
+                fresh[source] = entry
+                _, metadata, html = entry
+                pages.append(RecordPage(record=json.loads(metadata["record"]), content=html,
+                                        title=metadata["title"], url=metadata["url"],
+                                        save_as=metadata["save_as"], template=metadata["template"],
+                                        source=source))
+            self.record_pages[folder] = pages
+        if self.read_stats["read"] or len(fresh) != len(cache):
+            _save(cache_path, fresh)
+        self.context["record_pages"] = self.record_pages
+
+    def generate_output(self, writer):
+        from . import renderer_for
+        renderer = renderer_for(self)
+        member_url = self.context["member_url"]
+        roles = [role for role, _, _ in self.context["MEMBER_ROLES_FA"]]
+        for folder, pages in self.record_pages.items():
+            jobs = []
+            for page in pages:
+                kwargs = {"article" if page.template == "ruling" else "page": page,
+                          # a site-wide date in every record page would rewrite them all
+                          "DATA_DATE": None}
+                if page.template == "ruling":
+                    kwargs["member_links"] = {role: member_url(role, page.record.get(role)) for role in roles}
+                jobs.append((page.save_as, page.template, kwargs))
+            renderer.render(writer, self.context, jobs, folder)
+
+
+def _markdown_settings(settings: dict) -> dict:
+    """Pelican's MARKDOWN setting without the meta extension: metadata is parsed above."""
+    configs = {name: config for name, config in settings.get("extension_configs", {}).items()
+               if name != "markdown.extensions.meta"}
+    return {"extensions": list(configs), "extension_configs": configs,
+            "output_format": settings.get("output_format", "html5")}
+
+
+def _load(path: Path) -> dict:
+    try:
+        with path.open("rb") as handle:
+            version, entries = pickle.load(handle)
+    except (FileNotFoundError, EOFError, pickle.UnpicklingError, ValueError):
+        return {}
+    return entries if version == CACHE_VERSION else {}
+
+
+def _save(path: Path, entries: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as handle:
+        pickle.dump((CACHE_VERSION, entries), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)

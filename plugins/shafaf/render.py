@@ -1,0 +1,226 @@
+"""Render only the pages whose inputs changed, on both cores.
+
+Every page the plugin writes is a *job*: an output path, a template and the page's own
+variables. Its *key* hashes everything the output can depend on:
+
+* the code: every theme template, the Jinja filters and this plugin (``code_signature``);
+* the values of the context variables the template (with everything it extends, imports or
+  includes) names, found by Jinja's own parser (``jinja2.meta``), with the page's variables
+  taking precedence, as they do when Pelican renders.
+
+A job is skipped when the manifest from the last build holds the same key for that path and
+the file on disk still has the size and modification time recorded then. A value that cannot
+be hashed (a function, a Pelican object) makes its page always render: never a stale page.
+
+Pages to render are split between two processes (``fork``) once there are enough of them to
+pay for it; outputs the last build wrote and this one did not are removed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import sys
+import traceback
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from jinja2 import meta
+
+logger = logging.getLogger(__name__)
+
+MANIFEST_VERSION = 1
+PARALLEL_MINIMUM = 400   # below this, a second process costs more than it saves
+
+
+class Unhashable(TypeError):
+    pass
+
+
+def _encode(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise Unhashable(type(value).__name__)
+
+
+def digest(*parts) -> str:
+    text = json.dumps(parts, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_encode)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def code_signature(paths: list[Path]) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for path in sorted(paths):
+        h.update(str(path.name).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+class Renderer:
+    """One per build: the manifest of (key, size, mtime) per output path, and the jobs."""
+
+    def __init__(self, settings: dict, output_path: str, env):
+        self.settings, self.env = settings, env
+        self.output = Path(output_path)
+        root = Path(settings.get("CACHE_PATH", "cache"))
+        where = hashlib.blake2b(str(self.output.resolve()).encode(), digest_size=8).hexdigest()
+        self.manifest_path = root / f"render-{where}.json"
+        self.old = self._load()
+        self.new: dict[str, list] = {}
+        self.stats = Counter()
+        self._names: dict[str, frozenset] = {}
+        here = Path(__file__).resolve().parent
+        theme = Path(settings["THEME"]) / "templates"
+        import pipeline.display
+        import pipeline.normalise
+        sources = [*theme.rglob("*.html"), *here.glob("*.py"), Path(pipeline.display.__file__),
+                   Path(pipeline.normalise.__file__)]
+        import pelican
+        self.code = code_signature(sources) + pelican.__version__
+
+    def _load(self) -> dict:
+        try:
+            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return {}
+        return data.get("pages", {}) if data.get("version") == MANIFEST_VERSION else {}
+
+    def template_names(self, name: str) -> frozenset:
+        """Every variable the template and the templates it uses read from the context."""
+        if name not in self._names:
+            seen, names, todo = set(), set(), [name + ".html"]
+            while todo:
+                template = todo.pop()
+                if template in seen:
+                    continue
+                seen.add(template)
+                source = self.env.loader.get_source(self.env, template)[0]
+                tree = self.env.parse(source)
+                names |= meta.find_undeclared_variables(tree)
+                todo.extend(t for t in meta.find_referenced_templates(tree) if t)
+            self._names[name] = frozenset(names)
+        return self._names[name]
+
+    def key(self, save_as: str, template: str, context: dict, kwargs: dict) -> str | None:
+        values = {}
+        for name in sorted(self.template_names(template)):
+            if name in kwargs:
+                values[name] = kwargs[name]
+            elif name in ("SITEURL", "output_file", "localsiteurl"):
+                continue  # set by the writer from save_as, which is in the key
+            elif name in context:
+                values[name] = context[name]
+        try:
+            return digest(self.code, save_as, template, self.settings["RELATIVE_URLS"], values)
+        except Unhashable:
+            return None
+
+    def _unchanged(self, save_as: str, key: str | None) -> bool:
+        if key is None:
+            return False
+        entry = self.old.get(save_as)
+        if not entry or entry[0] != key:
+            return False
+        try:
+            stat = (self.output / save_as).stat()
+        except FileNotFoundError:
+            return False
+        return [stat.st_size, stat.st_mtime_ns] == entry[1:]
+
+    def _record(self, save_as: str, key: str | None) -> None:
+        if key is None:
+            self.new.pop(save_as, None)
+            return
+        stat = (self.output / save_as).stat()
+        self.new[save_as] = [key, stat.st_size, stat.st_mtime_ns]
+
+    # --- jobs -------------------------------------------------------------------------
+
+    def render(self, writer, context: dict, jobs: list[tuple[str, str, dict]], label: str) -> None:
+        """``jobs``: (save_as, template name, page variables). Renders the changed ones."""
+        seen = set()
+        todo = []
+        for save_as, template, kwargs in jobs:
+            if save_as in seen or save_as in self.new:
+                raise ValueError(f"two pages would be written to {save_as}")
+            seen.add(save_as)
+            key = self.key(save_as, template, context, kwargs)
+            if self._unchanged(save_as, key):
+                self.new[save_as] = self.old[save_as]
+                self.stats[f"{label}: unchanged"] += 1
+            else:
+                todo.append((save_as, template, kwargs, key))
+        self.stats[f"{label}: rendered"] += len(todo)
+        if key_less := sum(1 for job in todo if job[3] is None):
+            self.stats[f"{label}: not cacheable"] += key_less
+        self._run(writer, context, todo)
+        for save_as, _, _, key in todo:
+            self._record(save_as, key)
+
+    def _write_one(self, writer, context: dict, save_as: str, template: str, kwargs: dict) -> None:
+        writer.write_file(save_as, self.env.get_template(template + ".html"), context,
+                          relative_urls=self.settings["RELATIVE_URLS"], url=save_as, **kwargs)
+
+    def _run(self, writer, context: dict, todo: list) -> None:
+        if len(todo) < PARALLEL_MINIMUM or not hasattr(os, "fork"):
+            for save_as, template, kwargs, _ in todo:
+                self._write_one(writer, context, save_as, template, kwargs)
+            return
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child renders every second page, then leaves without cleanup
+            status = 0
+            try:
+                for save_as, template, kwargs, _ in todo[1::2]:
+                    self._write_one(writer, context, save_as, template, kwargs)
+            except BaseException:
+                traceback.print_exc()
+                status = 1
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(status)
+        try:
+            for save_as, template, kwargs, _ in todo[0::2]:
+                self._write_one(writer, context, save_as, template, kwargs)
+        finally:
+            _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise RuntimeError("the second rendering process failed (its traceback is above)")
+
+    def write_text(self, save_as: str, text: str, label: str) -> None:
+        """A file that is not a template's output (JSON, XML): written when its bytes change."""
+        key = digest(self.code, save_as, text)
+        if self._unchanged(save_as, key):
+            self.new[save_as] = self.old[save_as]
+            self.stats[f"{label}: unchanged"] += 1
+            return
+        from pipeline.pages import write_if_changed
+        write_if_changed(self.output / save_as, text)
+        self.stats[f"{label}: written"] += 1
+        self._record(save_as, key)
+
+    # --- end of the build -------------------------------------------------------------
+
+    def finish(self) -> None:
+        """Remove what the last build wrote and this one did not; save the manifest."""
+        removed = 0
+        for save_as in sorted(set(self.old) - set(self.new)):
+            path = self.output / save_as
+            if path.is_file():
+                path.unlink()
+                removed += 1
+        self.stats["removed (no longer built)"] = removed
+        self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.manifest_path.with_name(self.manifest_path.name + ".tmp")
+        tmp.write_text(json.dumps({"version": MANIFEST_VERSION, "pages": self.new}, sort_keys=True,
+                                  separators=(",", ":")), encoding="utf-8")
+        tmp.replace(self.manifest_path)
+        logger.info("Shafaf pages: %s", ", ".join(f"{k} {v}" for k, v in sorted(self.stats.items())))
