@@ -28,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     city = settings.load(args.settings)
     try:
-        publication = build.prepare(args.exports, city, settings.publication_date(args.date), args.state)
+        publication = build.prepare(args.exports, city, settings.publication_date(args.date), args.state,
+                                    args.cache)
     except FileError as error:
         print(report.format_file_error(error), file=sys.stderr)
         return 2

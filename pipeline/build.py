@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import changes, datasets, downloads, pages, privacy, report, search, staff_report
+from . import changes, datasets, downloads, pages, parallel, privacy, report, search, staff_report
 from .read import read_exports
 from .schema import PROPERTIES, RULINGS, TABLES, VIOLATIONS
 from .settings import Municipality
@@ -22,12 +22,14 @@ class Publication:
     properties: list[dict]
     files: dict[str, bytes]     # output/data/<name> -> bytes
     change_log: changes.ChangeLog | None = None
+    search: parallel.Forked | None = None   # -> (output/search/<name> -> bytes, statistics)
 
 
 def prepare(exports: Path, city: Municipality, published: str | None = None,
-            state: Path | None = None) -> Publication:
+            state: Path | None = None, cache: Path | None = None) -> Publication:
     """``published``: the publication date (default: the newest ruling's); ``state``: the
-    folder holding the last publication's fingerprints (None: compare with nothing)."""
+    folder holding the last publication's fingerprints (None: compare with nothing);
+    ``cache``: where unchanged search shards and workbooks are kept between builds."""
     validated = validate(read_exports(exports), city)
     public = {t.name: privacy.withhold(c.frame, t) for t, c in
               zip((RULINGS, VIOLATIONS, PROPERTIES), validated.tables())}
@@ -39,14 +41,18 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
                                     [f.name for f in VIOLATIONS.public_fields]),
         "properties": properties,
     }
+    # The search index needs only the records: the second core builds it meanwhile.
+    search_files = parallel.Forked(search.build_search, rulings, properties, city.districts,
+                                   cache / "search" if cache else None)
     dates = [r["ruling_date"] for r in rulings]
     updated = max(dates) if dates else "1970-01-01"
     files = datasets.dataset_files(rows, list(TABLES), city, updated)
     published = published or updated
     log = changes.change_log(published, rulings, properties, changes.load_state(state))
     files.update(changes.data_files(log))
-    files = downloads.download_files(files, rows, list(TABLES), city, updated, published)
-    return Publication(validated, rulings, properties, files, log)
+    files = downloads.download_files(files, rows, list(TABLES), city, updated, published,
+                                     cache / "downloads" if cache else None)
+    return Publication(validated, rulings, properties, files, log, search_files)
 
 
 def write(publication: Publication, content: Path, output: Path, reports: Path, city: Municipality,
@@ -54,8 +60,10 @@ def write(publication: Publication, content: Path, output: Path, reports: Path, 
     changed = pages.write_content(content, publication.rulings, publication.properties)
     changed["datasets"] = {"files": len(publication.files),
                            "written": datasets.write_datasets(output / "data", publication.files)}
-    files, stats = search.build_search(publication.rulings, publication.properties, city.districts,
-                                       cache / "search" if cache else None)
+    if publication.search is None:
+        publication.search = parallel.Forked(search.build_search, publication.rulings, publication.properties,
+                                             city.districts, cache / "search" if cache else None)
+    files, stats = publication.search.result()
     changed["search"] = {"files": len(files), **stats,
                          "written": pages.write_files(output / "search", files, "*.json")}
     pages.write_if_changed(output / "feeds" / "changes.atom.xml",

@@ -17,6 +17,7 @@ JavaScript tests):
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 import unicodedata
 
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
@@ -69,6 +70,7 @@ def normalise_text(value: str, multiline: bool = False) -> str:
     return text
 
 
+@lru_cache(maxsize=1 << 17)
 def fold(value: str) -> str:
     """The comparison key of a text: equal keys mean 'the same word' to a reader."""
     return normalise_text(value).translate(_FOLD).lower()

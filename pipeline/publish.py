@@ -133,7 +133,7 @@ def load_settings(path: Path) -> tuple[settings.Municipality, str]:
 
 def prepare(options: Options, city: settings.Municipality) -> build.Publication:
     try:
-        return build.prepare(options.exports, city, options.date, options.state)
+        return build.prepare(options.exports, city, options.date, options.state, options.cache)
     except FileError as error:
         where = f"{error.file} [{error.sheet}]" if error.sheet else error.file
         raise Refused("exports-readable", [gates.Finding(where, f"{error.code}: {error.detail}")], EXIT_EXPORTS) from None

@@ -19,6 +19,7 @@ import hashlib
 import json
 import re
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 
 import jdatetime
@@ -44,14 +45,21 @@ def tokens(*texts: str | None) -> list[str]:
     """
     seen: dict[str, None] = {}
     for text in texts:
-        if not text:
-            continue
-        for word in SEPARATORS.split(normalise_text(str(text))):
-            for token in (word, *(word.split(ZWNJ) if ZWNJ in word else ())):
-                token = fold(token)
-                if token:
-                    seen.setdefault(token, None)
+        if text:
+            seen.update(dict.fromkeys(_words(str(text))))
     return list(seen)
+
+
+@lru_cache(maxsize=1 << 16)
+def _words(text: str) -> tuple[str, ...]:
+    # Names, neighbourhoods, types and decisions repeat in thousands of records.
+    found = []
+    for word in SEPARATORS.split(normalise_text(text)):
+        for token in (word, *(word.split(ZWNJ) if ZWNJ in word else ())):
+            token = fold(token)
+            if token:
+                found.append(token)
+    return tuple(found)
 
 
 def number_tokens(*numbers: str | None) -> list[str]:

@@ -1,0 +1,68 @@
+"""Run one function in a second process while this one goes on (the machine has two cores).
+
+``fork`` rather than ``multiprocessing``: the child starts with the parent's memory as it is
+(100k records are not pickled to reach it); only the result comes back, pickled through a pipe.
+Where there is no ``fork`` the function simply runs in this process.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import traceback
+
+
+class ChildFailed(RuntimeError):
+    pass
+
+
+class Forked:
+    """``Forked(function, *args).result()``: the function's return value, or ChildFailed."""
+
+    def __init__(self, function, *args, **kwargs):
+        self._value = self._pid = self._read = None
+        if not hasattr(os, "fork"):
+            self._value = (True, function(*args, **kwargs))
+            return
+        read, write = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read)
+            try:
+                outcome = (True, function(*args, **kwargs))
+            except BaseException:
+                outcome = (False, traceback.format_exc())
+            try:
+                with os.fdopen(write, "wb") as pipe:
+                    pickle.dump(outcome, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            finally:
+                os._exit(0)
+        os.close(write)
+        self._pid, self._read = pid, read
+
+    def result(self):
+        if self._value is None:
+            with os.fdopen(self._read, "rb") as pipe:
+                data = pipe.read()
+            _, status = os.waitpid(self._pid, 0)
+            if not data:
+                raise ChildFailed(f"the second process ended without a result (status {status})")
+            self._value = pickle.loads(data)
+        ok, value = self._value
+        if not ok:
+            raise ChildFailed(f"the second process failed:\n{value}")
+        return value
+
+    def __del__(self):
+        # A result nobody asked for (the build stopped early): end the child, do not leave it
+        # waiting on a full pipe.
+        if self._value is None and self._pid is not None:
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+                os.waitpid(self._pid, 0)
+                os.close(self._read)
+            except OSError:
+                pass
