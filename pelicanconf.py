@@ -37,6 +37,7 @@ THEME = "theme"
 ARTICLE_PATHS = []
 PAGE_PATHS = ["pages"]
 RECORD_PATHS = ["rulings", "properties"]
+RENDER_PROCESSES = 2   # the plugin renders pages on this many processes (fork); 1: one
 STATIC_PATHS = []
 READERS = {"html": None}  # only the Markdown the pipeline writes (and pages staff write)
 
@@ -78,6 +79,7 @@ PLUGIN_PATHS = ["plugins"]
 PLUGINS = ["shafaf"]
 
 THEME_STATIC_DIR = "theme"
+THEME_STATIC_PATHS = []  # copied by the plugin, only when changed (ThemeFilesGenerator)
 LATEST_RULINGS_ON_HOME = 20
 
 from pipeline import display  # noqa: E402  (needs the sys.path line above)

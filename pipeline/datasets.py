@@ -53,8 +53,10 @@ def to_csv(table: Table, rows: list[dict]) -> bytes:
 
 def to_json(table: Table, rows: list[dict]) -> bytes:
     columns = [f.name for f in table.public_fields]
-    data = [{c: row.get(c) for c in columns} for row in rows]
-    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    # One record per line: as readable and diffable as an indented file, and written by
+    # json's C encoder (indent= falls back to the pure-Python one: 10x slower at 100k rows).
+    lines = [json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False) for row in rows]
+    return ("[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n").encode("utf-8")
 
 
 def field_descriptor(f: Field, city: Municipality) -> dict:

@@ -38,6 +38,7 @@ def _jalali(day: dt.date, style: str) -> str:
     return fa_digits(f"{j.day} {JALALI_MONTHS[j.month - 1]} {j.year}")
 
 
+@functools.lru_cache(maxsize=65536)
 def jalali_year(iso: str) -> int:
     return jdatetime.date.fromgregorian(date=dt.date.fromisoformat(iso[:10])).year
 

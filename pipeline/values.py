@@ -9,12 +9,13 @@ import datetime as dt
 import hashlib
 import math
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 import jdatetime
 
 from .errors import CellError
-from .normalise import fold, normalise_text
+from .normalise import _REMOVED, fold, normalise_text
 
 JALALI_YEARS = range(1300, 1500)
 
@@ -24,7 +25,17 @@ def is_blank(raw: object) -> bool:
         return True
     if isinstance(raw, float) and math.isnan(raw):
         return True
-    return isinstance(raw, str) and normalise_text(raw) == ""
+    if not isinstance(raw, str):
+        return False
+    # A cell that starts with a letter or digit the normaliser keeps is not blank; only the
+    # rest (spaces, marks, ZWNJ and the like alone) needs the whole normalisation to tell.
+    head = raw.lstrip()[:1]
+    if head and unicodedata.category(head) in _KEPT_CATEGORIES and head not in _REMOVED:
+        return False
+    return normalise_text(raw) == ""
+
+
+_KEPT_CATEGORIES = {"Lu", "Ll", "Lo", "Nd"}
 
 
 def text(raw: object) -> str:

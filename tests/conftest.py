@@ -21,8 +21,10 @@ class BuiltSite:
     log: str
 
 
-def build_site(exports: Path, work: Path, settings: str = "pelicanconf.py") -> BuiltSite:
-    """The two steps `make html` runs: the pipeline, then Pelican."""
+def build_site(exports: Path, work: Path, settings: str = "pelicanconf.py",
+               overrides: tuple[str, ...] = ()) -> BuiltSite:
+    """The two steps `make html` runs: the pipeline, then Pelican. ``overrides``: more
+    Pelican settings as KEY=VALUE (Pelican keeps only its last ``-e``, so they share it)."""
     site = BuiltSite(exports, work / "content", work / "output", work / "reports", "")
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     pipeline = subprocess.run(
@@ -38,7 +40,7 @@ def build_site(exports: Path, work: Path, settings: str = "pelicanconf.py") -> B
             (site.content / "pages" / page.name).write_bytes(page.read_bytes())
     pelican = subprocess.run(
         [str(BIN / "pelican"), str(site.content), "-o", str(site.output), "-s", str(ROOT / settings),
-         "-e", f'CACHE_PATH="{work / "cache" / "pelican"}"'],
+         "-e", f'CACHE_PATH="{work / "cache" / "pelican"}"', *overrides],
         cwd=ROOT, capture_output=True, text=True, env=env, check=False)
     assert pelican.returncode == 0, pelican.stdout + pelican.stderr
     assert "ERROR" not in pelican.stdout + pelican.stderr, pelican.stdout + pelican.stderr

@@ -6,6 +6,7 @@ import pytest
 
 from pipeline import settings
 from pipeline.errors import FILE_ERRORS, ROW_ERRORS, WARNINGS
+from plugins.shafaf import PLUGIN_SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text("utf-8")
@@ -26,8 +27,33 @@ def test_pelicanconf_block_has_exactly_the_documented_keys():
     assert set(block) == set(settings.REQUIRED_KEYS) | set(settings.OPTIONAL_KEYS)
 
 
+@pytest.mark.parametrize("name", sorted(PLUGIN_SETTINGS))
+def test_every_site_setting_is_documented_and_set(name):
+    import pelicanconf
+    assert f"| `{name}` |" in README
+    assert PLUGIN_SETTINGS[name](getattr(pelicanconf, name))
+
+
 @pytest.mark.parametrize("target", ["html", "test", "publish", "upload", "serve", "clean", "bench", "bench-search"])
 def test_every_make_target_is_documented(target):
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(rf"^{re.escape(target)}:", makefile, re.M)
     assert re.search(rf"make {re.escape(target)}(?![\w-])", README)
+
+
+@pytest.mark.parametrize("name, value", [("LISTING_PAGE_SIZE", 0), ("RULINGS_FEED_ITEMS", "50"),
+                                         ("RENDER_PROCESSES", 3), ("RECORD_PATHS", ["../rulings"]),
+                                         ("LATEST_RULINGS_ON_HOME", None)])
+def test_a_bad_site_setting_stops_the_build(name, value):
+    from types import SimpleNamespace
+
+    import pelicanconf
+    from plugins.shafaf import SettingsError, check_settings
+    good = {key: getattr(pelicanconf, key) for key in PLUGIN_SETTINGS}
+    check_settings(SimpleNamespace(settings=good))
+    with pytest.raises(SettingsError, match=name):
+        check_settings(SimpleNamespace(settings={**good, name: value}))
+    missing = dict(good)
+    del missing[name]
+    with pytest.raises(SettingsError, match=name):
+        check_settings(SimpleNamespace(settings=missing))

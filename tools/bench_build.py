@@ -55,7 +55,11 @@ PIPELINE_PARTS = [
     ("pipeline.downloads", "download_files", "downloads"),
     ("pipeline.pages", "write_content", "pages (md)"),
     ("pipeline.datasets", "write_datasets", "write data"),
-    ("pipeline.search", "build_search", "search index"),
+    ("pipeline.search", "build_search", "search index"),   # only when not forked
+    # The search index is built in a second process (pipeline/parallel.py) while the parts
+    # above run; this is how long the first process then still waits for it. Its CPU time is
+    # in the stage's row (rusage includes waited-for children), not in this one.
+    ("pipeline.parallel.Forked", "result", "wait for search (2nd process)"),
     ("pipeline.pages", "write_files", "write search"),
     ("pipeline.pages", "write_if_changed", "write search"),
     ("pipeline.report", "write_report", "report"),
@@ -121,7 +125,11 @@ def stage_pipeline(work: Path, parts_file: Path) -> int:
         return timer
 
     for module_name, attribute, part in PIPELINE_PARTS:
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:  # a class: module.Class
+            parent, _, name = module_name.rpartition(".")
+            module = getattr(importlib.import_module(parent), name)
         if not hasattr(module, attribute):
             missing.append(f"{module_name}.{attribute}")
             continue

@@ -28,6 +28,7 @@ from pelican.generators import Generator
 from pipeline.display import jalali, jalali_year
 from .render import Renderer, digest
 from pipeline.normalise import fold
+from pipeline.pages import write_if_changed
 from pipeline.schema import DECISIONS, LAND_USES, MEMBER_ROLES, OCCUPANCIES, VIOLATION_TYPES
 from pipeline.values import match_key
 
@@ -88,18 +89,24 @@ class Group:
     def render_key(self) -> dict:
         """What a page's key needs of a group (render.py): its rows by their digests, each
         row encoded once however many groups hold it."""
-        return {"slug": self.slug, "title": self.title, "violations": self.violations,
-                "extra": self.extra, "items": [_row_key(row) for row in self.items]}
+        # Asked for by every page that shows the group; groups are final once built.
+        if "_render_key" not in self.__dict__:
+            self.__dict__["_render_key"] = digest(self.slug, self.title, self.violations, self.extra,
+                                                  [_row_key(row) for row in self.items])
+        return self.__dict__["_render_key"]
 
 
+# A list row is made from one record page alone, so that page's digest stands for it.
 _ROW_KEYS: dict[int, str] = {}
 
 
 def _row_key(row: dict) -> str:
-    key = _ROW_KEYS.get(id(row))
-    if key is None:
-        key = _ROW_KEYS[id(row)] = digest(row)
-    return key
+    return _ROW_KEYS[id(row)]
+
+
+def _keyed(row: dict, page) -> dict:
+    _ROW_KEYS[id(row)] = page.digest
+    return row
 
 
 def _ruling_row(article) -> dict:
@@ -107,13 +114,13 @@ def _ruling_row(article) -> dict:
     r = article.record
     decisions = list(dict.fromkeys(v["decision"] for v in r.get("violations") or []))
     types = list(dict.fromkeys(v["violation_type"] for v in r.get("violations") or []))
-    return {
+    return _keyed({
         "url": article.url, "slug": r["slug"], "ruling_no": r["ruling_no"],
         "ruling_date": r["ruling_date"], "stage": r["stage"], "district": r["district"],
         "neighbourhood": r.get("neighbourhood"), "decisions": decisions, "types": types,
         "total_fine_rial": r.get("total_fine_rial"),
         "violations": len(r.get("violations") or []),
-    }
+    }, article)
 
 
 def _newest_first(rows: list[dict]) -> list[dict]:
@@ -122,10 +129,10 @@ def _newest_first(rows: list[dict]) -> list[dict]:
 
 def _property_row(page) -> dict:
     p = page.record
-    return {"url": page.url, "slug": p["slug"], "property_code": p["property_code"],
-            "title": p["title"], "district": p["district"], "neighbourhood": p.get("neighbourhood"),
-            "land_use": p["land_use"], "occupancy": p["occupancy"],
-            "land_area_m2": p.get("land_area_m2")}
+    return _keyed({"url": page.url, "slug": p["slug"], "property_code": p["property_code"],
+                   "title": p["title"], "district": p["district"], "neighbourhood": p.get("neighbourhood"),
+                   "land_use": p["land_use"], "occupancy": p["occupancy"],
+                   "land_area_m2": p.get("land_area_m2")}, page)
 
 
 class ListingGenerator(Generator):
@@ -146,7 +153,7 @@ class ListingGenerator(Generator):
             raise ValueError(f"record slugs collide with listing URLs: {clashes}")
         self.property_pages = properties
         districts = int(self.settings["MUNICIPALITY"]["districts"])
-        self.page_size = int(self.settings.get("LISTING_PAGE_SIZE", 50))
+        self.page_size = self.settings["LISTING_PAGE_SIZE"]
 
         by_district = {n: Group(str(n), str(n)) for n in range(1, districts + 1)}
         by_type = {v: Group(ENUM_SLUGS["types"][v], v) for v in VIOLATION_TYPES}
@@ -231,7 +238,7 @@ class ListingGenerator(Generator):
             "DECISION_COUNTS": [(g.slug, g.title, len(g.items)) for g in self.by_decision],
             "YEAR_COUNTS": [(g.slug, len(g.items)) for g in self.by_year],
             "RULING_COUNT": len(self.rows),
-            "LATEST_RULINGS": self.rows[: int(self.settings.get("LATEST_RULINGS_ON_HOME", 20))],
+            "LATEST_RULINGS": self.rows[: self.settings["LATEST_RULINGS_ON_HOME"]],
             "PROPERTY_COUNT": len(prop_rows),
             "MEMBER_COUNTS": {role: len(groups) for role, groups in self.members.items()},
             # for the ruling pages (records.py), which get each member's link as a value
@@ -240,8 +247,8 @@ class ListingGenerator(Generator):
 
     # --- writing ------------------------------------------------------------------------
 
-    def _page(self, save_as: str, template: str, **kwargs):
-        self.jobs.append((save_as, template, kwargs))
+    def _page(self, save_as: str, template: str, stand_ins: dict | None = None, **kwargs):
+        self.jobs.append((save_as, template, kwargs, stand_ins or {}))
         self.sitemap.append(save_as[: -len("index.html")] if save_as.endswith("index.html") else save_as)
 
     def _paginated(self, base: str, template: str, items: list, **kwargs):
@@ -249,9 +256,9 @@ class ListingGenerator(Generator):
         size = self.page_size
         count = max(1, -(-len(items) // size))
         for n in range(1, count + 1):
-            self._page(page_url(base, n) + "index.html", template,
-                       items=items[(n - 1) * size: n * size], total=len(items),
-                       pagination=pagination(base, n, count, size), **kwargs)
+            chunk = items[(n - 1) * size: n * size]
+            self._page(page_url(base, n) + "index.html", template, stand_ins={"items": [_row_key(row) for row in chunk]},
+                       items=chunk, total=len(items), pagination=pagination(base, n, count, size), **kwargs)
 
     def generate_output(self, writer):
         self.sitemap: list[str] = [""]
@@ -308,7 +315,8 @@ class ListingGenerator(Generator):
         for article in self.articles:
             r = article.record
             renderer.write_text(f"rulings/{r['slug']}/record.json",
-                                json.dumps(r, ensure_ascii=False, indent=1, sort_keys=True) + "\n", "record.json")
+                                lambda r=r: json.dumps(r, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                                "record.json", key_of=article.digest)
 
     def _absolute(self, url: str, prefix: str) -> str:
         base = self.context["ABS_SITEURL"]
@@ -317,7 +325,7 @@ class ListingGenerator(Generator):
     def _write_feeds(self, renderer):
         from feedgenerator import Atom1Feed
 
-        limit = int(self.settings.get("RULINGS_FEED_ITEMS", 50))
+        limit = self.settings["RULINGS_FEED_ITEMS"]
         by_url = {a.url: a for a in self.articles}
         feeds = [("feeds/rulings.atom.xml", "آرای تازه‌ی کمیسیون ماده ۱۰۰", self.rows, "")]
         feeds += [(f"feeds/district-{g.slug}.atom.xml", f"آرای تازه‌ی منطقه {jalali_digits(g.slug)}",
@@ -399,10 +407,23 @@ def add_filters(generator) -> None:
     generator.env.filters["enum_slug"] = lambda value, kind: ENUM_SLUGS[kind][value]
 
 
+class ThemeFilesGenerator(Generator):
+    """The theme's static files (CSS, scripts, fonts) under ``THEME_STATIC_DIR``, copied only
+    when their bytes differ: Pelican's own copy (``THEME_STATIC_PATHS``, left empty in
+    pelicanconf.py) gives them a new modification time on every build."""
+
+    def generate_output(self, writer):
+        source = Path(self.theme) / "static"
+        target = Path(self.output_path) / self.settings["THEME_STATIC_DIR"]
+        for path in sorted(source.rglob("*")):
+            if path.is_file():
+                write_if_changed(target / path.relative_to(source), path.read_bytes())
+
+
 def get_generators(pelican):
     from .data_pages import DataPagesGenerator
     from .records import RecordPagesGenerator
-    return [RecordPagesGenerator, ListingGenerator, DataPagesGenerator]
+    return [RecordPagesGenerator, ListingGenerator, DataPagesGenerator, ThemeFilesGenerator]
 
 
 _RENDERERS: dict[str, Renderer] = {}
@@ -435,7 +456,31 @@ def drop_taxonomies(generator) -> None:
     generator.authors = []
 
 
+# The plugin's own settings (pelicanconf.py, documented in the README), with what each must be.
+PLUGIN_SETTINGS = {
+    "LISTING_PAGE_SIZE": lambda v: isinstance(v, int) and v >= 1,
+    "RULINGS_FEED_ITEMS": lambda v: isinstance(v, int) and v >= 1,
+    "LATEST_RULINGS_ON_HOME": lambda v: isinstance(v, int) and v >= 0,
+    "RECORD_PATHS": lambda v: isinstance(v, list) and all(isinstance(x, str) and re.fullmatch("[a-z]+", x) for x in v),
+    "RENDER_PROCESSES": lambda v: v in (1, 2),
+}
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def check_settings(pelican) -> None:
+    for name, valid in PLUGIN_SETTINGS.items():
+        if name not in pelican.settings:
+            raise SettingsError(f"pelicanconf.py: {name} is not set (see the README's settings)")
+        if not valid(pelican.settings[name]):
+            raise SettingsError(f"pelicanconf.py: {name} = {pelican.settings[name]!r} is not allowed "
+                                "(see the README's settings)")
+
+
 def register() -> None:
+    signals.initialized.connect(check_settings)
     signals.article_generator_finalized.connect(drop_taxonomies)
     signals.get_writer.connect(get_writer)
     signals.get_generators.connect(get_generators)

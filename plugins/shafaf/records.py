@@ -21,7 +21,7 @@ from pathlib import Path
 from markdown import Markdown
 from pelican.generators import Generator
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 REQUIRED_METADATA = ("title", "template", "url", "save_as", "record")
 
 
@@ -35,6 +35,10 @@ class RecordPage:
     save_as: str
     template: str
     source: str        # the Markdown file, relative to the content folder
+    digest: str        # of that file's text: everything above comes from it
+
+    def render_key(self) -> list:
+        return [self.source, self.digest]
 
 
 class RecordPageError(ValueError):
@@ -65,7 +69,7 @@ class RecordPagesGenerator(Generator):
 
     def generate_context(self):
         root = Path(self.path)
-        folders = list(self.settings.get("RECORD_PATHS", []))
+        folders = self.settings["RECORD_PATHS"]
         cache_path = Path(self.settings["CACHE_PATH"]) / (
             "records-" + hashlib.blake2b(str(root.resolve()).encode(), digest_size=8).hexdigest() + ".pickle")
         cache = _load(cache_path)
@@ -81,18 +85,20 @@ class RecordPagesGenerator(Generator):
                 stamp = (stat.st_size, stat.st_mtime_ns)
                 entry = cache.get(source)
                 if entry is None or entry[0] != stamp:
-                    metadata, body = parse(path.read_text(encoding="utf-8"), source, folder)
+                    text = path.read_text(encoding="utf-8")
+                    metadata, body = parse(text, source, folder)
                     html = markdown.reset().convert(body) if body.strip() else ""
-                    entry = (stamp, metadata, html)
+                    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+                    entry = (stamp, metadata, html, digest)
                     self.read_stats["read"] += 1
                 else:
                     self.read_stats["cached"] += 1
                 fresh[source] = entry
-                _, metadata, html = entry
+                _, metadata, html, digest = entry
                 pages.append(RecordPage(record=json.loads(metadata["record"]), content=html,
                                         title=metadata["title"], url=metadata["url"],
                                         save_as=metadata["save_as"], template=metadata["template"],
-                                        source=source))
+                                        source=source, digest=digest))
             self.record_pages[folder] = pages
         if self.read_stats["read"] or len(fresh) != len(cache):
             _save(cache_path, fresh)

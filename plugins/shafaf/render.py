@@ -41,6 +41,8 @@ class Unhashable(TypeError):
 
 
 def _encode(value):
+    if hasattr(value, "render_key"):  # an object that knows a cheaper equivalent of itself
+        return value.render_key()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
     if isinstance(value, (set, frozenset)):
@@ -74,6 +76,7 @@ class Renderer:
         self.old = self._load()
         self.new: dict[str, list] = {}
         self.stats = Counter()
+        self.processes = settings.get("RENDER_PROCESSES", 2)
         self._names: dict[str, frozenset] = {}
         here = Path(__file__).resolve().parent
         theme = Path(settings["THEME"]) / "templates"
@@ -142,15 +145,17 @@ class Renderer:
 
     # --- jobs -------------------------------------------------------------------------
 
-    def render(self, writer, context: dict, jobs: list[tuple[str, str, dict]], label: str) -> None:
-        """``jobs``: (save_as, template name, page variables). Renders the changed ones."""
+    def render(self, writer, context: dict, jobs: list[tuple], label: str) -> None:
+        """``jobs``: (save_as, template name, page variables[, stand-ins]). Renders the
+        changed ones. Stand-ins replace page variables in the key only: something cheaper
+        to hash that changes whenever they do (the digests of a listing's rows)."""
         seen = set()
         todo = []
-        for save_as, template, kwargs in jobs:
+        for save_as, template, kwargs, *stand_ins in jobs:
             if save_as in seen or save_as in self.new:
                 raise ValueError(f"two pages would be written to {save_as}")
             seen.add(save_as)
-            key = self.key(save_as, template, context, kwargs)
+            key = self.key(save_as, template, context, {**kwargs, **stand_ins[0]} if stand_ins else kwargs)
             if self._unchanged(save_as, key):
                 self.new[save_as] = self.old[save_as]
                 self.stats[f"{label}: unchanged"] += 1
@@ -168,7 +173,7 @@ class Renderer:
                           relative_urls=self.settings["RELATIVE_URLS"], url=save_as, **kwargs)
 
     def _run(self, writer, context: dict, todo: list) -> None:
-        if len(todo) < PARALLEL_MINIMUM or not hasattr(os, "fork"):
+        if self.processes < 2 or len(todo) < PARALLEL_MINIMUM or not hasattr(os, "fork"):
             for save_as, template, kwargs, _ in todo:
                 self._write_one(writer, context, save_as, template, kwargs)
             return
@@ -195,15 +200,17 @@ class Renderer:
         if os.waitstatus_to_exitcode(status) != 0:
             raise RuntimeError("the second rendering process failed (its traceback is above)")
 
-    def write_text(self, save_as: str, text: str, label: str) -> None:
-        """A file that is not a template's output (JSON, XML): written when its bytes change."""
-        key = digest(self.code, save_as, text)
+    def write_text(self, save_as: str, text, label: str, key_of=None) -> None:
+        """A file that is not a template's output (JSON, XML): written when its bytes change.
+        ``text`` may be a function, called only when ``key_of`` (what the text is made
+        from) changed."""
+        key = digest(self.code, save_as, text if key_of is None else key_of)
         if self._unchanged(save_as, key):
             self.new[save_as] = self.old[save_as]
             self.stats[f"{label}: unchanged"] += 1
             return
         from pipeline.pages import write_if_changed
-        write_if_changed(self.output / save_as, text)
+        write_if_changed(self.output / save_as, text() if callable(text) else text)
         self.stats[f"{label}: written"] += 1
         self._record(save_as, key)
 

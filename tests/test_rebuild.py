@@ -1,0 +1,113 @@
+"""Rebuilds: only what changed is rendered and written; nothing stale is left behind.
+
+The renderer (plugins/shafaf/render.py) skips a page when its key (the code, and every value
+its templates read) is the one recorded last time and the file is as it was left.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+from jinja2 import Environment, FileSystemLoader
+
+from conftest import build_site
+from factory import property_, ruling, violation, write_exports
+from plugins.shafaf.render import Renderer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, str]]:
+    return {str(p.relative_to(folder)): (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
+            for p in folder.rglob("*") if p.is_file()}
+
+
+def exports(folder: Path, texts: dict[int, str], dropped: int | None = None) -> Path:
+    numbers = [n for n in range(1, 31) if n != dropped]
+    rulings = [ruling(ruling_no=f"1402/3/{n}", case_no=f"55{n:03d}", ruling_text=texts.get(n, f"متن رأی {n}"))
+               for n in numbers]
+    violations = [violation(ruling_no=f"1402/3/{n}") for n in numbers]
+    properties = [property_(property_code=f"P-05-{n:04d}") for n in range(1, 6)]
+    return write_exports(folder, rulings=rulings, violations=violations, properties=properties, fmt="csv")
+
+
+def test_a_rebuild_writes_only_what_changed(tmp_path):
+    work = tmp_path / "work"
+    site = build_site(exports(tmp_path / "a", {}), work)
+    output = site.output
+    before = snapshot(output)
+    page = {n: f"rulings/1402-3-{n}/index.html" for n in (5, 6, 7, 9)}
+    assert all(p in before for p in page.values())
+    (output / page[9]).write_text("edited by hand", encoding="utf-8")
+
+    # Ruling 5's text changes and ruling 7 is withdrawn.
+    build_site(exports(tmp_path / "b", {5: "متن تازه‌ی رأی ۵"}, dropped=7), work)
+    after = snapshot(output)
+
+    assert "متن تازه‌ی رأی ۵" in (output / page[5]).read_text("utf-8")
+    assert page[7] not in after and "rulings/1402-3-7/record.json" not in after
+    assert after[page[9]][1] == before[page[9]][1], "a page changed on disk is rendered again"
+    assert after[page[6]] == before[page[6]], "an unchanged ruling's page is not touched"
+    rewritten = {name for name in after if name in before and after[name][0] != before[name][0]}
+    changed = {name for name in rewritten if after[name][1] != before[name][1]}
+    assert sorted(rewritten - {page[9]} - changed) == [], "a file is rewritten only when its bytes change"
+    # Ruling 5's page and JSON, and the pages that list ruling 7, change; ruling pages other
+    # than 5 (and the one edited by hand) stay as they were.
+    assert {page[5], "rulings/1402-3-5/record.json"} <= changed
+    assert {n for n in changed if n.startswith("rulings/1402-3-") and n.endswith("index.html")} == {page[5]}
+
+
+def test_serial_and_parallel_rendering_give_the_same_site(sample_site, tmp_path):
+    serial = build_site(sample_site.exports, tmp_path / "serial", overrides=("RENDER_PROCESSES=1",))
+    assert snapshot_bytes(serial.output) == snapshot_bytes(sample_site.output)
+
+
+def snapshot_bytes(folder: Path) -> dict[str, str]:
+    return {name: digest for name, (_, digest) in snapshot(folder).items()}
+
+
+# --- the key: what a page depends on -------------------------------------------------------
+
+@pytest.fixture()
+def renderer(tmp_path):
+    theme = tmp_path / "theme" / "templates"
+    theme.mkdir(parents=True)
+    (theme / "base.html").write_text("{{ SITENAME }}{% block body %}{% endblock %}", encoding="utf-8")
+    (theme / "page.html").write_text('{% extends "base.html" %}{% block body %}{{ item.name }}{% endblock %}',
+                                     encoding="utf-8")
+    env = Environment(loader=FileSystemLoader(str(theme)))
+    settings = {"THEME": str(tmp_path / "theme"), "CACHE_PATH": str(tmp_path / "cache"), "RELATIVE_URLS": True}
+    return lambda: Renderer(settings, str(tmp_path / "out"), env), theme
+
+
+CONTEXT = {"SITENAME": "شفاف", "UNUSED": 1}
+
+
+@pytest.mark.parametrize("change, same", [
+    (lambda ctx, kw, theme: None, True),
+    (lambda ctx, kw, theme: ctx.update(UNUSED=2), True),                 # not read by the template
+    (lambda ctx, kw, theme: ctx.update(SITENAME="x"), False),            # read by the base template
+    (lambda ctx, kw, theme: kw.update(item={"name": "y"}), False),       # a page variable
+    (lambda ctx, kw, theme: (theme / "base.html").write_text("changed", encoding="utf-8"), False),
+])
+def test_a_page_key_follows_what_the_page_reads(renderer, change, same):
+    make, theme = renderer
+    context, kwargs = dict(CONTEXT), {"item": {"name": "x"}}
+    first = make().key("p/index.html", "page", context, kwargs)
+    change(context, kwargs, theme)
+    second = make().key("p/index.html", "page", context, kwargs)
+    assert (first == second) is same
+
+
+def test_a_value_that_cannot_be_hashed_means_always_render(renderer):
+    make, _ = renderer
+    assert make().key("p/index.html", "page", CONTEXT, {"item": lambda: "x"}) is None
+
+
+def test_two_pages_on_one_path_are_refused(renderer):
+    make, _ = renderer
+    with pytest.raises(ValueError, match="two pages"):
+        make().render(None, CONTEXT, [("p/index.html", "page", {"item": {"name": "a"}}),
+                                      ("p/index.html", "page", {"item": {"name": "b"}})], "test")
