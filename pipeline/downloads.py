@@ -142,11 +142,18 @@ def catalogue(files: dict[str, bytes], rows: dict[str, list[dict]], tables: list
             "changes": {"csv": "changes.csv", "json": "changes.json"}}
 
 
+def workbooks(files: dict[str, bytes], rows: dict[str, list[dict]], tables: list[Table],
+              cache: Path | None = None) -> dict[str, bytes]:
+    """``<table>.xlsx`` for each table; ``cache``: a folder where each workbook is kept until
+    the CSV it mirrors (in ``files``) changes."""
+    return {f"{t.name}.xlsx": cached_xlsx(t, rows[t.name], files[f"{t.name}.csv"], cache) for t in tables}
+
+
 def download_files(files: dict[str, bytes], rows: dict[str, list[dict]], tables: list[Table], city: Municipality,
-                   updated: str, published: str, cache: Path | None = None) -> dict[str, bytes]:
-    """XLSX, GeoJSON, files.json and the dated snapshot, added to ``files`` (datasets + changes).
-    ``cache``: a folder where each workbook is kept until the CSV it mirrors changes."""
-    more = {f"{t.name}.xlsx": cached_xlsx(t, rows[t.name], files[f"{t.name}.csv"], cache) for t in tables}
+                   updated: str, published: str, books: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """XLSX (``books``, else made here), GeoJSON, files.json and the dated snapshot, added to
+    ``files`` (datasets + changes)."""
+    more = dict(books) if books is not None else workbooks(files, rows, tables)
     more["properties.geojson"] = geojson(rows[PROPERTIES.name])
     latest = {**files, **more}
     index = catalogue(latest, rows, tables, city, updated, published)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import parallel
 from .normalise import to_persian_digits
 from .schema import PROPERTIES, RULINGS, VIOLATIONS
 
@@ -130,12 +131,29 @@ def write_files(folder: Path, files: dict[str, str | bytes], pattern: str = "*")
     return written
 
 
-def write_pages(folder: Path, pages: dict[str, str]) -> dict[str, int]:
-    return {"pages": len(pages), "written": write_files(folder, pages, "*.md")}
+def write_pages(folder: Path, records: list[dict], name, page) -> dict[str, int]:
+    """``folder`` holds exactly one ``name(record)`` file per record, ``page(record)`` in it.
+    Half the pages are made and compared by a second process (the other core)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    other = parallel.Forked(_write_some, folder, records[1::2], name, page)
+    written = _write_some(folder, records[0::2], name, page) + other.result()
+    wanted = {name(record) for record in records}
+    for path in folder.glob("*.md"):
+        if path.is_file() and path.name not in wanted:
+            path.unlink()
+    return {"pages": len(records), "written": written}
+
+
+def _write_some(folder: Path, records: list[dict], name, page) -> int:
+    return sum(write_if_changed(folder / name(record), page(record)) for record in records)
 
 
 def write_content(content: Path, rulings: list[dict], properties: list[dict]) -> dict[str, dict]:
     return {
-        "rulings": write_pages(content / "rulings", {f"{r['slug']}.md": ruling_page(r) for r in rulings}),
-        "properties": write_pages(content / "properties", {f"{p['slug']}.md": property_page(p) for p in properties}),
+        "rulings": write_pages(content / "rulings", rulings, _page_name, ruling_page),
+        "properties": write_pages(content / "properties", properties, _page_name, property_page),
     }
+
+
+def _page_name(record: dict) -> str:
+    return f"{record['slug']}.md"

@@ -11,6 +11,7 @@ import math
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 import jdatetime
 
@@ -54,6 +55,7 @@ def _as_text(raw: object) -> str:
     return str(raw)
 
 
+@lru_cache(maxsize=1 << 16)
 def match_key(value: str) -> str:
     """Headers, enumeration values and names compare equal when their keys do."""
     return re.sub(r"\s+", "", fold(value))

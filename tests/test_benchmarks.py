@@ -21,7 +21,7 @@ def test_build_benchmark_runs_make_bench_at_a_tiny_size():
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "COLD BUILD" in out and "REBUILD after 1 % of rulings changed" in out
-    for row in ("pipeline", "  read", "  wait for search (2nd process)", "pelican", "  write html",
+    for row in ("pipeline", "  read", "  wait for 2nd processes", "pelican", "  write html",
                 "total (pipeline + pelican)", "output files", "output/ files rewritten"):
         assert any(line.startswith(row) for line in out.splitlines()), row
     total = next(line for line in out.splitlines() if line.startswith("total (pipeline + pelican)"))

@@ -56,10 +56,10 @@ PIPELINE_PARTS = [
     ("pipeline.pages", "write_content", "pages (md)"),
     ("pipeline.datasets", "write_datasets", "write data"),
     ("pipeline.search", "build_search", "search index"),   # only when not forked
-    # The search index is built in a second process (pipeline/parallel.py) while the parts
-    # above run; this is how long the first process then still waits for it. Its CPU time is
+    # The search index and the xlsx workbooks are made in second processes (pipeline/parallel.py) while the parts
+    # above run; this is how long the first process then still waits for them. Their CPU time is
     # in the stage's row (rusage includes waited-for children), not in this one.
-    ("pipeline.parallel.Forked", "result", "wait for search (2nd process)"),
+    ("pipeline.parallel.Forked", "result", "wait for 2nd processes"),
     ("pipeline.pages", "write_files", "write search"),
     ("pipeline.pages", "write_if_changed", "write search"),
     ("pipeline.report", "write_report", "report"),

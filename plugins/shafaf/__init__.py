@@ -479,8 +479,15 @@ def check_settings(pelican) -> None:
                                 "(see the README's settings)")
 
 
+def settle(_generators) -> None:
+    """Every generator's context is built: see ``pipeline.build.settle``."""
+    import gc
+    gc.freeze()
+
+
 def register() -> None:
     signals.initialized.connect(check_settings)
+    signals.all_generators_finalized.connect(settle)
     signals.article_generator_finalized.connect(drop_taxonomies)
     signals.get_writer.connect(get_writer)
     signals.get_generators.connect(get_generators)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
 import re
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from pathlib import Path
 from markdown import Markdown
 from pelican.generators import Generator
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 REQUIRED_METADATA = ("title", "template", "url", "save_as", "record")
 
 
@@ -79,26 +80,20 @@ class RecordPagesGenerator(Generator):
         self.read_stats = {"cached": 0, "read": 0}
         for folder in folders:
             pages = []
-            for path in sorted((root / folder).glob("*.md")):
-                source = f"{folder}/{path.name}"
-                stat = path.stat()
+            with os.scandir(root / folder) as entries:
+                files = sorted((e.name, e.path, e.stat()) for e in entries
+                               if e.name.endswith(".md") and e.is_file())
+            for name, path, stat in files:
+                source = f"{folder}/{name}"
                 stamp = (stat.st_size, stat.st_mtime_ns)
-                entry = cache.get(source)
-                if entry is None or entry[0] != stamp:
-                    text = path.read_text(encoding="utf-8")
-                    metadata, body = parse(text, source, folder)
-                    html = markdown.reset().convert(body) if body.strip() else ""
-                    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
-                    entry = (stamp, metadata, html, digest)
+                page = cache.get(source)
+                if page is None or page[0] != stamp:
+                    page = (stamp, read_page(path, source, folder, markdown))
                     self.read_stats["read"] += 1
                 else:
                     self.read_stats["cached"] += 1
-                fresh[source] = entry
-                _, metadata, html, digest = entry
-                pages.append(RecordPage(record=json.loads(metadata["record"]), content=html,
-                                        title=metadata["title"], url=metadata["url"],
-                                        save_as=metadata["save_as"], template=metadata["template"],
-                                        source=source, digest=digest))
+                fresh[source] = page
+                pages.append(page[1])
             self.record_pages[folder] = pages
         if self.read_stats["read"] or len(fresh) != len(cache):
             _save(cache_path, fresh)
@@ -119,6 +114,17 @@ class RecordPagesGenerator(Generator):
                     kwargs["member_links"] = {role: member_url(role, page.record.get(role)) for role in roles}
                 jobs.append((page.save_as, page.template, kwargs))
             renderer.render(writer, self.context, jobs, folder)
+
+
+def read_page(path: str, source: str, folder: str, markdown: Markdown) -> RecordPage:
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    metadata, body = parse(text, source, folder)
+    return RecordPage(record=json.loads(metadata["record"]),
+                      content=markdown.reset().convert(body) if body.strip() else "",
+                      title=metadata["title"], url=metadata["url"], save_as=metadata["save_as"],
+                      template=metadata["template"], source=source,
+                      digest=hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest())
 
 
 def _markdown_settings(settings: dict) -> dict:

@@ -36,6 +36,10 @@ MANIFEST_VERSION = 1
 PARALLEL_MINIMUM = 400   # below this, a second process costs more than it saves
 
 
+# Set by Pelican's writer from the output path, which is in every key.
+WRITER_VARIABLES = {"SITEURL", "output_file", "localsiteurl"}
+
+
 class Unhashable(TypeError):
     pass
 
@@ -70,12 +74,14 @@ class Renderer:
     def __init__(self, settings: dict, output_path: str, env):
         self.settings, self.env = settings, env
         self.output = Path(output_path)
+        self.output_str = str(self.output)
         root = Path(settings.get("CACHE_PATH", "cache"))
         where = hashlib.blake2b(str(self.output.resolve()).encode(), digest_size=8).hexdigest()
         self.manifest_path = root / f"render-{where}.json"
         self.old = self._load()
         self.new: dict[str, list] = {}
         self.stats = Counter()
+        self._shared: dict = {}
         self.processes = settings.get("RENDER_PROCESSES", 2)
         self._names: dict[str, frozenset] = {}
         here = Path(__file__).resolve().parent
@@ -111,18 +117,23 @@ class Renderer:
         return self._names[name]
 
     def key(self, save_as: str, template: str, context: dict, kwargs: dict) -> str | None:
-        values = {}
-        for name in sorted(self.template_names(template)):
-            if name in kwargs:
-                values[name] = kwargs[name]
-            elif name in ("SITEURL", "output_file", "localsiteurl"):
-                continue  # set by the writer from save_as, which is in the key
-            elif name in context:
-                values[name] = context[name]
+        names = self.template_names(template)
+        own = {name: kwargs[name] for name in sorted(names & kwargs.keys())}
+        shared = tuple(sorted(name for name in names - kwargs.keys()
+                              if name in context and name not in WRITER_VARIABLES))
         try:
-            return digest(self.code, save_as, template, self.settings["RELATIVE_URLS"], values)
+            return digest(self._shared_digest(template, shared, context), save_as, own)
         except Unhashable:
             return None
+
+    def _shared_digest(self, template: str, names: tuple, context: dict) -> str:
+        """The part of a key that comes from the site-wide context, hashed once per render
+        call (the context does not change while a batch of pages is keyed)."""
+        cache_key = (template, names)
+        if cache_key not in self._shared:
+            self._shared[cache_key] = digest(self.code, template, self.settings["RELATIVE_URLS"],
+                                             {name: context[name] for name in names})
+        return self._shared[cache_key]
 
     def _unchanged(self, save_as: str, key: str | None) -> bool:
         if key is None:
@@ -131,7 +142,7 @@ class Renderer:
         if not entry or entry[0] != key:
             return False
         try:
-            stat = (self.output / save_as).stat()
+            stat = os.stat(os.path.join(self.output_str, save_as))
         except FileNotFoundError:
             return False
         return [stat.st_size, stat.st_mtime_ns] == entry[1:]
@@ -151,6 +162,7 @@ class Renderer:
         to hash that changes whenever they do (the digests of a listing's rows)."""
         seen = set()
         todo = []
+        self._shared: dict = {}
         for save_as, template, kwargs, *stand_ins in jobs:
             if save_as in seen or save_as in self.new:
                 raise ValueError(f"two pages would be written to {save_as}")
@@ -204,7 +216,8 @@ class Renderer:
         """A file that is not a template's output (JSON, XML): written when its bytes change.
         ``text`` may be a function, called only when ``key_of`` (what the text is made
         from) changed."""
-        key = digest(self.code, save_as, text if key_of is None else key_of)
+        key = (digest(self.code, save_as, text) if key_of is None
+               else hashlib.blake2b(f"{self.code}\0{save_as}\0{key_of}".encode(), digest_size=16).hexdigest())
         if self._unchanged(save_as, key):
             self.new[save_as] = self.old[save_as]
             self.stats[f"{label}: unchanged"] += 1
