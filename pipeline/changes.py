@@ -25,6 +25,7 @@ import io
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from . import display
@@ -75,6 +76,13 @@ def canonical(value) -> bytes:
 def field_hash(value) -> str:
     # 32 bits are enough to tell *which* fields changed; whether the record changed at all is
     # decided by the full sha256 of the record.
+    if value is None or isinstance(value, (str, int, float)):
+        return _scalar_hash(type(value), value)  # districts, names, dates... repeat
+    return hashlib.sha256(canonical(value)).hexdigest()[:8]
+
+
+@lru_cache(maxsize=1 << 16)
+def _scalar_hash(_type: type, value) -> str:  # the type: 1, 1.0 and True are equal keys
     return hashlib.sha256(canonical(value)).hexdigest()[:8]
 
 

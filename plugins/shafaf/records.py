@@ -22,6 +22,10 @@ from pathlib import Path
 from markdown import Markdown
 from pelican.generators import Generator
 
+from pipeline.parallel import Forked
+
+from .render import PARALLEL_MINIMUM
+
 CACHE_VERSION = 3
 REQUIRED_METADATA = ("title", "template", "url", "save_as", "record")
 
@@ -74,27 +78,22 @@ class RecordPagesGenerator(Generator):
         cache_path = Path(self.settings["CACHE_PATH"]) / (
             "records-" + hashlib.blake2b(str(root.resolve()).encode(), digest_size=8).hexdigest() + ".pickle")
         cache = _load(cache_path)
-        fresh = {}
-        markdown = Markdown(**_markdown_settings(self.settings["MARKDOWN"]))
-        self.record_pages: dict[str, list[RecordPage]] = {}
-        self.read_stats = {"cached": 0, "read": 0}
+        listing = {}
         for folder in folders:
-            pages = []
             with os.scandir(root / folder) as entries:
-                files = sorted((e.name, e.path, e.stat()) for e in entries
-                               if e.name.endswith(".md") and e.is_file())
-            for name, path, stat in files:
-                source = f"{folder}/{name}"
-                stamp = (stat.st_size, stat.st_mtime_ns)
-                page = cache.get(source)
-                if page is None or page[0] != stamp:
-                    page = (stamp, read_page(path, source, folder, markdown))
-                    self.read_stats["read"] += 1
-                else:
-                    self.read_stats["cached"] += 1
-                fresh[source] = page
+                listing[folder] = sorted((f"{folder}/{e.name}", e.path, folder, e.stat()) for e in entries
+                                         if e.name.endswith(".md") and e.is_file())
+        stale = [(source, path, folder) for files in listing.values() for source, path, folder, stat in files
+                 if cache.get(source, ((),))[0] != (stat.st_size, stat.st_mtime_ns)]
+        read = read_pages(stale, self.settings["MARKDOWN"], self.settings["RENDER_PROCESSES"])
+        self.read_stats = {"cached": sum(map(len, listing.values())) - len(stale), "read": len(stale)}
+        fresh = {}
+        self.record_pages: dict[str, list[RecordPage]] = {}
+        for folder, files in listing.items():
+            pages = self.record_pages[folder] = []
+            for source, _, _, stat in files:
+                page = fresh[source] = ((stat.st_size, stat.st_mtime_ns), read.get(source) or cache[source][1])
                 pages.append(page[1])
-            self.record_pages[folder] = pages
         if self.read_stats["read"] or len(fresh) != len(cache):
             _save(cache_path, fresh)
         self.context["record_pages"] = self.record_pages
@@ -114,6 +113,19 @@ class RecordPagesGenerator(Generator):
                     kwargs["member_links"] = {role: member_url(role, page.record.get(role)) for role in roles}
                 jobs.append((page.save_as, page.template, kwargs))
             renderer.render(writer, self.context, jobs, folder)
+
+
+def read_pages(files: list[tuple[str, str, str]], markdown_settings: dict, processes: int) -> dict[str, RecordPage]:
+    """(source, path, folder) -> pages; with many to read, half are read by a second process."""
+    if processes > 1 and len(files) >= PARALLEL_MINIMUM:
+        other = Forked(_read_some, files[1::2], markdown_settings)
+        return {**_read_some(files[0::2], markdown_settings), **other.result()}
+    return _read_some(files, markdown_settings)
+
+
+def _read_some(files: list[tuple[str, str, str]], markdown_settings: dict) -> dict[str, RecordPage]:
+    markdown = Markdown(**_markdown_settings(markdown_settings))
+    return {source: read_page(path, source, folder, markdown) for source, path, folder in files}
 
 
 def read_page(path: str, source: str, folder: str, markdown: Markdown) -> RecordPage:

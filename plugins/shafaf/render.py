@@ -194,6 +194,9 @@ class Renderer:
         pid = os.fork()
         if pid == 0:  # the child renders every second page, then leaves without cleanup
             status = 0
+            # Pelican logs through rich, whose console lock another thread of the parent may
+            # have held at the fork: the child logs plainly instead.
+            logging.getLogger().handlers = [logging.StreamHandler(sys.stderr)]
             try:
                 for save_as, template, kwargs, _ in todo[1::2]:
                     self._write_one(writer, context, save_as, template, kwargs)
