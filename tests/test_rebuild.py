@@ -57,6 +57,12 @@ def test_a_rebuild_writes_only_what_changed(tmp_path):
     # than 5 (and the one edited by hand) stay as they were.
     assert {page[5], "rulings/1402-3-5/record.json"} <= changed
     assert {n for n in changed if n.startswith("rulings/1402-3-") and n.endswith("index.html")} == {page[5]}
+    # ... and only ruling 5's page was rendered at all (and 9's, edited by hand).
+    import json
+    manifest, = (work / "cache" / "pelican").glob("render-*.json")
+    built = json.loads(manifest.read_text("utf-8"))["last_build"]
+    assert built["rulings: rendered"] == 2 and built["properties: rendered"] == 0, built
+    assert built["removed (no longer built)"] == 2, built  # ruling 7's page and its record.json
 
 
 def test_serial_and_parallel_rendering_give_the_same_site(sample_site, tmp_path):
@@ -111,3 +117,20 @@ def test_two_pages_on_one_path_are_refused(renderer):
     with pytest.raises(ValueError, match="two pages"):
         make().render(None, CONTEXT, [("p/index.html", "page", {"item": {"name": "a"}}),
                                       ("p/index.html", "page", {"item": {"name": "b"}})], "test")
+
+
+def test_a_content_folder_without_pipeline_pages_builds(tmp_path):
+    """Before the first export (or with RECORD_PATHS folders missing) the site still builds."""
+    import subprocess
+    import sys
+    pages = tmp_path / "content" / "pages"
+    pages.mkdir(parents=True)
+    for page in (ROOT / "content" / "pages").glob("*.md"):
+        (pages / page.name).write_bytes(page.read_bytes())
+    result = subprocess.run([str(Path(sys.executable).parent / "pelican"), str(tmp_path / "content"),
+                             "-o", str(tmp_path / "output"), "-s", str(ROOT / "pelicanconf.py"),
+                             "-e", f'CACHE_PATH="{tmp_path / "cache"}"'],
+                            cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "output" / "index.html").is_file()
+    assert not list((tmp_path / "output" / "rulings").glob("*/index.html"))

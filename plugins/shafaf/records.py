@@ -80,6 +80,9 @@ class RecordPagesGenerator(Generator):
         cache = _load(cache_path)
         listing = {}
         for folder in folders:
+            if not (root / folder).is_dir():  # no export of that kind yet: no pages
+                listing[folder] = []
+                continue
             with os.scandir(root / folder) as entries:
                 listing[folder] = sorted((f"{folder}/{e.name}", e.path, folder, e.stat()) for e in entries
                                          if e.name.endswith(".md") and e.is_file())

@@ -243,7 +243,9 @@ class Renderer:
         self.stats["removed (no longer built)"] = removed
         self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.manifest_path.with_name(self.manifest_path.name + ".tmp")
-        tmp.write_text(json.dumps({"version": MANIFEST_VERSION, "pages": self.new}, sort_keys=True,
+        # The counts tell the next reader (and tests/test_rebuild.py) what this build did.
+        tmp.write_text(json.dumps({"version": MANIFEST_VERSION, "pages": self.new, "last_build": self.stats},
+                                  sort_keys=True,
                                   separators=(",", ":")), encoding="utf-8")
         tmp.replace(self.manifest_path)
         logger.info("Shafaf pages: %s", ", ".join(f"{k} {v}" for k, v in sorted(self.stats.items())))
