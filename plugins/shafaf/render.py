@@ -30,8 +30,6 @@ from pathlib import Path
 
 from jinja2 import meta
 
-logger = logging.getLogger(__name__)
-
 MANIFEST_VERSION = 1
 PARALLEL_MINIMUM = 400   # below this, a second process costs more than it saves
 
@@ -248,4 +246,5 @@ class Renderer:
                                   sort_keys=True,
                                   separators=(",", ":")), encoding="utf-8")
         tmp.replace(self.manifest_path)
-        logger.info("Shafaf pages: %s", ", ".join(f"{k} {v}" for k, v in sorted(self.stats.items())))
+        # Pelican's own summary counts only its articles and pages, which these are not.
+        print("Shafaf pages: " + ", ".join(f"{k} {v}" for k, v in sorted(self.stats.items())))
