@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", type=Path, default=Path("reports"))
     parser.add_argument("--settings", type=Path, default=settings.ROOT / "pelicanconf.py")
     parser.add_argument("--cache", type=Path, default=Path("cache"),
-                        help="where unchanged search shards are kept between builds")
+                        help="where unchanged search shards and workbooks are kept between builds")
     parser.add_argument("--state", type=Path, default=None,
                         help="the last publication's fingerprints, to list what changed (read only)")
     parser.add_argument("--date", default=os.environ.get("SHAFAF_PUBLICATION_DATE") or None,
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ChangesError, settings.SettingsError) as error:
         print(f"\nShafaf stopped: {error}\n", file=sys.stderr)
         return 2
-    changed = build.write(publication, args.content, args.output, args.reports, city, args.cache)
+    changed = build.write(publication, args.content, args.output, args.reports, city)
     print(report.format_summary(publication.validated, args.reports))
     print("  written: " + ", ".join(f"{k} {v['written']}" for k, v in changed.items()))
     return 0

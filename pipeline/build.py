@@ -22,8 +22,8 @@ class Publication:
     rulings: list[dict]         # page records: public fields, violations and appeal links
     properties: list[dict]
     files: dict[str, bytes]     # output/data/<name> -> bytes
-    change_log: changes.ChangeLog | None = None
-    search: parallel.Forked | None = None   # -> (output/search/<name> -> bytes, statistics)
+    change_log: changes.ChangeLog
+    search: parallel.Forked     # .result(): (output/search/<name> -> bytes, statistics)
 
 
 def settle() -> None:
@@ -73,13 +73,10 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
 
 
 def write(publication: Publication, content: Path, output: Path, reports: Path, city: Municipality,
-          cache: Path | None = None, siteurl: str = "") -> dict:
+          siteurl: str = "") -> dict:
     changed = pages.write_content(content, publication.rulings, publication.properties)
     changed["datasets"] = {"files": len(publication.files),
                            "written": datasets.write_datasets(output / "data", publication.files)}
-    if publication.search is None:
-        publication.search = parallel.Forked(search.build_search, publication.rulings, publication.properties,
-                                             city.districts, cache / "search" if cache else None)
     files, stats = publication.search.result()
     changed["search"] = {"files": len(files), **stats,
                          "written": pages.write_files(output / "search", files, "*.json")}

@@ -16,12 +16,12 @@ import io
 import json
 import re
 import zipfile
-
 from pathlib import Path
 
 import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from .pages import write_if_changed
 from .schema import PROPERTIES, Kind, Table
 from .settings import Municipality
 
@@ -73,12 +73,9 @@ def cached_xlsx(table: Table, rows: list[dict], mirrored: bytes, cache: Path | N
     if path.is_file():
         return path.read_bytes()
     data = xlsx(table, rows)
-    cache.mkdir(parents=True, exist_ok=True)
     for stale in cache.glob(f"{table.name}-*.xlsx"):
         stale.unlink()
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    write_if_changed(path, data)
     return data
 
 
@@ -150,10 +147,10 @@ def workbooks(files: dict[str, bytes], rows: dict[str, list[dict]], tables: list
 
 
 def download_files(files: dict[str, bytes], rows: dict[str, list[dict]], tables: list[Table], city: Municipality,
-                   updated: str, published: str, books: dict[str, bytes] | None = None) -> dict[str, bytes]:
-    """XLSX (``books``, else made here), GeoJSON, files.json and the dated snapshot, added to
+                   updated: str, published: str, books: dict[str, bytes]) -> dict[str, bytes]:
+    """``books`` (from ``workbooks``), GeoJSON, files.json and the dated snapshot, added to
     ``files`` (datasets + changes)."""
-    more = dict(books) if books is not None else workbooks(files, rows, tables)
+    more = dict(books)
     more["properties.geojson"] = geojson(rows[PROPERTIES.name])
     latest = {**files, **more}
     index = catalogue(latest, rows, tables, city, updated, published)

@@ -125,10 +125,16 @@ def write_files(folder: Path, files: dict[str, str | bytes], pattern: str = "*")
     many were written. Unchanged files are not touched."""
     folder.mkdir(parents=True, exist_ok=True)
     written = sum(write_if_changed(folder / name, data) for name, data in files.items())
-    for path in folder.glob(pattern):
-        if path.is_file() and path.name not in files:
-            path.unlink()
+    remove_others(folder, files.keys(), pattern)
     return written
+
+
+def remove_others(folder: Path, keep, pattern: str) -> None:
+    """Delete the files of ``folder`` matching ``pattern`` whose names are not in ``keep``."""
+    keep = set(keep)
+    for path in folder.glob(pattern):
+        if path.is_file() and path.name not in keep:
+            path.unlink()
 
 
 def write_pages(folder: Path, records: list[dict], name, page) -> dict[str, int]:
@@ -137,10 +143,7 @@ def write_pages(folder: Path, records: list[dict], name, page) -> dict[str, int]
     folder.mkdir(parents=True, exist_ok=True)
     other = parallel.Forked(_write_some, folder, records[1::2], name, page)
     written = _write_some(folder, records[0::2], name, page) + other.result()
-    wanted = {name(record) for record in records}
-    for path in folder.glob("*.md"):
-        if path.is_file() and path.name not in wanted:
-            path.unlink()
+    remove_others(folder, map(name, records), "*.md")
     return {"pages": len(records), "written": written}
 
 

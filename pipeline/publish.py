@@ -166,7 +166,7 @@ def build_into_fresh_folder(options: Options, publication: build.Publication, ci
         shutil.rmtree(new)
     new.mkdir(parents=True)
     carry_over_snapshots(options.output / "data", new / "data", publication.change_log.published)
-    build.write(publication, options.content, new, options.reports, city, options.cache, siteurl)
+    build.write(publication, options.content, new, options.reports, city, siteurl)
     env = {**os.environ, "PYTHONHASHSEED": "0", "SHAFAF_SITEURL": siteurl}
     pelican = subprocess.run([options.pelican, str(options.content), "-o", str(new), "-s", str(options.settings)],
                              cwd=ROOT, capture_output=True, text=True, env=env, check=False)

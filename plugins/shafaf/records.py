@@ -22,6 +22,7 @@ from pathlib import Path
 from markdown import Markdown
 from pelican.generators import Generator
 
+from pipeline.pages import write_if_changed
 from pipeline.parallel import Forked
 
 from .render import PARALLEL_MINIMUM
@@ -160,8 +161,4 @@ def _load(path: Path) -> dict:
 
 
 def _save(path: Path, entries: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as handle:
-        pickle.dump((CACHE_VERSION, entries), handle, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(path)
+    write_if_changed(path, pickle.dumps((CACHE_VERSION, entries), protocol=pickle.HIGHEST_PROTOCOL))

@@ -23,12 +23,14 @@ import json
 import logging
 import os
 import sys
-import traceback
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 from jinja2 import meta
+
+from pipeline.pages import write_if_changed
+from pipeline.parallel import Forked
 
 MANIFEST_VERSION = 1
 PARALLEL_MINIMUM = 400   # below this, a second process costs more than it saves
@@ -183,35 +185,20 @@ class Renderer:
                           relative_urls=self.settings["RELATIVE_URLS"], url=save_as, **kwargs)
 
     def _run(self, writer, context: dict, todo: list) -> None:
-        if self.processes < 2 or len(todo) < PARALLEL_MINIMUM or not hasattr(os, "fork"):
-            for save_as, template, kwargs, _ in todo:
-                self._write_one(writer, context, save_as, template, kwargs)
+        if self.processes < 2 or len(todo) < PARALLEL_MINIMUM:
+            self._write_some(writer, context, todo)
             return
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:  # the child renders every second page, then leaves without cleanup
-            status = 0
-            # Pelican logs through rich, whose console lock another thread of the parent may
-            # have held at the fork: the child logs plainly instead.
+        other = Forked(self._write_some, writer, context, todo[1::2], plain_logging=True)
+        self._write_some(writer, context, todo[0::2])
+        other.result()
+
+    def _write_some(self, writer, context: dict, todo: list, plain_logging: bool = False) -> None:
+        if plain_logging:
+            # In a forked child: Pelican logs through rich, whose console lock another thread
+            # of the parent may have held at the fork, so the child logs plainly instead.
             logging.getLogger().handlers = [logging.StreamHandler(sys.stderr)]
-            try:
-                for save_as, template, kwargs, _ in todo[1::2]:
-                    self._write_one(writer, context, save_as, template, kwargs)
-            except BaseException:
-                traceback.print_exc()
-                status = 1
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(status)
-        try:
-            for save_as, template, kwargs, _ in todo[0::2]:
-                self._write_one(writer, context, save_as, template, kwargs)
-        finally:
-            _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise RuntimeError("the second rendering process failed (its traceback is above)")
+        for save_as, template, kwargs, _ in todo:
+            self._write_one(writer, context, save_as, template, kwargs)
 
     def write_text(self, save_as: str, text, label: str, key_of=None) -> None:
         """A file that is not a template's output (JSON, XML): written when its bytes change.
@@ -223,7 +210,6 @@ class Renderer:
             self.new[save_as] = self.old[save_as]
             self.stats[f"{label}: unchanged"] += 1
             return
-        from pipeline.pages import write_if_changed
         write_if_changed(self.output / save_as, text() if callable(text) else text)
         self.stats[f"{label}: written"] += 1
         self._record(save_as, key)
@@ -239,12 +225,8 @@ class Renderer:
                 path.unlink()
                 removed += 1
         self.stats["removed (no longer built)"] = removed
-        self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.manifest_path.with_name(self.manifest_path.name + ".tmp")
         # The counts tell the next reader (and tests/test_rebuild.py) what this build did.
-        tmp.write_text(json.dumps({"version": MANIFEST_VERSION, "pages": self.new, "last_build": self.stats},
-                                  sort_keys=True,
-                                  separators=(",", ":")), encoding="utf-8")
-        tmp.replace(self.manifest_path)
-        # Pelican's own summary counts only its articles and pages, which these are not.
+        write_if_changed(self.manifest_path, json.dumps(
+            {"version": MANIFEST_VERSION, "pages": self.new, "last_build": self.stats},
+            sort_keys=True, separators=(",", ":")))
         print("Shafaf pages: " + ", ".join(f"{k} {v}" for k, v in sorted(self.stats.items())))
