@@ -141,13 +141,12 @@ def write_pages(folder: Path, records: list[dict], name, page) -> dict[str, int]
     """``folder`` holds exactly one ``name(record)`` file per record, ``page(record)`` in it.
     Half the pages are made and compared by a second process (the other core)."""
     folder.mkdir(parents=True, exist_ok=True)
-    other = parallel.Forked(_write_some, folder, records[1::2], name, page)
-    written = _write_some(folder, records[0::2], name, page) + other.result()
+    written = sum(parallel.in_halves(_write_some, records, folder, name, page))
     remove_others(folder, map(name, records), "*.md")
     return {"pages": len(records), "written": written}
 
 
-def _write_some(folder: Path, records: list[dict], name, page) -> int:
+def _write_some(records: list[dict], folder: Path, name, page) -> int:
     return sum(write_if_changed(folder / name(record), page(record)) for record in records)
 
 

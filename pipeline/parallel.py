@@ -6,6 +6,7 @@ Where there is no ``fork`` the function simply runs in this process.
 """
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import signal
@@ -31,6 +32,9 @@ class Forked:
         pid = os.fork()
         if pid == 0:
             os.close(read)
+            # Pelican logs through rich, whose console lock another thread of the parent may
+            # have held at the fork: the child logs plainly instead.
+            logging.getLogger().handlers = [logging.StreamHandler(sys.stderr)]
             try:
                 outcome = (True, function(*args, **kwargs))
             except BaseException:
@@ -66,3 +70,12 @@ class Forked:
                 os.close(self._read)
             except OSError:
                 pass
+
+
+def in_halves(function, items: list, *args, parallel: bool = True) -> list:
+    """``function(items[0::2], *args)`` here and ``function(items[1::2], *args)`` in a second
+    process, both results in that order; with ``parallel`` false, ``[function(items, *args)]``."""
+    if not parallel:
+        return [function(items, *args)]
+    other = Forked(function, items[1::2], *args)
+    return [function(items[0::2], *args), other.result()]

@@ -25,12 +25,13 @@ from pathlib import Path
 from pelican import signals
 from pelican.generators import Generator
 
-from pipeline.display import jalali, jalali_year
-from .render import Renderer, digest
+from pipeline.display import fa_digits, jalali, jalali_year
 from pipeline.normalise import fold
 from pipeline.pages import write_if_changed
 from pipeline.schema import DECISIONS, LAND_USES, MEMBER_ROLES, OCCUPANCIES, VIOLATION_TYPES
 from pipeline.values import match_key
+
+from .render import Renderer, digest
 
 
 # --- slugs ------------------------------------------------------------------------------
@@ -326,9 +327,8 @@ class ListingGenerator(Generator):
         from feedgenerator import Atom1Feed
 
         limit = self.settings["RULINGS_FEED_ITEMS"]
-        by_url = {a.url: a for a in self.articles}
         feeds = [("feeds/rulings.atom.xml", "آرای تازه‌ی کمیسیون ماده ۱۰۰", self.rows, "")]
-        feeds += [(f"feeds/district-{g.slug}.atom.xml", f"آرای تازه‌ی منطقه {jalali_digits(g.slug)}",
+        feeds += [(f"feeds/district-{g.slug}.atom.xml", f"آرای تازه‌ی منطقه {fa_digits(g.slug)}",
                    g.items, f"districts/{g.slug}/") for g in self.by_district]
         site = self.settings["SITENAME"]
         for name, title, rows, page in feeds:
@@ -340,9 +340,9 @@ class ListingGenerator(Generator):
                              feed_guid=f"tag:shafaf,2024:{name}")
             for row in rows[:limit]:
                 when = _when(row["ruling_date"])
-                summary = (f"{jalali(row['ruling_date'])} · منطقه {jalali_digits(row['district'])} · "
+                summary = (f"{jalali(row['ruling_date'])} · منطقه {fa_digits(row['district'])} · "
                            f"{row['stage']} · {'، '.join(row['decisions'])}")
-                feed.add_item(title=f"رأی شماره {jalali_digits(row['ruling_no'])}",
+                feed.add_item(title=f"رأی شماره {fa_digits(row['ruling_no'])}",
                               link=self._absolute(row["url"], prefix), description=summary,
                               unique_id=f"tag:shafaf,2024:ruling/{row['slug']}",
                               pubdate=when, updateddate=when)
@@ -352,7 +352,6 @@ class ListingGenerator(Generator):
             if not rows:
                 text = re.sub(r"<updated>[^<]*</updated>", f"<updated>{updated.isoformat()}</updated>", text)
             renderer.write_text(name, text, "feeds")
-        del by_url
 
     def _write_sitemap(self, renderer):
         base = self.context["ABS_SITEURL"]
@@ -386,11 +385,6 @@ def pagination(base: str, number: int, count: int, size: int) -> dict:
             "previous": page_url(base, number - 1) if number > 1 else None,
             "next": page_url(base, number + 1) if number < count else None,
             "first_index": (number - 1) * size}
-
-
-def jalali_digits(value) -> str:
-    from pipeline.display import fa_digits
-    return fa_digits(value)
 
 
 def _when(iso: str) -> datetime:

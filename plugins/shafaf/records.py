@@ -23,7 +23,7 @@ from markdown import Markdown
 from pelican.generators import Generator
 
 from pipeline.pages import write_if_changed
-from pipeline.parallel import Forked
+from pipeline.parallel import in_halves
 
 from .render import PARALLEL_MINIMUM
 
@@ -121,10 +121,9 @@ class RecordPagesGenerator(Generator):
 
 def read_pages(files: list[tuple[str, str, str]], markdown_settings: dict, processes: int) -> dict[str, RecordPage]:
     """(source, path, folder) -> pages; with many to read, half are read by a second process."""
-    if processes > 1 and len(files) >= PARALLEL_MINIMUM:
-        other = Forked(_read_some, files[1::2], markdown_settings)
-        return {**_read_some(files[0::2], markdown_settings), **other.result()}
-    return _read_some(files, markdown_settings)
+    parallel = processes > 1 and len(files) >= PARALLEL_MINIMUM
+    return {source: page for part in in_halves(_read_some, files, markdown_settings, parallel=parallel)
+            for source, page in part.items()}
 
 
 def _read_some(files: list[tuple[str, str, str]], markdown_settings: dict) -> dict[str, RecordPage]:

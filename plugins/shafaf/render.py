@@ -20,9 +20,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import logging
 import os
-import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -30,7 +28,7 @@ from pathlib import Path
 from jinja2 import meta
 
 from pipeline.pages import write_if_changed
-from pipeline.parallel import Forked
+from pipeline.parallel import in_halves
 
 MANIFEST_VERSION = 1
 PARALLEL_MINIMUM = 400   # below this, a second process costs more than it saves
@@ -185,18 +183,10 @@ class Renderer:
                           relative_urls=self.settings["RELATIVE_URLS"], url=save_as, **kwargs)
 
     def _run(self, writer, context: dict, todo: list) -> None:
-        if self.processes < 2 or len(todo) < PARALLEL_MINIMUM:
-            self._write_some(writer, context, todo)
-            return
-        other = Forked(self._write_some, writer, context, todo[1::2], plain_logging=True)
-        self._write_some(writer, context, todo[0::2])
-        other.result()
+        in_halves(self._write_some, todo, writer, context,
+                  parallel=self.processes > 1 and len(todo) >= PARALLEL_MINIMUM)
 
-    def _write_some(self, writer, context: dict, todo: list, plain_logging: bool = False) -> None:
-        if plain_logging:
-            # In a forked child: Pelican logs through rich, whose console lock another thread
-            # of the parent may have held at the fork, so the child logs plainly instead.
-            logging.getLogger().handlers = [logging.StreamHandler(sys.stderr)]
+    def _write_some(self, todo: list, writer, context: dict) -> None:
         for save_as, template, kwargs, _ in todo:
             self._write_one(writer, context, save_as, template, kwargs)
 
