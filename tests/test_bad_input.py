@@ -202,3 +202,46 @@ def test_content_is_not_half_written_when_a_page_name_is_unsafe(tmp_path, slug):
         pages.write_content(tmp_path, [*good, {**good[0], "slug": slug}], [])
     assert list(tmp_path.rglob("*")) == []
 
+
+# --- every CSV we write is formula-neutral ------------------------------------------------
+
+FORMULAS = ["=HYPERLINK(\"http://example.invalid\",\"x\")", "+98 912 000 0000", "-2+3", "@SUM(A1:A9)",
+            "\tcmd", "\r=1+1"]
+
+
+def _formula_cells(path: Path) -> list[tuple[str, str]]:
+    import csv
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        cells = [cell for row in csv.reader(handle) for cell in row]
+    number = re.compile(r"-?\d+(\.\d+)?")
+    return [(path.name, cell) for cell in cells
+            if cell.startswith(("=", "+", "-", "@", "\t", "\r", "\n")) and not number.fullmatch(cell)]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_hostile_cells_are_neutralised_in_every_csv(tmp_path, fmt):
+    from pipeline import build, settings
+    from pipeline.schema import RULINGS
+    city = settings.load()
+    header = [f.header for f in RULINGS.fields] + FORMULAS
+    rulings = [ruling(ruling_no="-1402/3/100"), ruling(ruling_no="1402/3/101", total_fine_rial="-5")]
+    folder = write_exports(tmp_path / "exports", rulings, [violation(ruling_no="-1402/3/100")],
+                           [property_(property_code="-P-05-0001")], fmt=fmt, headers={"rulings": header})
+    publication = build.prepare(folder, city, "2024-01-01")
+    build.write(publication, tmp_path / "content", tmp_path / "output", tmp_path / "reports", city)
+    written = sorted((tmp_path / "output").rglob("*.csv")) + sorted((tmp_path / "reports").rglob("*.csv"))
+    names = {str(p.relative_to(tmp_path)) for p in written}
+    assert {"output/data/changes.csv", "output/data/2024-01-01/changes.csv", "output/data/rulings.csv",
+            "reports/rejections.csv", "reports/warnings.csv"} <= names
+    assert [cell for path in written for cell in _formula_cells(path)] == []
+    warnings = (tmp_path / "reports" / "warnings.csv").read_text("utf-8-sig")
+    assert "'@SUM(A1:A9)" in warnings and "'-2+3" in warnings
+    assert "'=HYPERLINK" in warnings or fmt == "xlsx"  # openpyxl writes it as a formula, read back blank
+    assert "'-1402/3/100" in (tmp_path / "output" / "data" / "changes.csv").read_text("utf-8-sig")
+    assert "'-5 " in (tmp_path / "reports" / "rejections.csv").read_text("utf-8-sig")
+
+
+def test_numbers_in_the_datasets_are_not_quoted(tmp_path):
+    from pipeline.datasets import excel_csv
+    data = excel_csv(["a", "b", "c", "d"], [[-5, -2.5, "-5", None]])
+    assert data == "\ufeffa,b,c,d\r\n-5,-2.5,'-5,\r\n".encode("utf-8")
