@@ -73,7 +73,8 @@ CASES = [
      "violations", 2, "شماره رأی", "key-too-long"),
     # Keys whose page would take the path of a listing page (a Pelican traceback before).
     *[(f"ruling-no-{key}", {"rulings": [ruling(ruling_no=key)], "violations": []},
-       "rulings", 2, "شماره رأی", "reserved-key") for key in ("page", "PAGE", " Page ")],
+       "rulings", 2, "شماره رأی", "reserved-key")
+      for key in ("page", "PAGE", " Page ")],
     *[(f"property-code-{key}", {"properties": [property_(property_code=key)]},
        "properties", 2, "کد ملک", "reserved-key")
       for key in ("use", "district", "occupancy", "page", "USE", "Occupancy")],
@@ -294,3 +295,19 @@ def test_an_unknown_code_is_a_typed_error_even_without_asserts(code):
     with pytest.raises(UnknownCode):
         FileError(code, "f.csv", "x")
 
+
+
+# Listing segments in disguise (invisible or full-width characters): a Windows-1256 file
+# cannot hold these characters, so they are tried in the other formats.
+DISGUISED = [("rulings", key) for key in ("pa\u2060ge", "p\u00adage\u200b", "ｐａｇｅ", "pa\U000e0041ge")]
+DISGUISED += [("properties", key) for key in ("u\u034fse", "ＤＩＳＴＲＩＣＴ", "occu\ufe0fpancy\u3164")]
+
+
+@pytest.mark.parametrize("fmt,encoding", FORMATS[:3], ids=FORMAT_IDS[:3])
+@pytest.mark.parametrize("table,key", DISGUISED, ids=[repr(k) for _, k in DISGUISED])
+def test_disguised_listing_segments_are_reserved_keys(tmp_path, table, key, fmt, encoding):
+    overrides = ({"rulings": [ruling(ruling_no=key)], "violations": []} if table == "rulings"
+                 else {"properties": [property_(property_code=key)]})
+    folder = write_exports(tmp_path, fmt=fmt, encoding=encoding or "utf-8", **overrides)
+    checked = {c.table.name: c for c in build.prepare(folder, CITY).validated.tables()}[table]
+    assert [(p["row"], p["code"]) for p in checked.problems] == [(2, "reserved-key")]
