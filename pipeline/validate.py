@@ -5,10 +5,9 @@ thousands of times), so the cost grows with the number of rows, not with their s
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import partial
-
-import datetime as dt
 
 import pandas as pd
 

@@ -213,6 +213,14 @@ def test_every_ruling_of_an_appeal_cycle_is_rejected_and_what_points_at_it_is_wa
     assert [(w["row"], w["code"]) for w in checked.warnings] == [(5, "appeal-target-missing")]
 
 
+def test_a_long_appeal_cycle_is_named_in_part_and_counted(tmp_path):
+    numbers = [f"1402/7/{n}" for n in range(1, 13)]
+    rulings = [_appeal(number, numbers[(i + 1) % 12]) for i, number in enumerate(numbers)]
+    checked = build.prepare(write_exports(tmp_path, rulings=rulings, violations=[], fmt="csv"), CITY).validated.rulings
+    assert [p["code"] for p in checked.problems] == ["appeal-cycle"] * 12
+    assert checked.problems[5]["reason"].endswith("1402/7/9 → 1402/7/10 → … (12 رأی)")
+
+
 def test_a_chain_of_appeals_without_a_cycle_is_published(tmp_path):
     rulings = [ruling(ruling_no="1402/3/100"), _appeal("1402/7/1", "1402/3/100"), _appeal("1402/7/2", "1402/7/1")]
     checked = build.prepare(write_exports(tmp_path, rulings=rulings, violations=[]), CITY).validated.rulings
