@@ -1,6 +1,8 @@
 """Every row error code, from a real bad file in every accepted format and encoding."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from factory import property_, ruling, violation, write_exports
@@ -319,3 +321,18 @@ def test_disguised_listing_segments_are_reserved_keys(tmp_path, table, key, fmt,
     folder = write_exports(tmp_path, fmt=fmt, encoding=encoding or "utf-8", **overrides)
     checked = {c.table.name: c for c in build.prepare(folder, CITY).validated.tables()}[table]
     assert [(p["row"], p["code"]) for p in checked.problems] == [(2, "reserved-key")]
+
+
+def test_a_bad_shafaf_today_is_a_clear_message_and_writes_nothing(tmp_path):
+    import os
+    import subprocess
+    import sys
+    exports = write_exports(tmp_path / "exports")
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "--exports", str(exports), "--content", str(tmp_path / "content"),
+         "--output", str(tmp_path / "output"), "--reports", str(tmp_path / "reports"), "--cache", str(tmp_path / "cache")],
+        cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True,
+        env={**os.environ, "SHAFAF_TODAY": "1403/01/01"})
+    assert result.returncode == 2
+    assert "SHAFAF_TODAY='1403/01/01' is not a date" in result.stderr and "Traceback" not in result.stderr
+    assert not any((tmp_path / name).exists() for name in ("content", "output", "reports"))
