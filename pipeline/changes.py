@@ -19,9 +19,7 @@ a record is never silently gone.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import display
+from .datasets import excel_csv
 from .pages import write_if_changed
 from .schema import PROPERTIES, RULINGS, Table
 
@@ -212,14 +211,10 @@ def history_json(history: list[dict]) -> bytes:
 
 
 def changes_csv(history: list[dict]) -> bytes:
-    """Excel-friendly like the datasets: UTF-8 with BOM, CRLF; fields separated by spaces."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for publication in history:
-        for c in publication["changes"]:
-            writer.writerow([publication["published"], c["dataset"], c["key"], c["slug"], c["change"], " ".join(c["fields"])])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """Written like the datasets (a key may start with «-»); fields separated by spaces."""
+    return excel_csv(CSV_COLUMNS, ([publication["published"], c["dataset"], c["key"], c["slug"], c["change"],
+                                    " ".join(c["fields"])]
+                                   for publication in history for c in publication["changes"]))
 
 
 def data_files(log: ChangeLog) -> dict[str, bytes]:

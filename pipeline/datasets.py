@@ -15,8 +15,9 @@ from .pages import write_if_changed
 from .schema import RULINGS, Field, Kind, Table
 from .settings import Municipality
 
-# A cell starting with one of these is run as a formula by Excel and LibreOffice.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A cell starting with one of these is run as a formula by Excel and LibreOffice (a line
+# break too: a header read from a workbook may start with one before its «=»).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 _TYPES = {
     Kind.KEY: "string", Kind.TEXT: "string", Kind.LONG_TEXT: "string", Kind.PERSON: "string",
@@ -31,6 +32,7 @@ def neutralise(text: str) -> str:
 
 
 def csv_cell(value) -> str:
+    """Numbers stay numbers (a negative amount is data, not a formula); text is neutralised."""
     if value is None:
         return ""
     if isinstance(value, float):
@@ -40,15 +42,19 @@ def csv_cell(value) -> str:
     return str(value)
 
 
-def to_csv(table: Table, rows: list[dict]) -> bytes:
-    """UTF-8 with a BOM (so Excel reads Persian), CRLF rows, formulas neutralised."""
-    columns = [f.name for f in table.public_fields]
+def excel_csv(header, rows) -> bytes:
+    """The one CSV writer of the project (datasets, change log, staff reports): UTF-8 with a
+    BOM (so Excel reads Persian), CRLF rows, every text cell formula-neutralised."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([csv_cell(row.get(c)) for c in columns])
+    writer.writerow([csv_cell(name) for name in header])
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_csv(table: Table, rows: list[dict]) -> bytes:
+    columns = [f.name for f in table.public_fields]
+    return excel_csv(columns, ([row.get(c) for c in columns] for row in rows))
 
 
 def to_json(table: Table, rows: list[dict]) -> bytes:

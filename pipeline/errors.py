@@ -19,6 +19,11 @@ ROW_ERRORS = {
     "date-order": ("تاریخ پایان پیش از تاریخ شروع است", "The end date is before the start date"),
     "orphan-violation": ("رأیِ این تخلف در فایل نیست", "The violation's ruling is not in the export"),
     "orphan-of-rejected": ("رأیِ این تخلف رد شده است", "The violation's ruling was rejected"),
+    "key-too-long": ("شناسه بلندتر از حد مجاز برای نشانی صفحه است", "The identifier is too long for a page address"),
+    "reserved-key": ("نشانی صفحه‌ی این شناسه نشانیِ یک فهرست است", "The identifier's page address is that of a listing page"),
+    "appeal-to-itself": ("رأی تجدیدنظر خودش را رأی بدوی خود نامیده است", "The appeal names itself as the ruling it reviews"),
+    "appeal-cycle": ("رأی‌های تجدیدنظر دور بسته‌ای از ارجاع ساخته‌اند", "Appeals review each other in a cycle"),
+    "date-out-of-range": ("تاریخ پس از امروز یا پیش از ۱۳۰۰/۰۱/۰۱ است", "The date is after today or before 1300/01/01 (1921-03-21)"),
 }
 
 WARNINGS = {
@@ -37,20 +42,31 @@ FILE_ERRORS = {
 }
 
 
+class UnknownCode(ValueError):
+    """A problem raised with a code that is not listed above: a bug in the pipeline, which
+    must stop it even when Python runs with -O (an ``assert`` would then vanish)."""
+
+
+def _known(code: str, codes: dict) -> str:
+    if code not in codes:
+        raise UnknownCode(f"unknown problem code {code!r}")
+    return code
+
+
 @dataclass(frozen=True)
 class CellError(Exception):
     code: str
     reason: str
 
     def __post_init__(self) -> None:
-        assert self.code in ROW_ERRORS, self.code
+        _known(self.code, ROW_ERRORS)
 
 
 class FileError(Exception):
     """The export as a whole cannot be used; the run stops and writes nothing."""
 
     def __init__(self, code: str, file: str, detail: str, sheet: str | None = None):
-        assert code in FILE_ERRORS, code
+        _known(code, FILE_ERRORS)
         self.code, self.file, self.detail, self.sheet = code, file, detail, sheet
         where = f"{file} [{sheet}]" if sheet else file
         super().__init__(f"{code}: {where}: {FILE_ERRORS[code][1]}: {detail}")

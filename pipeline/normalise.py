@@ -5,9 +5,9 @@ JavaScript tests):
 
 ``normalise_text``  the form stored in data and shown on pages. Arabic letter variants become
     Persian (ي ى → ی, ك → ک, ة ۀ → ه: the ezafe on ۀ is a reading aid that keyboards write
-    three different ways, so it is dropped like the other diacritics), diacritics, tatweel and
-    bidi controls go, every digit becomes Latin, white space is collapsed and ZWNJ is kept only
-    between two letters.
+    three different ways, so it is dropped like the other diacritics), diacritics, tatweel,
+    bidi controls, control and invisible characters go, every digit becomes Latin, white space
+    is collapsed and ZWNJ is kept only between two letters.
 
 ``fold``  the key used to *compare* text: headers, enumeration values, member names and search
     terms. On top of ``normalise_text`` it folds hamza and madda forms (أ إ آ ٱ → ا, ؤ → و,
@@ -31,13 +31,29 @@ _LETTERS = {
 _DIGITS = {c: str(i) for i, c in enumerate(PERSIAN_DIGITS)} | {
     c: str(i) for i, c in enumerate(ARABIC_DIGITS)
 }
-# Diacritics (harakat, tanwin, shadda, sukun, superscript alef, hamza above/below),
-# tatweel, bidi controls and other invisible format characters are removed outright.
-_REMOVED = (
+# Characters that show nothing (or nothing of their own) yet make two spellings of one name
+# differ, so that one member got five identical-looking pages: soft hyphen, combining grapheme
+# joiner, Hangul fillers, Khmer and Mongolian invisibles, zero-width space, word joiner and
+# invisible operators, deprecated format characters, Braille blank, variation selectors, BOM,
+# interlinear annotation, shorthand format controls, musical format controls, tag characters.
+# normalise.js lists the very same ranges (INVISIBLE).
+_INVISIBLE_RANGES = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200B), (0x2060, 0x2064), (0x206A, 0x206F), (0x2800, 0x2800),
+    (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF9, 0xFFFB),
+    (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE007F), (0xE0100, 0xE01EF),
+)
+_INVISIBLE = frozenset(chr(c) for low, high in _INVISIBLE_RANGES for c in range(low, high + 1))
+_UNSEEN = re.compile("[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in _INVISIBLE_RANGES) + "]")
+# Removed outright, besides the invisible characters: diacritics (harakat, tanwin, shadda,
+# sukun, superscript alef, hamza above/below), tatweel, bidi controls, C0 and C1 controls
+# (NEL, U+0085, is a line break and handled before).
+_REMOVED = _INVISIBLE | frozenset(
     [chr(c) for c in range(0x064B, 0x0660)]
-    + ["\u0670", "\u0640", "\u061c", "\u200b", "\u200e", "\u200f", "\ufeff", "\u00ad"]
+    + ["\u0670", "\u0640", "\u200e", "\u200f"]
     + [chr(c) for c in range(0x202A, 0x202F)]
-    + [chr(c) for c in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F)]  # C0 controls
+    + [chr(c) for c in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F)]
+    + [chr(c) for c in (*range(0x80, 0x85), *range(0x86, 0xA0))]
     + [chr(c) for c in range(0x2066, 0x206A)]
 )
 _TABLE = str.maketrans({**_LETTERS, **_DIGITS, **{c: None for c in _REMOVED}})
@@ -59,8 +75,11 @@ _FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ؤ": "و
 def normalise_text(value: str, multiline: bool = False) -> str:
     """The stored and displayed form of a cell's text."""
     # NFKC first: it turns Arabic presentation forms (text copied from PDFs), full-width
-    # digits and compatibility spaces into their plain letters.
-    text = _LINE_BREAKS.sub("\n", unicodedata.normalize("NFKC", value)).translate(_TABLE)
+    # digits and compatibility spaces into their plain letters. Invisible characters go
+    # before it as well: one between a letter and its mark would keep NFKC from composing
+    # them, and normalising the result again would then change it.
+    text = unicodedata.normalize("NFKC", _UNSEEN.sub("", value))
+    text = _LINE_BREAKS.sub("\n", text).translate(_TABLE)
     text = _LOOSE_ZWNJ.sub("", _ZWNJ_LIKE.sub(ZWNJ, text))
     if multiline:
         lines = [_SPACE.sub(" ", line).strip(" ") for line in text.split("\n")]

@@ -9,13 +9,24 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 
 from . import parallel
 from .normalise import to_persian_digits
-from .schema import PROPERTIES, RULINGS, VIOLATIONS
+from .schema import PROPERTIES, RESERVED_SLUGS, RULINGS, VIOLATIONS
+from .values import KEY_MAX_LENGTH
+
+# What values.slug makes: the key's ASCII letters and digits, and a 6-digit hash.
+_SLUG = re.compile(f"[a-z0-9][a-z0-9-]{{0,{KEY_MAX_LENGTH + 6}}}")
+
+
+class PageError(ValueError):
+    """A page name that validation should have rejected; raised before any page is written."""
+
 
 _PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 _ENTITIES = str.maketrans({c: f"&#{ord(c)};" for c in _PUNCTUATION})
@@ -151,6 +162,10 @@ def _write_some(records: list[dict], folder: Path, name, page) -> int:
 
 
 def write_content(content: Path, rulings: list[dict], properties: list[dict]) -> dict[str, dict]:
+    """Every page name is checked first: ``content/`` is never left half-written by a name
+    the file system refuses or that would take a listing's address."""
+    _check_names(RULINGS.name, rulings)
+    _check_names(PROPERTIES.name, properties)
     return {
         "rulings": write_pages(content / "rulings", rulings, _page_name, ruling_page),
         "properties": write_pages(content / "properties", properties, _page_name, property_page),
@@ -159,3 +174,12 @@ def write_content(content: Path, rulings: list[dict], properties: list[dict]) ->
 
 def _page_name(record: dict) -> str:
     return f"{record['slug']}.md"
+
+
+def _check_names(folder: str, records: list[dict]) -> None:
+    counts = Counter(record["slug"] for record in records)
+    bad = [s for s, n in counts.items()
+           if n > 1 or not isinstance(s, str) or not _SLUG.fullmatch(s) or s in RESERVED_SLUGS[folder]]
+    if bad:
+        raise PageError(f"{folder}: unusable or repeated page names {[str(s)[:80] for s in bad[:3]]}; "
+                        "nothing was written")

@@ -1,11 +1,10 @@
 """The staff's report of a run: counts, every rejected row and every warning. Never published."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 
+from .datasets import excel_csv
 from .errors import FILE_ERRORS, ROW_ERRORS, WARNINGS, FileError
 from .pages import write_if_changed
 from .validate import REJECTION_COLUMNS, Validated
@@ -20,11 +19,8 @@ def summary(validated: Validated) -> dict:
 
 
 def _csv(rows: list[dict]) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, REJECTION_COLUMNS, lineterminator="\r\n", extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    # A header or a reason can hold the export's own text: neutralised like the datasets.
+    return excel_csv(REJECTION_COLUMNS, ([row.get(c) for c in REJECTION_COLUMNS] for row in rows))
 
 
 def write_report(folder: Path, validated: Validated) -> dict:

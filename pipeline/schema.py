@@ -52,6 +52,7 @@ class Field:
     maximum: float | None = None
     exclusive_minimum: bool = False
     unique: bool = False
+    not_after_today: bool = False  # a date that cannot lie in the future (a ruling's)
     description_fa: str = ""
     withheld_why: str = ""
 
@@ -161,7 +162,7 @@ RULINGS = Table(
               aliases=("شماره دادنامه",)),
         Field("case_no", "شماره پرونده", "Case number", K.KEY, REQUIRED,
               aliases=("کلاسه پرونده", "کلاسه")),
-        Field("ruling_date", "تاریخ رأی", "Ruling date", K.DATE, REQUIRED,
+        Field("ruling_date", "تاریخ رأی", "Ruling date", K.DATE, REQUIRED, not_after_today=True,
               aliases=("تاریخ صدور رأی",)),
         Field("stage", "مرحله", "Stage", K.ENUM, REQUIRED, enum=STAGES,
               aliases=("نوع کمیسیون",)),
@@ -280,6 +281,14 @@ PROPERTIES = Table(
 
 TABLES = (RULINGS, VIOLATIONS, PROPERTIES)
 TABLES_BY_NAME = {t.name: t for t in TABLES}
+
+# Record pages live at <table>/<slug>/, beside listings at rulings/page/2/ and
+# properties/<facet>/<value>/: a record whose slug is one of these segments would take a
+# listing's path. Validation rejects such keys; the plugin checks its pages against this list.
+RESERVED_SLUGS = {
+    RULINGS.name: ("page",),
+    PROPERTIES.name: ("page", "district", "use", "occupancy"),
+}
 
 # Free-text fields in which personal data is looked for and masked, beyond REDACTED ones.
 SCANNED_TEXT_KINDS = (Kind.TEXT, Kind.LONG_TEXT)

@@ -5,6 +5,7 @@ thousands of times), so the cost grows with the number of rows, not with their s
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -14,11 +15,12 @@ from . import values
 from .errors import CellError
 from .read import SOURCE_COLUMNS, Exports, RawTable
 from .schema import (
-    APPEAL, FOR_APPEALS, PROPERTIES, REQUIRED, RULINGS, Field, Kind, Table,
+    APPEAL, FOR_APPEALS, PROPERTIES, REQUIRED, RESERVED_SLUGS, RULINGS, Field, Kind, Table,
 )
 from .settings import Municipality
 
 REJECTION_COLUMNS = ["file", "sheet", "row", "column", "code", "reason"]
+CYCLE_SHOWN = 10  # rulings of an appeal cycle named in its reason; the rest are counted
 
 
 @dataclass
@@ -53,16 +55,20 @@ class Validated:
 
 
 def validate(exports: Exports, city: Municipality) -> Validated:
-    rulings = _check_rulings(exports.rulings, city)
-    violations = _check_violations(exports.violations, city, rulings)
-    properties = _check_properties(exports.properties, city)
+    today = values.today()  # read once: one run has one horizon
+    rulings = _check_rulings(exports.rulings, city, today)
+    violations = _check_violations(exports.violations, city, rulings, today)
+    properties = _check_properties(exports.properties, city, today)
     _warn_rulings(rulings, violations)
     return Validated(rulings, violations, properties)
 
 
 # --- cells ------------------------------------------------------------------------------
 
-def _parser(f: Field, city: Municipality):
+def _parser(f: Field, city: Municipality, today: dt.date):
+    if f.kind is Kind.DATE:
+        latest = today if f.not_after_today else None
+        return lambda raw: values.date(raw, latest).isoformat()
     if f.kind is Kind.DISTRICT:
         return partial(values.district, count=city.districts)
     if f.kind is Kind.ENUM:
@@ -72,8 +78,7 @@ def _parser(f: Field, city: Municipality):
         return _ranged(values.decimal, low, high)
     simple = {
         Kind.KEY: values.key, Kind.TEXT: values.text, Kind.PERSON: values.text,
-        Kind.LONG_TEXT: values.long_text, Kind.DATE: lambda raw: values.date(raw).isoformat(),
-        Kind.INTEGER: values.integer, Kind.DECIMAL: values.decimal,
+        Kind.LONG_TEXT: values.long_text, Kind.INTEGER: values.integer, Kind.DECIMAL: values.decimal,
     }[f.kind]
     if f.minimum is not None or f.maximum is not None:
         return _ranged(simple, f.minimum, f.maximum, f.exclusive_minimum)
@@ -136,7 +141,7 @@ class _Problems:
             self.add(index, name, CellError(code, reason(index) if callable(reason) else reason))
 
 
-def _parse_table(raw: RawTable, city: Municipality) -> tuple[pd.DataFrame, _Problems]:
+def _parse_table(raw: RawTable, city: Municipality, today: dt.date) -> tuple[pd.DataFrame, _Problems]:
     problems = _Problems(raw)
     parsed = raw.frame[SOURCE_COLUMNS].copy()
     for f in raw.table.fields:
@@ -145,7 +150,7 @@ def _parse_table(raw: RawTable, city: Municipality) -> tuple[pd.DataFrame, _Prob
             # masked in the row's own free text.
             parsed[f.name] = None
             continue
-        column, errors = _parse_column(raw.frame[f.name], _parser(f, city))
+        column, errors = _parse_column(raw.frame[f.name], _parser(f, city, today))
         parsed[f.name] = column
         for index, error in errors[errors.notna()].items():
             problems.add(index, f.name, error)
@@ -170,6 +175,10 @@ def _reject_duplicates(parsed: pd.DataFrame, problems: _Problems, table: Table) 
         except CellError as error:
             problems.add(index, name, error)
             continue
+        if slug in RESERVED_SLUGS.get(table.name, ()):
+            problems.add(index, name, CellError("reserved-key", f"نشانی صفحه‌ی «{key}» ({table.name}/{slug}/) "
+                                                                 "نشانیِ یک فهرست است"))
+            continue
         if slug in taken:
             problems.add(index, name, CellError("bad-key", f"نشانی صفحه‌ی «{key}» با شناسه‌ی دیگری یکی می‌شود"))
             continue
@@ -187,19 +196,54 @@ def _split(raw: RawTable, parsed: pd.DataFrame, problems: _Problems) -> Checked:
 
 # --- tables -----------------------------------------------------------------------------
 
-def _check_rulings(raw: RawTable, city: Municipality) -> Checked:
-    parsed, problems = _parse_table(raw, city)
+def _check_rulings(raw: RawTable, city: Municipality, today: dt.date) -> Checked:
+    parsed, problems = _parse_table(raw, city, today)
     is_appeal = parsed["stage"] == APPEAL
     for f in RULINGS.fields:
         if f.required == FOR_APPEALS:
             problems.add_many(is_appeal & parsed[f.name].isna(), f.name, "missing-required",
                               f"رأی تجدیدنظر باید «{f.header}» داشته باشد")
     _reject_duplicates(parsed, problems, RULINGS)
+    _reject_appeal_cycles(parsed, problems)
     return _split(raw, parsed, problems)
 
 
-def _check_violations(raw: RawTable, city: Municipality, rulings: Checked) -> Checked:
-    parsed, problems = _parse_table(raw, city)
+def _reject_appeal_cycles(parsed: pd.DataFrame, problems: _Problems) -> None:
+    """An appeal reviews a ruling made before it, so a ruling that reviews itself, or a ring
+    of rulings each reviewing the next, is an error of the export; every member is rejected,
+    since nothing tells which of them is right."""
+    number, target = parsed["ruling_no"], parsed["appealed_ruling_no"]
+    problems.add_many(number.notna() & (number == target), "appealed_ruling_no", "appeal-to-itself",
+                      lambda i: f"رأی «{number[i]}» خودش را رأی بدوی خود نامیده است")
+    open_ = number.notna() & target.notna() & ~parsed.index.isin(list(problems.rows))
+    index_of = dict(zip(number[open_], number[open_].index))
+    for cycle in _cycles(dict(zip(number[open_], target[open_]))):
+        first = min(range(len(cycle)), key=lambda k: index_of[cycle[k]])
+        cycle = cycle[first:] + cycle[:first]
+        shown = cycle[:CYCLE_SHOWN] + ([f"… ({len(cycle)} رأی)"] if len(cycle) > CYCLE_SHOWN else [cycle[0]])
+        reason = "دور ارجاع تجدیدنظر: " + " → ".join(shown)
+        for member in cycle:
+            problems.add(index_of[member], "appealed_ruling_no", CellError("appeal-cycle", reason))
+
+
+def _cycles(reviews: dict[str, str]) -> list[list[str]]:
+    """The cycles of a graph in which each ruling points to at most one other, in O(n)."""
+    seen: set[str] = set()
+    cycles = []
+    for start in reviews:
+        walk: dict[str, int] = {}
+        node = start
+        while node in reviews and node not in seen:
+            seen.add(node)
+            walk[node] = len(walk)
+            node = reviews[node]
+        if node in walk:  # back on this walk's own path, not on an earlier walk's
+            cycles.append(list(walk)[walk[node]:])
+    return cycles
+
+
+def _check_violations(raw: RawTable, city: Municipality, rulings: Checked, today: dt.date) -> Checked:
+    parsed, problems = _parse_table(raw, city, today)
     number = parsed["ruling_no"]
     published = set(rulings.frame["ruling_no"])
     known = published | set(rulings.rejected_rows["ruling_no"].dropna())
@@ -212,8 +256,8 @@ def _check_violations(raw: RawTable, city: Municipality, rulings: Checked) -> Ch
     return checked
 
 
-def _check_properties(raw: RawTable, city: Municipality) -> Checked:
-    parsed, problems = _parse_table(raw, city)
+def _check_properties(raw: RawTable, city: Municipality, today: dt.date) -> Checked:
+    parsed, problems = _parse_table(raw, city, today)
     start, end = parsed["contract_start"], parsed["contract_end"]
     both = start.notna() & end.notna()
     problems.add_many(both & (end.where(both, "") < start.where(both, "")), "contract_end",

@@ -8,17 +8,22 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import os
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import jdatetime
 
 from .errors import CellError
 from .normalise import _REMOVED, fold, normalise_text
+from .settings import SettingsError
 
 JALALI_YEARS = range(1300, 1500)
+EARLIEST_DATE = jdatetime.date(JALALI_YEARS[0], 1, 1).togregorian()  # 1921-03-21
+TODAY_VARIABLE = "SHAFAF_TODAY"
 
 
 def is_blank(raw: object) -> bool:
@@ -64,11 +69,18 @@ def match_key(value: str) -> str:
 # --- identifiers -------------------------------------------------------------------------
 
 _KEY_SEPARATORS = str.maketrans({"\\": "/", "–": "-", "—": "-", "_": "-"})
+# A key names a file (content/rulings/<slug>.md) and a folder of the site, and file systems
+# stop at 255 bytes; real ruling numbers and property codes are far shorter than this.
+KEY_MAX_LENGTH = 64
 
 
 def key(raw: object) -> str:
     """A ruling number, case number or property code: no spaces, Latin digits."""
-    return re.sub(r"\s+", "", text(raw)).translate(_KEY_SEPARATORS)
+    value = re.sub(r"\s+", "", text(raw)).translate(_KEY_SEPARATORS)
+    if len(value) > KEY_MAX_LENGTH:
+        raise CellError("key-too-long", f"«{value[:24]}…» {len(value)} نویسه دارد؛ "
+                                        f"بیشترین اندازه {KEY_MAX_LENGTH} نویسه است")
+    return value
 
 
 def slug(key_value: str) -> str:
@@ -154,7 +166,33 @@ _DATE = re.compile(r"(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})")
 _COMPACT = re.compile(r"(1[34]\d{2})(\d{2})(\d{2})")
 
 
-def date(raw: object) -> dt.date:
+def today() -> dt.date:
+    """The latest date a ruling may bear: today in Tehran, or ``SHAFAF_TODAY`` (YYYY-MM-DD),
+    which tests and reproducible rebuilds set so that the clock decides nothing."""
+    given = os.environ.get(TODAY_VARIABLE, "")
+    if not given:
+        return dt.datetime.now(ZoneInfo("Asia/Tehran")).date()
+    try:
+        return dt.date.fromisoformat(given)
+    except ValueError:
+        raise SettingsError(f"{TODAY_VARIABLE}={given!r} is not a date written YYYY-MM-DD") from None
+
+
+def date(raw: object, latest: dt.date | None = None) -> dt.date:
+    """A date between 1300/01/01 and ``latest`` (no bound when None)."""
+    value = _calendar_date(raw)
+    if value < EARLIEST_DATE:
+        raise CellError("date-out-of-range", f"«{_jalali(value)}» پیش از {_jalali(EARLIEST_DATE)} است")
+    if latest is not None and value > latest:
+        raise CellError("date-out-of-range", f"«{_jalali(value)}» پس از امروز ({_jalali(latest)}) است")
+    return value
+
+
+def _jalali(value: dt.date) -> str:
+    return jdatetime.date.fromgregorian(date=value).strftime("%Y/%m/%d")
+
+
+def _calendar_date(raw: object) -> dt.date:
     """ISO Gregorian date from a Jalali text (or an ISO Gregorian one) or an Excel date cell."""
     if isinstance(raw, dt.datetime):
         return raw.date()

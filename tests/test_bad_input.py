@@ -152,3 +152,96 @@ def test_second_build_is_byte_identical(tiny, tmp_path):
     for name in ("feeds/rulings.atom.xml", "sitemap.xml", "rulings/1402-3-100/record.json",
                  "members/index.html"):
         assert name in first
+
+
+# --- keys that crashed the run -------------------------------------------------------------
+
+CRASHING_RULINGS = {"page": "reserved-key", "PAGE": "reserved-key", "1402/" + "1" * 495: "key-too-long"}
+CRASHING_PROPERTIES = {"use": "reserved-key", "district": "reserved-key", "occupancy": "reserved-key",
+                       "Page": "reserved-key", "P-" + "9" * 300: "key-too-long"}
+
+
+@pytest.fixture(scope="module")
+def crashing(tmp_path_factory):
+    """Before: "file name too long" after 14 pages were written, or a Pelican traceback."""
+    good_rulings = [ruling(), ruling(ruling_no="1402/3/101")]
+    good_properties = [property_(), property_(property_code="P-05-0002")]
+    rulings = good_rulings + [ruling(ruling_no=key, case_no=f"9{i}") for i, key in enumerate(CRASHING_RULINGS)]
+    properties = good_properties + [property_(property_code=key) for key in CRASHING_PROPERTIES]
+    exports = write_exports(tmp_path_factory.mktemp("exports"), rulings, [violation()], properties)
+    # One record a listing page, so that rulings/page/2/ and properties/page/2/ exist.
+    return build_site(exports, tmp_path_factory.mktemp("crashing"), overrides=("LISTING_PAGE_SIZE=1",))
+
+
+def test_crashing_keys_are_rejected_rows_and_the_site_builds(crashing):
+    import csv
+    with open(crashing.reports / "rejections.csv", encoding="utf-8-sig", newline="") as handle:
+        rejected = [(r["file"], int(r["row"]), r["code"]) for r in csv.DictReader(handle)]
+    expected = [("rulings.xlsx", row, code) for row, code in enumerate(CRASHING_RULINGS.values(), start=4)]
+    expected += [("properties.xlsx", row, code) for row, code in enumerate(CRASHING_PROPERTIES.values(), start=4)]
+    assert rejected == expected
+    assert (crashing.output / "rulings" / "1402-3-100" / "index.html").is_file()
+    assert (crashing.output / "properties" / "p-05-0001" / "index.html").is_file()
+    assert sorted(p.name for p in (crashing.content / "rulings").iterdir()) == ["1402-3-100.md", "1402-3-101.md"]
+    assert sorted(p.name for p in (crashing.content / "properties").iterdir()) == ["p-05-0001.md", "p-05-0002.md"]
+
+
+@pytest.mark.parametrize("folder", ["rulings", "properties"])
+def test_every_listing_segment_beside_record_pages_is_reserved(crashing, folder):
+    from pipeline.schema import RESERVED_SLUGS
+    records = {p.stem for p in (crashing.content / folder).glob("*.md")}
+    listings = {p.name for p in (crashing.output / folder).iterdir() if p.is_dir()} - records
+    assert "page" in listings and listings <= set(RESERVED_SLUGS[folder])
+
+
+@pytest.mark.parametrize("slug", ["x" * 300, "../escape", "page", "", "a/b"])
+def test_content_is_not_half_written_when_a_page_name_is_unsafe(tmp_path, slug):
+    from pipeline import pages
+    good = [{"slug": f"1402-1-{i}", "ruling_no": f"1402/1/{i}", "ruling_date": "2023-08-03"} for i in range(20)]
+    with pytest.raises(pages.PageError):
+        pages.write_content(tmp_path, [*good, {**good[0], "slug": slug}], [])
+    assert list(tmp_path.rglob("*")) == []
+
+
+# --- every CSV we write is formula-neutral ------------------------------------------------
+
+FORMULAS = ["=HYPERLINK(\"http://example.invalid\",\"x\")", "+98 912 000 0000", "-2+3", "@SUM(A1:A9)",
+            "\tcmd", "\r=1+1"]
+
+
+def _formula_cells(path: Path) -> list[tuple[str, str]]:
+    import csv
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        cells = [cell for row in csv.reader(handle) for cell in row]
+    number = re.compile(r"-?\d+(\.\d+)?")
+    return [(path.name, cell) for cell in cells
+            if cell.startswith(("=", "+", "-", "@", "\t", "\r", "\n")) and not number.fullmatch(cell)]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_hostile_cells_are_neutralised_in_every_csv(tmp_path, fmt):
+    from pipeline import build, settings
+    from pipeline.schema import RULINGS
+    city = settings.load()
+    header = [f.header for f in RULINGS.fields] + FORMULAS
+    rulings = [ruling(ruling_no="-1402/3/100"), ruling(ruling_no="1402/3/101", total_fine_rial="-5")]
+    folder = write_exports(tmp_path / "exports", rulings, [violation(ruling_no="-1402/3/100")],
+                           [property_(property_code="-P-05-0001")], fmt=fmt, headers={"rulings": header})
+    publication = build.prepare(folder, city, "2024-01-01")
+    build.write(publication, tmp_path / "content", tmp_path / "output", tmp_path / "reports", city)
+    written = sorted((tmp_path / "output").rglob("*.csv")) + sorted((tmp_path / "reports").rglob("*.csv"))
+    names = {str(p.relative_to(tmp_path)) for p in written}
+    assert {"output/data/changes.csv", "output/data/2024-01-01/changes.csv", "output/data/rulings.csv",
+            "reports/rejections.csv", "reports/warnings.csv"} <= names
+    assert [cell for path in written for cell in _formula_cells(path)] == []
+    warnings = (tmp_path / "reports" / "warnings.csv").read_text("utf-8-sig")
+    assert "'@SUM(A1:A9)" in warnings and "'-2+3" in warnings
+    assert "'=HYPERLINK" in warnings or fmt == "xlsx"  # openpyxl writes it as a formula, read back blank
+    assert "'-1402/3/100" in (tmp_path / "output" / "data" / "changes.csv").read_text("utf-8-sig")
+    assert "'-5 " in (tmp_path / "reports" / "rejections.csv").read_text("utf-8-sig")
+
+
+def test_numbers_in_the_datasets_are_not_quoted(tmp_path):
+    from pipeline.datasets import excel_csv
+    data = excel_csv(["a", "b", "c", "d"], [[-5, -2.5, "-5", None]])
+    assert data == "\ufeffa,b,c,d\r\n-5,-2.5,'-5,\r\n".encode("utf-8")

@@ -28,7 +28,9 @@ from pelican.generators import Generator
 from pipeline.display import fa_digits, jalali, jalali_year
 from pipeline.normalise import fold
 from pipeline.pages import write_if_changed
-from pipeline.schema import DECISIONS, LAND_USES, MEMBER_ROLES, OCCUPANCIES, VIOLATION_TYPES
+from pipeline.schema import (
+    DECISIONS, LAND_USES, MEMBER_ROLES, OCCUPANCIES, RESERVED_SLUGS, VIOLATION_TYPES,
+)
 from pipeline.values import match_key
 
 from .render import Renderer, digest
@@ -145,11 +147,11 @@ class ListingGenerator(Generator):
         articles = record_pages.get("rulings", [])
         properties = sorted(record_pages.get("properties", []), key=lambda p: p.record["slug"])
         self.articles = articles
-        # Listing URLs (rulings/page/N/, properties/district/...) share folders with the
-        # records' own pages: a record slug equal to one of those segments would collide.
-        reserved = {"page", "district", "use", "occupancy"}
-        clashes = sorted({a.record["slug"] for a in articles} & reserved
-                         | {p.record["slug"] for p in properties} & reserved)
+        # A record slug equal to a listing segment (rulings/page/2/, properties/use/...) would
+        # overwrite that listing. Validation rejects such keys from the same list, so this
+        # fires only if the pipeline was bypassed.
+        clashes = sorted({a.record["slug"] for a in articles} & set(RESERVED_SLUGS["rulings"])
+                         | {p.record["slug"] for p in properties} & set(RESERVED_SLUGS["properties"]))
         if clashes:
             raise ValueError(f"record slugs collide with listing URLs: {clashes}")
         self.property_pages = properties

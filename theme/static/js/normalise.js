@@ -16,7 +16,9 @@
     MAP[PERSIAN_DIGITS[i]] = String(i);
     MAP[ARABIC_DIGITS[i]] = String(i);
   }
-  var REMOVED = /[\u064b-\u065f\u0670\u0640\u061c\u200b\u200e\u200f\ufeff\u00ad\u202a-\u202e\u2066-\u2069\u0000-\u0008\u000e-\u001f\u007f]/g;
+  // The invisible characters of normalise.py (_INVISIBLE_RANGES), the very same ranges.
+  var INVISIBLE = /[\u00ad\u034f\u061c\u115f-\u1160\u17b4-\u17b5\u180b-\u180f\u200b\u2060-\u2064\u206a-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\u{1bca0}-\u{1bca3}\u{1d173}-\u{1d17a}\u{e0000}-\u{e007f}\u{e0100}-\u{e01ef}]/gu;
+  var REMOVED = /[\u064b-\u065f\u0670\u0640\u200e\u200f\u202a-\u202e\u2066-\u2069\u0000-\u0008\u000e-\u001f\u007f\u0080-\u0084\u0086-\u009f]/g;
   var LETTERS = /[يىكةۀەھٸې۰-۹٠-٩]/g;
   var ZWNJ_LIKE = /[\u200c\u200d]+/g;
   var SPACE = /[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+/g;
@@ -30,8 +32,9 @@
   function trimSpaces(s) { return s.replace(/^ +| +$/g, ""); }
 
   function normaliseText(value, multiline) {
-    var text = value.normalize("NFKC").replace(LINE_BREAKS, "\n");
-    text = text.replace(REMOVED, "").replace(LETTERS, function (c) { return MAP[c]; });
+    // Invisible characters go before NFKC too (see normalise.py) and after it.
+    var text = value.replace(INVISIBLE, "").normalize("NFKC").replace(LINE_BREAKS, "\n");
+    text = text.replace(INVISIBLE, "").replace(REMOVED, "").replace(LETTERS, function (c) { return MAP[c]; });
     text = text.replace(ZWNJ_LIKE, ZWNJ).replace(LOOSE_ZWNJ, "");
     if (multiline) {
       var lines = text.split("\n").map(function (line) { return trimSpaces(line.replace(SPACE, " ")); });
