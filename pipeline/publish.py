@@ -410,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(args.exports, args.output, args.content, args.reports, args.state, args.cache,
                       args.settings, date, args.force, args.max_rejected, args.max_shrink, args.first)
     try:
+        refuse_unwritable(options)   # first, or the lock file could not even be created
         with lock.held(options.output, "make publish", wait=args.wait):
             refuse_unwritable(options)
             for line in transaction.recover(options.output, options.state):

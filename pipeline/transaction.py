@@ -185,7 +185,7 @@ def unwritable(output: Path, state: Path) -> list[Path]:
     found = []
     for slot in (Slot(output), Slot(state)):
         for folder in (slot.live.parent, slot.live, slot.new, slot.prev):
-            if folder.is_dir() and not _can_write(folder):
+            if folder.is_dir() and folder not in found and not _can_write(folder):
                 found.append(folder)
     return found
 
