@@ -367,3 +367,20 @@ def test_a_state_that_is_not_the_live_sites_is_refused(history, site):
     run = publish(site / "exports-third", site, date=THIRD)
     assert run.returncode == 1 and "gate «state-matches-site»" in run.stderr, run.stderr
     assert tree(site / "output") == history["before"]["output"]
+
+
+# --- documentation ------------------------------------------------------------------------
+
+def test_every_gate_setting_and_exit_code_of_publish_is_documented():
+    import re
+    readme = (ROOT / "README.md").read_text("utf-8")
+    source = (ROOT / "pipeline" / "publish.py").read_text("utf-8")
+    gates = set(re.findall(r'Refused\("([a-z-]+)"', source)) | set(re.findall(r'passed\("([a-z-]+)"', source))
+    assert {"writable", "first-publication", "state-matches-site", "shrink"} <= gates
+    for gate in gates - {"gzip"}:
+        assert f"| `{gate}` |" in readme, gate
+    for text in ("SHAFAF_MAX_SHRINK", "FIRST=1", "WAIT=1", "make recover", "75", "SHAFAF_FAULT",
+                 "SHAFAF_UPLOAD_DEST", "preview/", "state/archive/", "output.lock", "output.journal.json"):
+        assert text in readme, text
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^recover:", makefile, re.M) and "--first" in makefile and "--wait" in makefile
