@@ -1,4 +1,5 @@
-"""``python -m pipeline --exports data/sample``: build content/, output/data/ and reports/."""
+"""``python -m pipeline --exports data/sample``: build content/, preview/data/ and reports/ (a preview:
+only ``pipeline.publish`` writes the published site)."""
 from __future__ import annotations
 
 import argparse

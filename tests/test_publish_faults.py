@@ -111,6 +111,10 @@ def test_a_kill_at_any_step_leaves_old_or_new_site_and_state_and_backups(history
     expected = history["after"] if STEPS.index(step) >= STEPS.index("journal") else history["before"]
     assert snapshot(site) == expected, f"after a kill at {step}"
     assert_consistent(site)
+    said = [line for line in recovered.stdout.splitlines() if line.startswith("Recovered")]
+    print(f"kill at {step}: {'new' if expected is history['after'] else 'old'} site and its state; "
+          f"prev pair kept; archives {sorted(p.name for p in (site / 'state' / 'archive').iterdir())}; "
+          f"recovery said: {said or 'nothing'}")
     # Before the state is staged and after the trash is gone there is nothing to recover.
     assert ("Recovered" in recovered.stdout) == (step not in ("compressing", "compressed", "cleaned")), \
         recovered.stdout
