@@ -6,12 +6,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 EXPORTS ?= data/sample
 CONTENT := content
+# make html builds a preview into PREVIEW; only make publish writes OUTPUT, the published site
+# that make upload sends. The two never share a folder.
+PREVIEW ?= preview
 OUTPUT ?= output
 REPORTS ?= reports
 PELICAN_SETTINGS ?= pelicanconf.py
 # make publish: the folder staff keep (last publication's fingerprints and the change log),
 # the publication date (today in Tehran unless given) and FORCE=1 to publish past the
-# rejected-rows gate. The site's address comes from SHAFAF_SITEURL (see publishconf.py).
+# rejected-rows, shrink and date gates, FIRST=1 to publish with no state beside a published
+# site, WAIT=1 to wait for a running publish or upload instead of stopping. The site's address
+# comes from SHAFAF_SITEURL (see publishconf.py).
 STATE ?= state
 PUBLICATION_DATE ?= $(shell TZ=Asia/Tehran date +%F)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
@@ -19,13 +24,13 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 VENDOR := theme/static/vendor
 VENDOR_FILES := $(VENDOR)/lunr.min.js $(VENDOR)/Vazirmatn-Regular.woff2 $(VENDOR)/Vazirmatn-Bold.woff2 $(VENDOR)/OFL.txt
 
-.PHONY: html data setup test serve clean regenerate-sample publish upload
+.PHONY: html data setup test serve clean regenerate-sample publish upload recover
 
 html: data
-	$(BIN)/pelican $(CONTENT) -o $(OUTPUT) -s $(PELICAN_SETTINGS)
+	$(BIN)/pelican $(CONTENT) -o $(PREVIEW) -s $(PELICAN_SETTINGS)
 
 data: setup
-	$(BIN)/python -m pipeline --exports $(EXPORTS) --content $(CONTENT) --output $(OUTPUT) --reports $(REPORTS)
+	$(BIN)/python -m pipeline --exports $(EXPORTS) --content $(CONTENT) --output $(PREVIEW) --reports $(REPORTS)
 
 test: setup
 	$(BIN)/python -m pytest
@@ -50,22 +55,26 @@ $(VENDOR)/OFL.txt: node_modules/.installed
 
 publish: setup
 	$(BIN)/python -m pipeline.publish --exports $(EXPORTS) --content $(CONTENT) --output $(OUTPUT) \
-		--reports $(REPORTS) --state $(STATE) --date $(PUBLICATION_DATE) $(if $(filter-out 0,$(FORCE)),--force)
+		--reports $(REPORTS) --state $(STATE) --date $(PUBLICATION_DATE) $(if $(filter-out 0,$(FORCE)),--force) \
+		$(if $(filter-out 0,$(FIRST)),--first) $(if $(filter-out 0,$(WAIT)),--wait)
 
-# Copies the published site to the web server; checksums, not times, decide what is sent.
-upload:
-	@test -n "$$SHAFAF_UPLOAD_DEST" || { echo "make upload: set SHAFAF_UPLOAD_DEST (e.g. user@host:/srv/shafaf/)" >&2; exit 1; }
-	@test -f $(OUTPUT)/index.html || { echo "make upload: $(OUTPUT)/ holds no site; run make publish first" >&2; exit 1; }
-	rsync -rlc --delete $(OUTPUT)/ "$$SHAFAF_UPLOAD_DEST"
+# Sends the published site, only as publish sealed it, to $$SHAFAF_UPLOAD_DEST (rsync -rlc --delete).
+upload: setup
+	$(BIN)/python -m pipeline.upload --output $(OUTPUT) --state $(STATE) $(if $(filter-out 0,$(WAIT)),--wait)
+
+# Finishes (or clears) a publish that was interrupted, then stops.
+recover: setup
+	$(BIN)/python -m pipeline.publish --recover --output $(OUTPUT) --state $(STATE)
 
 serve: html
-	$(BIN)/pelican --listen -o $(OUTPUT) -s $(PELICAN_SETTINGS)
+	$(BIN)/pelican --listen -o $(PREVIEW) -s $(PELICAN_SETTINGS)
 
 regenerate-sample: setup
 	$(BIN)/python -m tools.make_sample_exports --out data/sample
 
+# The published site (OUTPUT, OUTPUT.prev) and STATE are staff's, never removed here.
 clean:
-	rm -rf $(OUTPUT) $(OUTPUT).new $(REPORTS) $(CONTENT)/rulings $(CONTENT)/properties __pycache__ .pytest_cache
+	rm -rf $(PREVIEW) $(OUTPUT).new $(REPORTS) $(CONTENT)/rulings $(CONTENT)/properties __pycache__ .pytest_cache
 
 # Search index figures at 10k, 50k and 100k generated rulings (prints; asserts nothing).
 SIZES ?= 10000 50000 100000

@@ -1,4 +1,5 @@
-"""``python -m pipeline --exports data/sample``: build content/, output/data/ and reports/."""
+"""``python -m pipeline --exports data/sample``: build content/, preview/data/ and reports/ (a preview:
+only ``pipeline.publish`` writes the published site)."""
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     parser.add_argument("--exports", type=Path, default=Path("data/sample"))
     parser.add_argument("--content", type=Path, default=Path("content"))
-    parser.add_argument("--output", type=Path, default=Path("output"))
+    parser.add_argument("--output", type=Path, default=Path("preview"))
     parser.add_argument("--reports", type=Path, default=Path("reports"))
     parser.add_argument("--settings", type=Path, default=settings.ROOT / "pelicanconf.py")
     parser.add_argument("--cache", type=Path, default=Path("cache"),

@@ -1,23 +1,32 @@
 """``make publish``: build the whole site into a fresh folder, check it, and only then put it in
 place. Either the public site becomes the new build, or nothing about it changes.
 
-    python -m pipeline.publish --exports DIR [--output output] [--state state] [--force]
+    python -m pipeline.publish --exports DIR [--output output] [--state state] [--force] [--first]
+    python -m pipeline.publish --recover [--output output] [--state state]
 
+0. One publish (or upload) at a time: an exclusive lock on ``<output>.lock`` (``pipeline.lock``);
+   a second run stops at once with exit code 75, or waits with ``--wait``. Every folder the
+   publish changes must be writable (checked before anything is removed). An interrupted
+   earlier publish is finished first (``pipeline.transaction``), and said so.
 1. The exports are read and validated (an unusable export stops here: nothing is written).
+   A site already published with no state beside it (a mistyped ``--state``) is refused
+   unless ``--first``; a state that is not the one the live site was published with, unless
+   ``--force``.
 2. The share of rejected rows of every dataset must stay below ``--max-rejected`` (default 5 %,
-   ``SHAFAF_MAX_REJECTED``); ``--force`` (``FORCE=1``) publishes anyway. The publication date
-   must not be earlier than the last publication's.
+   ``SHAFAF_MAX_REJECTED``); a dataset must not shrink by more than ``--max-shrink`` (default
+   10 %, ``SHAFAF_MAX_SHRINK``) nor come empty after a publication that was not; ``--force``
+   (``FORCE=1``) publishes anyway. The publication date must not be earlier than the last
+   publication's.
 3. The pipeline and Pelican (``publishconf.py``: absolute ``SITEURL``) build into
-   ``<output>.new/``; dated snapshots of earlier publications are carried over from
-   ``<output>/data/<date>/``.
+   ``<output>.new/``; dated snapshots of earlier publications are carried over from the
+   state's own archive, ``<state>/archive/<date>/``, never from whatever ``<output>/`` holds.
 4. Gates on the build: ``frictionless validate`` of ``data/datapackage.json``; no personal
    data in any file (see ``pipeline.gates``); every internal href/src resolves to a file.
 5. Precompressed ``.gz`` copies of the text files (gzip mtime 0: reproducible).
-6. The swap: ``<output>.new`` and ``<output>`` are exchanged in one ``renameat2`` call where
-   the kernel and file system allow it (else two renames, a moment apart); the previous
-   site is kept as ``<output>.prev/`` for recovery.
-7. Only then the state folder (``--state``, default ``state/``) records this publication as
-   the baseline of the next change log; its previous content is kept as ``<state>.prev/``.
+6. The new state (baseline, change log, this publication's snapshot in the archive) is staged
+   in ``<state>.new/``, the site is sealed (``pipeline.seal``: the digest ``make upload``
+   checks), and one journaled transaction puts site and state in place, keeping the ones
+   they replace as ``<output>.prev/`` and ``<state>.prev/``.
 
 On any failure the exit code is non-zero, the message names the gate, the file and the cause,
 ``<output>/`` is untouched and the refused build stays in ``<output>.new/`` for inspection
@@ -26,8 +35,6 @@ On any failure the exit code is non-zero, the message names the gate, the file a
 from __future__ import annotations
 
 import argparse
-import ctypes
-import errno
 import gzip
 import os
 import runpy
@@ -35,18 +42,23 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
-from . import build, gates, report, settings, staff_report
-from .changes import ChangesError, commit_state, load_state
+from . import build, gates, lock, report, seal, settings, staff_report, transaction
+from .changes import TRACKED, ChangesError, commit_state, load_state
 from .errors import FileError
+from .faults import point
 
 ROOT = settings.ROOT
 BIN = Path(sys.executable).parent
 GZIP_SUFFIXES = {".html", ".css", ".js", ".json", ".csv", ".xml", ".txt", ".svg", ".geojson"}
 DEFAULT_MAX_REJECTED = 0.05
+DEFAULT_MAX_SHRINK = 0.10
 SNAPSHOT_NAME = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
+ARCHIVE = "archive"   # <state>/archive/<date>/: every publication's dated datasets
 EXIT_EXPORTS, EXIT_GATE = 2, 1
+EXIT_LOCKED = 75      # sysexits' EX_TEMPFAIL: another publish or upload is running; try later
 
 
 @dataclass
@@ -61,22 +73,25 @@ class Options:
     date: str | None = None
     force: bool = False
     max_rejected: float = DEFAULT_MAX_REJECTED
+    max_shrink: float = DEFAULT_MAX_SHRINK
+    first: bool = False
     frictionless: str = str(BIN / "frictionless")
     pelican: str = str(BIN / "pelican")
 
     @property
     def new(self) -> Path:
-        return self.output.with_name(self.output.name + ".new")
+        return transaction.Slot(self.output).new
 
     @property
     def previous(self) -> Path:
-        return self.output.with_name(self.output.name + ".prev")
+        return transaction.Slot(self.output).prev
 
 
 @dataclass
 class Run:
     gates: list[dict] = field(default_factory=list)
     publication: build.Publication | None = None
+    last: dict | None = None   # the fingerprints of the last publication (state/published.json)
 
     def passed(self, name: str, detail: str) -> None:
         self.gates.append({"name": name, "passed": True, "detail": detail})
@@ -89,7 +104,8 @@ class Refused(Exception):
 
 
 def publish(options: Options) -> Run:
-    """Build, check and swap; raises ``Refused`` (with ``<output>/`` untouched) on any failure."""
+    """Build, check and swap; raises ``Refused`` (with ``<output>/`` untouched) on any failure.
+    The caller holds the lock and has recovered any interrupted publish."""
     run = Run()
     city, siteurl = load_settings(options.settings)
     try:
@@ -108,20 +124,64 @@ def _publish(options: Options, run: Run, city: settings.Municipality, siteurl: s
     if not siteurl.startswith(("https://", "http://")):
         raise Refused("settings", [gates.Finding(str(options.settings),
                       "no absolute site address: set SHAFAF_SITEURL (or MUNICIPALITY['site_url'])")])
+    check_state_present(options, run)
+    check_state_matches_site(options, run)
     run.publication = publication = prepare(options, city)
+    run.last = load_state(options.state)["published"]
     run.passed("exports-readable", f"{options.exports}: all exports read")
     check_rejected_share(options, run)
+    check_shrink(options, run)
     check_date_order(options, run)
     build_into_fresh_folder(options, publication, city, siteurl)
     check_build(options, run, siteurl)
+    point("compressing")
     written = precompress(options.new)
     run.passed("gzip", f"{written} .gz copies written")
-    swap_into_place(options.new, options.output, options.previous)
-    keep_previous_state(options.state)
-    commit_state(options.state, publication.change_log, load_state(options.state)["published"])
+    point("compressed")
+    put_in_place(options, run)
     staff_report.write(options.reports, publication, run.gates,
                        f"Published {publication.change_log.published} to {options.output}; "
                        f"the previous site is in {options.previous}.")
+
+
+# --- before anything is built ------------------------------------------------------------
+
+def refuse_unwritable(options: Options) -> None:
+    found = transaction.unwritable(options.output, options.state)
+    if found:
+        raise Refused("writable", [gates.Finding(str(f), "this process cannot create, rename or remove files "
+                                                 "here (permissions, a read-only mount, chattr +i); nothing "
+                                                 "was changed") for f in found])
+
+
+def check_state_present(options: Options, run: Run) -> None:
+    """A site already published and no baseline beside it: most likely ``STATE`` is mistyped,
+    and publishing would announce every record as added and restart the public change log."""
+    if (options.state / "published.json").is_file():
+        run.passed("first-publication", f"{options.state}/published.json found")
+        return
+    published = [p for p in (options.output, options.previous) if p.exists()]
+    if published and not options.first:
+        raise Refused("first-publication", [gates.Finding(
+            str(options.state), f"holds no published.json, but {published[0]}/ holds a site published before: "
+            "is STATE the folder of the last publication? (FIRST=1 publishes as a first publication)")])
+    run.passed("first-publication", f"first publication into {options.output}/"
+               + (" (FIRST=1)" if published else ""))
+
+
+def check_state_matches_site(options: Options, run: Run) -> None:
+    """The state must be the one the live site was published with (its seal names it)."""
+    live = seal.read(options.output)
+    found = seal.state_digest(options.state)
+    if live is None or found is None or live.state == found:
+        run.passed("state-matches-site", "the state is the live site's" if live and found else "nothing to compare")
+        return
+    finding = gates.Finding(str(options.state / "published.json"),
+                            f"is not the state {options.output}/ was published with ({live.published}); "
+                            "restore the matching pair (see README, Recovering)")
+    if not options.force:
+        raise Refused("state-matches-site", [finding])
+    run.passed("state-matches-site", f"forced past: {finding}")
 
 
 # --- stages -------------------------------------------------------------------------------
@@ -149,6 +209,32 @@ def check_rejected_share(options: Options, run: Run) -> None:
                else f"every dataset below {options.max_rejected:.1%}")
 
 
+def shrinkage(last: dict | None, counts: dict[str, int], limit: float) -> list[str]:
+    """Datasets that came empty after a publication that was not, or lost more than ``limit``
+    (0.1 = 10 %) of their records since it; exactly ``limit`` passes."""
+    causes = []
+    for name, count in counts.items():
+        before = len(last["records"].get(name, {})) if last else 0
+        if not before:
+            continue
+        if count == 0:
+            causes.append(f"{name}: no records at all (a header-only export?) after {before} "
+                          f"published on {last['published']}; every one would be withdrawn")
+        elif Fraction(before - count, before) > Fraction(str(limit)):
+            causes.append(f"{name}: {count} records after {before} published on {last['published']} "
+                          f"({(before - count) / before:.1%} fewer, limit {limit:.1%})")
+    return causes
+
+
+def check_shrink(options: Options, run: Run) -> None:
+    counts = {name: len(getattr(run.publication, name)) for name in TRACKED}
+    causes = shrinkage(run.last, counts, options.max_shrink)
+    if causes and not options.force:
+        raise Refused("shrink", [gates.Finding(str(options.exports), cause) for cause in causes])
+    run.passed("shrink", "forced past: " + "; ".join(causes) if causes
+               else f"no dataset shrank by more than {options.max_shrink:.1%}")
+
+
 def check_date_order(options: Options, run: Run) -> None:
     log = run.publication.change_log
     if log.last_published and log.published < log.last_published and not options.force:
@@ -165,7 +251,7 @@ def build_into_fresh_folder(options: Options, publication: build.Publication, ci
     if new.exists():
         shutil.rmtree(new)
     new.mkdir(parents=True)
-    carry_over_snapshots(options.output / "data", new / "data", publication.change_log.published)
+    carry_over_snapshots(options, new / "data", publication.change_log.published)
     build.write(publication, options.content, new, options.reports, city, siteurl)
     env = {**os.environ, "PYTHONHASHSEED": "0", "SHAFAF_SITEURL": siteurl}
     pelican = subprocess.run([options.pelican, str(options.content), "-o", str(new), "-s", str(options.settings)],
@@ -176,12 +262,24 @@ def build_into_fresh_folder(options: Options, publication: build.Publication, ci
         raise Refused("pelican", [gates.Finding(str(options.settings), line.strip()) for line in lines[:20]])
 
 
-def carry_over_snapshots(live_data: Path, new_data: Path, published: str) -> int:
+def snapshots(options: Options) -> list[Path]:
+    """The dated folders of earlier publications: the state's archive. A state kept before the
+    archive existed has none; then, once, the live site's folders of the publications that
+    state's change log lists."""
+    archive = options.state / ARCHIVE
+    if archive.is_dir():
+        return sorted(f for f in archive.glob(SNAPSHOT_NAME) if f.is_dir())
+    known = {p["published"] for p in load_state(options.state)["history"]}
+    live = options.output / "data"
+    return sorted(f for f in live.glob(SNAPSHOT_NAME) if f.is_dir() and f.name in known) if live.is_dir() else []
+
+
+def carry_over_snapshots(options: Options, new_data: Path, published: str) -> int:
     """Earlier publications' dated folders stay published: hard links (or copies) of them.
     Hard links are safe: files are only ever replaced, never rewritten in place."""
     count = 0
-    for folder in sorted(live_data.glob(SNAPSHOT_NAME)) if live_data.is_dir() else []:
-        if folder.is_dir() and folder.name != published:
+    for folder in snapshots(options):
+        if folder.name != published:
             shutil.copytree(folder, new_data / folder.name, copy_function=_link_or_copy)
             count += 1
     return count
@@ -228,41 +326,36 @@ def precompress(root: Path) -> int:
     return written
 
 
-def keep_previous_state(state: Path) -> None:
-    """``<state>.prev/`` matches ``<output>.prev/``: rolling back the site rolls back both."""
-    previous = state.with_name(state.name + ".prev")
-    if previous.exists():
-        shutil.rmtree(previous)
+# --- the transaction ----------------------------------------------------------------------
+
+def put_in_place(options: Options, run: Run) -> None:
+    """Stage the new state, seal the new site, and move both into place in one transaction."""
+    log = run.publication.change_log
+    staged = transaction.Slot(options.state).new
+    stage_state(options.state, staged, options.new / "data" / log.published, lambda s: commit_state(s, log, run.last))
+    point("state-staged")
+    seal.write(options.new, log.published, staged)
+    point("sealed")
+    refuse_unwritable(options)   # again: the build took minutes, and nothing live has moved yet
+    transaction.finish(options.output, transaction.begin(options.output, options.state, log.published))
+    for problem in transaction.clean(options.output, options.state):
+        print(f"warning: published, but could not remove {problem}", file=sys.stderr)
+
+
+def stage_state(state: Path, staged: Path, snapshot: Path, commit) -> None:
+    """``staged``: hard links of ``state`` (its files are only ever replaced, never rewritten),
+    this publication's snapshot added to the archive, then the new baseline committed."""
+    if staged.exists():
+        shutil.rmtree(staged)
     if state.is_dir():
-        shutil.copytree(state, previous)
-
-
-def swap_into_place(new: Path, live: Path, previous: Path) -> None:
-    """``new`` becomes ``live``; the old ``live`` becomes ``previous``."""
-    if previous.exists():
-        shutil.rmtree(previous)
-    if not live.exists():
-        new.rename(live)
-    elif exchange(new, live):
-        new.rename(previous)   # after the exchange, ``new`` holds the old site
+        shutil.copytree(state, staged, copy_function=_link_or_copy)
     else:
-        live.rename(previous)
-        new.rename(live)
-
-
-def exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False when unsupported."""
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (AttributeError, OSError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
-        return False
-    raise OSError(code, os.strerror(code), str(a))
+        staged.mkdir(parents=True)
+    archived = staged / ARCHIVE / snapshot.name
+    if archived.exists():
+        shutil.rmtree(archived)
+    shutil.copytree(snapshot, archived, copy_function=_link_or_copy)
+    commit(staged)
 
 
 # --- command line -------------------------------------------------------------------------
@@ -279,7 +372,7 @@ def refusal_message(refused: Refused, options: Options) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m pipeline.publish", description=__doc__.split("\n\n")[0])
     parser.add_argument("--exports", type=Path, default=Path("data/sample"))
     parser.add_argument("--output", type=Path, default=Path("output"))
@@ -293,27 +386,63 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-rejected", type=float,
                         default=float(os.environ.get("SHAFAF_MAX_REJECTED", DEFAULT_MAX_REJECTED)),
                         help="largest share of rejected rows per dataset, 0.05 = 5%% (default $SHAFAF_MAX_REJECTED or 0.05)")
+    parser.add_argument("--max-shrink", type=float,
+                        default=float(os.environ.get("SHAFAF_MAX_SHRINK", DEFAULT_MAX_SHRINK)),
+                        help="largest share of a dataset's records that may disappear since the last "
+                             "publication, 0.1 = 10%% (default $SHAFAF_MAX_SHRINK or 0.1)")
     parser.add_argument("--force", action="store_true", default=os.environ.get("FORCE", "") not in ("", "0"),
-                        help="publish although the rejected share or the date gate fails (FORCE=1)")
-    args = parser.parse_args(argv)
+                        help="publish although the rejected-share, shrink, date or state-matches-site gate fails (FORCE=1)")
+    parser.add_argument("--first", action="store_true",
+                        help="no state yet although a site is published: start the change log afresh (FIRST=1)")
+    parser.add_argument("--wait", action="store_true", help="wait for a running publish or upload instead of stopping")
+    parser.add_argument("--recover", action="store_true",
+                        help="only finish or clear an interrupted publish, then stop (make recover)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
     try:
-        date = settings.publication_date(args.date)
+        date = None if args.recover else settings.publication_date(args.date)
     except settings.SettingsError as error:
         print(f"\nShafaf did not publish: {error}\n", file=sys.stderr)
         return EXIT_GATE
     options = Options(args.exports, args.output, args.content, args.reports, args.state, args.cache,
-                      args.settings, date, args.force, args.max_rejected)
+                      args.settings, date, args.force, args.max_rejected, args.max_shrink, args.first)
     try:
-        run = publish(options)
+        refuse_unwritable(options)   # first, or the lock file could not even be created
+        with lock.held(options.output, "make publish", wait=args.wait):
+            refuse_unwritable(options)
+            for line in transaction.recover(options.output, options.state):
+                print(line)
+            if args.recover:
+                return 0
+            run = publish(options)
+    except lock.Busy as busy:
+        print(f"\nShafaf did not publish: another publish or upload is running ({busy.holder}; lock "
+              f"{busy.path}). Nothing was changed. Try again when it has ended, or add --wait (WAIT=1).\n",
+              file=sys.stderr)
+        return EXIT_LOCKED
     except Refused as refused:
         print(refusal_message(refused, options), file=sys.stderr)
         return refused.exit_code
+    except (OSError, transaction.RecoveryError) as error:
+        print(interrupted_message(error, options), file=sys.stderr)
+        return EXIT_GATE
     print(report.format_summary(run.publication.validated, options.reports))
     for gate in run.gates:
         print(f"  {'ok' if gate['passed'] else 'FAILED'}  {gate['name']}: {gate['detail']}")
     print(f"\nPublished {run.publication.change_log.published} into {options.output}/ "
           f"(previous site: {options.previous}/). Report: {options.reports / 'report.html'}\n")
     return 0
+
+
+def interrupted_message(error: Exception, options: Options) -> str:
+    journal = transaction.journal_path(options.output)
+    if journal.exists():
+        return (f"\nShafaf could not finish a publication: {error}\nIts journal, {journal}, is kept: once the "
+                "cause is fixed, `make recover` (or the next publish) completes it. See README, Recovering.\n")
+    return f"\nShafaf did not publish: {error}\n{options.output}/ was not changed.\n"
 
 
 if __name__ == "__main__":

@@ -1,0 +1,46 @@
+"""Test-only hooks: kill or pause ``make publish`` at a named step of its transaction.
+
+The tests need to know what a kill at every moment leaves behind, and to start a second
+publish while a first one is at a known point; timing a ``kill`` from outside would hit a
+different moment on every run. Outside the tests neither variable is ever set.
+
+- ``SHAFAF_FAULT=<step>``: the process ends there at once with ``os._exit(137)`` (the exit
+  status of a SIGKILL): no ``finally``, no cleanup, no flushed buffers, as after ``kill -9``.
+- ``SHAFAF_PAUSE=<step>`` and ``SHAFAF_PAUSE_FILE=<path>``: the process creates ``<path>``
+  there and waits, holding its lock, until someone removes it.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+# In the order a publish passes them. The transaction's steps (from "journal" on) are also
+# passed by a recovery that finishes an interrupted publication.
+STEPS = (
+    "compressing",        # the gates passed; the .gz copies are about to be written
+    "compressed",         # output.new is complete
+    "state-staged",       # state.new holds the new baseline and the archive
+    "sealed",             # output.new carries its seal (the digest make upload checks)
+    "journal",            # the journal is written: from here on, recovery rolls forward
+    "site-prev-aside",    # output.prev moved to output.trash
+    "site-exchanged",     # output is the new site, output.new the old one
+    "site-prev",          # the old site is output.prev
+    "state-prev-aside",
+    "state-exchanged",
+    "state-prev",
+    "committed",          # the journal is gone; the trash is still there
+    "cleaned",            # the trash is gone
+)
+KILLED = 137
+
+
+def point(step: str) -> None:
+    assert step in STEPS, step
+    if os.environ.get("SHAFAF_FAULT") == step:
+        os._exit(KILLED)
+    if os.environ.get("SHAFAF_PAUSE") == step:
+        flag = Path(os.environ["SHAFAF_PAUSE_FILE"])
+        flag.write_text(f"{os.getpid()} paused at {step}\n", encoding="utf-8")
+        while flag.exists():
+            time.sleep(0.05)
