@@ -199,6 +199,8 @@ def prepare(options: Options, city: settings.Municipality) -> build.Publication:
         raise Refused("exports-readable", [gates.Finding(where, f"{error.code}: {error.detail}")], EXIT_EXPORTS) from None
     except ChangesError as error:
         raise Refused("state", [gates.Finding(str(options.state), str(error))]) from None
+    except settings.SettingsError as error:
+        raise Refused("settings", [gates.Finding("SHAFAF_TODAY / pelicanconf.py", str(error))]) from None
 
 
 def check_rejected_share(options: Options, run: Run) -> None:

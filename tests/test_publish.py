@@ -219,6 +219,14 @@ def test_publish_refuses_without_a_site_address(site):
     assert tree(site / "output") == before
 
 
+def test_a_malformed_today_is_a_refusal_not_a_traceback(site):
+    before = tree(site / "output")
+    run = publish(good_exports(site / "exports"), site, SHAFAF_TODAY="1403/01/01")
+    assert run.returncode == 1 and "settings" in run.stderr and "SHAFAF_TODAY" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert tree(site / "output") == before
+
+
 # --- the personal-data scan on its own --------------------------------------------------
 
 @pytest.fixture(scope="module")
