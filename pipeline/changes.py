@@ -228,6 +228,17 @@ def data_files(log: ChangeLog) -> dict[str, bytes]:
     }
 
 
+def withdrawn_now(history: list[dict]) -> set[tuple[str, str]]:
+    """(dataset, key) of every record whose newest change is a withdrawal: its page is gone,
+    so no entry of the change log, however old, may link to it (the link gate would refuse
+    the build, and a reader would land on a 404)."""
+    newest: dict[tuple[str, str], str] = {}
+    for publication in history:                      # newest publication first
+        for change in publication["changes"]:
+            newest.setdefault((change["dataset"], change["key"]), change["change"])
+    return {record for record, change in newest.items() if change == WITHDRAWN}
+
+
 def atom_feed(log: ChangeLog, site_name: str, siteurl: str = "") -> bytes:
     """One entry per publication, dated by its publication date (never the build's clock).
 
@@ -248,8 +259,9 @@ def atom_feed(log: ChangeLog, site_name: str, siteurl: str = "") -> bytes:
     ET.SubElement(feed, f"{{{ATOM}}}updated").text = f"{newest}T00:00:00Z"
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     ET.SubElement(author, f"{{{ATOM}}}name").text = site_name
+    gone = withdrawn_now(log.history)
     for publication in log.history[:FEED_ENTRIES]:
-        feed.append(_feed_entry(publication, url))
+        feed.append(_feed_entry(publication, url, gone))
     body = ET.tostring(feed, encoding="unicode")
     return ('<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n").encode("utf-8")
 
@@ -258,7 +270,7 @@ _WORDS = {"rulings": ("رأی", "Ruling"), "properties": ("ملک", "Property")}
 _KIND_FA = {ADDED: "تازه", CHANGED: "تغییرکرده", WITHDRAWN: "برداشته‌شده"}
 
 
-def _feed_entry(publication: dict, url) -> ET.Element:
+def _feed_entry(publication: dict, url, gone: set[tuple[str, str]]) -> ET.Element:
     date = publication["published"]
     entry = ET.Element(f"{{{ATOM}}}entry")
     ET.SubElement(entry, f"{{{ATOM}}}title").text = f"تغییرات انتشار {display.jalali(date)}"
@@ -276,7 +288,7 @@ def _feed_entry(publication: dict, url) -> ET.Element:
         label = f"{word} {display.fa_digits(change['key'])}: {_KIND_FA[change['change']]}"
         if change["fields"]:
             label += f" ({', '.join(change['fields'])})"
-        if change["slug"]:
+        if change["slug"] and (change["dataset"], change["key"]) not in gone:
             a = ET.SubElement(li, "a", {"href": url(_PAGE_PATH[change["dataset"]].format(slug=change["slug"]))})
             a.text = label
         else:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pelican.generators import Generator
 
+from pipeline.changes import withdrawn_now
 from pipeline.schema import (
     FOR_APPEALS, REQUIRED, TABLES, Kind, Visibility,
 )
@@ -73,6 +74,10 @@ class DataPagesGenerator(Generator):
         data = Path(self.output_path) / "data"
         self.catalogue = _read_json(data / "files.json")
         self.history = (_read_json(data / "changes.json") or {}).get("publications", [])
+        gone = withdrawn_now(self.history)
+        self.history = [{**publication, "changes": [{**c, "live": (c["dataset"], c["key"]) not in gone}
+                                                    for c in publication["changes"]]}
+                        for publication in self.history]
         self.tables = dictionary(int(self.settings["MUNICIPALITY"]["districts"]))
 
     def generate_output(self, writer):
