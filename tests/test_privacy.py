@@ -1,13 +1,20 @@
 """Personal data never reaches a published value."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from factory import INVALID_TEN_DIGITS, VALID_NATIONAL_ID, property_, ruling, write_exports
+from factory import INVALID_TEN_DIGITS, VALID_NATIONAL_ID, property_, ruling, violation, write_exports
 from pipeline import build, settings
-from pipeline.privacy import MASK, coarsen_address, is_national_id, redact
+from pipeline.personal import is_national_id
+from pipeline.privacy import MASK, coarsen_address, redact
 
 CITY = settings.load()
+VECTORS = json.loads((Path(__file__).parent / "personal_vectors.json").read_text("utf-8"))
+PERSONAL = VECTORS["personal"]
+PUBLIC = [v for v in VECTORS["public"] if "published" not in v]  # redaction knows no published list
 
 
 @pytest.mark.parametrize("digits,valid", [
@@ -35,6 +42,20 @@ def test_national_id_checksum(digits, valid):
 ])
 def test_redact(text, expected):
     assert redact(text) == expected
+
+
+@pytest.mark.parametrize("vector", PERSONAL, ids=[f"{v['kind']}: {v['why']}" for v in PERSONAL])
+def test_redact_masks_personal_data_in_any_spelling(vector):
+    masked = vector.get("masked", MASK)
+    assert redact(f"شرح: {vector['text']} ثبت شد") == f"شرح: {masked} ثبت شد"
+    assert redact(vector["text"]) == masked, "at the edges of the text too"
+
+
+@pytest.mark.parametrize("vector", PUBLIC, ids=[v["why"] for v in PUBLIC])
+def test_redact_leaves_public_numbers_alone(vector):
+    text = f"شرح: {vector['text']} ثبت شد"
+    assert redact(text) == text
+    assert redact(vector["text"]) == vector["text"]
 
 
 def test_redact_masks_the_rows_own_owner_name():
