@@ -37,7 +37,7 @@ import json
 import re
 import subprocess
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -78,12 +78,13 @@ def masked(value: str) -> str:
 
 @dataclass
 class PrivateValues:
-    sequences: dict[str, set[tuple[str, ...]]]   # first token -> token sequences to look for
+    # first token -> length -> token sequences to look for (addresses share their first words)
+    sequences: dict[str, dict[int, set[tuple[str, ...]]]]
     public_numbers: set[str]                     # published numeric values (digits only)
-    digits: set[str] = field(default_factory=set)  # private IDs and mobiles, digits only
+    digits: frozenset[str] = frozenset()  # private IDs and mobiles, digits only
 
     def __len__(self) -> int:
-        return sum(len(s) for s in self.sequences.values()) + len(self.digits)
+        return sum(len(s) for by_length in self.sequences.values() for s in by_length.values()) + len(self.digits)
 
 
 def tokens(text: str) -> list[str]:
@@ -130,10 +131,11 @@ def private_values(validated) -> PrivateValues:
     if "holder" in properties.frame:
         organisations = properties.frame.loc[properties.frame["holder_kind"] == ORGANISATION, "holder"]
         legitimate |= {tuple(tokens(str(v))) for v in organisations.dropna()}
-    sequences: dict[str, set[tuple[str, ...]]] = {}
+    public = public_numbers(validated)
+    sequences: dict[str, dict[int, set[tuple[str, ...]]]] = {}
     for sequence in private.keys() - legitimate:
-        sequences.setdefault(sequence[0], set()).add(sequence)
-    return PrivateValues(sequences, public_numbers(validated), digits)
+        sequences.setdefault(sequence[0], {}).setdefault(len(sequence), set()).add(sequence)
+    return PrivateValues(sequences, public, frozenset(digits - public))
 
 
 def _all_rows(checked) -> pd.DataFrame:
@@ -147,7 +149,7 @@ def _strings(frame: pd.DataFrame, column: str) -> list[str]:
 
 
 def _add(private: dict, digits: set[str], value: str, kind: Kind) -> None:
-    if kind is Kind.KEY and len(personal.digits(value)) >= 8:
+    if kind is Kind.KEY and len(personal.digits(value)) >= personal.SHORTEST:
         digits.add(personal.digits(value))  # found however it is written: «0912 123 4567», «۰۹۱۲…»
         return
     sequence = tuple(tokens(value))
@@ -242,8 +244,9 @@ def scan_text(where: str, text: str, private: PrivateValues) -> list[Finding]:
         # The finding names the file and the masked value, which is enough to find it.
         words = text_tokens(text)
         for i, word in enumerate(words):
-            for sequence in private.sequences.get(word, ()):
-                if tuple(words[i:i + len(sequence)]) == sequence:
+            by_length = private.sequences.get(word)
+            for length, sequences in by_length.items() if by_length else ():
+                if (sequence := tuple(words[i:i + length])) in sequences:
                     findings.append(Finding(where, f"a value of a private column ({masked(' '.join(sequence))})"))
     return findings
 

@@ -4,7 +4,7 @@ Both ask ``find``; ``tests/personal_vectors.json`` pins what it recognises and w
 
 A number is read the way a person types it: digit groups in any script (Persian, Arabic-Indic,
 Latin, …) with invisible characters anywhere (U+2060, U+200B, U+00AD, …) and separators between
-the groups (white space, ``-``, ``.``, ``/``, ``\\``, ``(``, ``)``). Groups joined without white
+the groups (white space within a line, ``-``, ``.``, ``/``, ``\\``, ``(``, ``)``). Groups joined without white
 space (``427.953815.8``) form one token that is taken whole; tokens separated by white space
 (``0912 123 4567``, ``0 6 8 2 5 1 7 4 3 7``) are joined when together they have the length of
 a national ID or a mobile number. What is recognised:
@@ -25,6 +25,7 @@ caller says is published (a Rial amount that passes the checksum by chance). Com
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -43,10 +44,25 @@ _INVISIBLE = re.compile(f"[{INVISIBLE}]+")
 _SEPARATOR = r"(?:[^\S\n\r\v\f\x85\u2028\u2029]|[\-./\\()\u2010-\u2015\u2212\u066b])"
 # \d is every decimal digit of Unicode (Persian, Arabic-Indic, full-width…), folded by digits().
 _GROUP = re.compile(rf"\d(?:[{INVISIBLE}]*\d)*")
-# At most three separators between two groups: «0912 - 123», «(0912) 123».
-_NUMBER = re.compile(rf"{_GROUP.pattern}(?:[{INVISIBLE}]*(?:{_SEPARATOR}[{INVISIBLE}]*){{1,3}}{_GROUP.pattern})*")
+# At most three separators between two groups: «0912 - 123», «(0912) 123». The look-ahead after
+# the first digit skips what is too short to hold eight digits (most numbers of a page) at once;
+# a leading \d lets the regex engine jump from digit to digit.
+_NUMBER = re.compile(rf"\d(?=[\d\s{INVISIBLE}\-./\\()\u2010-\u2015\u2212\u066b]{{7}})(?:[{INVISIBLE}]*\d)*"
+                     rf"(?:[{INVISIBLE}]*(?:{_SEPARATOR}[{INVISIBLE}]*){{1,3}}{_GROUP.pattern})*")
 _GLUE = re.compile("[0-9A-Za-z]")
 _FOREIGN_DIGITS = re.compile(r"(?:(?![0-9])\d)+")
+_NOT_DIGITS = re.compile(r"[^0-9]+")
+
+
+class _DigitTable(dict):
+    """Every decimal digit of Unicode to its Latin digit, filled as digits are met."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = str(unicodedata.decimal(chr(code)))
+        return self[code]
+
+
+_DIGIT_TABLE = _DigitTable()
 _POSTAL_LABEL = re.compile(r"(?:کد\s*پستی|کدپستی)\s*[:：]?\s*")
 
 _MOBILE = re.compile(r"(?:0|98|0098)9\d{9}")
@@ -56,7 +72,7 @@ _YEAR = re.compile(r"1[34]\d\d")
 # Digit alphabets, as code writes them («۰۱۲۳۴۵۶۷۸۹» in normalise.js): they pass the checksum.
 NOT_AN_ID = frozenset({"0123456789"})
 _LONGEST = 14  # 0098 and a mobile's ten digits
-_SHORTEST = 8
+SHORTEST = 8  # digits of the shortest private number looked for
 
 
 @dataclass(frozen=True)
@@ -78,12 +94,12 @@ def is_national_id(digits: str) -> bool:
 
 def digits(text: str) -> str:
     """The Latin digits of a text, in order; every other character dropped."""
-    return "".join(str(unicodedata.decimal(c)) for c in text if c.isdecimal())
+    return _NOT_DIGITS.sub("", latin_digits(text))
 
 
 def latin_digits(text: str) -> str:
     """The text with every decimal digit written in Latin."""
-    return _FOREIGN_DIGITS.sub(lambda m: digits(m.group()), text)
+    return _FOREIGN_DIGITS.sub(lambda m: m.group().translate(_DIGIT_TABLE), text)
 
 
 def without_invisible(text: str) -> str:
@@ -99,20 +115,27 @@ class _Group:
 
 
 def find(text: str, public: frozenset[str] | set[str] = frozenset(),
-         private: frozenset[str] | set[str] = frozenset(), postal: bool = False) -> list[Match]:
+         private: frozenset[str] = frozenset(), postal: bool = False) -> list[Match]:
     """Personal data in ``text``, left to right, never overlapping.
 
     ``public``: digit strings that are published on purpose (never an ID or a zero-less mobile);
     ``private``: digit strings that are personal whatever their shape; ``postal``: look for
     postal codes too (redaction does; the gate does not)."""
     found: list[Match] = []
+    shortest = _shortest(private)
     for number in _NUMBER.finditer(text):
-        if number.end() - number.start() < _SHORTEST:
-            continue
+        if number.end() - number.start() < shortest or len(digits(number.group())) < shortest:
+            continue  # most numbers of a page: dates, ruling numbers, amounts, counts
         found += _in_number(text, number, public, private, postal)
     if postal and _POSTAL_LABEL.search(text):
         found = _merged(found + _labelled_postal_codes(text))
     return found
+
+
+@functools.lru_cache(maxsize=8)
+def _shortest(private: frozenset[str]) -> int:
+    """Fewer digits than this hold nothing: ten for an ID, fewer only for a private number."""
+    return min(10, *map(len, private)) if private else 10
 
 
 def _in_number(text, number, public, private, postal) -> list[Match]:

@@ -44,7 +44,7 @@ def _plant(folder: Path, fmt: str, text: str) -> Path:
 
 
 def _private(published=(), digits=()) -> gates.PrivateValues:
-    return gates.PrivateValues({}, set(published), set(digits))
+    return gates.PrivateValues({}, set(published), frozenset(digits))
 
 
 FORMATS = ["html", "json", "csv", "xlsx"]
