@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from factory import INVALID_TEN_DIGITS, VALID_NATIONAL_ID, property_, ruling, violation, write_exports
+from factory import INVALID_TEN_DIGITS, VALID_NATIONAL_ID, property_, ruling, write_exports
 from pipeline import build, settings
 from pipeline.personal import is_national_id
 from pipeline.privacy import MASK, coarsen_address, redact
+from pipeline.schema import MEMBER_ROLES
 
 CITY = settings.load()
 VECTORS = json.loads((Path(__file__).parent / "personal_vectors.json").read_text("utf-8"))
@@ -86,6 +87,18 @@ def test_pipeline_withholds_private_fields_and_masks_free_text(tmp_path):
                          if name.endswith((".csv", ".json", ".geojson")))
     for leaked in (VALID_NATIONAL_ID, "09121234567", "نیک‌نام", "987/654"):
         assert leaked not in everything
+
+
+@pytest.mark.parametrize("role", [role for role, *_ in MEMBER_ROLES])
+@pytest.mark.parametrize("typed", ["۰۹۱۲ ۱۲۳ ۴۵۶۷", "0 4 9 9 3 7 0 8 9 9", "9121234567"])
+def test_a_number_typed_into_a_member_name_is_masked_and_the_name_kept(tmp_path, role, typed):
+    folder = write_exports(tmp_path, rulings=[ruling(**{role: f"علی کریمی {typed}"})])
+    assert build.prepare(folder, CITY).rulings[0][role] == f"علی کریمی {MASK}"
+
+
+def test_an_official_who_owns_the_building_is_still_named(tmp_path):
+    folder = write_exports(tmp_path, rulings=[ruling(council_rep="بهرام نیک‌نام", owner_name="بهرام نیک‌نام")])
+    assert build.prepare(folder, CITY).rulings[0]["council_rep"] == "بهرام نیک‌نام"
 
 
 @pytest.mark.parametrize("kind,shown", [("حقوقی", True), ("حقیقی", False), (None, False)])
