@@ -140,13 +140,15 @@ def _shortest(private: frozenset[str]) -> int:
 
 def _in_number(text, number, public, private, postal) -> list[Match]:
     groups = _groups(text, number)
+    tokens = [g.token for g in groups]
+    compound = {t for t, following in zip(tokens, tokens[1:]) if t == following}
     glued_left = number.start() > 0 and _GLUE.match(text[number.start() - 1])
     glued_right = number.end() < len(text) and _GLUE.match(text[number.end()])
     matches: list[Match] = []
     i = 0
     while i < len(groups):
         match = None
-        for first, last in _windows(groups, i):
+        for first, last in _windows(groups, i, compound):
             if (glued_left and first == 0) or (glued_right and last == len(groups) - 1):
                 continue
             window = groups[first:last + 1]
@@ -172,20 +174,24 @@ def _groups(text: str, number: re.Match) -> list[_Group]:
     return groups
 
 
-def _windows(groups: list[_Group], i: int) -> list[tuple[int, int]]:
-    """The group ranges starting at group ``i`` that may hold one number, longest first: whole
-    tokens (several only when they start or end the number: «… 0912 123 4567»), or the group alone."""
+def _windows(groups: list[_Group], i: int, compound: set[int]) -> list[tuple[int, int]]:
+    """The group ranges starting at group ``i`` that may hold one number, longest first: the group
+    alone, a whole token, or whole tokens joined by white space that start or end the number or a
+    stretch of plain tokens between joined ones («1402/05/12 0912 123 4567 1402/05/13»)."""
     candidates = [(i, i)]
     if i > 0 and groups[i - 1].token == groups[i].token:
         return candidates
+    first_token, last = groups[i].token, len(groups) - 1
     length = 0
     for j in range(i, len(groups)):
         length += len(groups[j].digits)
         if length > _LONGEST:
             break
-        ends_token = j == len(groups) - 1 or groups[j + 1].token != groups[j].token
-        one_token = groups[j].token == groups[i].token
-        if j > i and ends_token and (one_token or i == 0 or j == len(groups) - 1):
+        if j == i or (j < last and groups[j + 1].token == groups[j].token):
+            continue
+        tokens = range(first_token, groups[j].token + 1)
+        plain_stretch = compound.isdisjoint(tokens) and (first_token - 1 in compound or tokens[-1] + 1 in compound)
+        if len(tokens) == 1 or i == 0 or j == last or plain_stretch:
             candidates.append((i, j))
     return candidates[::-1]
 
