@@ -53,8 +53,12 @@ TEXT_SUFFIXES = {".html", ".css", ".js", ".json", ".csv", ".xml", ".txt", ".svg"
 _TOKEN = re.compile(r"\w+(?:[/.\-]\w+)*")
 # The same words in raw text, ZWNJ/ZWJ kept inside them (the fold then drops them).
 _RAW_TOKEN = re.compile(r"[\w\u200c\u200d]+(?:[/.\-][\w\u200c\u200d]+)*")
-# A surrogate pair first: tag characters and other invisible ones beyond U+FFFF are written so.
-_JSON_ESCAPE = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})|\\u([0-9a-f]{4})", re.IGNORECASE)
+# One pass, so that «\\\\n» stays a backslash and an n; a surrogate pair first: tag characters
+# and other invisible ones beyond U+FFFF are written so.
+_JSON_ESCAPE = re.compile(r"\\(?:u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})|u([0-9a-f]{4})|([tnrbf\"/\\]))",
+                          re.IGNORECASE)
+# An escaped line break still ends a number, as U+2028, so that findings keep the file's line numbers.
+_JSON_SHORT = {"t": "\t", "n": "\u2028", "r": "\u2028", "b": "\b", "f": "\f", '"': '"', "/": "/", "\\": "\\"}
 _OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _LINK = re.compile(r"""\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 
@@ -222,6 +226,8 @@ def _plain(text: str, suffix: str) -> str:
 
 
 def _unescape_json(match: re.Match) -> str:
+    if match.group(4):
+        return _JSON_SHORT[match.group(4)]
     if match.group(3):
         return chr(int(match.group(3), 16))
     high, low = int(match.group(1), 16), int(match.group(2), 16)
