@@ -85,7 +85,7 @@ class Match:
 
 def is_national_id(digits: str) -> bool:
     """The checksum of the Iranian national ID (کد ملی); all-equal digits are invalid."""
-    if len(digits) != 10 or not digits.isdigit() or len(set(digits)) == 1:
+    if len(digits) != 10 or not digits.isdecimal() or len(set(digits)) == 1:
         return False
     remainder = sum(int(digits[i]) * (10 - i) for i in range(9)) % 11
     check = int(digits[9])
