@@ -37,6 +37,21 @@ def redact(text: str | None, names: tuple[str, ...] = ()) -> str | None:
     return text
 
 
+def official_name(text: str | None) -> str | None:
+    """A commission member's name without the ID or mobile typed into its cell.
+
+    The name is public, even when the official also owns the building, so no name is masked;
+    the number is dropped rather than masked, so that the member keeps one page. A cell that
+    held nothing but the number shows the mask."""
+    if not text:
+        return text
+    matches = personal.find(text, postal=True)
+    if not matches:
+        return text
+    name = " ".join(personal.mask(text, matches, " ").split())
+    return name or MASK
+
+
 @functools.lru_cache(maxsize=None)
 def _name_pattern(name: str) -> re.Pattern:
     """A name with any spacing or ZWNJ between its words; compiled once per name (re's own
@@ -66,9 +81,7 @@ def withhold(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
         if f.published and f.kind in SCANNED_TEXT_KINDS:
             column = [redact(text, row_names) for text, row_names in zip(column, names)]
         elif f.published and f.kind is Kind.PERSON:
-            # An official's name is public, even when it is also this row's owner's; a number
-            # typed into the cell is not.
-            column = [redact(text) for text in column]
+            column = [official_name(text) for text in column]
         if f.kind in (*SCANNED_TEXT_KINDS, Kind.PERSON) or f.visibility is Visibility.COARSENED:
             frame[f.name] = pd.Series(column, index=frame.index, dtype=object)
     if "holder" in frame:

@@ -164,10 +164,10 @@ def test_planted_spellings_reach_no_output_file(planted_site):
     assert gates.scan_personal_data(planted_site.output, _private(digits=SECRETS)) == []
 
 
-def test_member_names_keep_their_words_and_lose_the_numbers(planted_site):
+def test_member_names_keep_their_words_and_their_one_page(planted_site):
     rulings = json.loads((planted_site.output / "data" / "rulings.json").read_text("utf-8"))
-    record = next(r for r in (rulings if isinstance(rulings, list) else rulings["rulings"])
-                  if r["ruling_no"] == "1402/3/100")
-    assert record["council_rep"] == "علی کریمی [محرمانه]"
-    assert record["judiciary_rep"] == "مریم احمدی [محرمانه]"
-    assert record["interior_rep"] == "حسن رضایی [محرمانه]"
+    planted = next(r for r in rulings if r["ruling_no"] == "1402/3/100")
+    assert [planted[role] for role in ("council_rep", "judiciary_rep", "interior_rep")] == \
+        ["علی کریمی", "مریم احمدی", "حسن رضایی"]
+    members = planted_site.output / "members"
+    assert sorted(p.name for p in members.glob("*/*") if p.is_dir()) == ["حسن-رضایی", "علی-کریمی", "مریم-احمدی"]
