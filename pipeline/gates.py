@@ -47,7 +47,7 @@ import pandas as pd
 from . import personal
 from .normalise import fold
 from .privacy import coarsen_address
-from .schema import MEMBER_ROLES, ORGANISATION, PROPERTIES, RULINGS, Kind
+from .schema import MEMBER_ROLES, ORGANISATION, RULINGS, Kind
 
 TEXT_SUFFIXES = {".html", ".css", ".js", ".json", ".csv", ".xml", ".txt", ".svg", ".geojson", ".map"}
 _TOKEN = re.compile(r"\w+(?:[/.\-]\w+)*")
@@ -111,35 +111,43 @@ def text_tokens(text: str) -> list[str]:
 
 def private_values(validated) -> PrivateValues:
     """Every value of a private column in this build, minus those published legitimately."""
-    rulings, properties = validated.rulings, validated.properties
-    rows = {"rulings": _all_rows(rulings), "properties": _all_rows(properties)}
-    private: dict[tuple[str, ...], str] = {}
-    digits: set[str] = set()
-    for f in RULINGS.private_fields:
-        for value in _strings(rows["rulings"], f.name):
-            _add(private, digits, value, f.kind)
-    # A ruling's address is published coarsened: the whole of it is private.
-    for value in _strings(rows["rulings"], "address"):
-        if coarsen_address(value) != value:
-            _add(private, digits, value, Kind.TEXT)
-    holders = rows["properties"]
-    if "holder" in holders:
-        natural = holders.loc[holders["holder_kind"] != ORGANISATION, "holder"]
-        for value in natural.dropna():
-            _add(private, digits, str(value), Kind.PERSON)
-    legitimate = set()
-    public_frames = (rulings.frame, properties.frame)
-    for frame, columns in zip(public_frames, ([role for role, *_ in MEMBER_ROLES], ["plate", "address"])):
-        for column in columns:
-            legitimate |= {tuple(tokens(v)) for v in _strings(frame, column)}
-    if "holder" in properties.frame:
-        organisations = properties.frame.loc[properties.frame["holder_kind"] == ORGANISATION, "holder"]
-        legitimate |= {tuple(tokens(str(v))) for v in organisations.dropna()}
+    private, digits = _private_cells(_all_rows(validated.rulings), _all_rows(validated.properties))
+    legitimate = _published_elsewhere(validated.rulings.frame, validated.properties.frame)
     public = public_numbers(validated)
     sequences: dict[str, dict[int, set[tuple[str, ...]]]] = {}
     for sequence in private.keys() - legitimate:
         sequences.setdefault(sequence[0], {}).setdefault(len(sequence), set()).add(sequence)
     return PrivateValues(sequences, public, frozenset(digits - public))
+
+
+def _private_cells(rulings: pd.DataFrame, properties: pd.DataFrame) -> tuple[dict, set[str]]:
+    """Word sequences and digit strings of every private cell, published and rejected rows alike."""
+    private: dict[tuple[str, ...], str] = {}
+    digits: set[str] = set()
+    for f in RULINGS.private_fields:
+        for value in _strings(rulings, f.name):
+            _add(private, digits, value, f.kind)
+    # A ruling's address is published coarsened: the whole of it is private.
+    for value in _strings(rulings, "address"):
+        if coarsen_address(value) != value:
+            _add(private, digits, value, Kind.TEXT)
+    if "holder" in properties:
+        natural = properties.loc[properties["holder_kind"] != ORGANISATION, "holder"]
+        for value in natural.dropna():
+            _add(private, digits, str(value), Kind.PERSON)
+    return private, digits
+
+
+def _published_elsewhere(rulings: pd.DataFrame, properties: pd.DataFrame) -> set[tuple[str, ...]]:
+    """Officials' names, the registry's plates and addresses, organisations holding a property."""
+    legitimate = set()
+    for frame, columns in ((rulings, [role for role, *_ in MEMBER_ROLES]), (properties, ["plate", "address"])):
+        for column in columns:
+            legitimate |= {tuple(tokens(v)) for v in _strings(frame, column)}
+    if "holder" in properties:
+        organisations = properties.loc[properties["holder_kind"] == ORGANISATION, "holder"]
+        legitimate |= {tuple(tokens(str(v))) for v in organisations.dropna()}
+    return legitimate
 
 
 def _all_rows(checked) -> pd.DataFrame:
