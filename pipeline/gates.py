@@ -3,27 +3,31 @@
 Each gate returns a list of ``Finding`` (file and cause); an empty list means it passed.
 
 The personal-data scan reads every text file of the build (HTML, CSS, JS, JSON, CSV, XML, TXT,
-SVG, GeoJSON, and the XML inside every XLSX) after folding Persian and Arabic-Indic digits to
-Latin and undoing HTML entities and JSON ``\\uXXXX`` escapes, and looks for:
+SVG, GeoJSON, and the XML inside every XLSX) after undoing HTML entities, JSON ``\\uXXXX`` and
+OOXML ``_xHHHH_`` escapes and removing invisible characters, and looks for what
+``pipeline.personal`` recognises (the same matcher, with the same boundaries, that redaction
+uses):
 
-- a national ID: a run of ten digits (optionally written 3-6-1 with ``-`` or a space) that
-  passes the checksum. About one ten-digit number in eleven passes by chance, so a run that is
-  exactly a published value of a public numeric column (a Rial amount in the CSV/JSON) is not
-  flagged, and neither is a run glued to a Latin letter or digit (hexadecimal hashes in the
-  search shards' names and content are full of such runs; an ID is never written that way).
-  The digits of a published identifier are not flagged either (the search index looks case
-  number «1398-03-0016» up as «1398030016»), nor the digit alphabet «0123456789» that the
-  JavaScript normaliser spells out. Numbers of the dated snapshots of earlier publications
-  (carried over into the build) count as published too;
-- an Iranian mobile number (``09…``, ``+98 9…``, ``0098 9…``, with or without separators);
+- a national ID that passes the checksum, in any digits and spelling (``001-234-5679``,
+  ``427.953815.8``, ``0 6 8 2 5 1 7 4 3 7``). About one ten-digit number in eleven passes by
+  chance, so a number that is exactly a published value of a public numeric column (a Rial
+  amount in the CSV/JSON) is not flagged, and neither is a number glued to a Latin letter or
+  digit (hexadecimal hashes in the search shards' names and content are full of such runs; an ID
+  is never written that way). The digits of a published identifier are not flagged either (the
+  search index looks case number «1398-03-0016» up as «1398030016»), nor the digit alphabet
+  «0123456789» that the JavaScript normaliser spells out. Numbers of the dated snapshots of
+  earlier publications (carried over into the build) count as published too;
+- an Iranian mobile number (``09…``, ``+98 9…``, ``0098 9…``, or ``9…`` without its zero, with any
+  separators);
 - any value of a private column of this build (owner's name, national ID, mobile, the
-  private plate of a ruling; a natural person holding a property), read from the validated
-  tables, published and rejected rows alike. A name is looked for as its sequence of words
-  (after the text normaliser's fold), so spacing and Arabic/Persian letter variants do not hide
-  it. Names of one word are not looked for (a first name alone is not identifying and would
-  match everywhere); neither is a private value that this build publishes legitimately in
-  another column (an official who also owns a building; a ruling's plate that is also the
-  plate of a municipal property in the public registry).
+  private plate and the full address of a ruling; a natural person holding a property), read
+  from the validated tables, published and rejected rows alike. An ID or a mobile is looked for
+  as its digits, however they are written; a name as its sequence of words (after the text
+  normaliser's fold), so spacing and Arabic/Persian letter variants do not hide it. Names of one
+  word are not looked for (a first name alone is not identifying and would match everywhere);
+  neither is a private value that this build publishes legitimately in another column (an
+  official who also owns a building; a ruling's plate that is also the plate of a municipal
+  property in the public registry).
 """
 from __future__ import annotations
 
@@ -40,21 +44,22 @@ from urllib.parse import unquote, urlsplit
 
 import pandas as pd
 
+from . import personal
 from .normalise import fold
-from .privacy import is_national_id
-from .schema import MEMBER_ROLES, ORGANISATION, PROPERTIES, RULINGS, Kind
+from .privacy import coarsen_address
+from .schema import MEMBER_ROLES, ORGANISATION, RULINGS, Kind
 
 TEXT_SUFFIXES = {".html", ".css", ".js", ".json", ".csv", ".xml", ".txt", ".svg", ".geojson", ".map"}
-_NATIONAL_ID = re.compile(r"(?<![0-9A-Za-z])(\d{3})[- ]?(\d{6})[- ]?(\d)(?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<![0-9A-Za-z+])(?:\+98|0098|0)[ -]?9\d{2}[ -]?\d{3}[ -]?\d{2}[ -]?\d{2}(?![0-9A-Za-z])")
 _TOKEN = re.compile(r"\w+(?:[/.\-]\w+)*")
 # The same words in raw text, ZWNJ/ZWJ kept inside them (the fold then drops them).
 _RAW_TOKEN = re.compile(r"[\w\u200c\u200d]+(?:[/.\-][\w\u200c\u200d]+)*")
-_FOREIGN_DIGITS = re.compile("[۰-۹٠-٩]+")
-_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
-_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
-# Digit alphabets, as code writes them («۰۱۲۳۴۵۶۷۸۹» in normalise.js): they pass the checksum.
-NOT_AN_ID = {"0123456789"}
+# One pass, so that «\\\\n» stays a backslash and an n; a surrogate pair first: tag characters
+# and other invisible ones beyond U+FFFF are written so.
+_JSON_ESCAPE = re.compile(r"\\(?:u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})|u([0-9a-f]{4})|([tnrbf\"/\\]))",
+                          re.IGNORECASE)
+# An escaped line break still ends a number, as U+2028, so that findings keep the file's line numbers.
+_JSON_SHORT = {"t": "\t", "n": "\u2028", "r": "\u2028", "b": "\b", "f": "\f", '"': '"', "/": "/", "\\": "\\"}
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _LINK = re.compile(r"""\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 
 
@@ -77,15 +82,17 @@ def masked(value: str) -> str:
 
 @dataclass
 class PrivateValues:
-    sequences: dict[str, set[tuple[str, ...]]]   # first token -> token sequences to look for
+    # first token -> length -> token sequences to look for (addresses share their first words)
+    sequences: dict[str, dict[int, set[tuple[str, ...]]]]
     public_numbers: set[str]                     # published numeric values (digits only)
+    digits: frozenset[str] = frozenset()  # private IDs and mobiles, digits only
 
     def __len__(self) -> int:
-        return sum(len(s) for s in self.sequences.values())
+        return sum(len(s) for by_length in self.sequences.values() for s in by_length.values()) + len(self.digits)
 
 
 def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(fold(text))
+    return _TOKEN.findall(fold(personal.without_invisible(text)))
 
 
 @lru_cache(maxsize=200_000)
@@ -104,29 +111,43 @@ def text_tokens(text: str) -> list[str]:
 
 def private_values(validated) -> PrivateValues:
     """Every value of a private column in this build, minus those published legitimately."""
-    rulings, properties = validated.rulings, validated.properties
-    rows = {"rulings": _all_rows(rulings), "properties": _all_rows(properties)}
+    private, digits = _private_cells(_all_rows(validated.rulings), _all_rows(validated.properties))
+    legitimate = _published_elsewhere(validated.rulings.frame, validated.properties.frame)
+    public = public_numbers(validated)
+    sequences: dict[str, dict[int, set[tuple[str, ...]]]] = {}
+    for sequence in private.keys() - legitimate:
+        sequences.setdefault(sequence[0], {}).setdefault(len(sequence), set()).add(sequence)
+    return PrivateValues(sequences, public, frozenset(digits - public))
+
+
+def _private_cells(rulings: pd.DataFrame, properties: pd.DataFrame) -> tuple[dict, set[str]]:
+    """Word sequences and digit strings of every private cell, published and rejected rows alike."""
     private: dict[tuple[str, ...], str] = {}
+    digits: set[str] = set()
     for f in RULINGS.private_fields:
-        for value in _strings(rows["rulings"], f.name):
-            _add(private, value, f.kind)
-    holders = rows["properties"]
-    if "holder" in holders:
-        natural = holders.loc[holders["holder_kind"] != ORGANISATION, "holder"]
+        for value in _strings(rulings, f.name):
+            _add(private, digits, value, f.kind)
+    # A ruling's address is published coarsened: the whole of it is private.
+    for value in _strings(rulings, "address"):
+        if coarsen_address(value) != value:
+            _add(private, digits, value, Kind.TEXT)
+    if "holder" in properties:
+        natural = properties.loc[properties["holder_kind"] != ORGANISATION, "holder"]
         for value in natural.dropna():
-            _add(private, str(value), Kind.PERSON)
+            _add(private, digits, str(value), Kind.PERSON)
+    return private, digits
+
+
+def _published_elsewhere(rulings: pd.DataFrame, properties: pd.DataFrame) -> set[tuple[str, ...]]:
+    """Officials' names, the registry's plates and addresses, organisations holding a property."""
     legitimate = set()
-    public_frames = (rulings.frame, properties.frame)
-    for frame, columns in zip(public_frames, ([role for role, *_ in MEMBER_ROLES], ["plate"])):
+    for frame, columns in ((rulings, [role for role, *_ in MEMBER_ROLES]), (properties, ["plate", "address"])):
         for column in columns:
             legitimate |= {tuple(tokens(v)) for v in _strings(frame, column)}
-    if "holder" in properties.frame:
-        organisations = properties.frame.loc[properties.frame["holder_kind"] == ORGANISATION, "holder"]
+    if "holder" in properties:
+        organisations = properties.loc[properties["holder_kind"] == ORGANISATION, "holder"]
         legitimate |= {tuple(tokens(str(v))) for v in organisations.dropna()}
-    sequences: dict[str, set[tuple[str, ...]]] = {}
-    for sequence in private.keys() - legitimate:
-        sequences.setdefault(sequence[0], set()).add(sequence)
-    return PrivateValues(sequences, public_numbers(validated))
+    return legitimate
 
 
 def _all_rows(checked) -> pd.DataFrame:
@@ -139,7 +160,10 @@ def _strings(frame: pd.DataFrame, column: str) -> list[str]:
     return [str(v) for v in frame[column].dropna() if str(v).strip()]
 
 
-def _add(private: dict, value: str, kind: Kind) -> None:
+def _add(private: dict, digits: set[str], value: str, kind: Kind) -> None:
+    if kind is Kind.KEY and len(personal.digits(value)) >= personal.SHORTEST:
+        digits.add(personal.digits(value))  # found however it is written: «0912 123 4567», «۰۹۱۲…»
+        return
     sequence = tuple(tokens(value))
     if not sequence:
         return
@@ -148,9 +172,6 @@ def _add(private: dict, value: str, kind: Kind) -> None:
     if len(sequence) == 1 and len(sequence[0]) < 5:
         return  # «12», «ب»: would match everywhere and identify nobody
     private[sequence] = kind.value
-    digits = re.sub(r"\D", "", value.translate(_DIGITS))
-    if kind is Kind.KEY and len(digits) >= 8:
-        private[(digits,)] = kind.value  # «0912 123 4567» is also written «09121234567»
 
 
 def public_numbers(validated) -> set[str]:
@@ -164,7 +185,7 @@ def public_numbers(validated) -> set[str]:
             if f.kind in (Kind.INTEGER, Kind.DECIMAL):
                 numbers |= {str(int(v)) for v in checked.frame[f.name].dropna() if float(v).is_integer()}
             elif f.kind is Kind.KEY:
-                numbers |= {re.sub(r"\D", "", str(v).translate(_DIGITS)) for v in checked.frame[f.name].dropna()}
+                numbers |= {personal.digits(str(v)) for v in checked.frame[f.name].dropna()}
     return numbers
 
 
@@ -194,7 +215,7 @@ def readable_text(path: Path) -> list[tuple[str, str]]:
     """(where, text) pairs of a file: one for a text file, one per XML part of an XLSX."""
     if path.suffix == ".xlsx":
         with zipfile.ZipFile(path) as book:
-            return [(f"{path}!{name}", _plain(book.read(name).decode("utf-8", "replace"), ".xml"))
+            return [(f"{path}!{name}", _plain(book.read(name).decode("utf-8", "replace"), ".xlsx"))
                     for name in book.namelist() if name.endswith(".xml")]
     if path.suffix not in TEXT_SUFFIXES:
         return []
@@ -202,11 +223,27 @@ def readable_text(path: Path) -> list[tuple[str, str]]:
 
 
 def _plain(text: str, suffix: str) -> str:
+    """The text a reader sees: escapes undone, digits Latin, invisible characters gone."""
     if suffix in (".json", ".js", ".geojson", ".map"):
-        text = _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
-    if suffix in (".html", ".xml", ".svg"):
+        text = _JSON_ESCAPE.sub(_unescape_json, text)
+    if suffix == ".xlsx":
+        text = _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    if suffix in (".html", ".xml", ".svg", ".xlsx"):
         text = html.unescape(text)
-    return _FOREIGN_DIGITS.sub(lambda m: m.group().translate(_DIGITS), text)
+    return personal.without_invisible(personal.latin_digits(text))
+
+
+def _unescape_json(match: re.Match) -> str:
+    if match.group(4):
+        return _JSON_SHORT[match.group(4)]
+    if match.group(3):
+        return chr(int(match.group(3), 16))
+    high, low = int(match.group(1), 16), int(match.group(2), 16)
+    return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+
+
+_CAUSES = {personal.NATIONAL_ID: "a national ID that passes the checksum", personal.MOBILE: "a mobile number",
+           personal.PRIVATE: "a value of a private column"}
 
 
 def scan_text(where: str, text: str, private: PrivateValues) -> list[Finding]:
@@ -215,18 +252,15 @@ def scan_text(where: str, text: str, private: PrivateValues) -> list[Finding]:
     def line_of(position: int) -> str:
         return f"{where}:{text.count(chr(10), 0, position) + 1}"
 
-    for match in _NATIONAL_ID.finditer(text):
-        digits = "".join(match.groups())
-        if is_national_id(digits) and digits not in private.public_numbers and digits not in NOT_AN_ID:
-            findings.append(Finding(line_of(match.start()), f"a national ID that passes the checksum ({masked(digits)})"))
-    for match in _MOBILE.finditer(text):
-        findings.append(Finding(line_of(match.start()), f"a mobile number ({masked(match.group())})"))
+    for match in personal.find(text, private.public_numbers, private.digits):
+        findings.append(Finding(line_of(match.start), f"{_CAUSES[match.kind]} ({masked(match.digits)})"))
     if private.sequences:
         # The finding names the file and the masked value, which is enough to find it.
         words = text_tokens(text)
         for i, word in enumerate(words):
-            for sequence in private.sequences.get(word, ()):
-                if tuple(words[i:i + len(sequence)]) == sequence:
+            by_length = private.sequences.get(word)
+            for length, sequences in by_length.items() if by_length else ():
+                if (sequence := tuple(words[i:i + length])) in sequences:
                     findings.append(Finding(where, f"a value of a private column ({masked(' '.join(sequence))})"))
     return findings
 

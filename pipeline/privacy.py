@@ -10,47 +10,46 @@ import re
 
 import pandas as pd
 
-from .schema import ORGANISATION, SCANNED_TEXT_KINDS, Table, Visibility
+from . import personal
+from .schema import ORGANISATION, SCANNED_TEXT_KINDS, Kind, Table, Visibility
 
 MASK = "[محرمانه]"
 
-# Digits are Latin here: the normaliser has already folded Persian and Arabic-Indic ones.
-_TEN_DIGITS = re.compile(r"(?<!\d)(\d{3})[- ]?(\d{6})[- ]?(\d)(?!\d)")
-_MOBILE = re.compile(r"(?<!\d)(?:\+98|0098|0)[ -]?9\d{2}[ -]?\d{3}[ -]?\d{2}[ -]?\d{2}(?!\d)")
-# Iranian postal codes: ten digits, none of the first five is 0 or 2; often written 5-5.
-_POSTAL = re.compile(r"(?<!\d)[13-9]{5}-?\d{5}(?!\d)")
-_POSTAL_LABELLED = re.compile(r"(کد\s*پستی|کدپستی)\s*[:：]?\s*[\d-]{5,12}")
 # House number, unit, floor and postal code in an address, with the comma before them.
 _ADDRESS_DETAIL = re.compile(
     r"[،,]?\s*(پلاک|پ\.|واحد|طبقه|کد\s*پستی|کدپستی|صندوق\s*پستی|شماره)\s*[:：.]?\s*[\d/\-]+\s*"
 )
 
 
-def is_national_id(digits: str) -> bool:
-    """The checksum of the Iranian national ID (کد ملی); all-equal digits are invalid."""
-    if len(digits) != 10 or not digits.isdigit() or len(set(digits)) == 1:
-        return False
-    remainder = sum(int(digits[i]) * (10 - i) for i in range(9)) % 11
-    check = int(digits[9])
-    return check == remainder if remainder < 2 else check == 11 - remainder
-
-
 def redact(text: str | None, names: tuple[str, ...] = ()) -> str | None:
-    """Mask national IDs that pass the checksum, mobile numbers, postal codes and the names given.
+    """Mask what ``pipeline.personal`` recognises (national IDs that pass the checksum, mobile
+    numbers, postal codes, in any spelling) and the names given.
 
     An invalid ten-digit number is left as it is: it is a case number or an amount, and
     masking it would hide public information.
     """
     if not text:
         return text
-    text = _POSTAL_LABELLED.sub(lambda m: f"{m.group(1)} {MASK}", text)
-    text = _MOBILE.sub(MASK, text)
-    text = _TEN_DIGITS.sub(lambda m: MASK if is_national_id("".join(m.groups())) else m.group(), text)
-    text = _POSTAL.sub(MASK, text)
+    text = personal.mask(text, personal.find(text, postal=True), MASK)
     for name in names:
         if name and len(name) > 2:
             text = _name_pattern(name).sub(MASK, text)
     return text
+
+
+def official_name(text: str | None) -> str | None:
+    """A commission member's name without the ID or mobile typed into its cell.
+
+    The name is public, even when the official also owns the building, so no name is masked;
+    the number is dropped rather than masked, so that the member keeps one page. A cell that
+    held nothing but the number shows the mask."""
+    if not text:
+        return text
+    matches = personal.find(text, postal=True)
+    if not matches:
+        return text
+    name = " ".join(personal.mask(text, matches, " ").split())
+    return name or MASK
 
 
 @functools.lru_cache(maxsize=None)
@@ -81,7 +80,9 @@ def withhold(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
             column = [coarsen_address(v) for v in column]
         if f.published and f.kind in SCANNED_TEXT_KINDS:
             column = [redact(text, row_names) for text, row_names in zip(column, names)]
-        if f.kind in SCANNED_TEXT_KINDS or f.visibility is Visibility.COARSENED:
+        elif f.published and f.kind is Kind.PERSON:
+            column = [official_name(text) for text in column]
+        if f.kind in (*SCANNED_TEXT_KINDS, Kind.PERSON) or f.visibility is Visibility.COARSENED:
             frame[f.name] = pd.Series(column, index=frame.index, dtype=object)
     if "holder" in frame:
         # A holder whose kind is missing is treated as a natural person: never named.

@@ -146,9 +146,9 @@ def _parse_table(raw: RawTable, city: Municipality, today: dt.date) -> tuple[pd.
     parsed = raw.frame[SOURCE_COLUMNS].copy()
     for f in raw.table.fields:
         if not f.published and f.kind is not Kind.PERSON:
-            # Private columns are never checked or published; only names are kept, to be
-            # masked in the row's own free text.
-            parsed[f.name] = None
+            # Private columns are never checked or published; they are kept as text for
+            # the publish gate, which looks for them in every file (rejected rows' too).
+            parsed[f.name] = raw.frame[f.name].map(lambda v: None if values.is_blank(v) else str(v))
             continue
         column, errors = _parse_column(raw.frame[f.name], _parser(f, city, today))
         parsed[f.name] = column

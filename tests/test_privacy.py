@@ -1,13 +1,21 @@
 """Personal data never reaches a published value."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from factory import INVALID_TEN_DIGITS, VALID_NATIONAL_ID, property_, ruling, write_exports
+from factory import INVALID_TEN_DIGITS, VALID_NATIONAL_ID, property_, ruling, violation, write_exports
 from pipeline import build, settings
-from pipeline.privacy import MASK, coarsen_address, is_national_id, redact
+from pipeline.personal import is_national_id
+from pipeline.privacy import MASK, coarsen_address, redact
+from pipeline.schema import MEMBER_ROLES
 
 CITY = settings.load()
+VECTORS = json.loads((Path(__file__).parent / "personal_vectors.json").read_text("utf-8"))
+PERSONAL = VECTORS["personal"]
+PUBLIC = [v for v in VECTORS["public"] if "published" not in v]  # redaction knows no published list
 
 
 @pytest.mark.parametrize("digits,valid", [
@@ -35,6 +43,20 @@ def test_national_id_checksum(digits, valid):
 ])
 def test_redact(text, expected):
     assert redact(text) == expected
+
+
+@pytest.mark.parametrize("vector", PERSONAL, ids=[f"{v['kind']}: {v['why']}" for v in PERSONAL])
+def test_redact_masks_personal_data_in_any_spelling(vector):
+    masked = vector.get("masked", MASK)
+    assert redact(f"شرح: {vector['text']} ثبت شد") == f"شرح: {masked} ثبت شد"
+    assert redact(vector["text"]) == masked, "at the edges of the text too"
+
+
+@pytest.mark.parametrize("vector", PUBLIC, ids=[v["why"] for v in PUBLIC])
+def test_redact_leaves_public_numbers_alone(vector):
+    text = f"شرح: {vector['text']} ثبت شد"
+    assert redact(text) == text
+    assert redact(vector["text"]) == vector["text"]
 
 
 def test_redact_masks_the_rows_own_owner_name():
@@ -65,6 +87,21 @@ def test_pipeline_withholds_private_fields_and_masks_free_text(tmp_path):
                          if name.endswith((".csv", ".json", ".geojson")))
     for leaked in (VALID_NATIONAL_ID, "09121234567", "نیک‌نام", "987/654"):
         assert leaked not in everything
+
+
+@pytest.mark.parametrize("role", [role for role, *_ in MEMBER_ROLES])
+@pytest.mark.parametrize("typed", ["۰۹۱۲ ۱۲۳ ۴۵۶۷", "0 4 9 9 3 7 0 8 9 9", "9121234567"])
+def test_a_number_typed_into_a_member_name_is_dropped_and_the_name_kept(tmp_path, role, typed):
+    folder = write_exports(tmp_path, rulings=[ruling(**{role: f"علی {typed} کریمی"}),
+                                              ruling(ruling_no="1402/3/101", **{role: typed})],
+                           violations=[violation(), violation(ruling_no="1402/3/101")])
+    rulings = build.prepare(folder, CITY).rulings
+    assert [r[role] for r in rulings] == ["علی کریمی", MASK]
+
+
+def test_an_official_who_owns_the_building_is_still_named(tmp_path):
+    folder = write_exports(tmp_path, rulings=[ruling(council_rep="بهرام نیک‌نام", owner_name="بهرام نیک‌نام")])
+    assert build.prepare(folder, CITY).rulings[0]["council_rep"] == "بهرام نیک‌نام"
 
 
 @pytest.mark.parametrize("kind,shown", [("حقوقی", True), ("حقیقی", False), (None, False)])
