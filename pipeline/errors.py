@@ -19,6 +19,7 @@ ROW_ERRORS = {
     "date-order": ("تاریخ پایان پیش از تاریخ شروع است", "The end date is before the start date"),
     "orphan-violation": ("رأیِ این تخلف در فایل نیست", "The violation's ruling is not in the export"),
     "orphan-of-rejected": ("رأیِ این تخلف رد شده است", "The violation's ruling was rejected"),
+    "personal-data-in-key": ("شناسه شبیه کد ملی یا شماره‌ی همراه است", "The identifier looks like a national ID or a mobile number"),
     "key-too-long": ("شناسه بلندتر از حد مجاز برای نشانی صفحه است", "The identifier is too long for a page address"),
     "reserved-key": ("نشانی صفحه‌ی این شناسه نشانیِ یک فهرست است", "The identifier's page address is that of a listing page"),
     "appeal-to-itself": ("رأی تجدیدنظر خودش را رأی بدوی خود نامیده است", "The appeal names itself as the ruling it reviews"),

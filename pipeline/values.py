@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import jdatetime
 
+from . import personal
 from .errors import CellError
 from .normalise import _REMOVED, fold, normalise_text
 from .settings import SettingsError
@@ -80,6 +81,10 @@ def key(raw: object) -> str:
     if len(value) > KEY_MAX_LENGTH:
         raise CellError("key-too-long", f"«{value[:24]}…» {len(value)} نویسه دارد؛ "
                                         f"بیشترین اندازه {KEY_MAX_LENGTH} نویسه است")
+    if personal.find(value):
+        # A key is published as it is (page address, datasets, search): an ID or a mobile
+        # typed into it would bypass redaction, which never rewrites identifiers.
+        raise CellError("personal-data-in-key", "شناسه شبیه کد ملی یا شماره‌ی همراه است؛ منتشر نمی‌شود")
     return value
 
 

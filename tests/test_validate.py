@@ -73,6 +73,13 @@ CASES = [
      "rulings", 2, "شماره پرونده", "key-too-long"),
     ("violation-of-a-500-character-ruling", {"violations": [violation(ruling_no="1" * 500)]},
      "violations", 2, "شماره رأی", "key-too-long"),
+    # An ID or a mobile typed into a key would be published as it is (keys are never redacted).
+    ("ruling-no-national-id", {"rulings": [ruling(ruling_no="001-234-5679")], "violations": []},
+     "rulings", 2, "شماره رأی", "personal-data-in-key"),
+    ("case-no-mobile", {"rulings": [ruling(case_no="۰۹۱۲.۱۲۳.۴۵۶۷")], "violations": []},
+     "rulings", 2, "شماره پرونده", "personal-data-in-key"),
+    ("property-code-national-id", {"properties": [property_(property_code="4279538158")]},
+     "properties", 2, "کد ملک", "personal-data-in-key"),
     # Keys whose page would take the path of a listing page (a Pelican traceback before).
     *[(f"ruling-no-{key}", {"rulings": [ruling(ruling_no=key)], "violations": []},
        "rulings", 2, "شماره رأی", "reserved-key")
