@@ -19,6 +19,9 @@ ROW_ERRORS = {
     "date-order": ("تاریخ پایان پیش از تاریخ شروع است", "The end date is before the start date"),
     "orphan-violation": ("رأیِ این تخلف در فایل نیست", "The violation's ruling is not in the export"),
     "orphan-of-rejected": ("رأیِ این تخلف رد شده است", "The violation's ruling was rejected"),
+    "stray-quote": ("گیومه‌ی بسته‌نشده سطرها را در هم ریخته است", "An unclosed quote merged CSV records"),
+    "cell-count": ("شمار خانه‌های سطر با سطر عنوان نمی‌خواند", "The CSV row has more or fewer cells than the header"),
+    "oversized-cell": ("خانه بیش از اندازه‌ی یک خانه‌ی اکسل است", "A cell is longer than a spreadsheet cell can be"),
 }
 
 WARNINGS = {
@@ -27,6 +30,8 @@ WARNINGS = {
     "fine-sum-mismatch": ("جمع جریمه‌های تخلفات با مبلغ کل رأی برابر نیست", "Violation fines do not add up to the ruling's total"),
     "fine-formula-mismatch": ("جریمه با مساحت × ارزش معاملاتی × ضریب نمی‌خواند", "Fine differs from area × unit value × multiplier"),
     "appeal-target-missing": ("رأی بدویِ نام‌برده منتشر نشده است", "The first-instance ruling named by the appeal is not published"),
+    "formula-without-value": ("فرمول بدون مقدار ذخیره‌شده؛ متن فرمول خوانده شد", "A formula cell has no stored value; its text was read"),
+    "unnamed-column": ("ستونِ بی‌عنوان داده دارد و خوانده نشد", "A column with data has an empty header and was not read"),
 }
 
 FILE_ERRORS = {
@@ -34,6 +39,8 @@ FILE_ERRORS = {
     "unreadable-file": ("فایل خوانا نیست", "The file cannot be read"),
     "missing-sheet": ("برگه‌ی لازم در فایل نیست", "A required sheet is missing"),
     "missing-column": ("ستون اجباری در فایل نیست", "A required column is missing"),
+    "ambiguous-export": ("یک جدول در دو فایل آمده است", "Two exports of the same table"),
+    "mixed-encoding": ("فایل دو رمزگذاری را در هم دارد", "The CSV mixes UTF-8 and Windows-1256 lines"),
 }
 
 
