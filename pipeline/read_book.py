@@ -203,7 +203,11 @@ def _pick_table(tables: list[tuple[str, list]], table: Table, path: Path) -> tup
     matching = [(title, rows) for title, rows in tables
                 if rows and all(keys[name] & {match_key(str(c or "")) for c in rows[0]} for name in keys)]
     if len(matching) == 1:
-        return matching[0]
+        title, rows = matching[0]
+        # An office suite heads each table «Sheet 1: آرا» (or not at all, for one sheet):
+        # the report then names the sheet as usual.
+        named = not title or match_key(table.sheet) in match_key(title)
+        return (table.sheet if named else title), rows
     if not matching and table.workbook == "properties" and len(tables) == 1:
         return tables[0]
     if matching:
