@@ -86,10 +86,11 @@ def _frame(table: Table, path: Path, grid: Grid) -> RawTable:
         names = "، ".join(f"«{f.header}»" for f in missing)
         raise FileError("missing-column", str(path), f"required column {names} not found", grid.sheet or None)
     width = len(grid.header)
+    flagged = {row for row, *_ in grid.bad_rows}
     kept = []
     for number, row in grid.records:
         row = list(row) + [None] * (width - len(row))
-        if not all(is_blank(cell) for cell in row):
+        if number in flagged or not all(is_blank(cell) for cell in row):
             kept.append((number, row))  # an empty line is not a record
     data = {name: [row[index] for _, row in kept] for index, name in columns}
     frame = pd.DataFrame({"_file": path.name, "_sheet": grid.sheet, "_row": [n for n, _ in kept], **data})

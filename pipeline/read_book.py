@@ -3,6 +3,7 @@ systems save under an .xls name."""
 from __future__ import annotations
 
 import codecs
+import math
 import re
 import zipfile
 from datetime import datetime, timedelta
@@ -25,8 +26,11 @@ def read_book(path: Path, table: Table) -> Grid:
     if _is_markup(path):
         return read_html(path, table)
     # python-calamine (Rust) reads a workbook about 11x faster than openpyxl (BENCHMARKS.md).
+    # Read from the open file, calamine tells the format by content: systems name an .xlsx
+    # «.xls» (and the reverse) as often as they save HTML so.
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        with open(path, "rb") as handle:
+            book = CalamineWorkbook.from_filelike(handle)
     except Exception as exc:  # calamine raises several types for a damaged file
         raise FileError("unreadable-file", str(path),
                         f"not a readable {path.suffix} workbook ({exc.__class__.__name__})") from None
@@ -39,7 +43,7 @@ def read_book(path: Path, table: Table) -> Grid:
     finally:
         book.close()
     cells = [[cell_value(cell) for cell in row] for row in rows]
-    formulas = _formulas_without_value(path, title) if path.suffix.lower() == ".xlsx" else []
+    formulas = _formulas_without_value(path, title)
     _put_formulas(cells, formulas)
     if not cells:
         raise FileError("missing-column", str(path), "the sheet is empty", table.sheet)
@@ -104,8 +108,12 @@ def _put_formulas(cells: list[list], formulas: list[tuple[int, int, str]]) -> No
 
 def _formulas_without_value(path: Path, title: str) -> list[tuple[int, int, str]]:
     """(row, column index, "=formula") of every formula cell of the sheet with no value."""
+    if not zipfile.is_zipfile(path):
+        return []  # .xls and .xlsb store every formula's value
     try:
         with zipfile.ZipFile(path) as package:
+            if "xl/workbook.xml" not in package.namelist():
+                return []  # an .ods: LibreOffice always stores values
             member = _sheet_member(package, title)
             if member is None or not _mentions_formula(package, member):
                 return []
@@ -138,23 +146,41 @@ def _mentions_formula(package: zipfile.ZipFile, member: str) -> bool:
 
 def _scan_formulas(package: zipfile.ZipFile, member: str) -> list[tuple[int, int, str]]:
     found, shared = [], {}
+    row, column = 0, -1
     with package.open(member) as stream:
-        for _, element in ElementTree.iterparse(stream):
-            if element.tag != f"{_MAIN}c":
+        for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+            if event == "start":
+                # «r» is optional in the format: without it a row or cell follows the last one.
                 if element.tag == f"{_MAIN}row":
-                    element.clear()
+                    row, column = int(element.get("r") or row + 1), -1
+                elif element.tag == f"{_MAIN}c":
+                    row, column = _position(element.get("r"), row, column + 1)
                 continue
-            formula, value = element.find(f"{_MAIN}f"), element.find(f"{_MAIN}v")
-            if formula is None:
-                continue
-            text = formula.text or ""
-            if formula.get("t") == "shared":
-                # Later cells of a shared formula carry only its index; show the first one's text.
-                text = shared.setdefault(formula.get("si"), text) or text
-            if value is None or not (value.text or ""):
-                letters, digits = re.fullmatch(r"([A-Z]+)(\d+)", element.get("r", "")).groups()
-                found.append((int(digits), column_index(letters), f"={text}"))
+            if element.tag == f"{_MAIN}row":
+                element.clear()
+            elif element.tag == f"{_MAIN}c":
+                formula = _formula_without_value(element, shared)
+                if formula is not None:
+                    found.append((row, column, formula))
     return found
+
+
+def _position(reference: str | None, row: int, column: int) -> tuple[int, int]:
+    match = re.fullmatch(r"([A-Z]{1,3})(\d+)", reference or "")
+    return (int(match.group(2)), column_index(match.group(1))) if match else (row, column)
+
+
+def _formula_without_value(cell, shared: dict) -> str | None:
+    formula, value = cell.find(f"{_MAIN}f"), cell.find(f"{_MAIN}v")
+    if formula is None:
+        return None
+    text = formula.text or ""
+    if formula.get("t") == "shared":
+        # Later cells of a shared formula carry only its index; show the first one's text.
+        text = shared.setdefault(formula.get("si"), text) or text
+    if value is not None and value.text:
+        return None
+    return f"={text}"
 
 
 # --- HTML tables under an .xls name -------------------------------------------------------
@@ -277,7 +303,8 @@ class _Tables(HTMLParser):
         row = self._open[-1][-1]
         row.append(_typed(text, self._attrs))
         span = self._attrs.get("colspan") or "1"
-        row.extend([None] * (int(span) - 1 if span.isdigit() else 0))
+        # HTML caps colspan at 1000; a larger one must not make a million empty cells.
+        row.extend([None] * (min(int(span), 1000) - 1 if span.isdigit() and int(span) > 0 else 0))
         self._cell = None
 
 
@@ -291,9 +318,14 @@ def _typed(text: str, attrs: dict):
         number = float(raw)
     except ValueError:
         return text or None
+    if not math.isfinite(number):
+        return text or None
     style = (attrs.get("sdnum") or "").split(";", 2)[-1]
     if _DATE_CODES.search(style) and "sdnum" in attrs and style:
-        moment = _SPREADSHEET_EPOCH + timedelta(days=number)
+        try:
+            moment = _SPREADSHEET_EPOCH + timedelta(days=number)
+        except OverflowError:
+            return text or None  # a day count no calendar holds: the shown text is validated
         return moment.date() if number.is_integer() else moment
     return cell_value(number)
 

@@ -165,12 +165,14 @@ def _split_merged(grid: Grid, number: int, merged: list[str], first: str, swallo
 
 def _check_width(grid: Grid, number: int, cells: list[str]) -> None:
     """A CSV row with more or fewer cells than the header: its cells are not where the header
-    says (an unquoted comma shifts every later cell), so none of them can be trusted."""
+    says (an unquoted comma shifts every later cell), so none of them can be trusted. Empty
+    cells past the header, or missing under empty trailing headers, hide nothing."""
     width = len(grid.header)
     if len(cells) == width or all(is_blank(cell) for cell in cells):
         return
+    named = max((i + 1 for i, title in enumerate(grid.header) if not is_blank(title)), default=0)
     extra = [i for i in range(width, len(cells)) if not is_blank(cells[i])]
-    if len(cells) < width:
+    if len(cells) < named:
         grid.bad_rows.append((number, _title(grid.header, len(cells)), "cell-count",
                               f"این سطر {len(cells)} خانه دارد و سطر عنوان {width} خانه"))
     elif extra:

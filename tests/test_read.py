@@ -1,4 +1,6 @@
-"""Whole-file errors stop the run with a clear message, a non-zero exit and nothing written."""
+"""Whole-file errors stop the run with a clear message, a non-zero exit and nothing written;
+exports as real systems write them (stray quotes, other formats, formulas, odd headers) lose
+no row and leak no private value."""
 from __future__ import annotations
 
 import os
@@ -9,10 +11,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from factory import write_exports
-from pipeline import build, settings
+from factory import property_, ruling, violation, write_exports
+from pipeline import build, gates, settings
 from pipeline.errors import FileError
-from pipeline.schema import RULINGS
+from pipeline.read import read_exports
+from pipeline.schema import PROPERTIES, RULINGS, VIOLATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 CITY = settings.load()
@@ -115,7 +118,6 @@ def test_blank_lines_are_not_records_and_row_numbers_skip_them(tmp_path):
 
 
 def test_csv_record_numbers_count_multiline_cells_once(tmp_path):
-    from factory import ruling
     folder = write_exports(tmp_path, fmt="csv",
                            rulings=[ruling(ruling_text="خط یک\nخط دو\nخط سه"), ruling(ruling_no="x/1", district="99")])
     checked = build.prepare(folder, CITY).validated.rulings
@@ -124,12 +126,6 @@ def test_csv_record_numbers_count_multiline_cells_once(tmp_path):
 
 # --- exports as real systems write them (issue 10, items 3 and 8) -----------------------
 
-import csv  # noqa: E402
-
-from factory import property_, ruling, violation  # noqa: E402
-from pipeline import gates  # noqa: E402
-from pipeline.read import read_exports  # noqa: E402
-from pipeline.schema import PROPERTIES, VIOLATIONS  # noqa: E402
 
 SURNAMES = ["کاوه", "سپهری", "اردلان", "نوبخت", "فرهمند", "بهاری", "پارسا", "رستگار", "شایان", "آذرنوش"]
 
@@ -442,3 +438,94 @@ def test_a_csv_header_with_an_empty_cell_over_data_is_warned(tmp_path):
     checked = build.prepare(folder, CITY).validated.rulings
     assert [(w["column"], w["code"]) for w in checked.warnings] == [("U", "unnamed-column")]
     assert checked.published == 2
+
+
+def test_a_workbook_is_read_by_its_content_not_its_name(tmp_path):
+    folder = write_exports(tmp_path)
+    (folder / "rulings.xlsx").rename(folder / "rulings.xls")     # an .xlsx named .xls
+    checked = build.prepare(folder, CITY).validated.rulings
+    assert checked.read == checked.published == 1
+
+
+def _html_exports(folder: Path, page: bytes) -> Path:
+    write_exports(folder)
+    (folder / "rulings.xlsx").unlink()
+    (folder / "rulings.xls").write_bytes(page)
+    return folder
+
+
+def _ruling_rows_html(**cells) -> list[list]:
+    return _table(RULINGS, [ruling(**cells)])
+
+
+HOSTILE_HTML = [
+    # (name, page, code of the file error or None, rulings read)
+    ("nested layout table", _html_page("<table><tr><td>" + _html_table(_ruling_rows_html(), "آرا") + "</td></tr></table>",
+                                       _html_table(_table(VIOLATIONS, [violation()]), "تخلفات")), None, 1),
+    ("a colspan of a billion", _html_page(_html_table(_ruling_rows_html(), "آرا").replace("<td>", '<td colspan="999999999">', 1),
+                                          _html_table(_table(VIOLATIONS, [violation()]))), None, 1),
+    ("sdval that is not finite", _html_page(_html_table(_ruling_rows_html(), "آرا").replace(
+        "<td>منطقه ۵", '<td sdval="inf" sdnum="1033;0;YYYY-MM-DD">منطقه ۵'), _html_table(_table(VIOLATIONS, [violation()]))), None, 1),
+    ("a date no calendar holds", _html_page(_html_table(_ruling_rows_html(), "آرا").replace(
+        "<td>۱۴۰۲/۰۵/۱۲", '<td sdval="1e300" sdnum="1033;0;YYYY-MM-DD">۱۴۰۲/۰۵/۱۲'), _html_table(_table(VIOLATIONS, [violation()]))), None, 1),
+    ("cells outside a row", _html_page(_html_table(_ruling_rows_html(), "آرا").replace("<tr>", "", 1),
+                                       _html_table(_table(VIOLATIONS, [violation()]))), None, 1),
+    ("a charset that lies", _html_page(_html_table(_ruling_rows_html())).replace(b"charset='utf-8'", b"charset='ascii'"),
+     "unreadable-file", 0),
+    ("an unknown charset", _html_page(_html_table(_ruling_rows_html())).replace(b"charset='utf-8'", b"charset='klingon'"),
+     "unreadable-file", 0),
+    ("an Excel 2003 XML spreadsheet", b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'
+     b"<Worksheet/></Workbook>", "unreadable-file", 0),
+    ("two tables of rulings", _html_page(_html_table(_ruling_rows_html()), _html_table(_ruling_rows_html()),
+                                         _html_table(_table(VIOLATIONS, [violation()]))), "ambiguous-export", 0),
+    ("tab-separated text named .xls", "\t".join(f.header for f in RULINGS.fields).encode("utf-8"), "unreadable-file", 0),
+]
+
+
+@pytest.mark.parametrize("name,page,code,read", HOSTILE_HTML, ids=[h[0] for h in HOSTILE_HTML])
+def test_hostile_html_exports(tmp_path, name, page, code, read):
+    folder = _html_exports(tmp_path, page)
+    if code:
+        with pytest.raises(FileError) as caught:
+            build.prepare(folder, CITY)
+        assert caught.value.code == code and "rulings.xls" in caught.value.file
+        return
+    checked = build.prepare(folder, CITY).validated.rulings
+    assert checked.read == read == checked.published + checked.rejected
+
+
+def test_an_html_export_in_windows_1256_without_a_charset(tmp_path):
+    from factory import CP1256_SPELLING
+    page = _html_page(_html_table(_ruling_rows_html(), "آرا"), _html_table(_table(VIOLATIONS, [violation()])))
+    page = page.decode("utf-8").replace("<meta charset='utf-8'>", "").translate(CP1256_SPELLING).encode("cp1256")
+    checked = build.prepare(_html_exports(tmp_path, page), CITY).validated.rulings
+    assert checked.published == 1
+
+
+def test_formula_cells_without_references_are_placed_by_order(tmp_path):
+    # «r» is optional in a sheet's XML (a cell without it follows the one before); scripts
+    # that write the XML by hand leave it out.
+    import re
+    import zipfile
+    folder = write_exports(tmp_path, [ruling(), ruling(ruling_no="1402/3/101", ruling_text="=1+1")])
+    path = folder / "rulings.xlsx"
+    with zipfile.ZipFile(path) as package:
+        members = {name: package.read(name) for name in package.namelist()}
+    sheet = next(name for name in members if name.startswith("xl/worksheets/sheet1"))
+    members[sheet], stripped = re.subn(rb'<c r="[A-Z]+\d+"([^>]*><f>)', rb"<c\1", members[sheet])
+    assert stripped == 1
+    with zipfile.ZipFile(path, "w") as package:
+        for name, data in members.items():
+            package.writestr(name, data)
+    checked = build.prepare(folder, CITY).validated.rulings
+    assert [(w["row"], w["column"]) for w in checked.warnings] == [(3, "شرح رأی")]
+    assert checked.frame["ruling_text"].iloc[1] == "=1+1"
+
+
+def test_short_rows_under_empty_trailing_headers_are_whole(tmp_path):
+    rows = _rulings(2)
+    folder = write_exports(tmp_path, rows, [violation()], [property_()], fmt="csv")
+    lines = _csv_lines(RULINGS, rows)
+    _write_raw_csv(folder, "rulings.csv", [lines[0] + ",,"] + lines[1:])
+    checked = build.prepare(folder, CITY).validated.rulings
+    assert checked.published == 2 and checked.problems == [] and checked.warnings == []
