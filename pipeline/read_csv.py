@@ -67,50 +67,27 @@ def _refuse_mixed_encodings(path: Path, data: bytes) -> None:
                             "export the whole file in one encoding")
 
 
-class _Lines:
-    """The physical lines csv.reader consumes, kept until the record they belong to is read."""
-
-    def __init__(self, text: str):
-        self._lines = io.StringIO(text, newline="")
-        self.taken: list[str] = []
-        self.count = 0
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._lines)
-        self.taken.append(line)
-        self.count += 1
-        return line
-
-    def take(self) -> list[str]:
-        lines, self.taken = self.taken, []
-        return lines
-
-
 def _records(path: Path, text: str) -> Grid:
-    lines = _Lines(text)
+    lines = io.StringIO(text, newline="").readlines()
     reader = csv.reader(lines)
     try:
         header = next(reader, None)
         if header is None:
             raise FileError("missing-column", str(path), "the file is empty")
         grid = Grid(path.name, "", header, [])
-        lines.take()
-        number = 1
+        number, first_line = 1, reader.line_num + 1
         for cells in reader:
-            physical = lines.take()
-            first_line = lines.count - len(physical) + 1
             number += 1
-            swallowed = _swallowed(physical[1:], len(header))
+            # csv.reader counts physical lines: a record spans first_line … reader.line_num.
+            swallowed = _swallowed(lines[first_line:reader.line_num], len(header)) if reader.line_num > first_line else []
             if swallowed:
-                number = _split_merged(grid, number, cells, physical[0], swallowed, first_line)
+                number = _split_merged(grid, number, cells, lines[first_line - 1], swallowed, first_line)
             else:
                 grid.records.append((number, cells))
                 _check_width(grid, number, cells)
+            first_line = reader.line_num + 1
     except csv.Error as exc:
-        raise FileError("unreadable-file", str(path), f"malformed CSV at line {lines.count}: {exc}") from None
+        raise FileError("unreadable-file", str(path), f"malformed CSV at line {reader.line_num}: {exc}") from None
     return grid
 
 
@@ -121,6 +98,8 @@ def _swallowed(lines: list[str], width: int) -> list[tuple[int, list[str]]]:
     which has as many cells as the header: that is a record an unclosed quote swallowed."""
     found = []
     for offset, line in enumerate(lines, start=1):
+        if line.count(",") < width - 1:
+            continue  # too few separators to be a record: the usual line of a long text
         cells = _record_cells(line, width)
         if cells is not None:
             found.append((offset, cells))
