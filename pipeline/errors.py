@@ -22,6 +22,7 @@ ROW_ERRORS = {
     "stray-quote": ("گیومه‌ی بسته‌نشده سطرها را در هم ریخته است", "An unclosed quote merged CSV records"),
     "cell-count": ("شمار خانه‌های سطر با سطر عنوان نمی‌خواند", "The CSV row has more or fewer cells than the header"),
     "oversized-cell": ("خانه بیش از اندازه‌ی یک خانه‌ی اکسل است", "A cell is longer than a spreadsheet cell can be"),
+    "uncomputed-formula": ("خانه‌ی اجباری فرمولِ محاسبه‌نشده است", "A required cell is a formula that was never computed"),
 }
 
 WARNINGS = {

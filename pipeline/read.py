@@ -15,7 +15,7 @@ from .errors import FileError
 from .read_book import BOOK_SUFFIXES, read_book
 from .read_csv import read_csv
 from .read_grid import Grid, column_letter
-from .schema import PROPERTIES, RULINGS, VIOLATIONS, Table
+from .schema import OPTIONAL, PROPERTIES, RULINGS, VIOLATIONS, Table
 from .values import is_blank, match_key
 
 SOURCE_COLUMNS = ["_file", "_sheet", "_row"]
@@ -99,8 +99,17 @@ def _frame(table: Table, path: Path, grid: Grid) -> RawTable:
             frame[f.name] = None
     frame = frame.astype({f.name: object for f in table.fields})
     unnamed = _unnamed_columns(grid, kept)
-    oversized = _oversized_cells(frame["_row"].tolist(), data, headers)
-    return RawTable(table, frame, headers, grid.warnings + warnings + unnamed, grid.bad_rows + oversized)
+    bad = _uncomputed_required(table, grid, columns) + _oversized_cells(frame["_row"].tolist(), data, headers)
+    return RawTable(table, frame, headers, grid.warnings + warnings + unnamed, grid.bad_rows + bad)
+
+
+def _uncomputed_required(table: Table, grid: Grid, columns: list) -> list[tuple[int, str, str, str]]:
+    """A required cell whose formula was never computed has no known value: its text is kept
+    (and warned about) but cannot stand for the value, so the row is rejected, saying why."""
+    required = {index: name for index, name in columns if table.field(name).required != OPTIONAL}
+    return [(row, str(grid.header[column]), "uncomputed-formula",
+             "این خانه‌ی اجباری فرمولی است که هرگز محاسبه نشده؛ مقدارش معلوم نیست")
+            for row, column in grid.formulas if column in required]
 
 
 def _unnamed_columns(grid: Grid, kept: list) -> list[dict]:

@@ -48,6 +48,7 @@ def read_book(path: Path, table: Table) -> Grid:
     if not cells:
         raise FileError("missing-column", str(path), "the sheet is empty", table.sheet)
     grid = Grid(path.name, title, cells[0], list(enumerate(cells[1:], start=2)))
+    grid.formulas = [(row, column) for row, column, _ in formulas if row > 1]
     for row, column, formula in formulas:
         grid.warn(row, _header_title(cells[0], column), "formula-without-value",
                   f"خانه‌ی {column_letter(column)}{row} فرمول «{formula}» است و مقدار ذخیره‌شده ندارد؛ "

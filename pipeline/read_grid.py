@@ -15,6 +15,8 @@ class Grid:
     # (row, column as the report names it, code, reason).
     bad_rows: list[tuple[int, str, str, str]] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
+    # Cells holding the text of a formula that was never computed: (row, column index).
+    formulas: list[tuple[int, int]] = field(default_factory=list)
 
     def warn(self, row: int, column: str, code: str, reason: str) -> None:
         self.warnings.append({"file": self.file, "sheet": self.sheet, "row": row,
