@@ -70,94 +70,118 @@ def _refuse_mixed_encodings(path: Path, data: bytes) -> None:
 def _records(path: Path, text: str) -> Grid:
     lines = io.StringIO(text, newline="").readlines()
     reader = csv.reader(lines)
+    spans = []  # (first line, last line, cells) of each record csv.reader found; lines from 1
     try:
         header = next(reader, None)
         if header is None:
             raise FileError("missing-column", str(path), "the file is empty")
-        grid = Grid(path.name, "", header, [])
-        number, first_line = 1, reader.line_num + 1
+        first = reader.line_num + 1
         for cells in reader:
-            number += 1
-            # csv.reader counts physical lines: a record spans first_line … reader.line_num.
-            swallowed = _swallowed(lines[first_line:reader.line_num], len(header)) if reader.line_num > first_line else []
-            if swallowed:
-                number = _split_merged(grid, number, cells, lines[first_line - 1], swallowed, first_line)
-            else:
-                grid.records.append((number, cells))
-                _check_width(grid, number, cells)
-            first_line = reader.line_num + 1
+            spans.append((first, reader.line_num, cells))
+            first = reader.line_num + 1
     except csv.Error as exc:
         raise FileError("unreadable-file", str(path), f"malformed CSV at line {reader.line_num}: {exc}") from None
+    grid = Grid(path.name, "", header, [])
+    _Records(grid, lines).add(spans)
     return grid
-
-
-def _swallowed(lines: list[str], width: int) -> list[tuple[int, list[str]]]:
-    """The lines of a multi-line cell that are records themselves: (offset, their cells).
-
-    A ruling text may hold line breaks, but not a line whose first cell is an identifier and
-    which has as many cells as the header: that is a record an unclosed quote swallowed."""
-    found = []
-    for offset, line in enumerate(lines, start=1):
-        if line.count(",") < width - 1:
-            continue  # too few separators to be a record: the usual line of a long text
-        cells = _record_cells(line, width)
-        if cells is not None:
-            found.append((offset, cells))
-    return found
 
 
 _KEY_SHAPE = re.compile(r"[\w/.\-]+")
 
 
-def _record_cells(line: str, width: int) -> list[str] | None:
-    line = line.rstrip("\r\n")
-    # The stray quote itself is a literal character: read with quotes as plain text too.
-    for quoting in (csv.QUOTE_MINIMAL, csv.QUOTE_NONE):
-        cells = next(csv.reader([line], quoting=quoting), [])
-        if len(cells) == width and not is_blank(cells[0]) and _KEY_SHAPE.fullmatch(key(cells[0])):
-            return cells
-    return None
+class _Records:
+    """Numbers the records of a CSV and re-reads the stretches a stray quote broke.
 
+    csv.reader trusts every quote: an unclosed one swallows the lines after it into one cell,
+    a lone one inside a quoted text ends the cell early and splits its record in pieces. A
+    record starts at a line whose first cell is an identifier; where the reader's records and
+    those line starts disagree, each start is taken as one record and rejected."""
 
-def _split_merged(grid: Grid, number: int, merged: list[str], first: str, swallowed: list,
-                  first_line: int) -> int:
-    """Rejects the merged record and every record it swallowed, each with its own cells
-    read by position (so that their private values are known to the publish gate)."""
-    width = len(grid.header)
-    column = next((i for i, cell in enumerate(merged) if "\n" in cell or "\r" in cell), 0)
-    title = _title(grid.header, column)
-    own = _record_cells(first, width) or merged
-    merged_number = number
-    grid.records.append((number, own))
-    grid.bad_rows.append((number, title, "stray-quote",
-                          f"گیومه‌ی بسته‌نشده در این خانه سطرهای {number + 1} تا {number + len(swallowed)} "
-                          f"(سطرهای {first_line + swallowed[0][0]} تا {first_line + swallowed[-1][0]} فایل) "
-                          "را در خود گرفته است"))
-    for offset, cells in swallowed:
-        number += 1
-        grid.records.append((number, cells))
-        grid.bad_rows.append((number, _title(grid.header, 0), "stray-quote",
-                              f"این سطر (سطر {first_line + offset} فایل) درون خانه‌ی «{title}» سطر "
-                              f"{merged_number} افتاده بود: گیومه‌ی بسته‌نشده"))
-    return number
+    def __init__(self, grid: Grid, lines: list[str]):
+        self.grid, self.lines = grid, lines
+        self.width = len(grid.header)
+        self.named = max((i + 1 for i, title in enumerate(grid.header) if not is_blank(title)), default=0)
+        self.number = 1
 
+    def add(self, spans: list[tuple[int, int, list[str]]]) -> None:
+        i = 0
+        while i < len(spans):
+            first, last, cells = spans[i]
+            if not self._fits(cells):
+                # The pieces that follow (lines that start no record) belong to this one.
+                j = i + 1
+                while j < len(spans) and not self._starts_record(spans[j][0]):
+                    j += 1
+                self._reread(first, spans[j - 1][1], broken=j > i + 1)
+                i = j
+                continue
+            if last > first and self._swallows(first, last):
+                self._reread(first, last, broken=True)
+            else:
+                self.number += 1
+                self.grid.records.append((self.number, cells))
+            i += 1
 
-def _check_width(grid: Grid, number: int, cells: list[str]) -> None:
-    """A CSV row with more or fewer cells than the header: its cells are not where the header
-    says (an unquoted comma shifts every later cell), so none of them can be trusted. Empty
-    cells past the header, or missing under empty trailing headers, hide nothing."""
-    width = len(grid.header)
-    if len(cells) == width or all(is_blank(cell) for cell in cells):
-        return
-    named = max((i + 1 for i, title in enumerate(grid.header) if not is_blank(title)), default=0)
-    extra = [i for i in range(width, len(cells)) if not is_blank(cells[i])]
-    if len(cells) < named:
-        grid.bad_rows.append((number, _title(grid.header, len(cells)), "cell-count",
-                              f"این سطر {len(cells)} خانه دارد و سطر عنوان {width} خانه"))
-    elif extra:
-        grid.bad_rows.append((number, column_letter(extra[0]), "cell-count",
-                              f"این سطر {len(cells)} خانه دارد و سطر عنوان {width} خانه: "
-                              f"خانه‌ی {column_letter(extra[0])} بیرون از سطر عنوان است"))
+    def _fits(self, cells: list[str]) -> bool:
+        """Empty cells past the header, or missing under empty trailing headers, hide nothing."""
+        if len(cells) == self.width or all(is_blank(cell) for cell in cells):
+            return True
+        return self.named <= len(cells) and all(is_blank(cell) for cell in cells[self.width:])
+
+    def _starts_record(self, line_no: int) -> bool:
+        cells = next(csv.reader([self.lines[line_no - 1].rstrip("\r\n")]), [])
+        return len(cells) > 1 and not is_blank(cells[0]) and _KEY_SHAPE.fullmatch(key(cells[0])) is not None
+
+    def _swallows(self, first: int, last: int) -> bool:
+        """A quoted cell may hold line breaks, but not a whole record: a line inside it that
+        starts a record and reads as one, with the header's number of cells."""
+        starts = [n for n in range(first + 1, last + 1)
+                  if self.lines[n - 1].count(",") >= self.named - 1 and self._starts_record(n)]
+        return any(len(self._cells(n, n)) == self.width for n in starts)
+
+    def _reread(self, first: int, last: int, broken: bool) -> None:
+        starts = [first] + [n for n in range(first + 1, last + 1) if self._starts_record(n)]
+        pieces = list(zip(starts, [n - 1 for n in starts[1:]] + [last]))
+        merged = len(pieces) > 1
+        for start, end in pieces:
+            cells = self._cells(start, end)
+            self.number += 1
+            self.grid.records.append((self.number, cells))
+            where = f"سطر {start} فایل" if start == end else f"سطرهای {start} تا {end} فایل"
+            if merged:
+                reason = (f"گیومه‌ی بسته‌نشده سطرهای {first} تا {last} فایل را یک سطر کرده بود؛ "
+                          f"این سطر ({where}) جدا خوانده و رد شد")
+            elif broken:
+                reason = f"گیومه‌ای در میان یک خانه این سطر ({where}) را چند تکه کرده بود"
+            else:
+                self._check_width(cells)
+                continue
+            self.grid.bad_rows.append((self.number, _title(self.grid.header, 0), "stray-quote", reason))
+
+    def _cells(self, first: int, last: int) -> list[str]:
+        """The cells of lines first…last as one record, by position: as written, else with
+        every quote taken literally, else the pieces joined as a cell's line breaks."""
+        text = "".join(self.lines[first - 1:last])
+        joined = []
+        for quoting in (csv.QUOTE_MINIMAL, csv.QUOTE_NONE):
+            records = list(csv.reader(io.StringIO(text, newline=""), quoting=quoting))
+            cells = records[0] if records else []
+            for more in records[1:]:
+                cells = cells[:-1] + [(cells[-1] if cells else "") + "\n" + (more[0] if more else "")] + more[1:]
+            if len(cells) == self.width:
+                return cells
+            joined = joined or cells
+        return joined
+
+    def _check_width(self, cells: list[str]) -> None:
+        """A CSV row with more or fewer cells than the header: its cells are not where the
+        header says (an unquoted comma shifts every later cell), so none can be trusted."""
+        width = len(cells)
+        extra = [i for i in range(self.width, width) if not is_blank(cells[i])]
+        column = column_letter(extra[0]) if extra else _title(self.grid.header, width)
+        past = f": خانه‌ی {column} بیرون از سطر عنوان است" if extra else ""
+        self.grid.bad_rows.append((self.number, column, "cell-count",
+                                   f"این سطر {width} خانه دارد و سطر عنوان {self.width} خانه{past}"))
 
 
 def _title(header: list, index: int) -> str:

@@ -218,6 +218,60 @@ def test_stray_quote_variants(tmp_path, broken, closer, expected):
     assert checked.read == checked.published + checked.rejected == 40
 
 
+def _quoting_csv(folder: Path, rows: list[dict], break_text) -> Path:
+    """Rulings written by a CSV writer that quotes multi-line texts, then one text broken by
+    ``break_text`` (which sees the file's text of that ruling, quotes included)."""
+    import csv
+    import io
+    write_exports(folder, rows, [violation(ruling_no="1402/3/100")], [property_()], fmt="csv")
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([[f.header for f in RULINGS.fields]]
+                                 + [["" if r.get(f.name) is None else str(r[f.name]) for f in RULINGS.fields] for r in rows])
+    (folder / "rulings.csv").write_text(break_text(buffer.getvalue()), encoding="utf-8")
+    return folder
+
+
+def _multiline_rulings(count: int) -> list[dict]:
+    rows = _rulings(count)
+    for i, row in enumerate(rows):
+        if i % 2:
+            row["ruling_text"] = f"بند یک رأی {i}\nبند دو\n\nبند سه، پایان"
+    return rows
+
+
+SPLITS = [
+    # (name, how the file's text is broken, rows rejected)
+    ("a lone quote inside a quoted text splits its row",
+     lambda text: text.replace('"بند یک رأی 5\nبند دو', '"بند یک رأی 5\nبند" دو', 1), [7]),
+    ("an unclosed quote swallows rows with quoted texts",
+     lambda text: text.replace(",متن رأی شماره 4,", ',"متن رأی شماره 4,', 1), [6, 7]),
+    ("an unclosed quote closed by a quoted number on its line",
+     lambda text: text.replace(",متن رأی شماره 8,۱۲۰٬۰۰۰٬۰۰۰,", ',"متن رأی شماره 8,"120,000,000",', 1), [10]),
+    ("a lone quote in the last row's text",
+     lambda text: text.replace('"بند یک رأی 11\nبند دو', '"بند یک رأی 11\n"بند دو', 1), [13]),
+]
+
+
+@pytest.mark.parametrize("name,breaker,expected", SPLITS, ids=[s[0] for s in SPLITS])
+def test_broken_quotes_around_multiline_texts_lose_and_add_no_row(tmp_path, name, breaker, expected):
+    rows = _multiline_rulings(12)
+    folder = _quoting_csv(tmp_path, rows, breaker)
+    assert (folder / "rulings.csv").read_text(encoding="utf-8") != _quoting_csv(tmp_path / "clean", rows, str).joinpath(
+        "rulings.csv").read_text(encoding="utf-8"), "the breaker changed the file"
+    validated = build.prepare(folder, CITY).validated
+    checked = validated.rulings
+    assert checked.read == checked.published + checked.rejected == 12
+    assert sorted({p["row"] for p in checked.problems if p["code"] in ("stray-quote", "cell-count")}) == expected
+    published = set(checked.frame["_row"])
+    assert published == set(range(2, 14)) - set(expected)   # every other row kept its own number
+    # A row a quote merged or split is read again by position: its owner is a private value.
+    # (A row with shifted cells is only rejected: none of its cells is published.)
+    private = gates.private_values(validated)
+    for row in _rows(checked, "stray-quote"):
+        sequence = tuple(gates.tokens(_owners(12)[row - 2]))
+        assert sequence in private.sequences.get(sequence[0], set())
+
+
 def test_a_quoted_multiline_text_is_not_a_stray_quote(tmp_path):
     # Line breaks inside a properly quoted text, even lines with commas, are one cell.
     text = "بند یک، تبصره ۲\nبند دو, با ویرگول, لاتین\n1402/3/999,جمع"
