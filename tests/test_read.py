@@ -126,7 +126,6 @@ def test_csv_record_numbers_count_multiline_cells_once(tmp_path):
 
 # --- exports as real systems write them (issue 10, items 3 and 8) -----------------------
 
-
 SURNAMES = ["کاوه", "سپهری", "اردلان", "نوبخت", "فرهمند", "بهاری", "پارسا", "رستگار", "شایان", "آذرنوش"]
 
 
