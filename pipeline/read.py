@@ -14,7 +14,7 @@ import pandas as pd
 from .errors import FileError
 from .read_book import BOOK_SUFFIXES, read_book
 from .read_csv import read_csv
-from .read_grid import Grid, column_letter
+from .read_grid import Grid, column_letter, column_title
 from .schema import OPTIONAL, PROPERTIES, RULINGS, VIOLATIONS, Table
 from .values import is_blank, match_key
 
@@ -107,7 +107,7 @@ def _uncomputed_required(table: Table, grid: Grid, columns: list) -> list[tuple[
     """A required cell whose formula was never computed has no known value: its text is kept
     (and warned about) but cannot stand for the value, so the row is rejected, saying why."""
     required = {index: name for index, name in columns if table.field(name).required != OPTIONAL}
-    return [(row, str(grid.header[column]), "uncomputed-formula",
+    return [(row, column_title(grid.header, column), "uncomputed-formula",
              "این خانه‌ی اجباری فرمولی است که هرگز محاسبه نشده؛ مقدارش معلوم نیست")
             for row, column in grid.formulas if column in required]
 

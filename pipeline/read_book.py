@@ -15,7 +15,7 @@ from python_calamine import CalamineWorkbook
 
 from .errors import FileError
 from .read_csv import decode
-from .read_grid import Grid, column_index, column_letter
+from .read_grid import Grid, column_index, column_letter, column_title
 from .schema import Table
 from .values import match_key
 
@@ -50,7 +50,7 @@ def read_book(path: Path, table: Table) -> Grid:
     grid = Grid(path.name, title, cells[0], list(enumerate(cells[1:], start=2)))
     grid.formulas = [(row, column) for row, column, _ in formulas if row > 1]
     for row, column, formula in formulas:
-        grid.warn(row, _header_title(cells[0], column), "formula-without-value",
+        grid.warn(row, column_title(cells[0], column), "formula-without-value",
                   f"خانه‌ی {column_letter(column)}{row} فرمول «{formula}» است و مقدار ذخیره‌شده ندارد؛ "
                   "متن فرمول به جای مقدار خوانده شد")
     return grid
@@ -75,11 +75,6 @@ def find_sheet(titles: list[str], table: Table, path: Path) -> str:
         return titles[0]
     names = "، ".join(titles)
     raise FileError("missing-sheet", str(path), f"no sheet named «{table.sheet}» (sheets: {names})", table.sheet)
-
-
-def _header_title(header: list, column: int) -> str:
-    title = header[column] if column < len(header) else None
-    return str(title).strip() if title is not None and str(title).strip() else column_letter(column)
 
 
 # --- formulas a script wrote without computing them -------------------------------------

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from .errors import FileError
-from .read_grid import Grid, column_letter
+from .read_grid import Grid, column_letter, column_title
 from .values import is_blank, key
 
 
@@ -156,7 +156,7 @@ class _Records:
             else:
                 self._check_width(cells)
                 continue
-            self.grid.bad_rows.append((self.number, _title(self.grid.header, 0), "stray-quote", reason))
+            self.grid.bad_rows.append((self.number, column_title(self.grid.header, 0), "stray-quote", reason))
 
     def _cells(self, first: int, last: int) -> list[str]:
         """The cells of lines first…last as one record, by position: as written, else with
@@ -178,12 +178,7 @@ class _Records:
         header says (an unquoted comma shifts every later cell), so none can be trusted."""
         width = len(cells)
         extra = [i for i in range(self.width, width) if not is_blank(cells[i])]
-        column = column_letter(extra[0]) if extra else _title(self.grid.header, width)
+        column = column_letter(extra[0]) if extra else column_title(self.grid.header, width)
         past = f": خانه‌ی {column} بیرون از سطر عنوان است" if extra else ""
         self.grid.bad_rows.append((self.number, column, "cell-count",
                                    f"این سطر {width} خانه دارد و سطر عنوان {self.width} خانه{past}"))
-
-
-def _title(header: list, index: int) -> str:
-    title = str(header[index]).strip() if index < len(header) and header[index] is not None else ""
-    return title or column_letter(index)

@@ -33,6 +33,13 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def column_title(header: list, index: int) -> str:
+    """The header over a column as the report names it; its letter when the header is empty."""
+    title = header[index] if index < len(header) else None
+    text = "" if title is None else str(title).strip()
+    return text or column_letter(index)
+
+
 def column_index(letters: str) -> int:
     index = 0
     for letter in letters:
