@@ -581,3 +581,25 @@ def test_short_rows_under_empty_trailing_headers_are_whole(tmp_path):
     _write_raw_csv(folder, "rulings.csv", [lines[0] + ",,"] + lines[1:])
     checked = build.prepare(folder, CITY).validated.rulings
     assert checked.published == 2 and checked.problems == [] and checked.warnings == []
+
+
+def test_shared_formulas_without_values_are_read_as_their_first_cells_text(tmp_path):
+    # A shared formula's later cells hold only its index («si»): they show the first one's text.
+    import re
+    import zipfile
+    rows = [ruling(), ruling(ruling_no="1402/3/101", ruling_text="=A1"), ruling(ruling_no="1402/3/102", ruling_text="=A2")]
+    path = write_exports(tmp_path, rows) / "rulings.xlsx"
+    with zipfile.ZipFile(path) as package:
+        members = {name: package.read(name) for name in package.namelist()}
+    sheet = next(name for name in members if name.startswith("xl/worksheets/sheet1"))
+    xml = members[sheet]
+    xml, first = re.subn(rb"<f>A1</f>", b'<f t="shared" ref="N3:N4" si="0">A1</f>', xml)
+    xml, later = re.subn(rb"<f>A2</f>", b'<f t="shared" si="0"/>', xml)
+    assert first == later == 1
+    members[sheet] = xml
+    with zipfile.ZipFile(path, "w") as package:
+        for name, data in members.items():
+            package.writestr(name, data)
+    checked = build.prepare(path.parent, CITY).validated.rulings
+    assert [(w["row"], w["code"]) for w in checked.warnings] == [(3, "formula-without-value"), (4, "formula-without-value")]
+    assert list(checked.frame["ruling_text"])[1:] == ["=A1", "=A1"]
