@@ -19,7 +19,7 @@ ROW_ERRORS = {
     "date-order": ("تاریخ پایان پیش از تاریخ شروع است", "The end date is before the start date"),
     "orphan-violation": ("رأیِ این تخلف در فایل نیست", "The violation's ruling is not in the export"),
     "orphan-of-rejected": ("رأیِ این تخلف رد شده است", "The violation's ruling was rejected"),
-    "stray-quote": ("گیومه‌ی بسته‌نشده سطرها را در هم ریخته است", "An unclosed quote merged CSV records"),
+    "stray-quote": ("گیومه‌ی نابجا سطرها را در هم ریخته یا تکه کرده است", "A stray quote merged or split CSV records"),
     "cell-count": ("شمار خانه‌های سطر با سطر عنوان نمی‌خواند", "The CSV row has more or fewer cells than the header"),
     "oversized-cell": ("خانه بیش از اندازه‌ی یک خانه‌ی اکسل است", "A cell is longer than a spreadsheet cell can be"),
     "uncomputed-formula": ("خانه‌ی اجباری فرمولِ محاسبه‌نشده است", "A required cell is a formula that was never computed"),

@@ -157,8 +157,8 @@ def _parse_table(raw: RawTable, city: Municipality) -> tuple[pd.DataFrame, _Prob
 
 
 def _reject_bad_rows(raw: RawTable, problems: _Problems) -> None:
-    """Rows the reader found malformed (a stray quote, a wrong cell count, an oversized cell)
-    are rejected whatever their cells say."""
+    """Rows the reader found malformed (a stray quote, a wrong cell count, an oversized cell,
+    an uncomputed formula in a required cell) are rejected whatever their cells say."""
     index_of = dict(zip(raw.frame["_row"].tolist(), raw.frame.index))
     for row, column, code, reason in raw.bad_rows:
         problems.rows.setdefault(index_of[row], []).append({
