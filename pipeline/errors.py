@@ -25,6 +25,10 @@ ROW_ERRORS = {
     "appeal-to-itself": ("رأی تجدیدنظر خودش را رأی بدوی خود نامیده است", "The appeal names itself as the ruling it reviews"),
     "appeal-cycle": ("رأی‌های تجدیدنظر دور بسته‌ای از ارجاع ساخته‌اند", "Appeals review each other in a cycle"),
     "date-out-of-range": ("تاریخ پس از امروز یا پیش از ۱۳۰۰/۰۱/۰۱ است", "The date is after today or before 1300/01/01 (1921-03-21)"),
+    "stray-quote": ("گیومه‌ی نابجا سطرها را در هم ریخته یا تکه کرده است", "A stray quote merged or split CSV records"),
+    "cell-count": ("شمار خانه‌های سطر با سطر عنوان نمی‌خواند", "The CSV row has more or fewer cells than the header"),
+    "oversized-cell": ("خانه بیش از اندازه‌ی یک خانه‌ی اکسل است", "A cell is longer than a spreadsheet cell can be"),
+    "uncomputed-formula": ("خانه‌ی اجباری فرمولِ محاسبه‌نشده است", "A required cell is a formula that was never computed"),
 }
 
 WARNINGS = {
@@ -33,6 +37,8 @@ WARNINGS = {
     "fine-sum-mismatch": ("جمع جریمه‌های تخلفات با مبلغ کل رأی برابر نیست", "Violation fines do not add up to the ruling's total"),
     "fine-formula-mismatch": ("جریمه با مساحت × ارزش معاملاتی × ضریب نمی‌خواند", "Fine differs from area × unit value × multiplier"),
     "appeal-target-missing": ("رأی بدویِ نام‌برده منتشر نشده است", "The first-instance ruling named by the appeal is not published"),
+    "formula-without-value": ("فرمول بدون مقدار ذخیره‌شده؛ متن فرمول خوانده شد", "A formula cell has no stored value; its text was read"),
+    "unnamed-column": ("ستونِ بی‌عنوان داده دارد و خوانده نشد", "A column with data has an empty header and was not read"),
 }
 
 FILE_ERRORS = {
@@ -40,6 +46,8 @@ FILE_ERRORS = {
     "unreadable-file": ("فایل خوانا نیست", "The file cannot be read"),
     "missing-sheet": ("برگه‌ی لازم در فایل نیست", "A required sheet is missing"),
     "missing-column": ("ستون اجباری در فایل نیست", "A required column is missing"),
+    "ambiguous-export": ("یک جدول در دو فایل آمده است", "Two exports of the same table"),
+    "mixed-encoding": ("فایل دو رمزگذاری را در هم دارد", "The CSV mixes UTF-8 and Windows-1256 lines"),
 }
 
 

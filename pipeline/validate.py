@@ -143,6 +143,7 @@ class _Problems:
 
 def _parse_table(raw: RawTable, city: Municipality, today: dt.date) -> tuple[pd.DataFrame, _Problems]:
     problems = _Problems(raw)
+    _reject_bad_rows(raw, problems)
     parsed = raw.frame[SOURCE_COLUMNS].copy()
     for f in raw.table.fields:
         if not f.published and f.kind is not Kind.PERSON:
@@ -158,6 +159,16 @@ def _parse_table(raw: RawTable, city: Municipality, today: dt.date) -> tuple[pd.
             missing = column.isna() & errors.isna()
             problems.add_many(missing, f.name, "missing-required", f"«{f.header}» خالی است")
     return parsed, problems
+
+
+def _reject_bad_rows(raw: RawTable, problems: _Problems) -> None:
+    """Rows the reader found malformed (a stray quote, a wrong cell count, an oversized cell,
+    an uncomputed formula in a required cell) are rejected whatever their cells say."""
+    index_of = dict(zip(raw.frame["_row"].tolist(), raw.frame.index))
+    for row, column, code, reason in raw.bad_rows:
+        problems.rows.setdefault(index_of[row], []).append({
+            "file": raw.frame.at[index_of[row], "_file"], "sheet": raw.frame.at[index_of[row], "_sheet"],
+            "row": row, "column": column, "code": code, "reason": reason})
 
 
 def _reject_duplicates(parsed: pd.DataFrame, problems: _Problems, table: Table) -> None:
