@@ -26,11 +26,17 @@ VENDOR_FILES := $(VENDOR)/lunr.min.js $(VENDOR)/Vazirmatn-Regular.woff2 $(VENDOR
 
 .PHONY: html data setup test serve clean regenerate-sample publish upload recover
 
-html: data
-	$(BIN)/pelican $(CONTENT) -o $(PREVIEW) -s $(PELICAN_SETTINGS)
+# A preview shares content/ and cache/ with make publish: both hold $(CONTENT).lock while they
+# build (pipeline.lock), so a preview waits for a running publish and never mixes its pages in.
+PIPELINE = $(BIN)/python -m pipeline --exports $(EXPORTS) --content $(CONTENT) --output $(PREVIEW) --reports $(REPORTS)
+LOCKED = @flock -n $(CONTENT).lock true || echo "make: waiting for the publish that is building $(CONTENT)/ …"; \
+	flock $(CONTENT).lock
+
+html: setup
+	$(LOCKED) sh -c '$(PIPELINE) && $(BIN)/pelican $(CONTENT) -o $(PREVIEW) -s $(PELICAN_SETTINGS)'
 
 data: setup
-	$(BIN)/python -m pipeline --exports $(EXPORTS) --content $(CONTENT) --output $(PREVIEW) --reports $(REPORTS)
+	$(LOCKED) $(PIPELINE)
 
 test: setup
 	$(BIN)/python -m pytest

@@ -109,10 +109,11 @@ def text_tokens(text: str) -> list[str]:
     return words
 
 
-def private_values(validated) -> PrivateValues:
-    """Every value of a private column in this build, minus those published legitimately."""
+def private_values(validated, published_before: set[tuple[str, ...]] = frozenset()) -> PrivateValues:
+    """Every value of a private column in this build, minus those published legitimately, in
+    this build or (``published_before``, see ``snapshot_published``) by an earlier one."""
     private, digits = _private_cells(_all_rows(validated.rulings), _all_rows(validated.properties))
-    legitimate = _published_elsewhere(validated.rulings.frame, validated.properties.frame)
+    legitimate = _published_elsewhere(validated.rulings.frame, validated.properties.frame) | published_before
     public = public_numbers(validated)
     sequences: dict[str, dict[int, set[tuple[str, ...]]]] = {}
     for sequence in private.keys() - legitimate:
@@ -148,6 +149,20 @@ def _published_elsewhere(rulings: pd.DataFrame, properties: pd.DataFrame) -> set
         organisations = properties.loc[properties["holder_kind"] == ORGANISATION, "holder"]
         legitimate |= {tuple(tokens(str(v))) for v in organisations.dropna()}
     return legitimate
+
+
+def snapshot_published(data: Path) -> set[tuple[str, ...]]:
+    """What ``_published_elsewhere`` finds in the dated CSVs of earlier publications.
+
+    A ruling's private plate that was also a municipal property's public plate stays in last
+    month's snapshot after the property leaves the registry: it was public then, and the
+    snapshot is carried over as it was published."""
+    frames = {}
+    for name in ("rulings", "properties"):
+        tables = [pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+                  for path in sorted(data.glob(f"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/{name}.csv"))]
+        frames[name] = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    return _published_elsewhere(frames["rulings"], frames["properties"])
 
 
 def _all_rows(checked) -> pd.DataFrame:

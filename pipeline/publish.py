@@ -108,8 +108,12 @@ def publish(options: Options) -> Run:
     The caller holds the lock and has recovered any interrupted publish."""
     run = Run()
     city, siteurl = load_settings(options.settings)
+
+    def say_waiting(holder: str) -> None:
+        print(f"Waiting for {holder or 'another build'} to finish with {options.content}/ …", file=sys.stderr)
     try:
-        _publish(options, run, city, siteurl)
+        with lock.held(options.content, "make publish", wait=True, on_wait=say_waiting):
+            _publish(options, run, city, siteurl)
     except Refused as refused:
         run.gates.append({"name": refused.gate, "passed": False,
                           "detail": "; ".join(str(f) for f in refused.findings[:50])})
@@ -301,7 +305,7 @@ def check_build(options: Options, run: Run, siteurl: str) -> None:
     if findings:
         raise Refused("frictionless", findings)
     run.passed("frictionless", f"{package.relative_to(new)} valid")
-    private = gates.private_values(run.publication.validated)
+    private = gates.private_values(run.publication.validated, gates.snapshot_published(new / "data"))
     private.public_numbers |= gates.snapshot_numbers(new / "data")
     findings = gates.scan_personal_data(new, private)
     if findings:

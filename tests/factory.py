@@ -82,6 +82,9 @@ def write_exports(folder: Path, rulings=None, violations=None, properties=None,
     else:
         for table, rows in tables.items():
             cells = [["" if v is None else str(v) for v in row] for row in rows]
+            # A CSV writer gives every record the header's width (a shorter one is cell-count).
+            width = max(len(row) for row in cells)
+            cells = [row + [""] * (width - len(row)) for row in cells]
             if encoding == "cp1256":
                 cells = [[v.translate(CP1256_SPELLING) for v in row] for row in cells]
             with open(folder / f"{table.name}.csv", "w", encoding=encoding, newline="") as handle:

@@ -178,6 +178,55 @@ def test_a_second_publish_or_upload_stops_at_once_while_one_compresses(history, 
     assert_consistent(site)
 
 
+def wait_for_text(path: Path, text: str, process: subprocess.Popen) -> None:
+    while text not in (path.read_text("utf-8", "replace") if path.exists() else ""):
+        assert process.poll() is None, path.read_text("utf-8", "replace")
+        time.sleep(0.05)
+
+
+def test_a_preview_waits_while_a_publish_builds_from_the_same_content(history, site, tmp_path):
+    """make html shares content/ and cache/ with make publish: it must not write pages while a
+    publish is between building and swapping them into place."""
+    staff_pages(site)
+    flag = tmp_path / "paused"
+    first = start_paused(site, "compressing", flag)
+    log = tmp_path / "make.log"
+    with log.open("w") as handle:
+        preview = subprocess.Popen(["make", "-o", "setup", "html", f"EXPORTS={site / 'exports-third'}",
+                                    f"PREVIEW={tmp_path / 'preview'}", f"CONTENT={site / 'content'}",
+                                    f"REPORTS={tmp_path / 'reports'}"],
+                                   cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, text=True)
+        try:
+            wait_for_text(log, "waiting for the publish", preview)
+            assert preview.poll() is None and not (tmp_path / "preview").exists()
+        finally:
+            flag.unlink()
+        assert first.wait() == 0, first.communicate()
+        assert preview.wait() == 0, log.read_text()
+    assert (tmp_path / "preview" / "index.html").is_file()
+    assert snapshot(site) == history["after"]
+    assert_consistent(site)
+
+
+def test_a_publish_waits_while_a_preview_holds_the_content(history, site, tmp_path):
+    from pipeline import lock
+    staff_pages(site)
+    log = tmp_path / "publish.log"
+    env = {**os.environ, "SHAFAF_SITEURL": "https://shafaf.example.org", "SHAFAF_PUBLICATION_DATE": THIRD,
+           "PYTHONHASHSEED": "0"}
+    env.pop("FORCE", None)
+    with lock.held(site / "content", "make html (a test)"), log.open("w") as handle:
+        publishing = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.publish", "--exports", str(site / "exports-third"),
+             "--output", str(site / "output"), "--content", str(site / "content"), "--reports",
+             str(site / "reports"), "--state", str(site / "state"), "--cache", str(site / "cache")],
+            cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, text=True, env=env)
+        wait_for_text(log, "Waiting for make html (a test)", publishing)
+        assert snapshot(site) == history["before"]
+    assert publishing.wait() == 0, log.read_text()
+    assert snapshot(site) == history["after"]
+
+
 def waits_for_a_lock(pid: int) -> bool:
     """/proc/locks lists a process blocked in flock() as «N: -> FLOCK ADVISORY WRITE <pid> …»."""
     return any(line.split()[1] == "->" and line.split()[5] == str(pid)

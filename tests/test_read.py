@@ -181,7 +181,7 @@ def test_stray_quote_rejects_the_merged_and_every_swallowed_row(tmp_path):
     private = gates.private_values(validated)
     for name in _owners(40)[9:13]:
         sequence = tuple(gates.tokens(name))
-        assert sequence in private.sequences.get(sequence[0], set()), name
+        assert sequence in private.sequences.get(sequence[0], {}).get(len(sequence), set()), name
 
 
 def test_stray_quote_never_reaches_the_site(tmp_path):
@@ -268,7 +268,7 @@ def test_broken_quotes_around_multiline_texts_lose_and_add_no_row(tmp_path, name
     private = gates.private_values(validated)
     for row in _rows(checked, "stray-quote"):
         sequence = tuple(gates.tokens(_owners(12)[row - 2]))
-        assert sequence in private.sequences.get(sequence[0], set())
+        assert sequence in private.sequences.get(sequence[0], {}).get(len(sequence), set())
 
 
 def test_a_quoted_multiline_text_is_not_a_stray_quote(tmp_path):
