@@ -68,9 +68,15 @@ def cell_value(value):
 
 def find_sheet(titles: list[str], table: Table, path: Path) -> str:
     wanted = match_key(table.sheet)
-    for title in titles:
-        if match_key(title) == wanted:
-            return title
+    matching = [title for title in titles if match_key(title) == wanted]
+    if len(matching) > 1:
+        # Names that differ only by invisible characters, spacing or letter variants look
+        # alike to staff: reading one would drop the other's rows without a word.
+        names = "، ".join(f"«{title}»" for title in matching)
+        raise FileError("ambiguous-export", str(path), f"{len(matching)} sheets are named «{table.sheet}»: {names}",
+                        table.sheet)
+    if matching:
+        return matching[0]
     if table.workbook == "properties" and len(titles) == 1:
         return titles[0]
     names = "، ".join(titles)
