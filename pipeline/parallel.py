@@ -37,6 +37,10 @@ class Forked:
             logging.getLogger().handlers = [logging.StreamHandler(sys.stderr)]
             try:
                 outcome = (True, function(*args, **kwargs))
+            except OSError as error:
+                # A full disk or a read-only folder is an error the caller reports plainly, as
+                # it would had the same write failed in its own process: no traceback.
+                outcome = (False, OSError(error.errno, error.strerror, error.filename))
             except BaseException:
                 outcome = (False, traceback.format_exc())
             try:
@@ -57,6 +61,8 @@ class Forked:
             self._value = pickle.loads(data)
         ok, value = self._value
         if not ok:
+            if isinstance(value, OSError):
+                raise value
             raise ChildFailed(f"the second process failed:\n{value}")
         return value
 
