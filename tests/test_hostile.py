@@ -11,6 +11,7 @@ the faults publish a tiny site (about 8 s each) in a few subprocesses.
 """
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -29,7 +30,7 @@ from pipeline import personal, privacy, seal, settings, values
 from pipeline.errors import FileError
 from pipeline.pages import escape_markdown
 from pipeline.read import read_exports
-from pipeline.schema import RULINGS
+from pipeline.schema import PROPERTIES, RULINGS
 from pipeline.validate import validate
 from test_publish import good_exports, publish, tree
 
@@ -440,3 +441,44 @@ def test_a_publish_killed_while_pelican_writes_leaves_the_site_and_state(publish
     again = publish(work / "exports", work, date=NEXT)
     assert again.returncode == 0 and "Traceback" not in again.stderr, again.stderr
     assert seal.check(work / "output") == [] and seal.read(work / "output").published == NEXT
+
+
+# --- an HTML table saved as .xls, with cells merged across rows ----------------------------
+
+def html_table(rows: list[list], merged: tuple[int, int]) -> str:
+    """``rows`` as an HTML table whose cell ``merged`` (row, column) spans two rows, as an
+    office suite or a web system writes a merged cell: the row below has no cell there."""
+    lines = ["<html><body><table>"]
+    for r, row in enumerate(rows):
+        cells = []
+        for c, value in enumerate(row):
+            if (r - 1, c) == merged:
+                continue
+            span = ' rowspan="2"' if (r, c) == merged else ""
+            cells.append(f"<td{span}>{'' if value is None else html.escape(str(value))}</td>")
+        lines.append("<tr>" + "".join(cells) + "</tr>")
+    return "\n".join(lines + ["</table></body></html>"])
+
+
+@pytest.mark.parametrize("column", ["monthly_rent_rial", "title", "holder", "longitude", "property_code"])
+def test_a_cell_merged_across_rows_shifts_no_cell_of_the_row_below(tmp_path, column):
+    """The reader once ignored rowspan: every later cell of the row below moved one column to
+    the left, and an appraisal was published as a monthly rent."""
+    folder = write_exports(tmp_path, [ruling()], [violation()], [property_()])
+    (folder / "properties.xlsx").unlink()
+    rows = _table_rows(PROPERTIES, [
+        property_(holder_kind="حقوقی", holder="بانک ملی", monthly_rent_rial="1000", latitude=None, longitude="50.96"),
+        property_(property_code="P-05-0002", holder_kind="حقوقی", holder="بانک ملی", monthly_rent_rial="2000",
+                  appraisal_rial="999999", latitude=None, longitude="50.97")])
+    merged = (1, [f.name for f in PROPERTIES.fields].index(column))
+    (folder / "properties.xls").write_text(html_table(rows, merged), encoding="utf-8")
+    below = checked(folder).properties
+    if PROPERTIES.field(column).required == "required":
+        assert below.rejected == 1 and codes(below) == {"missing-required"}
+        assert below.problems[0]["column"] == PROPERTIES.field(column).header
+        return
+    assert below.published == 2, below.problems
+    second = below.frame.set_index("property_code").loc["P-05-0002"]
+    assert second["appraisal_rial"] == 999999
+    assert second["holder_kind"] == "حقوقی"
+    assert second[column] is None  # a merged cell's value stands in its first row, as in a workbook
