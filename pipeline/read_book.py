@@ -256,6 +256,7 @@ class _Tables(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tables: list[tuple[str, list]] = []
         self._open: list[list] = []       # rows of the tables being read (nested ones too)
+        self._spans: list[dict] = []      # per open table: column -> rows a cell above still covers
         self._cell: list | None = None    # text pieces of the open cell; None is a <br>
         self._attrs: dict = {}
         self._heading: list[str] | None = None
@@ -266,7 +267,10 @@ class _Tables(HTMLParser):
             rows: list = []
             self.tables.append((self._title, rows))
             self._open.append(rows)
+            self._spans.append({})
         elif tag == "tr" and self._open:
+            if self._open[-1]:
+                self._skip_spanned(to_the_end=True)
             self._open[-1].append([])
         elif tag in ("td", "th") and self._open:
             if not self._open[-1]:
@@ -284,6 +288,7 @@ class _Tables(HTMLParser):
             if self._cell is not None:
                 self._finish_cell()
             self._open.pop()
+            self._spans.pop()
         elif tag in ("h1", "h2", "h3", "h4", "h5", "h6", "caption") and self._heading is not None:
             self._title = _HTML_SPACE.sub(" ", "".join(self._heading)).strip()
             self._heading = None
@@ -303,12 +308,32 @@ class _Tables(HTMLParser):
             else:
                 line.append(piece)
         text = "\n".join(lines).strip("\n")
+        self._skip_spanned()
         row = self._open[-1][-1]
+        first = len(row)
         row.append(_typed(text, self._attrs))
-        span = self._attrs.get("colspan") or "1"
         # HTML caps colspan at 1000; a larger one must not make a million empty cells.
-        row.extend([None] * (min(int(span), 1000) - 1 if span.isdigit() and int(span) > 0 else 0))
+        row.extend([None] * (_span(self._attrs, "colspan", 1000) - 1))
+        below = _span(self._attrs, "rowspan", 65534) - 1
+        if below:
+            self._spans[-1].update(dict.fromkeys(range(first, len(row)), below))
         self._cell = None
+
+    def _skip_spanned(self, to_the_end: bool = False) -> None:
+        """A cell merged across rows (rowspan) has no cell in the rows below it: those rows
+        get an empty cell there, as a workbook's merged cell, so that their own cells stay in
+        their columns."""
+        row, spans = self._open[-1][-1], self._spans[-1]
+        last = max((column for column, rows in spans.items() if rows), default=-1) if to_the_end else -1
+        while spans.get(len(row)) or len(row) <= last:
+            if spans.get(len(row)):
+                spans[len(row)] -= 1
+            row.append(None)
+
+
+def _span(attrs: dict, name: str, limit: int) -> int:
+    value = (attrs.get(name) or "1").strip()
+    return min(int(value), limit) if value.isdigit() and int(value) > 0 else 1
 
 
 def _typed(text: str, attrs: dict):
