@@ -11,7 +11,9 @@ the faults publish a tiny site (about 8 s each) in a few subprocesses.
 """
 from __future__ import annotations
 
+import csv
 import html
+import io
 import os
 import re
 import shutil
@@ -26,7 +28,8 @@ import pytest
 
 from conftest import ROOT
 from factory import _table_rows, property_, ruling, violation, write_exports
-from pipeline import personal, privacy, seal, settings, values
+from pipeline import gates, personal, privacy, seal, settings, values
+from pipeline.datasets import FORMULA_PREFIXES
 from pipeline.errors import FileError
 from pipeline.pages import escape_markdown
 from pipeline.read import read_exports
@@ -482,3 +485,51 @@ def test_a_cell_merged_across_rows_shifts_no_cell_of_the_row_below(tmp_path, col
     assert second["appraisal_rial"] == 999999
     assert second["holder_kind"] == "حقوقی"
     assert second[column] is None  # a merged cell's value stands in its first row, as in a workbook
+
+
+# --- one build of hostile exports: formulas and personal data in every text column ---------
+
+FORMULAS = ['=HYPERLINK("http://example.org","x")', "+98 21 1234", "-2+3", "@SUM(A1)", "\t=1", "\r=1",
+            " =1+1", "\u200e=1+1", "＝1+1", "\u00a0=1", "=1\n=2", "\ufeff=1"]
+PERSONAL = list(SPELLINGS.values())
+
+
+@pytest.fixture(scope="module")
+def hostile_build(tmp_path_factory):
+    """The pipeline alone (no Pelican): datasets, search shards, feeds, pages' Markdown, reports."""
+    work = tmp_path_factory.mktemp("hostile-build")
+    texts = FORMULAS + PERSONAL
+    rulings = [ruling(ruling_no=f"1402/3/{100 + i}", case_no=f"۵۵{100 + i}", neighbourhood=text, ruling_text=text,
+                      commission=text, council_rep=f"علی {text}", address=f"کرج، {text}")
+               for i, text in enumerate(texts)]
+    rulings.append(ruling(ruling_no="-1402/3/999", case_no="@55999"))
+    exports = write_exports(
+        work / "exports", rulings,
+        [violation(ruling_no=r["ruling_no"], floor=text, legal_basis=text) for r, text in zip(rulings, texts + ["="])],
+        [property_(property_code=f"P-05-{i:04d}", title=f"عنوان {i}", neighbourhood=text, address=text)
+         for i, text in enumerate(texts)] + [property_(property_code="=P1", title="=1+1")], fmt="csv")
+    run = subprocess.run([sys.executable, "-m", "pipeline", "--exports", str(exports), "--content", str(work / "content"),
+                          "--output", str(work / "preview"), "--reports", str(work / "reports"),
+                          "--cache", str(work / "cache")], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    return work, exports
+
+
+def test_no_csv_we_write_holds_a_live_formula(hostile_build):
+    work, _ = hostile_build
+    written = sorted((work / "preview").rglob("*.csv")) + sorted((work / "reports").rglob("*.csv"))
+    assert len(written) >= 5
+    for path in written:
+        for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")):
+            live = [c for c in row if c.startswith(FORMULA_PREFIXES) and not NUMBER.fullmatch(c)]
+            assert not live, (path.name, live)
+
+
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def test_no_spelling_of_an_id_or_mobile_reaches_any_file(hostile_build):
+    work, exports = hostile_build
+    private = gates.private_values(validate(read_exports(exports), CITY))
+    for folder in ("preview", "content"):
+        assert gates.scan_personal_data(work / folder, private) == [], folder
