@@ -4,8 +4,8 @@ Both ask ``find``; ``tests/personal_vectors.json`` pins what it recognises and w
 
 A number is read the way a person types it: digit groups in any script (Persian, Arabic-Indic,
 Latin, …) with invisible characters anywhere (U+2060, U+200B, U+00AD, …) and separators between
-the groups (white space within a line, ``-``, ``.``, ``/``, ``\\``, ``(``, ``)``). Groups joined without white
-space (``427.953815.8``) form one token that is taken whole; tokens separated by white space
+the groups (white space within a line, ``-``, ``.``, ``/``, ``\\``, ``(``, ``)``, ``_``, ``:``). Groups
+joined without white space (``427.953815.8``) form one token that is taken whole; tokens separated by white space
 (``0912 123 4567``, ``0 6 8 2 5 1 7 4 3 7``) are joined when together they have the length of
 a national ID or a mobile number. What is recognised:
 
@@ -41,13 +41,13 @@ INVISIBLE = ("\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u20
              "\U000e0100-\U000e01ef")
 _INVISIBLE = re.compile(f"[{INVISIBLE}]+")
 # White space but a line break: rows of a CSV, lines of a text are separate numbers.
-_SEPARATOR = r"(?:[^\S\n\r\v\f\x85\u2028\u2029]|[\-./\\()\u2010-\u2015\u2212\u066b])"
+_SEPARATOR = r"(?:[^\S\n\r\v\f\x85\u2028\u2029]|[\-./\\()_:\u2010-\u2015\u2212\u066b])"
 # \d is every decimal digit of Unicode (Persian, Arabic-Indic, full-width…), folded by digits().
 _GROUP = re.compile(rf"\d(?:[{INVISIBLE}]*\d)*")
 # At most three separators between two groups: «0912 - 123», «(0912) 123». The look-ahead after
 # the first digit skips what is too short to hold eight digits (most numbers of a page) at once;
 # a leading \d lets the regex engine jump from digit to digit.
-_NUMBER = re.compile(rf"\d(?=[\d\s{INVISIBLE}\-./\\()\u2010-\u2015\u2212\u066b]{{7}})(?:[{INVISIBLE}]*\d)*"
+_NUMBER = re.compile(rf"\d(?=[\d\s{INVISIBLE}\-./\\()_:\u2010-\u2015\u2212\u066b]{{7}})(?:[{INVISIBLE}]*\d)*"
                      rf"(?:[{INVISIBLE}]*(?:{_SEPARATOR}[{INVISIBLE}]*){{1,3}}{_GROUP.pattern})*")
 _GLUE = re.compile("[0-9A-Za-z]")
 _FOREIGN_DIGITS = re.compile(r"(?:(?![0-9])\d)+")
