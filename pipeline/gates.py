@@ -12,8 +12,8 @@ uses):
   ``427.953815.8``, ``0 6 8 2 5 1 7 4 3 7``). About one ten-digit number in eleven passes by
   chance, so a number that is exactly a published value of a public numeric column (a Rial
   amount in the CSV/JSON) is not flagged, and neither is a number glued to a Latin letter or
-  digit (hexadecimal hashes in the search shards' names and content are full of such runs; an ID
-  is never written that way). The digits of a published identifier are not flagged either (the
+  digit (hexadecimal hashes in the search shards' names and content are full of such runs),
+  unless a Latin word that is no hexadecimal run precedes it (``Tel09121234567``). The digits of a published identifier are not flagged either (the
   search index looks case number «1398-03-0016» up as «1398030016»), nor the digit alphabet
   «0123456789» that the JavaScript normaliser spells out. Numbers of the dated snapshots of
   earlier publications (carried over into the build) count as published too;

@@ -19,7 +19,8 @@ a national ID or a mobile number. What is recognised:
 Public numbers must not be hidden, so these shapes are never an ID, a zero-less mobile or a postal
 code: a Jalali year of four digits followed by other groups (rulings ``1402/3/154``, cases
 ``1403-11-0066``, dates ``1403/05/12``), thousands grouping (``1 250 005 000``), digits glued to
-a Latin letter or digit (hexadecimal hashes), the digit alphabet ``0123456789``, and a value the
+a Latin letter or digit (hexadecimal hashes; a Latin word before them, «Tel09121234567», is a
+label, not a hash), the digit alphabet ``0123456789``, and a value the
 caller says is published (a Rial amount that passes the checksum by chance). Commas end a number
 (``1,250,005,000`` is four numbers), so amounts written with them are never joined.
 """
@@ -50,6 +51,7 @@ _GROUP = re.compile(rf"\d(?:[{INVISIBLE}]*\d)*")
 _NUMBER = re.compile(rf"\d(?=[\d\s{INVISIBLE}\-./\\()_:\u2010-\u2015\u2212\u066b]{{7}})(?:[{INVISIBLE}]*\d)*"
                      rf"(?:[{INVISIBLE}]*(?:{_SEPARATOR}[{INVISIBLE}]*){{1,3}}{_GROUP.pattern})*")
 _GLUE = re.compile("[0-9A-Za-z]")
+_NOT_HEX = re.compile("[G-Zg-z]")
 _FOREIGN_DIGITS = re.compile(r"(?:(?![0-9])\d)+")
 _NOT_DIGITS = re.compile(r"[^0-9]+")
 
@@ -142,7 +144,7 @@ def _in_number(text, number, public, private, postal) -> list[Match]:
     groups = _groups(text, number)
     tokens = [g.token for g in groups]
     compound = {t for t, following in zip(tokens, tokens[1:]) if t == following}
-    glued_left = number.start() > 0 and _GLUE.match(text[number.start() - 1])
+    glued_left = _glued_left(text, number.start())
     glued_right = number.end() < len(text) and _GLUE.match(text[number.end()])
     matches: list[Match] = []
     i = 0
@@ -162,6 +164,17 @@ def _in_number(text, number, public, private, postal) -> list[Match]:
             matches.append(match)
         i += 1
     return matches
+
+
+def _glued_left(text: str, start: int) -> bool:
+    """Digits glued to a Latin letter or digit on their left are part of a hash, unless what
+    they are glued to is a typed label: Latin letters only, one of them no hexadecimal digit
+    («Tel09121234567», «ID0499370899»), which no hexadecimal hash holds."""
+    word_start = start
+    while word_start > 0 and _GLUE.match(text[word_start - 1]):
+        word_start -= 1
+    word = text[word_start:start]
+    return bool(word) and not (word.isalpha() and _NOT_HEX.search(word))
 
 
 def _groups(text: str, number: re.Match) -> list[_Group]:

@@ -99,14 +99,15 @@ SPELLINGS = {
     "tag characters inside": "0912\U000e0031123\U000e00324567",
     "colons between groups": "0912:123:4567",
     "underscores between groups": "0499_370_899",
+    "glued to a Latin word": "Tel09121234567",
+    "ID glued to Latin letters": "ID0499370899",
+    "glued to a Latin word and a colon": "mobile:0912-123-4567",
 }
 
 # Still published as they are (measured): each is a real leak, left for a decision on the
 # boundaries in pipeline/personal.py (which the gate shares, so widening it risks false
 # refusals on hashes and JSON that the whole sample site must be checked against).
 UNCAUGHT = {
-    "glued to a Latin word": "Tel09121234567",
-    "ID glued to Latin letters": "ID0499370899",
     "asterisks between groups": "0912*123*4567",
 }
 
@@ -137,6 +138,13 @@ def test_the_gate_finds_what_redaction_would_have_masked(text):
 @pytest.mark.parametrize("text", UNCAUGHT.values(), ids=UNCAUGHT.keys())
 def test_spellings_not_yet_recognised(text):
     assert not leaked(privacy.redact(values.long_text(text)))
+
+
+@pytest.mark.parametrize("text", ["abc0499370899", "a1b0499370899", "0499370899abc", "deadbeef0499370899",
+                                  "9f86d081884c7d659a2feaa0c55ad0150499370899"])
+def test_digits_inside_a_hexadecimal_hash_are_left_alone(text):
+    """The gate reads every shard and asset name: a hash is no personal data."""
+    assert personal.find(text) == []
 
 
 @pytest.mark.parametrize("text", ["0912\n1234567", "0499\n370899", "0912\r\n123 4567"])
