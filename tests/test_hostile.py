@@ -556,3 +556,22 @@ def test_an_error_cell_in_an_optional_text_is_not_read_as_empty_silently(tmp_pat
     book.save(folder / "rulings.xlsx")
     rulings = checked(folder).rulings
     assert rulings.frame["ruling_text"].iloc[0] or rulings.warnings
+
+
+def test_a_preview_with_a_read_only_cache_stops_with_a_message(tmp_path):
+    """make html: the same OSError the publish reports plainly once came out as a traceback."""
+    exports = write_exports(tmp_path / "exports", [ruling()], [violation()], [property_()])
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    mount("--bind", str(cache), str(cache))
+    try:
+        mount("-o", "remount,bind,ro", str(cache))
+        run = subprocess.run([sys.executable, "-m", "pipeline", "--exports", str(exports), "--content",
+                              str(tmp_path / "content"), "--output", str(tmp_path / "preview"), "--reports",
+                              str(tmp_path / "reports"), "--cache", str(cache)],
+                             cwd=ROOT, capture_output=True, text=True, check=False)
+    finally:
+        subprocess.run(["umount", str(cache)], check=False)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr, run.stderr
+    assert "Read-only file system" in run.stderr and str(cache) in run.stderr
