@@ -37,7 +37,14 @@ def main(argv: list[str] | None = None) -> int:
     except (ChangesError, settings.SettingsError) as error:
         print(f"\nShafaf stopped: {error}\n", file=sys.stderr)
         return 2
-    changed = build.write(publication, args.content, args.output, args.reports, city)
+    except OSError as error:  # a full disk, a read-only cache/: no traceback, the cause named
+        print(f"\nShafaf stopped: {error}\n", file=sys.stderr)
+        return 1
+    try:
+        changed = build.write(publication, args.content, args.output, args.reports, city)
+    except OSError as error:
+        print(f"\nShafaf stopped: {error}\n", file=sys.stderr)
+        return 1
     print(report.format_summary(publication.validated, args.reports))
     print("  written: " + ", ".join(f"{k} {v['written']}" for k, v in changed.items()))
     return 0
