@@ -50,9 +50,11 @@ def read_book(path: Path, table: Table) -> Grid:
     grid = Grid(path.name, title, cells[0], list(enumerate(cells[1:], start=2)))
     grid.formulas = [(row, column) for row, column, _ in formulas if row > 1]
     for row, column, formula in formulas:
+        where = f"خانه‌ی {column_letter(column)}{row}"
         grid.warn(row, column_title(cells[0], column), "formula-without-value",
-                  f"خانه‌ی {column_letter(column)}{row} فرمول «{formula}» است و مقدار ذخیره‌شده ندارد؛ "
-                  "متن فرمول به جای مقدار خوانده شد")
+                  f"{where} فرمول «{formula}» است و مقدار ذخیره‌شده ندارد؛ متن فرمول به جای مقدار خوانده شد"
+                  if formula.startswith("=") else
+                  f"{where} به جای مقدار خطای «{formula}» را دارد؛ متن خطا به جای مقدار خوانده شد")
     return grid
 
 
@@ -108,7 +110,9 @@ def _put_formulas(cells: list[list], formulas: list[tuple[int, int, str]]) -> No
 
 
 def _formulas_without_value(path: Path, title: str) -> list[tuple[int, int, str]]:
-    """(row, column index, "=formula") of every formula cell of the sheet with no value."""
+    """(row, column index, "=formula") of every formula cell of the sheet with no value, and
+    (row, column index, "#N/A") of every cell whose value is an error: calamine reads both as
+    empty, and an empty cell would say nothing of what was there."""
     if not zipfile.is_zipfile(path):
         return []  # .xls and .xlsb store every formula's value
     try:
@@ -137,13 +141,15 @@ def _sheet_member(package: zipfile.ZipFile, title: str) -> str | None:
 def _mentions_formula(package: zipfile.ZipFile, member: str) -> bool:
     """A cheap pass first: most exports hold no formula at all. Every formula sheet has an
     «</f>» (a shared formula's later cells follow its first one), and a two-byte search is
-    the fastest; a stray «f>» in a text only costs the full scan."""
+    the fastest; a stray «f>» in a text only costs the full scan. An error cell is marked
+    «t="e"» (searched with the few bytes before a chunk, where it may be cut)."""
     tail = b""
     with package.open(member) as stream:
         while chunk := stream.read(1 << 20):
-            if b"f>" in tail + chunk[:1] or b"f>" in chunk:
+            window = tail + chunk
+            if b"f>" in window or b't="e"' in window:
                 return True
-            tail = chunk[-1:]
+            tail = chunk[-4:]
     return False
 
 
@@ -175,13 +181,14 @@ def _position(reference: str | None, row: int, column: int) -> tuple[int, int]:
 
 def _formula_without_value(cell, shared: dict) -> str | None:
     formula, value = cell.find(f"{_MAIN}f"), cell.find(f"{_MAIN}v")
+    error = cell.get("t") == "e" and value is not None and value.text
     if formula is None:
-        return None
+        return value.text if error else None
     text = formula.text or ""
     if formula.get("t") == "shared":
         # Later cells of a shared formula carry only its index; show the first one's text.
         text = shared.setdefault(formula.get("si"), text) or text
-    if value is not None and value.text:
+    if value is not None and value.text and not error:
         return None
     return f"={text}"
 

@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -546,16 +547,44 @@ def test_no_spelling_of_an_id_or_mobile_reaches_any_file(hostile_build):
 
 # --- workbook cells that hold an error instead of a value ----------------------------------
 
-@pytest.mark.xfail(strict=True, reason="calamine reads an error cell (#N/A, #DIV/0!) as empty; nothing warns")
-@pytest.mark.parametrize("error", ["#N/A", "#DIV/0!", "#REF!", "#VALUE!"])
-def test_an_error_cell_in_an_optional_text_is_not_read_as_empty_silently(tmp_path, error):
-    folder = write_exports(tmp_path, [ruling()], [violation()], [property_()])
+def with_error(folder: Path, column: str, error: str, formula: str | None = None) -> Path:
+    """rulings.xlsx with the first ruling's ``column`` holding ``error`` (an error cell, as a
+    script writes «#N/A»), or a formula whose stored result is that error (as a spreadsheet
+    saves a failed VLOOKUP)."""
     book = openpyxl.load_workbook(folder / "rulings.xlsx")
-    cell = book["آرا"].cell(row=2, column=[f.name for f in RULINGS.fields].index("ruling_text") + 1)
+    cell = book["آرا"].cell(row=2, column=[f.name for f in RULINGS.fields].index(column) + 1)
     cell.value, cell.data_type = error, "e"
     book.save(folder / "rulings.xlsx")
+    if formula:
+        path = folder / "rulings.xlsx"
+        with zipfile.ZipFile(path) as package:
+            parts = {name: package.read(name) for name in package.namelist()}
+        sheet = next(name for name in parts if name.startswith("xl/worksheets/sheet"))
+        parts[sheet] = parts[sheet].replace(f"<v>{error}</v>".encode(), f"<f>{formula}</f><v>{error}</v>".encode(), 1)
+        with zipfile.ZipFile(path, "w") as package:
+            for name, data in parts.items():
+                package.writestr(name, data)
+    return folder
+
+
+ERRORS = ["#N/A", "#DIV/0!", "#REF!", "#VALUE!"]
+
+
+@pytest.mark.parametrize("formula", [None, "VLOOKUP(A2,Z:Z,1,0)"], ids=["error cell", "formula with an error"])
+@pytest.mark.parametrize("error", ERRORS)
+def test_an_error_cell_in_an_optional_text_is_read_and_warned(tmp_path, error, formula):
+    """calamine reads an error as an empty cell: a ruling's text vanished without a word."""
+    folder = with_error(write_exports(tmp_path, [ruling()], [violation()], [property_()]), "ruling_text", error, formula)
     rulings = checked(folder).rulings
-    assert rulings.frame["ruling_text"].iloc[0] or rulings.warnings
+    assert rulings.frame["ruling_text"].iloc[0] == (f"={formula}" if formula else error)
+    assert [w["code"] for w in rulings.warnings] == ["formula-without-value"]
+
+
+@pytest.mark.parametrize("error", ERRORS)
+def test_an_error_cell_in_a_required_column_is_not_called_empty(tmp_path, error):
+    folder = with_error(write_exports(tmp_path, [ruling()], [violation()], [property_()]), "ruling_date", error)
+    rulings = checked(folder).rulings
+    assert rulings.rejected == 1 and codes(rulings) == {"uncomputed-formula", "bad-date"}  # as for a formula
 
 
 def test_a_preview_with_a_read_only_cache_stops_with_a_message(tmp_path):
