@@ -12,6 +12,7 @@ the faults publish a tiny site (about 8 s each) in a few subprocesses.
 from __future__ import annotations
 
 import csv
+import gzip
 import html
 import io
 import os
@@ -409,6 +410,10 @@ SITE_EDITS = {
     "a symlink out of the site": lambda output: (output / "passwd").symlink_to("/etc/passwd"),
     "a page replaced by a symlink": lambda output: ((output / "index.html").unlink(),
                                                    (output / "index.html").symlink_to("/etc/hostname")),
+    "a symlinked folder out of the site": lambda output: (output / "etc").symlink_to("/etc", target_is_directory=True),
+    "only the .gz copy edited (nginx serves it)": lambda output: (output / "index.html.gz").write_bytes(
+        gzip.compress(b"<script>alert(1)</script>", mtime=0)),
+    "an empty file added": lambda output: (output / "data" / ".keep").touch(),
     "the seal removed": lambda output: (output / seal.NAME).unlink(),
     "the seal truncated": lambda output: (output / seal.NAME).write_text("{", encoding="utf-8"),
 }
