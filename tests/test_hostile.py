@@ -609,3 +609,23 @@ def test_a_preview_with_a_read_only_cache_stops_with_a_message(tmp_path):
     assert run.returncode == 1, run.stdout + run.stderr
     assert "Traceback" not in run.stderr, run.stderr
     assert "Read-only file system" in run.stderr and str(cache) in run.stderr
+
+
+def test_a_symlinked_output_and_state_are_published_in_their_targets(published, tmp_path):
+    """output → a folder on a larger disk, as deployments do. The build went beside the link
+    while the swap looked beside its target: the publish stopped after its journal, and every
+    later publish, upload and recover failed on that journal."""
+    work = copy_of(published, tmp_path / "work")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    for name in PUBLISHED:
+        (work / name).rename(disk / name)
+        (work / name).symlink_to(disk / name, target_is_directory=True)
+    run = publish(work / "exports", work, date=NEXT)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    for name in PUBLISHED:
+        assert (work / name).is_symlink() and (work / name).resolve() == disk / name
+    assert seal.read(work / "output").published == NEXT and seal.check(work / "output") == []
+    assert seal.read(disk / "output.prev").published == seal.read(published / "output").published
+    assert (disk / "state.prev" / "published.json").read_bytes() == (published / "state" / "published.json").read_bytes()
+    assert not (work / "output.journal.json").exists() and not (disk / "output.journal.json").exists()
