@@ -413,7 +413,8 @@ def main(argv: list[str] | None = None) -> int:
     except settings.SettingsError as error:
         print(f"\nShafaf did not publish: {error}\n", file=sys.stderr)
         return EXIT_GATE
-    options = Options(args.exports, args.output, args.content, args.reports, args.state, args.cache,
+    options = Options(args.exports, transaction.real_folder(args.output), args.content, args.reports,
+                      transaction.real_folder(args.state), args.cache,
                       args.settings, date, args.force, args.max_rejected, args.max_shrink, args.first)
     try:
         refuse_unwritable(options)   # first, or the lock file could not even be created

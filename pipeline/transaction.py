@@ -59,6 +59,13 @@ class Slot:
         return self.sibling(".trash")
 
 
+def real_folder(folder: Path) -> Path:
+    """A folder given as a symbolic link (``output`` → a larger disk) is published in its
+    target: every sibling (``.new``, ``.prev``, the journal, the lock) lies beside the target,
+    where the renames happen, and the link goes on naming the live folder."""
+    return folder.resolve() if folder.is_symlink() else folder
+
+
 def journal_path(output: Path) -> Path:
     return output.with_name(output.name + ".journal.json")
 

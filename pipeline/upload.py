@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     if not destination:
         print("make upload: set SHAFAF_UPLOAD_DEST (e.g. user@host:/srv/shafaf/)", file=sys.stderr)
         return EXIT_GATE
+    args.output, args.state = transaction.real_folder(args.output), transaction.real_folder(args.state)
     try:
         with lock.held(args.output, "make upload", wait=args.wait):
             for line in transaction.recover(args.output, args.state):

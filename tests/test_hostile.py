@@ -629,3 +629,9 @@ def test_a_symlinked_output_and_state_are_published_in_their_targets(published, 
     assert seal.read(disk / "output.prev").published == seal.read(published / "output").published
     assert (disk / "state.prev" / "published.json").read_bytes() == (published / "state" / "published.json").read_bytes()
     assert not (work / "output.journal.json").exists() and not (disk / "output.journal.json").exists()
+    destination = tmp_path / "server"
+    sent = subprocess.run([sys.executable, "-m", "pipeline.upload", "--output", str(work / "output"),
+                           "--state", str(work / "state")], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "SHAFAF_UPLOAD_DEST": f"{destination}/"}, check=False)
+    assert sent.returncode == 0, sent.stderr
+    assert tree(destination) == {k: v for k, v in tree(disk / "output").items() if k != seal.NAME}
