@@ -504,8 +504,8 @@ def test_a_cell_merged_across_rows_shifts_no_cell_of_the_row_below(tmp_path, col
 
 # --- one build of hostile exports: formulas and personal data in every text column ---------
 
-FORMULAS = ['=HYPERLINK("http://example.org","x")', "+98 21 1234", "-2+3", "@SUM(A1)", "\t=1", "\r=1",
-            " =1+1", "\u200e=1+1", "＝1+1", "\u00a0=1", "=1\n=2", "\ufeff=1"]
+FORMULAS = ["\u2028=1", "\x85=1", "a\u2029b", '=HYPERLINK("http://example.org","x")', "+98 21 1234", "-2+3",
+            "@SUM(A1)", "\t=1", "\r=1", " =1+1", "\u200e=1+1", "＝1+1", "\u00a0=1", "=1\n=2", "\ufeff=1"]
 PERSONAL = list(SPELLINGS.values())
 
 
@@ -521,7 +521,7 @@ def hostile_build(tmp_path_factory):
     exports = write_exports(
         work / "exports", rulings,
         [violation(ruling_no=r["ruling_no"], floor=text, legal_basis=text) for r, text in zip(rulings, texts + ["="])],
-        [property_(property_code=f"P-05-{i:04d}", title=f"عنوان {i}", neighbourhood=text, address=text)
+        [property_(property_code=f"P-05-{i:04d}", title=f"عنوان {i} {text}", neighbourhood=text, address=text)
          for i, text in enumerate(texts)] + [property_(property_code="=P1", title="=1+1")], fmt="csv")
     run = subprocess.run([sys.executable, "-m", "pipeline", "--exports", str(exports), "--content", str(work / "content"),
                           "--output", str(work / "preview"), "--reports", str(work / "reports"),
