@@ -635,3 +635,45 @@ def test_a_symlinked_output_and_state_are_published_in_their_targets(published, 
                           env={**os.environ, "SHAFAF_UPLOAD_DEST": f"{destination}/"}, check=False)
     assert sent.returncode == 0, sent.stderr
     assert tree(destination) == {k: v for k, v in tree(disk / "output").items() if k != seal.NAME}
+
+
+def html_rows(rows: list[list], last: str, close_cells: bool = True, close_rows: bool = True) -> str:
+    """``rows`` as an HTML table; ``last`` is appended inside the address cell of the last row."""
+    address = [f.name for f in PROPERTIES.fields].index("address")
+    lines = ["<html><body><table>"]
+    for r, row in enumerate(rows):
+        cells = []
+        for c, value in enumerate(row):
+            text = "" if value is None else html.escape(str(value))
+            if r == len(rows) - 1 and c == address:
+                text += last
+            cells.append(f"<td>{text}" + ("</td>" if close_cells else ""))
+        lines.append("<tr>" + "".join(cells) + ("</tr>" if close_rows else ""))
+    return "\n".join(lines + ["</table></body></html>"])
+
+
+HTML_SHAPES = {
+    # HTML lets </td> and </tr> out: older web systems write them so.
+    "no </td>": dict(last="", close_cells=False),
+    "no </td> nor </tr>": dict(last="", close_cells=False, close_rows=False),
+    "a table inside a cell": dict(last="<table><tr><td>x</td><td>y</td></tr></table>"),
+    "paragraphs and breaks": dict(last="<p>b</p>c<br>d"),
+}
+
+
+@pytest.mark.parametrize("shape", HTML_SHAPES.values(), ids=HTML_SHAPES.keys())
+def test_html_cells_as_browsers_read_them_stay_in_their_columns(tmp_path, shape):
+    """A cell opened before the last one was closed (valid HTML), or a table inside a cell,
+    once dropped a cell and moved every later one a column to the left."""
+    folder = write_exports(tmp_path, [ruling()], [violation()], [property_()])
+    (folder / "properties.xlsx").unlink()
+    rows = _table_rows(PROPERTIES, [
+        property_(holder_kind="حقوقی", holder="بانک ملی", monthly_rent_rial="1000", latitude=None),
+        property_(property_code="P-05-0002", holder_kind="حقوقی", holder="بانک ملی", monthly_rent_rial="2000",
+                  appraisal_rial="999999", latitude=None, longitude="50.97")])
+    (folder / "properties.xls").write_text(html_rows(rows, **shape), encoding="utf-8")
+    registry = checked(folder).properties
+    assert registry.published == 2, registry.problems
+    second = registry.frame.set_index("property_code").loc["P-05-0002"]
+    assert (second["monthly_rent_rial"], second["appraisal_rial"], second["longitude"]) == (2000, 999999, 50.97)
+    assert second["address"].startswith("کرج، مهرشهر، بلوار ارم")
