@@ -264,6 +264,7 @@ class _Tables(HTMLParser):
         self.tables: list[tuple[str, list]] = []
         self._open: list[list] = []       # rows of the tables being read (nested ones too)
         self._spans: list[dict] = []      # per open table: column -> rows a cell above still covers
+        self._outer: list[tuple] = []     # per open table: the cell (and attributes) it was opened in
         self._cell: list | None = None    # text pieces of the open cell; None is a <br>
         self._attrs: dict = {}
         self._heading: list[str] | None = None
@@ -275,11 +276,18 @@ class _Tables(HTMLParser):
             self.tables.append((self._title, rows))
             self._open.append(rows)
             self._spans.append({})
+            # A table inside a cell is a table of its own; the cell goes on after it.
+            self._outer.append((self._cell, self._attrs))
+            self._cell = None
         elif tag == "tr" and self._open:
+            if self._cell is not None:
+                self._finish_cell()  # </td> may be left out (HTML allows it)
             if self._open[-1]:
                 self._skip_spanned(to_the_end=True)
             self._open[-1].append([])
         elif tag in ("td", "th") and self._open:
+            if self._cell is not None:
+                self._finish_cell()
             if not self._open[-1]:
                 self._open[-1].append([])
             self._cell, self._attrs = [], dict(attrs)
@@ -296,6 +304,7 @@ class _Tables(HTMLParser):
                 self._finish_cell()
             self._open.pop()
             self._spans.pop()
+            self._cell, self._attrs = self._outer.pop()
         elif tag in ("h1", "h2", "h3", "h4", "h5", "h6", "caption") and self._heading is not None:
             self._title = _HTML_SPACE.sub(" ", "".join(self._heading)).strip()
             self._heading = None
