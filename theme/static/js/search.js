@@ -243,9 +243,9 @@
 
   /* For each facet, how many documents of `docs` have each value, counting those that pass
    * every other filter (so a chosen district still shows the other districts' counts). */
-  function facetCounts(docs, filters) {
+  function facetCounts(docs, filters, only) {
     var counts = {};
-    FACETS.forEach(function (facet) {
+    (only || FACETS).forEach(function (facet) {
       var c = counts[facet] = {};
       docs.forEach(function (d) {
         if (!passes(d.ref, d.code, filters, facet)) return;
@@ -316,7 +316,7 @@
         var others = chosen.map(function (f, i) { return f === facet ? null : sets[i]; }).filter(Boolean);
         if (!others.length) { counts[facet] = globalCounts(facet === "kind" ? null : filters.kind)[facet]; return; }
         var pool = others.reduce(function (a, b) { return a.length <= b.length ? a : b; });
-        counts[facet] = facetCounts(pool, filters)[facet];
+        counts[facet] = facetCounts(pool, filters, [facet])[facet];
       });
       found.sort(newestFirst);
       return { total: found.length, counts: counts, ordered: function (from, to) {
@@ -372,7 +372,6 @@
         clearResults();
         fillCounts(globalCounts(filters.kind));
         done("شماره رأی، شماره پرونده، نشانی، محله یا نام عضو کمیسیون را بنویسید، یا با فهرست‌های زیر مرور کنید.");
-        list.setAttribute("data-total", "0");
         return;
       }
       return show(result, text, filters, page, mine);
@@ -427,7 +426,7 @@
       refs.forEach(function (ref, i) { list.appendChild(item(ref, docs[i], tokens, result.exact && result.exact[ref])); });
       list.setAttribute("start", String((page - 1) * PER_PAGE + 1));
       app.setAttribute("data-last-query-ms", (result.ms || 0).toFixed(1));
-      app.setAttribute("data-last-query-files", String(fetchedNow));
+      app.setAttribute("data-last-query-shards", String(fetchedNow));   // files fetched
       if (result.missingNumber) {
         say("هیچ رأی، پرونده یا ملکی با شماره‌ی «" + N.toPersianDigits(result.missingNumber) + "» ثبت نشده است.");
         showSuggestions(result.suggestions);
