@@ -428,7 +428,7 @@
       app.setAttribute("data-last-query-ms", (result.ms || 0).toFixed(1));
       app.setAttribute("data-last-query-shards", String(fetchedNow));   // files fetched
       if (result.missingNumber) {
-        say("هیچ رأی، پرونده یا ملکی با شماره‌ی «" + N.toPersianDigits(result.missingNumber) + "» ثبت نشده است.");
+        say("هیچ رأی، پرونده یا ملکی با شماره‌ی «", result.missingNumber, "» ثبت نشده است.");
         showSuggestions(result.suggestions);
       } else if (result.unreadable) {
         say("این عبارت حرف یا رقمی برای جست‌وجو ندارد. شماره رأی، نشانی یا نامی را بنویسید.");
@@ -476,7 +476,10 @@
     addOptions("decision", m.decisions.map(function (v) { return [v, v]; }));
     addOptions("member", m.members.map(function (x) { return [memberValue(x), x[1] + " (" + (roles[x[0]] || x[0]) + ")"]; }));
     FACETS.forEach(function (name) {
-      if (params.get(name)) form.elements[name].value = params.get(name);
+      if (params.get(name)) {
+        form.elements[name].value = params.get(name);
+        document.getElementById("search-filters-box").open = true;
+      }
     });
     fillCounts(globalCounts(params.get("kind")));
     app.setAttribute("data-filters", "ready");
@@ -641,13 +644,7 @@
     String(text).split(/(\s+)/).forEach(function (word) {
       var folded = N.fold(word);
       var hit = folded && tokens.some(function (t) { return folded.indexOf(t) === 0 || (t.length >= FUZZY_FROM && folded.indexOf(t.slice(0, 4)) === 0); });
-      var shown = N.toPersianDigits(word);
-      var node = document.createTextNode(shown);
-      if (!isolate && /[0-9]/.test(word)) {
-        var bdi = document.createElement("bdi");
-        bdi.appendChild(node);
-        node = bdi;
-      }
+      var node = isolate ? document.createTextNode(N.toPersianDigits(word)) : numbersIsolated(word);
       if (hit) {
         var mark = document.createElement("mark");
         mark.appendChild(node);
@@ -658,7 +655,32 @@
     if (isolate) parent.appendChild(holder);
   }
 
-  function say(text) { status.textContent = text; }
+  /* «۱۴۰۰-۰۵-۰۰۴۰» inside Persian text: the number isolated, the punctuation around it not. */
+  function numbersIsolated(word) {
+    var holder = document.createDocumentFragment();
+    word.split(/([0-9]+(?:[\/\-][0-9]+)+)/).forEach(function (part, i) {
+      if (!part) return;
+      var text = document.createTextNode(N.toPersianDigits(part));
+      if (i % 2) {
+        var bdi = document.createElement("bdi");
+        bdi.appendChild(text);
+        holder.appendChild(bdi);
+      } else {
+        holder.appendChild(text);
+      }
+    });
+    return holder;
+  }
+
+  /* The status line; a number in it (the second argument) is isolated from the Persian text. */
+  function say(text, number, rest) {
+    status.textContent = text;
+    if (number === undefined) return;
+    var bdi = document.createElement("bdi");
+    bdi.textContent = N.toPersianDigits(number);
+    status.appendChild(bdi);
+    status.appendChild(document.createTextNode(rest));
+  }
 
   function done(text) {
     say(text);
