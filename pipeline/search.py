@@ -239,6 +239,12 @@ def _hashed(name: str, data: bytes) -> str:
     return f"{name}.{hashlib.sha256(data).hexdigest()[:12]}.json"
 
 
+def js_order(term: str) -> bytes:
+    """Terms sorted as JavaScript compares strings (UTF-16 code units), not by code point:
+    lunr.js refuses a token list out of its order, and search.js bisects the file table."""
+    return term.encode("utf-16-be")
+
+
 def _deltas(refs: list[int]) -> list[int]:
     return [ref - previous for previous, ref in zip([0, *refs], refs)]
 
@@ -282,7 +288,7 @@ def term_files(found: dict[str, list], codes: dict[int, list[int]]) -> tuple[dic
         files[name] = data
         table.append([run[0], name])
 
-    for term in sorted(found):
+    for term in sorted(found, key=js_order):
         cost = 20 * len(found[term]) + len(term.encode())
         if run and size + cost > TERMS_FILE_BYTES:
             close()
@@ -332,7 +338,7 @@ def build_search(rulings: list[dict], properties: list[dict], districts: int,
 def _build(rulings, properties, districts, people, codes, summaries) -> dict[str, bytes]:
     found = postings(full_index(rulings, properties))
     files, table = term_files(found, codes)
-    words = sorted(term for term in found if not re.search(r"[0-9]", term))
+    words = sorted((term for term in found if not re.search(r"[0-9]", term)), key=js_order)
     words_data = _dumps(words)
     words_name = _hashed("words", words_data)
     files[words_name] = words_data
@@ -408,4 +414,5 @@ def _to_cache(cache: Path | None, fingerprint: str, files: dict[str, bytes]) -> 
 
 def terms_file_of(table: list[list[str]], term: str) -> str:
     """The ``terms-`` file that holds ``term`` if any file does (as search.js finds it)."""
-    return table[max(0, bisect_right([first for first, _ in table], term) - 1)][1]
+    firsts = [js_order(first) for first, _ in table]
+    return table[max(0, bisect_right(firsts, js_order(term)) - 1)][1]

@@ -75,11 +75,12 @@ def test_every_term_is_in_the_file_the_manifest_points_to(tmp_path, monkeypatch)
     entries, where = _terms(files)
     assert len(manifest["terms"]) > 3
     firsts = [first for first, _ in manifest["terms"]]
-    assert firsts == sorted(firsts)
+    assert firsts == sorted(firsts, key=search.js_order)
     for term in entries:
         assert search.terms_file_of(manifest["terms"], term) == where[term]
     assert {"موسوی", "شاهینویلا", "شاهین", "ویلا", "1402/3/100", "1402", "55100", "p/05/0001"} <= set(entries)
-    assert json.loads(files[manifest["words"]]) == sorted(t for t in entries if not any(c.isdigit() for c in t))
+    assert json.loads(files[manifest["words"]]) == sorted((t for t in entries if not any(c.isdigit() for c in t)),
+                                                          key=search.js_order)
     assert stats == {"built": len(files), "reused": 0}
 
 
@@ -188,3 +189,14 @@ def test_hostile_text_never_names_a_file(tmp_path, hostile):
     files, _ = search.build_search(publication.rulings, publication.properties, CITY.districts)
     import re
     assert all(re.fullmatch(r"[a-z]+(-[a-z0-9]+)*\.[0-9a-f]{12}\.json|manifest\.json", name) for name in files)
+
+
+def test_terms_are_in_javascript_order_even_beyond_the_basic_plane(tmp_path):
+    """lunr.js throws on a word list out of its (UTF-16) order: one neighbourhood spelled
+    with an emoji or a rare CJK character must not break search for everyone."""
+    publication = _publication(tmp_path, rulings=[
+        ruling(neighbourhood="باغ\U0001F600"), ruling(ruling_no="1403/1/5", ruling_date="1403/01/01", neighbourhood="باغ\ue000"),
+        ruling(ruling_no="1403/1/6", ruling_date="1403/01/02", neighbourhood="باغ\U00020000")])
+    files, _ = search.build_search(publication.rulings, publication.properties, CITY.districts)
+    words = json.loads(files[json.loads(files["manifest.json"])["words"]])
+    assert [w for w in words if w.startswith("باغ") and len(w) > 3] == ["باغ\U0001F600", "باغ\U00020000", "باغ\ue000"]
