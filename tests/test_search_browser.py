@@ -188,3 +188,13 @@ def test_typing_searches_and_timing_is_reported(page, serve_site):
         print(f"search timing: {query!r}: lunr {in_browser:.1f} ms over {shards} shards in the browser, "
               f"{round_trip:.0f} ms from typing to results (120 ms debounce and fetching included)")
     assert page.locator("#search-results > li").count() > 0
+
+
+@pytest.mark.parametrize("form", ["persian", "hyphens"])
+def test_a_number_highlights_that_number_only(page, serve_site, ruling, form):
+    """Not the case number or the year that share its first digits."""
+    number = ruling["ruling_no"]
+    query = number.translate(PERSIAN) if form == "persian" else number.replace("/", "-")
+    search(page, serve_site, query)
+    marks = page.eval_on_selector_all("#search-results li:first-child mark", "ms => ms.map(m => m.textContent)")
+    assert marks == [number.translate(PERSIAN)]

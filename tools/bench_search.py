@@ -76,6 +76,8 @@ def queries(publication, files: dict[str, bytes]) -> list[tuple[str, str]]:
         ("browse: district + year", f"kind=ruling&district=5&year={latest}"),
         ("browse: violation type", "type=" + q(manifest["types"][4])),
         ("browse: district", "district=7"),
+        ("browse: all rulings", "kind=ruling"),
+        ("browse: the largest filter (first stage)", "stage=" + q(manifest["stages"][0])),
         ("word + filter", "q=" + q(place) + f"&year={latest}"),
     ]
 

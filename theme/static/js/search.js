@@ -422,7 +422,7 @@
       clearResults();
       fillCounts(result.counts);
       showEntities(text);
-      var tokens = tokensOf(text);
+      var tokens = m.numberRe.test(N.fold(text)) ? [canonicalNumber(text)] : tokensOf(text);
       refs.forEach(function (ref, i) { list.appendChild(item(ref, docs[i], tokens, result.exact && result.exact[ref])); });
       list.setAttribute("start", String((page - 1) * PER_PAGE + 1));
       app.setAttribute("data-last-query-ms", (result.ms || 0).toFixed(1));
@@ -642,8 +642,7 @@
   function append(parent, text, tokens, isolate) {
     var holder = isolate ? document.createElement("bdi") : parent;
     String(text).split(/(\s+)/).forEach(function (word) {
-      var folded = N.fold(word);
-      var hit = folded && tokens.some(function (t) { return folded.indexOf(t) === 0 || (t.length >= FUZZY_FROM && folded.indexOf(t.slice(0, 4)) === 0); });
+      var hit = highlighted(N.fold(word), tokens);
       var node = isolate ? document.createTextNode(N.toPersianDigits(word)) : numbersIsolated(word);
       if (hit) {
         var mark = document.createElement("mark");
@@ -653,6 +652,17 @@
       holder.appendChild(node);
     });
     if (isolate) parent.appendChild(holder);
+  }
+
+  /* A shown word matches a number token when it is that number or has it as a part, and a
+   * word token when it begins with it (or, for a typo, with its first four letters). */
+  function highlighted(folded, tokens) {
+    if (!folded) return false;
+    var number = canonicalNumber(folded.replace(/[^0-9a-z\/\-]/g, ""));
+    return tokens.some(function (t) {
+      if (hasDigit(t)) return number === t || number.split("/").indexOf(t) >= 0;
+      return folded.indexOf(t) === 0 || (t.length >= FUZZY_FROM && folded.indexOf(t.slice(0, 4)) === 0);
+    });
   }
 
   /* «۱۴۰۰-۰۵-۰۰۴۰» inside Persian text: the number isolated, the punctuation around it not. */
