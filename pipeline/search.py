@@ -64,6 +64,7 @@ FIELD_NAMES = list(FIELDS)
 PROPERTY_BASE = 10_000_000      # document refs: rulings 0…, properties from here
 DOCS_PER_FILE = 32
 TERMS_FILE_BYTES = 48_000       # uncompressed; one term's postings may exceed it alone
+COMMON_SHARE = 0.2
 
 
 def tokens(*texts: str | None) -> list[str]:
@@ -235,8 +236,15 @@ def _dumps(value) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+HASH_CHARS = 8     # a cache-buster per file name, not a security hash: names also hold an index
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:HASH_CHARS]
+
+
 def _hashed(name: str, data: bytes) -> str:
-    return f"{name}.{hashlib.sha256(data).hexdigest()[:12]}.json"
+    return f"{name}.{_digest(data)}.json"
 
 
 def js_order(term: str) -> bytes:
@@ -275,7 +283,8 @@ def term_entry(term: str, entries: list[tuple[int, int, int]]) -> list:
 
 
 def term_files(found: dict[str, list], codes: dict[int, list[int]]) -> tuple[dict[str, bytes], list[list[str]]]:
-    """``terms-<i>`` files, and [first term, file name] of each, in term order."""
+    """``terms-<i>`` files, and [first term, hash] of each (the name is ``terms-<i>.<hash>.json``),
+    in term order."""
     files, table = {}, []
     run: list[str] = []
     size = 0
@@ -286,7 +295,7 @@ def term_files(found: dict[str, list], codes: dict[int, list[int]]) -> tuple[dic
                        "refs": _deltas(refs), "codes": [codes[ref] for ref in refs]})
         name = _hashed(f"terms-{len(table)}", data)
         files[name] = data
-        table.append([run[0], name])
+        table.append([run[0], _digest(data)])
 
     for term in sorted(found, key=js_order):
         cost = 20 * len(found[term]) + len(term.encode())
@@ -300,14 +309,15 @@ def term_files(found: dict[str, list], codes: dict[int, list[int]]) -> tuple[dic
     return files, table
 
 
-def doc_files(kind: str, summaries: list[list]) -> tuple[dict[str, bytes], list[str]]:
-    files, names = {}, []
+def doc_files(kind: str, summaries: list[list]) -> tuple[dict[str, bytes], str]:
+    """``docs-<kind>-<i>`` files, and their hashes end to end (the manifest's shortest form:
+    at 100k rulings there are thousands of these files)."""
+    files, hashes = {}, []
     for start in range(0, len(summaries), DOCS_PER_FILE):
         data = _dumps(summaries[start:start + DOCS_PER_FILE])
-        name = _hashed(f"docs-{kind}-{start // DOCS_PER_FILE}", data)
-        files[name] = data
-        names.append(name)
-    return files, names
+        files[_hashed(f"docs-{kind}-{start // DOCS_PER_FILE}", data)] = data
+        hashes.append(_digest(data))
+    return files, "".join(hashes)
 
 
 def build_search(rulings: list[dict], properties: list[dict], districts: int,
@@ -364,7 +374,8 @@ def _build(rulings, properties, districts, people, codes, summaries) -> dict[str
         "version": FORMAT_VERSION, "pipeline": PIPELINE_LABEL, "separators": SEPARATORS.pattern,
         "number": NUMBER_QUERY.pattern, "fields": FIELD_NAMES, "propertyBase": PROPERTY_BASE,
         "docsPerFile": DOCS_PER_FILE, "counts": {"ruling": len(rulings), "property": len(properties)},
-        "terms": table, "words": words_name, "docs": docs, "years": years, "facets": facets,
+        "hashChars": HASH_CHARS, "terms": table, "common": common_words(found, len(codes)),
+        "words": words_name, "docs": docs, "years": years, "facets": facets,
         "districts": districts, "stages": list(STAGES), "types": list(VIOLATION_TYPES),
         "decisions": list(DECISIONS), "members": [m[:3] for m in people],
         "places": sorted([name, sorted(d)] for name, d in places.items()),
@@ -415,4 +426,13 @@ def _to_cache(cache: Path | None, fingerprint: str, files: dict[str, bytes]) -> 
 def terms_file_of(table: list[list[str]], term: str) -> str:
     """The ``terms-`` file that holds ``term`` if any file does (as search.js finds it)."""
     firsts = [js_order(first) for first, _ in table]
-    return table[max(0, bisect_right(firsts, js_order(term)) - 1)][1]
+    i = max(0, bisect_right(firsts, js_order(term)) - 1)
+    return f"terms-{i}.{table[i][1]}.json"
+
+
+def common_words(found: dict[str, list], documents: int) -> list[str]:
+    """Words in at least COMMON_SHARE of all documents («خیابان», «کرج»): a query that also
+    has a rarer word leaves them out, as lunr's stop-word filter would, instead of fetching
+    the postings of most of the site (search.js and the oracle test read this list)."""
+    return sorted((term for term, entries in found.items() if not re.search(r"[0-9]", term)
+                   and len({ref for ref, _, _ in entries}) >= COMMON_SHARE * documents), key=js_order)

@@ -119,7 +119,7 @@ def test_documents_are_ordered_oldest_first_and_coded_for_the_filters(tmp_path):
     files, _ = search.build_search(publication.rulings, publication.properties, CITY.districts)
     manifest = json.loads(files["manifest.json"])
     assert manifest["years"] == [[1403, 2, 2], [1402, 1, 1], [1401, 0, 0]]
-    docs = json.loads(files[manifest["docs"]["r"][0]])
+    docs = json.loads(files[f"docs-r-0.{manifest['docs']['r'][:search.HASH_CHARS]}.json"])
     assert [d[1] for d in docs] == ["1401/1/9", "1402/3/100", "1403/1/5"]
     assert manifest["counts"] == {"ruling": 3, "property": 1}
     facets = manifest["facets"]
@@ -179,7 +179,7 @@ def test_file_names_are_their_content_hash(tmp_path):
     files, _ = search.build_search(publication.rulings, publication.properties, CITY.districts)
     for name, data in files.items():
         if name != "manifest.json":
-            assert name.endswith(f".{hashlib.sha256(data).hexdigest()[:12]}.json")
+            assert name.endswith(f".{hashlib.sha256(data).hexdigest()[:search.HASH_CHARS]}.json")
 
 
 @pytest.mark.parametrize("hostile", ["<script>alert(1)</script>", "=HYPERLINK(\"x\")", "../../etc/passwd",
@@ -188,7 +188,7 @@ def test_hostile_text_never_names_a_file(tmp_path, hostile):
     publication = _publication(tmp_path, rulings=[ruling(neighbourhood=hostile, council_rep="علی " + hostile)])
     files, _ = search.build_search(publication.rulings, publication.properties, CITY.districts)
     import re
-    assert all(re.fullmatch(r"[a-z]+(-[a-z0-9]+)*\.[0-9a-f]{12}\.json|manifest\.json", name) for name in files)
+    assert all(re.fullmatch(r"[a-z]+(-[a-z0-9]+)*\.[0-9a-f]{8}\.json|manifest\.json", name) for name in files)
 
 
 def test_terms_are_in_javascript_order_even_beyond_the_basic_plane(tmp_path):
@@ -200,3 +200,14 @@ def test_terms_are_in_javascript_order_even_beyond_the_basic_plane(tmp_path):
     files, _ = search.build_search(publication.rulings, publication.properties, CITY.districts)
     words = json.loads(files[json.loads(files["manifest.json"])["words"]])
     assert [w for w in words if w.startswith("باغ") and len(w) > 3] == ["باغ\U0001F600", "باغ\U00020000", "باغ\ue000"]
+
+
+def test_words_in_a_fifth_of_the_documents_are_common(tmp_path):
+    publication = _publication(tmp_path, rulings=[
+        ruling(ruling_no=f"1402/3/{i}", case_no=f"55{i}", neighbourhood="عظیمیه" if i else "گلشهر",
+               address="کرج، بلوار ارم" if i % 2 else "کرج") for i in range(10)],
+        violations=[violation(ruling_no=f"1402/3/{i}") for i in range(10)])
+    files, _ = search.build_search(publication.rulings, [], CITY.districts)
+    common = json.loads(files["manifest.json"])["common"]
+    assert {"کرج", "عظیمیه", "بلوار", "ارم", "جریمه"} <= set(common)
+    assert "گلشهر" not in common and not any(c.isdigit() for word in common for c in word)

@@ -35,17 +35,25 @@ def index_and_slugs():
     rulings, properties = search.ordered(publication.rulings, publication.properties)
     slugs = {str(ref): ("ruling", r["slug"]) for ref, r in enumerate(rulings)}
     slugs.update({str(ref): ("property", p["slug"]) for ref, p in enumerate(properties, search.PROPERTY_BASE)})
-    return search.full_index(publication.rulings, publication.properties), slugs
+    index = search.full_index(publication.rulings, publication.properties)
+    return index, slugs, common_words(index, len(slugs))
 
 
-def lunr_matches(index, text: str, fuzzy: bool = False) -> list[dict]:
+def common_words(index, documents: int) -> set[str]:
+    """Words (no digit) in a fifth of the documents or more, counted from lunr's postings."""
+    return {term for term, posting in index.inverted_index.items() if not re.search(r"[0-9]", term)
+            and len({ref for field in index.fields for ref in posting[field]}) >= 0.2 * documents}
+
+
+def lunr_matches(index, common: set[str], text: str, fuzzy: bool = False) -> list[dict]:
     """lunr.py with the clauses search.js builds (clauses() there)."""
     query = index.create_query()
     if search.is_number_query(text):
         query.term(search.canonical_number(text), fields=["id", "number"], use_pipeline=False,
                    presence=QueryPresence.REQUIRED)
         return index.query(query)
-    for token in dict.fromkeys(t for t in search.SEPARATORS.split(search.fold(text)) if t):
+    tokens = list(dict.fromkeys(t for t in search.SEPARATORS.split(search.fold(text)) if t))
+    for token in [t for t in tokens if t not in common] or tokens:
         if re.search(r"[0-9]", token) or len(token) < 3:
             query.term(token, use_pipeline=False, presence=QueryPresence.REQUIRED)
             continue
@@ -55,7 +63,7 @@ def lunr_matches(index, text: str, fuzzy: bool = False) -> list[dict]:
             query.term(token, wildcard=Query.WILDCARD_TRAILING, use_pipeline=False, presence=QueryPresence.REQUIRED)
         query.term(token, boost=10, use_pipeline=False)
     found = index.query(query)
-    return found if found or fuzzy else lunr_matches(index, text, True)
+    return found if found or fuzzy else lunr_matches(index, common, text, True)
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +92,8 @@ def passes(values: dict, filters: dict, skip: str | None = None) -> bool:
 
 
 def oracle(index_and_slugs, facets_by_slug, text: str, filters: dict) -> list[tuple[str, str]]:
-    index, slugs = index_and_slugs
-    docs = ([slugs[hit["ref"]] for hit in lunr_matches(index, text)] if text.strip()
+    index, slugs, common = index_and_slugs
+    docs = ([slugs[hit["ref"]] for hit in lunr_matches(index, common, text)] if text.strip()
             else list(facets_by_slug))
     return [doc for doc in docs if passes(facets_by_slug[doc], filters)]
 
@@ -143,6 +151,8 @@ CASES = [
     ("typo", "کیانمهز", {}),
     ("prefix", "مهرش", {}),
     ("two words", "قلع بنا", {}),
+    ("a common word beside a rarer one", "کرج مهرشهر", {}),
+    ("a common word alone", "کرج", {"kind": "property"}),
     ("property words", "بلوار", {"kind": "property"}),
     # numbers, in three digit forms
     ("ruling number, Latin", "{ruling}", {}),
@@ -198,8 +208,8 @@ def test_filter_counts_are_those_of_the_current_query(page, serve_site, index_an
     """Each option counts the documents that match the words and every *other* filter."""
     filters = {"year": "1401", "kind": "ruling"}
     open_search(page, serve_site, "کرج", filters)
-    index, slugs = index_and_slugs
-    matched = [slugs[hit["ref"]] for hit in lunr_matches(index, "کرج")]
+    index, slugs, common = index_and_slugs
+    matched = [slugs[hit["ref"]] for hit in lunr_matches(index, common, "کرج")]
     for facet in ("district", "year", "stage", "decision", "kind"):
         options = page.eval_on_selector_all(
             f"select[name={facet}] option", "os => os.filter(o => o.value).map(o => [o.value, +o.dataset.count])")

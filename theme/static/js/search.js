@@ -56,6 +56,8 @@
         m.separatorsRe = new RegExp(m.separators);
         m.numberRe = new RegExp(m.number);
         m.firstTerms = m.terms.map(function (t) { return t[0]; });
+        m.isCommon = {};
+        m.common.forEach(function (w) { m.isCommon[w] = true; });
         m.memberIds = {};
         m.members.forEach(function (member, i) { m.memberIds[memberValue(member)] = i; });
         fillFilters();
@@ -88,13 +90,21 @@
 
   function hasDigit(t) { return /[0-9]/.test(t); }
 
+  /* The words of a query that it searches: a word in a fifth of all documents or more
+   * (manifest "common") is left out when the query has a rarer one, as a stop word. */
+  function searched(text) {
+    var tokens = tokensOf(text);
+    var rare = tokens.filter(function (t) { return !m.isCommon[t]; });
+    return rare.length ? rare : tokens;
+  }
+
   /* The clauses of a query, as tests/test_search_oracle.py builds them for lunr.py. */
   function clauses(text, fuzzy) {
     if (m.numberRe.test(N.fold(text))) {
       return [{ term: canonicalNumber(text), fields: ["id", "number"], presence: lunr.Query.presence.REQUIRED }];
     }
     var out = [];
-    tokensOf(text).forEach(function (t) {
+    searched(text).forEach(function (t) {
       if (hasDigit(t) || t.length < PREFIX_FROM) {
         out.push({ term: t, presence: lunr.Query.presence.REQUIRED });
         return;
@@ -132,7 +142,8 @@
       var mid = (lo + hi) >> 1;
       if (m.firstTerms[mid] <= term) lo = mid + 1; else hi = mid;
     }
-    return m.terms[Math.max(0, lo - 1)][1];
+    var i = Math.max(0, lo - 1);
+    return "terms-" + i + "." + m.terms[i][1] + ".json";
   }
 
   /* A terms file decoded: term -> [[field, [refs], [components]]], and ref -> code. */
@@ -435,8 +446,10 @@
       } else if (!result.total) {
         say("نتیجه‌ای پیدا نشد" + (Object.keys(filters).length ? " (با این فیلترها)." : "."));
       } else {
+        var left = m.numberRe.test(N.fold(text)) ? [] : tokensOf(text).filter(function (t) { return searched(text).indexOf(t) < 0; });
         say(N.toPersianDigits(result.total) + " نتیجه" + (text.trim() ? "" : "، جدیدترین اول") +
-            (pages > 1 ? " · صفحه‌ی " + N.toPersianDigits(page) + " از " + N.toPersianDigits(pages) : ""));
+            (pages > 1 ? " · صفحه‌ی " + N.toPersianDigits(page) + " از " + N.toPersianDigits(pages) : "") +
+            (left.length ? " («" + left.join("»، «") + "» در بیشتر اسناد آمده و در جست‌وجو به حساب نیامد)" : ""));
       }
       showPages(page, pages, text, filters);
       list.setAttribute("data-total", String(result.total));
@@ -449,7 +462,8 @@
     return Promise.all(refs.map(function (ref) {
       var kind = isRuling(ref) ? "r" : "p";
       var n = isRuling(ref) ? ref : ref - m.propertyBase;
-      return get(m.docs[kind][Math.floor(n / per)]).then(function (block) { return block[n % per]; });
+      var file = Math.floor(n / per), hash = m.docs[kind].substr(file * m.hashChars, m.hashChars);
+      return get("docs-" + kind + "-" + file + "." + hash + ".json").then(function (block) { return block[n % per]; });
     }));
   }
 
