@@ -49,7 +49,7 @@ from .schema import DECISIONS, STAGES, VIOLATION_TYPES
 from .values import match_key
 
 PIPELINE_LABEL = "shafafFold"
-FORMAT_VERSION = "2"   # bump when the layout changes, so that a cached build is not reused
+FORMAT_VERSION = "3"   # bump when the layout changes, so that a cached build is not reused
 # Characters that separate words; "/" is kept so that «1402/3/1547» stays one token.
 # search.js uses the same class.
 SEPARATORS = re.compile(r"[\s\-_,.;:!?()\[\]{}<>«»\"'،؛؟٪%*+=|\\^~`#@$&]+")
@@ -208,8 +208,7 @@ def property_code(record: dict) -> list[int]:
     return [record["district"]]
 
 
-def facet_values(rulings: list[dict], properties: list[dict], codes: dict[int, list[int]],
-                 years: list[list[int]]) -> dict[str, dict[str, list[int]]]:
+def facet_values(codes: dict[int, list[int]], years: list[list[int]]) -> dict[str, dict[str, list[int]]]:
     """filter -> value -> its refs (ascending). Years and districts by value, the rest by index."""
     values: dict[str, dict[str, list[int]]] = {name: defaultdict(list) for name in
                                               ("district", "year", "stage", "type", "decision", "member")}
@@ -357,19 +356,8 @@ def _build(rulings, properties, districts, people, codes, summaries) -> dict[str
         made, docs[kind] = doc_files(kind, summaries[kind])
         files.update(made)
     years = year_ranges(rulings)
-    facets: dict[str, dict[str, list]] = {}
-    for name, values in facet_values(rulings, properties, codes, years).items():
-        facets[name] = {}
-        for value, refs in sorted(values.items()):
-            data = _dumps({"refs": _deltas(refs), "codes": [codes[ref] for ref in refs]})
-            file = _hashed(f"facet-{name}-{value}", data)
-            files[file] = data
-            rulings_in = sum(1 for ref in refs if ref < PROPERTY_BASE)
-            facets[name][value] = [file, rulings_in, len(refs) - rulings_in]
-    places: dict[str, set[int]] = defaultdict(set)
-    for record in (*rulings, *properties):
-        if record.get("neighbourhood"):
-            places[record["neighbourhood"]].add(record["district"])
+    made, facets = facet_files(codes, years)
+    files.update(made)
     manifest = {
         "version": FORMAT_VERSION, "pipeline": PIPELINE_LABEL, "separators": SEPARATORS.pattern,
         "number": NUMBER_QUERY.pattern, "fields": FIELD_NAMES, "propertyBase": PROPERTY_BASE,
@@ -378,10 +366,34 @@ def _build(rulings, properties, districts, people, codes, summaries) -> dict[str
         "words": words_name, "docs": docs, "years": years, "facets": facets,
         "districts": districts, "stages": list(STAGES), "types": list(VIOLATION_TYPES),
         "decisions": list(DECISIONS), "members": [m[:3] for m in people],
-        "places": sorted([name, sorted(d)] for name, d in places.items()),
+        "places": places(rulings, properties),
     }
     files["manifest.json"] = _dumps(manifest)
     return files
+
+
+def facet_files(codes: dict[int, list[int]], years: list[list[int]]) -> tuple[dict[str, bytes], dict]:
+    """``facet-<filter>-<value>`` files, and filter -> value -> [file, rulings, properties]."""
+    files: dict[str, bytes] = {}
+    facets: dict[str, dict[str, list]] = {}
+    for name, values in facet_values(codes, years).items():
+        facets[name] = {}
+        for value, refs in sorted(values.items()):
+            data = _dumps({"refs": _deltas(refs), "codes": [codes[ref] for ref in refs]})
+            file = _hashed(f"facet-{name}-{value}", data)
+            files[file] = data
+            rulings_in = sum(1 for ref in refs if ref < PROPERTY_BASE)
+            facets[name][value] = [file, rulings_in, len(refs) - rulings_in]
+    return files, facets
+
+
+def places(rulings: list[dict], properties: list[dict]) -> list[list]:
+    """[neighbourhood, [its districts]]: a query naming one links to its district's page."""
+    found: dict[str, set[int]] = defaultdict(set)
+    for record in (*rulings, *properties):
+        if record.get("neighbourhood"):
+            found[record["neighbourhood"]].add(record["district"])
+    return sorted([name, sorted(districts)] for name, districts in found.items())
 
 
 def year_ranges(rulings: list[dict]) -> list[list[int]]:
