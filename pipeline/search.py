@@ -49,7 +49,7 @@ from .schema import DECISIONS, STAGES, VIOLATION_TYPES
 from .values import match_key
 
 PIPELINE_LABEL = "shafafFold"
-FORMAT_VERSION = "3"   # bump when the layout changes, so that a cached build is not reused
+FORMAT_VERSION = "4"   # bump when the layout changes, so that a cached build is not reused
 # Characters that separate words; "/" is kept so that «1402/3/1547» stays one token.
 # search.js uses the same class.
 SEPARATORS = re.compile(r"[\s\-_,.;:!?()\[\]{}<>«»\"'،؛؟٪%*+=|\\^~`#@$&]+")
@@ -61,6 +61,10 @@ _NUMBER_JOINS = re.compile(r"[\s/\-]+")
 # a citizen who types a ruling number wants that ruling.
 FIELDS = {"id": 100, "number": 10, "name": 3, "place": 2, "subject": 1}
 FIELD_NAMES = list(FIELDS)
+# A part of an identifier is indexed as «/1547», not «1547»: a number in a word query
+# («کوچه 11») means a street number, not every ruling numbered …/11, and its postings stay
+# small. A number query asks for both spellings (search.js).
+PART = "/"
 PROPERTY_BASE = 10_000_000      # document refs: rulings 0…, properties from here
 DOCS_PER_FILE = 32
 TERMS_FILE_BYTES = 48_000       # uncompressed; one term's postings may exceed it alone
@@ -119,7 +123,7 @@ Pipeline.register_function(fold_token, PIPELINE_LABEL)
 def ruling_document(record: dict) -> dict:
     whole, parts = identifier_tokens(record["ruling_no"], record["case_no"])
     return {
-        "id": whole, "number": parts,
+        "id": whole, "number": [PART + p for p in parts],
         "name": tokens(record["interior_rep"], record["judiciary_rep"], record["council_rep"]),
         "place": tokens(record.get("neighbourhood"), record.get("address")),
         "subject": tokens(record["stage"], *(v["violation_type"] for v in record["violations"]),
@@ -131,7 +135,7 @@ def property_document(record: dict) -> dict:
     whole, parts = identifier_tokens(record["property_code"])
     plate_whole, plate_parts = identifier_tokens(record.get("plate"))
     return {
-        "id": whole, "number": list(dict.fromkeys(parts + plate_whole + plate_parts)),
+        "id": whole, "number": [PART + p for p in dict.fromkeys(parts + plate_whole + plate_parts)],
         "name": tokens(record["title"]),
         "place": tokens(record.get("neighbourhood"), record.get("address")),
         "subject": tokens(record["land_use"], record["occupancy"], record["deed_type"], record.get("holder")),

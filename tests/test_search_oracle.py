@@ -49,8 +49,9 @@ def lunr_matches(index, common: set[str], text: str, fuzzy: bool = False) -> lis
     """lunr.py with the clauses search.js builds (clauses() there)."""
     query = index.create_query()
     if search.is_number_query(text):
-        query.term(search.canonical_number(text), fields=["id", "number"], use_pipeline=False,
-                   presence=QueryPresence.REQUIRED)
+        number = search.canonical_number(text)
+        query.term(number, fields=["id"], use_pipeline=False)
+        query.term(search.PART + number, fields=["number"], use_pipeline=False)
         return index.query(query)
     tokens = list(dict.fromkeys(t for t in search.SEPARATORS.split(search.fold(text)) if t))
     for token in [t for t in tokens if t not in common] or tokens:

@@ -101,7 +101,8 @@
   /* The clauses of a query, as tests/test_search_oracle.py builds them for lunr.py. */
   function clauses(text, fuzzy) {
     if (m.numberRe.test(N.fold(text))) {
-      return [{ term: canonicalNumber(text), fields: ["id", "number"], presence: lunr.Query.presence.REQUIRED }];
+      // the whole identifier, or a part of one (indexed as «/1547»): either matches
+      return [{ term: canonicalNumber(text), fields: ["id"] }, { term: "/" + canonicalNumber(text), fields: ["number"] }];
     }
     var out = [];
     searched(text).forEach(function (t) {
