@@ -49,7 +49,7 @@ from .schema import DECISIONS, STAGES, VIOLATION_TYPES
 from .values import match_key
 
 PIPELINE_LABEL = "shafafFold"
-FORMAT_VERSION = "4"   # bump when the layout changes, so that a cached build is not reused
+FORMAT_VERSION = "5"   # bump when the layout changes, so that a cached build is not reused
 # Characters that separate words; "/" is kept so that «1402/3/1547» stays one token.
 # search.js uses the same class.
 SEPARATORS = re.compile(r"[\s\-_,.;:!?()\[\]{}<>«»\"'،؛؟٪%*+=|\\^~`#@$&]+")
@@ -63,7 +63,8 @@ FIELDS = {"id": 100, "number": 10, "name": 3, "place": 2, "subject": 1}
 FIELD_NAMES = list(FIELDS)
 # A part of an identifier is indexed as «/1547», not «1547»: a number in a word query
 # («کوچه 11») means a street number, not every ruling numbered …/11, and its postings stay
-# small. A number query asks for both spellings (search.js).
+# small. A number query asks for both spellings (search.js), a number with several parts
+# only for the whole one: a part never holds "/".
 PART = "/"
 PROPERTY_BASE = 10_000_000      # document refs: rulings 0…, properties from here
 DOCS_PER_FILE = 32
@@ -132,10 +133,9 @@ def ruling_document(record: dict) -> dict:
 
 
 def property_document(record: dict) -> dict:
-    whole, parts = identifier_tokens(record["property_code"])
-    plate_whole, plate_parts = identifier_tokens(record.get("plate"))
+    whole, parts = identifier_tokens(record["property_code"], record.get("plate"))
     return {
-        "id": whole, "number": [PART + p for p in dict.fromkeys(parts + plate_whole + plate_parts)],
+        "id": whole, "number": [PART + p for p in parts],
         "name": tokens(record["title"]),
         "place": tokens(record.get("neighbourhood"), record.get("address")),
         "subject": tokens(record["land_use"], record["occupancy"], record["deed_type"], record.get("holder")),

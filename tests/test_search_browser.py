@@ -136,9 +136,8 @@ def test_header_search_box_leads_to_results(page, serve_site, ruling):
 
 
 def test_number_query_fetches_only_the_terms_file_that_holds_it(page, serve_site, sample_site, ruling):
-    """A number is looked up, never expanded: the manifest, the terms files where the number
-    sorts (as a whole identifier and as a part), and the docs file of the result (not the
-    word list, not other terms)."""
+    """A number is looked up, never expanded: the manifest, the one terms file where the
+    number sorts, and the docs file of the result (not the word list, not other terms)."""
     from pipeline import search as index
     manifest = json.loads((sample_site.output / "search" / "manifest.json").read_text())
     fetched = []
@@ -146,8 +145,7 @@ def test_number_query_fetches_only_the_terms_file_that_holds_it(page, serve_site
     search(page, serve_site, ruling["ruling_no"].translate(PERSIAN))
     terms = {name for name in fetched if name.startswith("terms-")}
     number = index.canonical_number(ruling["ruling_no"])
-    assert terms == {index.terms_file_of(manifest["terms"], number),
-                     index.terms_file_of(manifest["terms"], index.PART + number)}   # whole, or a part
+    assert "/" in number and terms == {index.terms_file_of(manifest["terms"], number)}
     assert not any(name.startswith(("words", "facet-")) for name in fetched)
     assert len([name for name in fetched if name.startswith("docs-")]) == 1
     assert len(manifest["terms"]) > 10

@@ -51,7 +51,8 @@ def lunr_matches(index, common: set[str], text: str, fuzzy: bool = False) -> lis
     if search.is_number_query(text):
         number = search.canonical_number(text)
         query.term(number, fields=["id"], use_pipeline=False)
-        query.term(search.PART + number, fields=["number"], use_pipeline=False)
+        if "/" not in number:
+            query.term(search.PART + number, fields=["number"], use_pipeline=False)
         return index.query(query)
     tokens = list(dict.fromkeys(t for t in search.SEPARATORS.split(search.fold(text)) if t))
     for token in [t for t in tokens if t not in common] or tokens:

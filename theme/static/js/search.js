@@ -101,8 +101,10 @@
   /* The clauses of a query, as tests/test_search_oracle.py builds them for lunr.py. */
   function clauses(text, fuzzy) {
     if (m.numberRe.test(N.fold(text))) {
-      // the whole identifier, or a part of one (indexed as «/1547»): either matches
-      return [{ term: canonicalNumber(text), fields: ["id"] }, { term: "/" + canonicalNumber(text), fields: ["number"] }];
+      // the whole identifier, or a part of one (indexed as «/1547»; a part has no "/")
+      var number = canonicalNumber(text);
+      var whole = { term: number, fields: ["id"] };
+      return number.indexOf("/") >= 0 ? [whole] : [whole, { term: "/" + number, fields: ["number"] }];
     }
     var out = [];
     searched(text).forEach(function (t) {
