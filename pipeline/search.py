@@ -49,7 +49,7 @@ from .schema import DECISIONS, STAGES, VIOLATION_TYPES
 from .values import match_key
 
 PIPELINE_LABEL = "shafafFold"
-FORMAT_VERSION = "5"   # bump when the layout changes, so that a cached build is not reused
+FORMAT_VERSION = "6"   # bump when the layout changes, so that a cached build is not reused
 # Characters that separate words; "/" is kept so that «1402/3/1547» stays one token.
 # search.js uses the same class.
 SEPARATORS = re.compile(r"[\s\-_,.;:!?()\[\]{}<>«»\"'،؛؟٪%*+=|\\^~`#@$&]+")
@@ -377,17 +377,27 @@ def _build(rulings, properties, districts, people, codes, summaries) -> dict[str
 
 
 def facet_files(codes: dict[int, list[int]], years: list[list[int]]) -> tuple[dict[str, bytes], dict]:
-    """``facet-<filter>-<value>`` files, and filter -> value -> [file, rulings, properties]."""
+    """``facet-<filter>-<value>`` files, and filter -> value -> [file, rulings, properties]
+    (and, for a value that most rulings have, a fourth: ``facet-<filter>-<value>-not``, the
+    rulings without it, which is what a browse by that value alone fetches)."""
     files: dict[str, bytes] = {}
     facets: dict[str, dict[str, list]] = {}
+    rulings = sum(1 for ref in codes if ref < PROPERTY_BASE)
+
+    def write(name: str, refs: list[int]) -> str:
+        data = _dumps({"refs": _deltas(refs), "codes": [codes[ref] for ref in refs]})
+        files[_hashed(name, data)] = data
+        return _hashed(name, data)
+
     for name, values in facet_values(codes, years).items():
         facets[name] = {}
         for value, refs in sorted(values.items()):
-            data = _dumps({"refs": _deltas(refs), "codes": [codes[ref] for ref in refs]})
-            file = _hashed(f"facet-{name}-{value}", data)
-            files[file] = data
             rulings_in = sum(1 for ref in refs if ref < PROPERTY_BASE)
-            facets[name][value] = [file, rulings_in, len(refs) - rulings_in]
+            facets[name][value] = [write(f"facet-{name}-{value}", refs), rulings_in, len(refs) - rulings_in]
+            if 2 * rulings_in > rulings and rulings_in == len(refs):
+                inside = set(refs)
+                facets[name][value].append(write(f"facet-{name}-{value}-not",
+                                                 [ref for ref in range(rulings) if ref not in inside]))
     return files, facets
 
 

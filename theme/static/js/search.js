@@ -321,6 +321,8 @@
         }
       });
     }
+    var only = chosen.length === 1 && facetFile(chosen[0], filters[chosen[0]]);
+    if (only && only[3] && filters.kind !== "property") return browseWithout(chosen[0], only[3], filters);
     return Promise.all(chosen.map(function (f) { return get(facetFile(f, filters[f])[0]); })).then(function (datas) {
       var sets = datas.map(decodeFacet);
       var smallest = sets.reduce(function (a, b) { return a.length <= b.length ? a : b; });
@@ -335,6 +337,31 @@
       found.sort(newestFirst);
       return { total: found.length, counts: counts, ordered: function (from, to) {
         return found.slice(from, to).map(function (d) { return d.ref; });
+      } };
+    });
+  }
+
+  /* A browse by one value that most rulings have: the rulings *without* it are fewer, and
+   * the counts are the site's minus theirs. */
+  function browseWithout(facet, file, filters) {
+    return get(file).then(function (data) {
+      var without = decodeFacet(data), lacking = {};
+      without.forEach(function (d) { lacking[d.ref] = true; });
+      var total = m.counts.ruling - without.length;
+      var all = globalCounts("ruling"), minus = facetCounts(without, {});
+      var counts = { kind: { ruling: total, property: 0 } };
+      FACETS.forEach(function (f) {
+        if (f === "kind") return;
+        if (f === facet) { counts[f] = globalCounts(filters.kind)[f]; return; }
+        counts[f] = {};
+        Object.keys(all[f]).forEach(function (v) { counts[f][v] = all[f][v] - (minus[f][v] || 0); });
+      });
+      return { total: total, counts: counts, ordered: function (from, to) {
+        var refs = [], seen = 0;
+        for (var ref = m.counts.ruling - 1; ref >= 0 && refs.length < to - from; ref--) {
+          if (!lacking[ref] && seen++ >= from) refs.push(ref);
+        }
+        return refs;
       } };
     });
   }
