@@ -1,12 +1,27 @@
-"""The client-side search index, built here with lunr.py and read in the browser by lunr.js.
+"""The client-side search index: one lunr.py index over every ruling and property, cut by term.
 
-Shards: one lunr index per Jalali month of rulings and per district of properties (split
-further past PROPERTY_SHARD_SIZE), so a query loads only what it needs, a step at a time.
-Each file is named by its content hash (cacheable for a year): ``<shard>.<hash>.idx.json``
-(the lunr index, key fields only, tokens pre-folded), ``<shard>.<hash>.docs.json`` (the few
-fields a result shows) and ``numbers-<i>-of-<n>.<hash>.json`` (ruling, case and property
-numbers -> the shards that hold them, bucketed by hash) so that a number query fetches one
-small bucket and one shard. ``manifest.json`` lists them all.
+A query must be answered completely (exact totals), so the index is partitioned by term, as
+Pagefind does, not by document: a query fetches the postings of its own terms, whatever the
+size of the site, and the browser assembles from them a small lunr index that lunr.js queries.
+
+lunr 2.3.9 scores a document field by ``queryVector.similarity(fieldVector)``, i.e. the dot
+product divided by the *query* vector's magnitude (lunr.js and lunr.py alike). So a document
+needs only its vector components for the query's terms: a small index holding just the fetched
+terms scores and matches exactly as the whole one would.
+
+Files of ``output/search/``, each named by its content hash except ``manifest.json``:
+
+* ``terms-<i>``: the postings of a run of consecutive terms (sorted), per term and field the
+  documents (delta-coded) and their lunr vector component (in thousandths, lunr's own
+  precision), and the filter code of every document they name (see ``ruling_code``).
+* ``words``: every term without a digit, so that lunr.js expands prefixes and typos (lunr's
+  own TokenSet) before knowing which ``terms-`` files to fetch. Numbers are never expanded.
+* ``docs-r-<i>`` / ``docs-p-<i>``: what a result shows, DOCS_PER_FILE rulings or properties
+  per file by their order, so a page of results fetches a few small files.
+* ``facet-<name>-<i>``: the documents (and their codes) of one filter value, so that a browse
+  without a word fetches the smallest of its filters.
+* ``manifest.json``: the first term of every ``terms-`` file, the filter values with their
+  counts, the members, districts and neighbourhoods that a query can name.
 
 Tokens are made here, not by lunr's tokenizer: the field values handed to lunr are lists of
 folded tokens, and the only pipeline function (on both sides, under one label) is the
@@ -14,27 +29,47 @@ Persian fold, so lunr's English stemmer, stop-word filter and trimmer never see 
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
-from collections import defaultdict
+from bisect import bisect_right
+from collections import Counter, defaultdict
 from functools import lru_cache
 from pathlib import Path
 
-import jdatetime
 from lunr.builder import Builder
+from lunr.index import Index
 from lunr.pipeline import Pipeline
 
-from .display import jalali
-from .schema import DECISIONS, VIOLATION_TYPES
+from plugins.shafaf import ROLES, member_names, member_path
+
+from .display import jalali, jalali_year
 from .normalise import ZWNJ, fold, normalise_text
+from .schema import DECISIONS, STAGES, VIOLATION_TYPES
+from .values import match_key
 
 PIPELINE_LABEL = "shafafFold"
-FORMAT_VERSION = "1"   # bump when the index layout changes, so cached shards are rebuilt
+FORMAT_VERSION = "6"   # bump when the layout changes, so that a cached build is not reused
 # Characters that separate words; "/" is kept so that «1402/3/1547» stays one token.
 # search.js uses the same class.
 SEPARATORS = re.compile(r"[\s\-_,.;:!?()\[\]{}<>«»\"'،؛؟٪%*+=|\\^~`#@$&]+")
+# A number typed in any form: «۱۴۰۲/۳/۱۵۴۷», «1402-3-1547», «P-05-0001». search.js mirrors it.
+NUMBER_QUERY = re.compile(r"^[a-z]{0,3}[\s/\-]*[0-9][0-9\s/\-]*$")
+_NUMBER_JOINS = re.compile(r"[\s/\-]+")
+
+# field -> boost. A whole identifier (ruling, case or property number) outweighs everything:
+# a citizen who types a ruling number wants that ruling.
+FIELDS = {"id": 100, "number": 10, "name": 3, "place": 2, "subject": 1}
+FIELD_NAMES = list(FIELDS)
+# A part of an identifier is indexed as «/1547», not «1547»: a number in a word query
+# («کوچه 11») means a street number, not every ruling numbered …/11, and its postings stay
+# small. A number query asks for both spellings (search.js), a number with several parts
+# only for the whole one: a part never holds "/".
+PART = "/"
+PROPERTY_BASE = 10_000_000      # document refs: rulings 0…, properties from here
+DOCS_PER_FILE = 32
+TERMS_FILE_BYTES = 48_000       # uncompressed; one term's postings may exceed it alone
+COMMON_SHARE = 0.2
 
 
 def tokens(*texts: str | None) -> list[str]:
@@ -62,10 +97,20 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def number_tokens(*numbers: str | None) -> list[str]:
-    """An identifier whole («1402/3/1547») and in parts, so «1402-3-1547» finds it too."""
-    whole = tokens(*numbers)
-    return whole + [part for part in tokens(*(t.replace("/", " ") for t in whole)) if part not in whole]
+def canonical_number(text: str) -> str:
+    """One spelling per identifier: «۱۴۰۲-۳-۱۵۴۷» and « 1402/3/1547 » are «1402/3/1547»."""
+    return _NUMBER_JOINS.sub("/", fold(text)).strip("/")
+
+
+def is_number_query(text: str) -> bool:
+    return NUMBER_QUERY.match(fold(text)) is not None
+
+
+def identifier_tokens(*numbers: str | None) -> tuple[list[str], list[str]]:
+    """(whole identifiers, their parts): «1398-03-0016» → ["1398/03/0016"], ["1398", "03", "0016"]."""
+    whole = list(dict.fromkeys(canonical_number(n) for n in numbers if n and canonical_number(n)))
+    parts = [p for p in dict.fromkeys(p for w in whole for p in w.split("/")) if p and p not in whole]
+    return whole, parts
 
 
 def fold_token(token, i=None, tokens=None):
@@ -75,23 +120,30 @@ def fold_token(token, i=None, tokens=None):
 
 Pipeline.register_function(fold_token, PIPELINE_LABEL)
 
-# field -> boost. Numbers weigh most: a citizen who types a ruling number wants that ruling.
-RULING_FIELDS = {"number": 10, "members": 3, "place": 2, "subject": 1}
-PROPERTY_FIELDS = {"number": 10, "title": 3, "place": 2, "subject": 1}
-
 
 def ruling_document(record: dict) -> dict:
+    whole, parts = identifier_tokens(record["ruling_no"], record["case_no"])
     return {
-        "number": number_tokens(record["ruling_no"], record["case_no"]),
-        "members": tokens(record["interior_rep"], record["judiciary_rep"], record["council_rep"]),
+        "id": whole, "number": [PART + p for p in parts],
+        "name": tokens(record["interior_rep"], record["judiciary_rep"], record["council_rep"]),
         "place": tokens(record.get("neighbourhood"), record.get("address")),
         "subject": tokens(record["stage"], *(v["violation_type"] for v in record["violations"]),
                           *(v["decision"] for v in record["violations"])),
     }
 
 
+def property_document(record: dict) -> dict:
+    whole, parts = identifier_tokens(record["property_code"], record.get("plate"))
+    return {
+        "id": whole, "number": [PART + p for p in parts],
+        "name": tokens(record["title"]),
+        "place": tokens(record.get("neighbourhood"), record.get("address")),
+        "subject": tokens(record["land_use"], record["occupancy"], record["deed_type"], record.get("holder")),
+    }
+
+
 def ruling_summary(record: dict) -> list:
-    """What a result shows and filters on; position matters (search.js reads it)."""
+    """What a result shows; position matters (search.js reads it)."""
     return [
         record["slug"], record["ruling_no"], record["case_no"], record["ruling_date"],
         record["district"], record.get("neighbourhood") or "", record["stage"],
@@ -102,148 +154,311 @@ def ruling_summary(record: dict) -> list:
     ]
 
 
-def property_document(record: dict) -> dict:
-    return {
-        "number": number_tokens(record["property_code"], record.get("plate")),
-        "title": tokens(record["title"]),
-        "place": tokens(record.get("neighbourhood"), record.get("address")),
-        "subject": tokens(record["land_use"], record["occupancy"], record["deed_type"], record.get("holder")),
-    }
-
-
 def property_summary(record: dict) -> list:
     return [record["slug"], record["property_code"], record["title"], record["district"],
             record.get("neighbourhood") or "", record["land_use"], record["occupancy"],
             record.get("address") or ""]
 
 
-def build_index(documents: list[dict], fields: dict[str, int]) -> dict:
+def ordered(rulings: list[dict], properties: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Rulings oldest first (a new ruling takes the next ref, so older files keep their
+    bytes; newest first is the refs read backwards), properties by code."""
+    return (sorted(rulings, key=lambda r: (r["ruling_date"], r["slug"])),
+            sorted(properties, key=lambda p: (p["property_code"], p["slug"])))
+
+
+def full_index(rulings: list[dict], properties: list[dict]) -> Index:
+    """The one lunr.py index the files are cut from (tests query it as the oracle)."""
+    rulings, properties = ordered(rulings, properties)
     builder = Builder()
     builder.pipeline.add(fold_token)
     builder.search_pipeline.add(fold_token)
-    builder.ref("id")
-    for name, boost in fields.items():
+    builder.ref("ref")
+    for name, boost in FIELDS.items():
         builder.field(name, boost=boost)
-    for ref, document in enumerate(documents):
-        builder.add({"id": str(ref), **document})
-    return builder.build().serialize()
+    for ref, record in enumerate(rulings):
+        builder.add({"ref": str(ref), **ruling_document(record)})
+    for ref, record in enumerate(properties, PROPERTY_BASE):
+        builder.add({"ref": str(ref), **property_document(record)})
+    return builder.build()
 
+
+# --- filters --------------------------------------------------------------------------
+
+def members(rulings: list[dict]) -> list[list[str]]:
+    """[role, name shown, page path, match key] of every member, named and linked as the
+    member pages are (plugins/shafaf: member_names)."""
+    spellings: dict[str, dict[str, Counter]] = {role: {} for role, _, _ in ROLES}
+    for record in rulings:
+        for role, _, _ in ROLES:
+            if record.get(role):
+                spellings[role].setdefault(match_key(record[role]), Counter())[record[role]] += 1
+    names = member_names(spellings)
+    return sorted(([role, title, member_path(role, slug), key] for role, keys in names.items()
+                   for key, (title, slug) in keys.items()), key=lambda m: (fold(m[1]), m[0], m[2]))
+
+
+def ruling_code(record: dict, member_index: dict[tuple[str, str], int]) -> list[int]:
+    """What the filters read of a ruling: [district, stage, violation types as bits,
+    decisions as bits, member, member, member] (indexes into the manifest's lists). The
+    year is not here: rulings are ordered by date, so the manifest gives each year's refs."""
+    types = sum(1 << VIOLATION_TYPES.index(t) for t in {v["violation_type"] for v in record["violations"]})
+    decisions = sum(1 << DECISIONS.index(d) for d in {v["decision"] for v in record["violations"]})
+    return [record["district"], STAGES.index(record["stage"]), types, decisions,
+            *(member_index[(role, match_key(record[role]))] for role, _, _ in ROLES if record.get(role))]
+
+
+def property_code(record: dict) -> list[int]:
+    return [record["district"]]
+
+
+def facet_values(codes: dict[int, list[int]], years: list[list[int]]) -> dict[str, dict[str, list[int]]]:
+    """filter -> value -> its refs (ascending). Years and districts by value, the rest by index."""
+    values: dict[str, dict[str, list[int]]] = {name: defaultdict(list) for name in
+                                              ("district", "year", "stage", "type", "decision", "member")}
+    for year, first, last in years:
+        values["year"][str(year)] = list(range(first, last + 1))
+    for ref in sorted(codes):
+        code = codes[ref]
+        values["district"][str(code[0])].append(ref)
+        if ref >= PROPERTY_BASE:
+            continue
+        values["stage"][str(code[1])].append(ref)
+        for name, bits in (("type", code[2]), ("decision", code[3])):
+            for i in range(bits.bit_length()):
+                if bits >> i & 1:
+                    values[name][str(i)].append(ref)
+        for member in dict.fromkeys(code[4:]):
+            values["member"][str(member)].append(ref)
+    return values
+
+
+# --- files ----------------------------------------------------------------------------
 
 def _dumps(value) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-# A shard is what one step of a search fetches: about a month of rulings, or up to this many
-# properties of one district. Measured: ~150 bytes gzipped per document.
-PROPERTY_SHARD_SIZE = 1000
-NUMBER_BUCKET_SIZE = 2000
-_NOT_COMPACT = re.compile(r"[^0-9a-z\u0621-\u064a\u067e-\u06cc]")
+HASH_CHARS = 8     # a cache-buster per file name, not a security hash: names also hold an index
 
 
-def compact(text: str) -> str:
-    """An identifier with everything but letters and digits removed: «۱۴۰۲/۳/۱۵۴۷» = «1402-3-1547»."""
-    return _NOT_COMPACT.sub("", fold(text))
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:HASH_CHARS]
 
 
-def bucket_of(key: str, buckets: int) -> int:
-    """FNV-1a over the characters, as search.js computes it."""
-    value = 0x811C9DC5
-    for char in key:
-        value = ((value ^ ord(char)) * 0x01000193) & 0xFFFFFFFF
-    return value % buckets
+def _hashed(name: str, data: bytes) -> str:
+    return f"{name}.{_digest(data)}.json"
 
 
-def shard_inputs(rulings: list[dict], properties: list[dict]) -> dict[str, dict]:
-    """Shard name -> its documents, summaries and lunr fields; rulings newest month first."""
-    by_month: dict[tuple[int, int], list[dict]] = defaultdict(list)
-    for record in rulings:
-        day = jdatetime.date.fromgregorian(date=dt.date.fromisoformat(record["ruling_date"]))
-        by_month[(day.year, day.month)].append(record)
-    shards = {}
-    for year, month in sorted(by_month, reverse=True):
-        records = sorted(by_month[(year, month)], key=lambda r: (r["ruling_date"], r["slug"]), reverse=True)
-        shards[f"rulings-{year}-{month:02d}"] = {
-            "kind": "ruling", "year": year, "month": month, "district": None, "fields": RULING_FIELDS,
-            "documents": [ruling_document(r) for r in records],
-            "summaries": [ruling_summary(r) for r in records], "keys": records}
-    by_district: dict[int, list[dict]] = defaultdict(list)
-    for record in properties:
-        by_district[record["district"]].append(record)
-    for district in sorted(by_district):
-        records = by_district[district]
-        parts = -(-len(records) // PROPERTY_SHARD_SIZE)
-        for part in range(parts):
-            chosen = [r for r in records if parts == 1 or bucket_of(compact(r["property_code"]), parts) == part]
-            if not chosen:
-                continue
-            name = f"properties-{district:02d}" + (f"-{part + 1}" if parts > 1 else "")
-            shards[name] = {"kind": "property", "year": None, "month": None, "district": district,
-                            "fields": PROPERTY_FIELDS, "documents": [property_document(r) for r in chosen],
-                            "summaries": [property_summary(r) for r in chosen], "keys": chosen}
-    return shards
+def js_order(term: str) -> bytes:
+    """Terms sorted as JavaScript compares strings (UTF-16 code units), not by code point:
+    lunr.js refuses a token list out of its order, and search.js bisects the file table."""
+    return term.encode("utf-16-be")
 
 
-def number_lookup(shards: dict[str, dict]) -> dict[str, list[str]]:
-    """Compact ruling, case and property numbers -> the shards that hold them."""
-    lookup: dict[str, list[str]] = defaultdict(list)
-    for name, shard in shards.items():
-        for record in shard["keys"]:
-            numbers = ((record["ruling_no"], record["case_no"]) if shard["kind"] == "ruling"
-                       else (record["property_code"],))
-            for number in numbers:
-                key = compact(number)
-                if key and name not in lookup[key]:
-                    lookup[key].append(name)
-    return lookup
+def _deltas(refs: list[int]) -> list[int]:
+    return [ref - previous for previous, ref in zip([0, *refs], refs)]
+
+
+def postings(index: Index) -> dict[str, list[tuple[int, int, int]]]:
+    """term -> [(ref, field number, component in thousandths)], by ref then field."""
+    by_position = {posting["_index"]: term for term, posting in index.inverted_index.items()}
+    found: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    field_number = {name: i for i, name in enumerate(FIELD_NAMES)}
+    for field_ref, vector in index.field_vectors.items():
+        field, ref = field_ref.split("/", 1)
+        elements = vector.elements
+        for i in range(0, len(elements), 2):
+            found[by_position[elements[i]]].append((int(ref), field_number[field], round(elements[i + 1] * 1000)))
+    for entries in found.values():
+        entries.sort()
+    return found
+
+
+def term_entry(term: str, entries: list[tuple[int, int, int]]) -> list:
+    """[term, [field, ref delta, component, ref delta, component…] per field]."""
+    by_field: dict[int, list[int]] = defaultdict(list)
+    last: dict[int, int] = defaultdict(int)
+    for ref, field, component in entries:
+        by_field[field] += [ref - last[field], component]
+        last[field] = ref
+    return [term, [[field, *by_field[field]] for field in sorted(by_field)]]
+
+
+def term_files(found: dict[str, list], codes: dict[int, list[int]]) -> tuple[dict[str, bytes], list[list[str]]]:
+    """``terms-<i>`` files, and [first term, hash] of each (the name is ``terms-<i>.<hash>.json``),
+    in term order."""
+    files, table = {}, []
+    run: list[str] = []
+    size = 0
+
+    def close():
+        refs = sorted({ref for term in run for ref, _, _ in found[term]})
+        data = _dumps({"terms": [term_entry(term, found[term]) for term in run],
+                       "refs": _deltas(refs), "codes": [codes[ref] for ref in refs]})
+        name = _hashed(f"terms-{len(table)}", data)
+        files[name] = data
+        table.append([run[0], _digest(data)])
+
+    for term in sorted(found, key=js_order):
+        cost = 20 * len(found[term]) + len(term.encode())
+        if run and size + cost > TERMS_FILE_BYTES:
+            close()
+            run, size = [], 0
+        run.append(term)
+        size += cost
+    if run:
+        close()
+    return files, table
+
+
+def doc_files(kind: str, summaries: list[list]) -> tuple[dict[str, bytes], str]:
+    """``docs-<kind>-<i>`` files, and their hashes end to end (the manifest's shortest form:
+    at 100k rulings there are thousands of these files)."""
+    files, hashes = {}, []
+    for start in range(0, len(summaries), DOCS_PER_FILE):
+        data = _dumps(summaries[start:start + DOCS_PER_FILE])
+        files[_hashed(f"docs-{kind}-{start // DOCS_PER_FILE}", data)] = data
+        hashes.append(_digest(data))
+    return files, "".join(hashes)
 
 
 def build_search(rulings: list[dict], properties: list[dict], districts: int,
                  cache: Path | None = None) -> tuple[dict[str, bytes], dict]:
     """Files of output/search/ (name -> bytes) and build statistics.
 
-    A shard whose inputs did not change is taken from ``cache`` instead of being indexed again;
-    its bytes are the same either way, so hosts and browsers keep their cached copy.
+    When nothing the index is made of changed since a build kept in ``cache``, its files
+    are taken from there (each checked against the hash in its name) instead of indexing
+    everything again; their bytes are the same either way.
     """
-    files: dict[str, bytes] = {}
-    manifest = {"version": FORMAT_VERSION, "pipeline": PIPELINE_LABEL,
-                "separators": SEPARATORS.pattern, "shards": [],
-                "filters": {"districts": districts, "violation_types": list(VIOLATION_TYPES),
-                            "decisions": list(DECISIONS)}}
-    stats = {"built": 0, "reused": 0}
-    shards = shard_inputs(rulings, properties)
-    for name, shard in shards.items():
-        docs = _dumps(shard["summaries"])
-        fingerprint = hashlib.sha256(_dumps([FORMAT_VERSION, shard["fields"], shard["documents"]])).hexdigest()
-        cached = cache / f"{fingerprint}.json" if cache else None
-        if cached is not None and cached.exists():
-            index = cached.read_bytes()
-            stats["reused"] += 1
-        else:
-            index = _dumps(build_index(shard["documents"], shard["fields"]))
-            stats["built"] += 1
-            if cached is not None:
-                cached.parent.mkdir(parents=True, exist_ok=True)
-                cached.write_bytes(index)
-        index_name, docs_name = _hashed(name, "idx", index), _hashed(name, "docs", docs)
-        files[index_name], files[docs_name] = index, docs
-        manifest["shards"].append({"name": name, "kind": shard["kind"], "year": shard["year"],
-                                   "month": shard["month"], "district": shard["district"],
-                                   "count": len(shard["documents"]), "index": index_name,
-                                   "docs": docs_name, "bytes": len(index) + len(docs)})
-    lookup = number_lookup(shards)
-    buckets = max(1, -(-len(lookup) // NUMBER_BUCKET_SIZE))
-    parts: list[dict] = [{} for _ in range(buckets)]
-    for key in sorted(lookup):
-        parts[bucket_of(key, buckets)][key] = lookup[key]
-    manifest["numbers"] = []
-    for number, part in enumerate(parts):
-        data = _dumps(part)
-        name = _hashed(f"numbers-{number}-of-{buckets}", "json", data)
-        files[name] = data
-        manifest["numbers"].append(name)
+    rulings, properties = ordered(rulings, properties)
+    people = members(rulings)
+    member_index = {(m[0], m[3]): i for i, m in enumerate(people)}
+    codes = {ref: ruling_code(r, member_index) for ref, r in enumerate(rulings)}
+    codes.update({ref: property_code(p) for ref, p in enumerate(properties, PROPERTY_BASE)})
+    summaries = {"r": [ruling_summary(r) for r in rulings], "p": [property_summary(p) for p in properties]}
+    fingerprint = hashlib.sha256(_dumps([FORMAT_VERSION, districts, people, summaries,
+                                         [ruling_document(r) for r in rulings],
+                                         [property_document(p) for p in properties]])).hexdigest()
+    cached = _from_cache(cache, fingerprint)
+    if cached is not None:
+        return cached, {"built": 0, "reused": len(cached)}
+    files = _build(rulings, properties, districts, people, codes, summaries)
+    _to_cache(cache, fingerprint, files)
+    return files, {"built": len(files), "reused": 0}
+
+
+def _build(rulings, properties, districts, people, codes, summaries) -> dict[str, bytes]:
+    found = postings(full_index(rulings, properties))
+    files, table = term_files(found, codes)
+    words = sorted((term for term in found if not re.search(r"[0-9]", term)), key=js_order)
+    words_data = _dumps(words)
+    words_name = _hashed("words", words_data)
+    files[words_name] = words_data
+    docs = {}
+    for kind in ("r", "p"):
+        made, docs[kind] = doc_files(kind, summaries[kind])
+        files.update(made)
+    years = year_ranges(rulings)
+    made, facets = facet_files(codes, years)
+    files.update(made)
+    manifest = {
+        "version": FORMAT_VERSION, "pipeline": PIPELINE_LABEL, "separators": SEPARATORS.pattern,
+        "number": NUMBER_QUERY.pattern, "fields": FIELD_NAMES, "propertyBase": PROPERTY_BASE,
+        "docsPerFile": DOCS_PER_FILE, "counts": {"ruling": len(rulings), "property": len(properties)},
+        "hashChars": HASH_CHARS, "terms": table, "common": common_words(found, len(codes)),
+        "words": words_name, "docs": docs, "years": years, "facets": facets,
+        "districts": districts, "stages": list(STAGES), "types": list(VIOLATION_TYPES),
+        "decisions": list(DECISIONS), "members": [m[:3] for m in people],
+        "places": places(rulings, properties),
+    }
     files["manifest.json"] = _dumps(manifest)
-    return files, stats
+    return files
 
 
-def _hashed(name: str, kind: str, data: bytes) -> str:
-    return f"{name}.{hashlib.sha256(data).hexdigest()[:12]}.{kind}" + ("" if kind == "json" else ".json")
+def facet_files(codes: dict[int, list[int]], years: list[list[int]]) -> tuple[dict[str, bytes], dict]:
+    """``facet-<filter>-<value>`` files, and filter -> value -> [file, rulings, properties]
+    (and, for a value that most rulings have, a fourth: ``facet-<filter>-<value>-not``, the
+    rulings without it, which is what a browse by that value alone fetches)."""
+    files: dict[str, bytes] = {}
+    facets: dict[str, dict[str, list]] = {}
+    rulings = sum(1 for ref in codes if ref < PROPERTY_BASE)
+
+    def write(name: str, refs: list[int]) -> str:
+        data = _dumps({"refs": _deltas(refs), "codes": [codes[ref] for ref in refs]})
+        files[_hashed(name, data)] = data
+        return _hashed(name, data)
+
+    for name, values in facet_values(codes, years).items():
+        facets[name] = {}
+        for value, refs in sorted(values.items()):
+            rulings_in = sum(1 for ref in refs if ref < PROPERTY_BASE)
+            facets[name][value] = [write(f"facet-{name}-{value}", refs), rulings_in, len(refs) - rulings_in]
+            if 2 * rulings_in > rulings and rulings_in == len(refs):
+                inside = set(refs)
+                facets[name][value].append(write(f"facet-{name}-{value}-not",
+                                                 [ref for ref in range(rulings) if ref not in inside]))
+    return files, facets
+
+
+def places(rulings: list[dict], properties: list[dict]) -> list[list]:
+    """[neighbourhood, [its districts]]: a query naming one links to its district's page."""
+    found: dict[str, set[int]] = defaultdict(set)
+    for record in (*rulings, *properties):
+        if record.get("neighbourhood"):
+            found[record["neighbourhood"]].add(record["district"])
+    return sorted([name, sorted(districts)] for name, districts in found.items())
+
+
+def year_ranges(rulings: list[dict]) -> list[list[int]]:
+    """[Jalali year, first ref, last ref], newest year first (refs follow the dates)."""
+    ranges: dict[int, list[int]] = {}
+    for ref, record in enumerate(rulings):
+        year = jalali_year(record["ruling_date"])
+        ranges.setdefault(year, [ref, ref])[1] = ref
+    return [[year, *ranges[year]] for year in sorted(ranges, reverse=True)]
+
+
+def _from_cache(cache: Path | None, fingerprint: str) -> dict[str, bytes] | None:
+    listing = cache / f"{fingerprint}.json" if cache else None
+    if listing is None or not listing.exists():
+        return None
+    files = {}
+    for name in json.loads(listing.read_text("utf-8")):
+        path = cache / "files" / name
+        data = path.read_bytes() if path.exists() else b""
+        if name != "manifest.json" and _hashed(name.rsplit(".", 2)[0], data) != name:
+            return None     # a damaged cache is a cold build, never a wrong index
+        files[name] = data
+    return files
+
+
+def _to_cache(cache: Path | None, fingerprint: str, files: dict[str, bytes]) -> None:
+    if cache is None:
+        return
+    (cache / "files").mkdir(parents=True, exist_ok=True)
+    for old in cache.glob("*.json"):
+        old.unlink()
+    for name, data in files.items():
+        path = cache / "files" / name
+        if not path.exists() or path.read_bytes() != data:
+            path.write_bytes(data)
+    for old in (cache / "files").iterdir():
+        if old.name not in files:
+            old.unlink()
+    (cache / f"{fingerprint}.json").write_text(json.dumps(sorted(files)), "utf-8")
+
+
+def terms_file_of(table: list[list[str]], term: str) -> str:
+    """The ``terms-`` file that holds ``term`` if any file does (as search.js finds it)."""
+    firsts = [js_order(first) for first, _ in table]
+    i = max(0, bisect_right(firsts, js_order(term)) - 1)
+    return f"terms-{i}.{table[i][1]}.json"
+
+
+def common_words(found: dict[str, list], documents: int) -> list[str]:
+    """Words in at least COMMON_SHARE of all documents («خیابان», «کرج»): a query that also
+    has a rarer word leaves them out, as lunr's stop-word filter would, instead of fetching
+    the postings of most of the site (search.js and the oracle test read this list)."""
+    return sorted((term for term, entries in found.items() if not re.search(r"[0-9]", term)
+                   and len({ref for ref, _, _ in entries}) >= COMMON_SHARE * documents), key=js_order)

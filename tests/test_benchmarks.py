@@ -10,9 +10,16 @@ def test_search_benchmark_runs_and_prints_its_table():
     result = subprocess.run([sys.executable, "-m", "tools.bench_search", "300"], cwd=ROOT,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    header, row = result.stdout.splitlines()[:2]
-    assert "1st word query KB gz" in header
+    lines = result.stdout.splitlines()
+    header, row = lines[:2]
+    assert "build s" in header and "gzip MB" in header
     assert row.split()[0].isdigit() and int(row.split()[0]) > 250
+    queries = lines[lines.index(next(line for line in lines if "query (empty cache)" in line)) + 1:-1]
+    kinds = [line[:46].strip() for line in queries]
+    assert {"ruling number", "member's name", "browse: district + year"} <= set(kinds)
+    for line in queries:
+        total, kb, requests, ms = line[46:].split()
+        assert float(kb) > 0 and int(requests) >= 1 and float(ms) > 0
 
 
 def test_build_benchmark_runs_make_bench_at_a_tiny_size():

@@ -135,30 +135,32 @@ def test_header_search_box_leads_to_results(page, serve_site, ruling):
     assert slug_of(page.get_attribute("#search-results a", "href")) == ruling["slug"]
 
 
-def test_number_query_fetches_only_the_shard_that_holds_it(page, serve_site, sample_site, ruling):
+def test_number_query_fetches_only_the_terms_file_that_holds_it(page, serve_site, sample_site, ruling):
+    """A number is looked up, never expanded: the manifest, the one terms file where the
+    number sorts, and the docs file of the result (not the word list, not other terms)."""
+    from pipeline import search as index
     manifest = json.loads((sample_site.output / "search" / "manifest.json").read_text())
     fetched = []
-    page.on("request", lambda request: fetched.append(request.url))
+    page.on("request", lambda request: fetched.append(request.url.split("/")[-1]))
     search(page, serve_site, ruling["ruling_no"].translate(PERSIAN))
-    shards = {url.split("/")[-1].split(".")[0] for url in fetched if url.endswith(".idx.json")}
-    import jdatetime, datetime
-    day = jdatetime.date.fromgregorian(date=datetime.date.fromisoformat(ruling["ruling_date"]))
-    assert shards == {f"rulings-{day.year}-{day.month:02d}"}
-    assert sum(1 for url in fetched if "/numbers-" in url) == 1
-    assert len(manifest["shards"]) > 50
+    terms = {name for name in fetched if name.startswith("terms-")}
+    number = index.canonical_number(ruling["ruling_no"])
+    assert "/" in number and terms == {index.terms_file_of(manifest["terms"], number)}
+    assert not any(name.startswith(("words", "facet-")) for name in fetched)
+    assert len([name for name in fetched if name.startswith("docs-")]) == 1
+    assert len(manifest["terms"]) > 10
 
 
-def test_a_rare_word_fetches_a_bounded_step_then_offers_more(page, serve_site, sample_site):
-    manifest = json.loads((sample_site.output / "search" / "manifest.json").read_text())
+def test_a_rare_word_is_answered_completely_at_once(page, serve_site, sample_site):
+    """The old index searched month after month and offered to "search further"; a term
+    partition answers from the word list alone when no indexed word begins so."""
     fetched = []
-    page.on("request", lambda request: fetched.append(request.url))
-    search(page, serve_site, "واژه‌ای‌که‌نیست")
-    loaded = [s for s in manifest["shards"] if any(s["index"] in url for url in fetched)]
-    assert 0 < sum(s["bytes"] for s in loaded) <= 2_000_000 + max(s["bytes"] for s in manifest["shards"])
-    if len(loaded) < len(manifest["shards"]):
-        assert page.is_visible("#search-more")
-        page.click("#search-more")
-        page.wait_for_selector('#search-app[data-state="done"]', state="attached")
+    page.on("request", lambda request: fetched.append(request.url.split("/")[-1]))
+    _, status = search(page, serve_site, "واژه‌ای‌که‌نیست")
+    assert status == "نتیجه‌ای پیدا نشد."
+    assert page.get_attribute("#search-results", "data-total") == "0"
+    assert not any(name.startswith("terms-") for name in fetched)
+    assert page.locator("#search-more").count() == 0
 
 
 def test_without_javascript_the_page_says_so(browser, serve_site):
@@ -187,3 +189,13 @@ def test_typing_searches_and_timing_is_reported(page, serve_site):
         print(f"search timing: {query!r}: lunr {in_browser:.1f} ms over {shards} shards in the browser, "
               f"{round_trip:.0f} ms from typing to results (120 ms debounce and fetching included)")
     assert page.locator("#search-results > li").count() > 0
+
+
+@pytest.mark.parametrize("form", ["persian", "hyphens"])
+def test_a_number_highlights_that_number_only(page, serve_site, ruling, form):
+    """Not the case number or the year that share its first digits."""
+    number = ruling["ruling_no"]
+    query = number.translate(PERSIAN) if form == "persian" else number.replace("/", "-")
+    search(page, serve_site, query)
+    marks = page.eval_on_selector_all("#search-results li:first-child mark", "ms => ms.map(m => m.textContent)")
+    assert marks == [number.translate(PERSIAN)]

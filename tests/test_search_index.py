@@ -1,11 +1,12 @@
-"""The search index as Python builds it: Persian tokens, shards, byte-stable caching."""
+"""The search index as Python builds it: Persian tokens, term partition, byte-stable caching."""
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
 
-from factory import ruling, violation, write_exports
+from factory import property_, ruling, violation, write_exports
 from pipeline import build, search, settings
 
 CITY = settings.load()
@@ -23,72 +24,191 @@ def test_tokens_are_folded_and_split(text, expected):
     assert search.tokens(text) == expected
 
 
-def test_numbers_are_indexed_whole_and_in_parts():
-    assert search.number_tokens("1402/3/1547") == ["1402/3/1547", "1402", "3", "1547"]
+@pytest.mark.parametrize("numbers,whole,parts", [
+    (["1402/3/1547"], ["1402/3/1547"], ["1402", "3", "1547"]),
+    (["۱۳۹۸-۰۳-۰۰۱۶"], ["1398/03/0016"], ["1398", "03", "0016"]),
+    (["P-05-0001"], ["p/05/0001"], ["p", "05", "0001"]),
+    (["55100", None, ""], ["55100"], []),
+    (["1402/3/100", "1402-3-100"], ["1402/3/100"], ["1402", "3", "100"]),
+])
+def test_identifiers_are_indexed_whole_and_in_parts(numbers, whole, parts):
+    assert search.identifier_tokens(*numbers) == (whole, parts)
+
+
+@pytest.mark.parametrize("query,number", [
+    ("1402/3/1547", "1402/3/1547"), ("۱۴۰۲/۳/۱۵۴۷", "1402/3/1547"), ("١٤٠٢-٣-١٥٤٧", "1402/3/1547"),
+    ("  1402 / 3 / 1547 ", "1402/3/1547"), ("۱۲۳", "123"), ("P-05-0001", "p/05/0001"),
+    ("p 05 0001", "p/05/0001"), ("۱۳۹۸-۰۳-۰۰۱۶", "1398/03/0016"),
+])
+def test_number_queries_in_any_form_have_one_spelling(query, number):
+    assert search.is_number_query(query)
+    assert search.canonical_number(query) == number
+
+
+@pytest.mark.parametrize("query", ["مهرشهر", "کرج 1402", "1402 کرج", "abcd12", ":", "1402/3/1547 ب", "~1", ""])
+def test_words_are_not_number_queries(query):
+    assert not search.is_number_query(query)
 
 
 def _publication(tmp_path, **overrides):
     return build.prepare(write_exports(tmp_path / "exports", **overrides), CITY)
 
 
-def test_shards_by_jalali_month_and_district(tmp_path):
+def _terms(files):
+    """term -> its entry, over every terms- file, and the file each term is in."""
+    entries, where = {}, {}
+    for name, data in files.items():
+        if name.startswith("terms-"):
+            for entry in json.loads(data)["terms"]:
+                entries[entry[0]], where[entry[0]] = entry, name
+    return entries, where
+
+
+def test_every_term_is_in_the_file_the_manifest_points_to(tmp_path, monkeypatch):
+    monkeypatch.setattr(search, "TERMS_FILE_BYTES", 200)      # many small files
     publication = _publication(tmp_path, rulings=[
-        ruling(), ruling(ruling_no="1403/1/5", ruling_date="1403/01/01"),
-        ruling(ruling_no="1402/1/9", ruling_date="1402/05/29"),
-        ruling(ruling_no="1402/1/10", ruling_date="1402/12/29")], violations=[violation()])
+        ruling(), ruling(ruling_no="1403/1/5", ruling_date="1403/01/01", council_rep="زهرا موسوی"),
+        ruling(ruling_no="1402/1/9", ruling_date="1402/05/29", neighbourhood="شاهین‌ویلا")],
+        violations=[violation()])
     files, stats = search.build_search(publication.rulings, publication.properties, CITY.districts)
     manifest = json.loads(files["manifest.json"])
-    assert [(s["name"], s["count"]) for s in manifest["shards"]] == [
-        ("rulings-1403-01", 1), ("rulings-1402-12", 1), ("rulings-1402-05", 2), ("properties-05", 1)]
-    for shard in manifest["shards"]:
-        index = json.loads(files[shard["index"]])
-        assert index["pipeline"] == [search.PIPELINE_LABEL]      # no stemmer, stop words or trimmer
-        assert len(json.loads(files[shard["docs"]])) == shard["count"]
-    assert stats == {"built": 4, "reused": 0}
+    entries, where = _terms(files)
+    assert len(manifest["terms"]) > 3
+    firsts = [first for first, _ in manifest["terms"]]
+    assert firsts == sorted(firsts, key=search.js_order)
+    for term in entries:
+        assert search.terms_file_of(manifest["terms"], term) == where[term]
+    assert {"موسوی", "شاهینویلا", "شاهین", "ویلا", "1402/3/100", "/1402", "/100", "55100", "p/05/0001", "/0001", "123/456", "/456"} <= set(entries)
+    assert not {"1402", "100", "0001"} & set(entries)      # parts only as parts
+    assert json.loads(files[manifest["words"]]) == sorted((t for t in entries if not any(c.isdigit() for c in t)),
+                                                          key=search.js_order)
+    assert stats == {"built": len(files), "reused": 0}
 
 
-def test_numbers_point_to_their_shards(tmp_path):
-    publication = _publication(tmp_path, rulings=[ruling(), ruling(ruling_no="1403/1/5", ruling_date="1403/01/01")])
+def test_postings_are_the_lunr_index_components(tmp_path):
+    """What the browser assembles is what lunr.py built: every (term, field, document,
+    component) of the full index, and nothing else."""
+    publication = _publication(tmp_path, rulings=[
+        ruling(), ruling(ruling_no="1403/1/5", ruling_date="1403/01/01", council_rep="علي كريمي")],
+        violations=[violation()], properties=[property_()])
+    files, _ = search.build_search(publication.rulings, publication.properties, CITY.districts)
+    index = search.full_index(publication.rulings, publication.properties)
+    expected = set()
+    by_position = {p["_index"]: t for t, p in index.inverted_index.items()}
+    for field_ref, vector in index.field_vectors.items():
+        field, ref = field_ref.split("/", 1)
+        for i in range(0, len(vector.elements), 2):
+            expected.add((by_position[vector.elements[i]], field, int(ref), vector.elements[i + 1]))
+    got = set()
+    for term, fields in _terms(files)[0].values():
+        for field, *flat in fields:
+            ref = 0
+            for delta, component in zip(flat[::2], flat[1::2]):
+                ref += delta
+                got.add((term, search.FIELD_NAMES[field], ref, component / 1000))
+    assert got == expected
+    assert {ref for _, _, ref, _ in got} == {0, 1, search.PROPERTY_BASE}
+
+
+def test_documents_are_ordered_oldest_first_and_coded_for_the_filters(tmp_path):
+    publication = _publication(tmp_path, rulings=[
+        ruling(), ruling(ruling_no="1403/1/5", ruling_date="1403/01/01", stage="تجدیدنظر",
+                         appealed_ruling_no="۱۴۰۲/۳/۱۰۰", appeal_result="تأیید", district="7"),
+        ruling(ruling_no="1401/1/9", ruling_date="1401/05/29")],
+        violations=[violation(), violation(ruling_no="1401/1/9", violation_type="کسری پارکینگ", decision="قلع بنا"),
+                    violation(ruling_no="1401/1/9", decision="ابقا")])
     files, _ = search.build_search(publication.rulings, publication.properties, CITY.districts)
     manifest = json.loads(files["manifest.json"])
-    lookup = {}
-    for name in manifest["numbers"]:
-        lookup.update(json.loads(files[name]))
-    assert lookup["140315"] == ["rulings-1403-01"]
-    assert lookup["14023100"] == ["rulings-1402-05"]
-    assert lookup["55100"] == ["rulings-1403-01", "rulings-1402-05"]    # one case, two rulings
-    assert lookup["p050001"] == ["properties-05"]
-    key = search.compact("۱۴۰۲/۳/۱۰۰")
-    bucket = manifest["numbers"][search.bucket_of(key, len(manifest["numbers"]))]
-    assert key in json.loads(files[bucket])
+    assert manifest["years"] == [[1403, 2, 2], [1402, 1, 1], [1401, 0, 0]]
+    docs = json.loads(files[f"docs-r-0.{manifest['docs']['r'][:search.HASH_CHARS]}.json"])
+    assert [d[1] for d in docs] == ["1401/1/9", "1402/3/100", "1403/1/5"]
+    assert manifest["counts"] == {"ruling": 3, "property": 1}
+    facets = manifest["facets"]
+    assert {v: c[1:] for v, c in facets["district"].items()} == {"5": [2, 1], "7": [1, 0]}
+    assert facets["stage"]["1"][1] == 1 and facets["stage"]["0"][1] == 2
+    types = manifest["types"]
+    parking = json.loads(files[facets["type"][str(types.index("کسری پارکینگ"))][0]])
+    assert parking["refs"] == [0]
+    code = parking["codes"][0]
+    assert code[0] == 5 and manifest["stages"][code[1]] == "بدوی"
+    assert {t for i, t in enumerate(types) if code[2] >> i & 1} == {"کسری پارکینگ", "اضافه بنا مازاد بر پروانه"}
+    assert {d for i, d in enumerate(manifest["decisions"]) if code[3] >> i & 1} == {"قلع بنا", "ابقا"}
+    assert sorted(manifest["members"][i][1] for i in code[4:]) == sorted(["حسن رضایی", "مریم احمدی", "علی کریمی"])
 
 
-def test_large_districts_are_split_into_stable_parts(tmp_path, monkeypatch):
-    from factory import property_
-    monkeypatch.setattr(search, "PROPERTY_SHARD_SIZE", 2)
-    publication = _publication(tmp_path, properties=[property_(property_code=f"P-05-{i:04d}") for i in range(5)])
-    shards = search.shard_inputs([], publication.properties)
-    assert sorted(shards) == ["properties-05-1", "properties-05-2", "properties-05-3"]
-    assert sum(len(s["documents"]) for s in shards.values()) == 5
+def test_members_are_named_and_linked_as_their_pages(tmp_path):
+    """One member however the name is spelled, shown as most rulings spell it."""
+    publication = _publication(tmp_path, rulings=[
+        ruling(council_rep="رافت کریمی"), ruling(ruling_no="1403/1/5", ruling_date="1403/01/01", council_rep="رأفت کریمی"),
+        ruling(ruling_no="1403/1/6", ruling_date="1403/01/02", council_rep="رأفت  كريمي")])
+    members = search.members(publication.rulings)
+    council = [m for m in members if m[0] == "council_rep"]
+    assert council == [["council_rep", "رأفت کریمی", "members/council/رافت-کریمی/", "رافتکریمی"]]
 
 
-def test_index_holds_persian_terms_intact(tmp_path):
-    publication = _publication(tmp_path, rulings=[ruling(council_rep="علي كريمي", neighbourhood="پیش‌آمدگی ژاله")])
-    files, _ = search.build_search(publication.rulings, [], CITY.districts)
-    shard = json.loads(files["manifest.json"])["shards"][0]
-    terms = {term for term, _ in json.loads(files[shard["index"]])["invertedIndex"]}
-    assert {"علی", "کریمی", "پیشامدگی", "پیش", "امدگی", "ژاله", "1402/3/100", "1402"} <= terms
-
-
-def test_unchanged_shards_are_reused_byte_for_byte(tmp_path):
+def test_unchanged_exports_reuse_the_cached_files_byte_for_byte(tmp_path):
     first = _publication(tmp_path / "a", rulings=[ruling(), ruling(ruling_no="1403/1/5", ruling_date="1403/01/01")])
     cache = tmp_path / "cache"
     files_1, stats_1 = search.build_search(first.rulings, first.properties, CITY.districts, cache)
+    again, stats_2 = search.build_search(first.rulings, first.properties, CITY.districts, cache)
+    assert stats_1 == {"built": len(files_1), "reused": 0} and stats_2 == {"built": 0, "reused": len(files_1)}
+    assert again == files_1
     second = _publication(tmp_path / "b", rulings=[ruling(), ruling(ruling_no="1403/1/5", ruling_date="1403/01/01",
                                                                     neighbourhood="عظیمیه")])
-    files_2, stats_2 = search.build_search(second.rulings, second.properties, CITY.districts, cache)
-    assert stats_1 == {"built": 3, "reused": 0}
-    assert stats_2 == {"built": 1, "reused": 2}
-    unchanged = [n for n in files_1 if n.startswith(("rulings-1402", "properties"))]
-    assert unchanged and all(files_2[n] == files_1[n] for n in unchanged)
-    assert not any(n.startswith("rulings-1403-01.") and n.endswith(".idx.json") for n in set(files_1) & set(files_2))
+    files_3, stats_3 = search.build_search(second.rulings, second.properties, CITY.districts, cache)
+    assert stats_3["reused"] == 0
+    unchanged = [n for n in files_1 if n.startswith(("docs-p-", "facet-year-1402"))]
+    assert unchanged and all(files_3[n] == files_1[n] for n in unchanged)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "remove"])
+def test_a_damaged_cache_is_rebuilt_not_served(tmp_path, damage):
+    publication = _publication(tmp_path, rulings=[ruling()])
+    cache = tmp_path / "cache"
+    files, _ = search.build_search(publication.rulings, publication.properties, CITY.districts, cache)
+    victim = cache / "files" / next(n for n in files if n.startswith("terms-"))
+    if damage == "truncate":
+        victim.write_bytes(victim.read_bytes()[:-5])
+    else:
+        victim.unlink()
+    again, stats = search.build_search(publication.rulings, publication.properties, CITY.districts, cache)
+    assert stats["reused"] == 0 and again == files
+
+
+def test_file_names_are_their_content_hash(tmp_path):
+    publication = _publication(tmp_path)
+    files, _ = search.build_search(publication.rulings, publication.properties, CITY.districts)
+    for name, data in files.items():
+        if name != "manifest.json":
+            assert name.endswith(f".{hashlib.sha256(data).hexdigest()[:search.HASH_CHARS]}.json")
+
+
+@pytest.mark.parametrize("hostile", ["<script>alert(1)</script>", "=HYPERLINK(\"x\")", "../../etc/passwd",
+                                     "a\u202eb", "کرج:*~^", "\u200c\u200d"])
+def test_hostile_text_never_names_a_file(tmp_path, hostile):
+    publication = _publication(tmp_path, rulings=[ruling(neighbourhood=hostile, council_rep="علی " + hostile)])
+    files, _ = search.build_search(publication.rulings, publication.properties, CITY.districts)
+    import re
+    assert all(re.fullmatch(r"[a-z]+(-[a-z0-9]+)*\.[0-9a-f]{8}\.json|manifest\.json", name) for name in files)
+
+
+def test_terms_are_in_javascript_order_even_beyond_the_basic_plane(tmp_path):
+    """lunr.js throws on a word list out of its (UTF-16) order: one neighbourhood spelled
+    with an emoji or a rare CJK character must not break search for everyone."""
+    publication = _publication(tmp_path, rulings=[
+        ruling(neighbourhood="باغ\U0001F600"), ruling(ruling_no="1403/1/5", ruling_date="1403/01/01", neighbourhood="باغ\ue000"),
+        ruling(ruling_no="1403/1/6", ruling_date="1403/01/02", neighbourhood="باغ\U00020000")])
+    files, _ = search.build_search(publication.rulings, publication.properties, CITY.districts)
+    words = json.loads(files[json.loads(files["manifest.json"])["words"]])
+    assert [w for w in words if w.startswith("باغ") and len(w) > 3] == ["باغ\U0001F600", "باغ\U00020000", "باغ\ue000"]
+
+
+def test_words_in_a_fifth_of_the_documents_are_common(tmp_path):
+    publication = _publication(tmp_path, rulings=[
+        ruling(ruling_no=f"1402/3/{i}", case_no=f"55{i}", neighbourhood="عظیمیه" if i else "گلشهر",
+               address="کرج، بلوار ارم" if i % 2 else "کرج") for i in range(10)],
+        violations=[violation(ruling_no=f"1402/3/{i}") for i in range(10)])
+    files, _ = search.build_search(publication.rulings, [], CITY.districts)
+    common = json.loads(files["manifest.json"])["common"]
+    assert {"کرج", "عظیمیه", "بلوار", "ارم", "جریمه"} <= set(common)
+    assert "گلشهر" not in common and not any(c.isdigit() for word in common for c in word)

@@ -1,68 +1,151 @@
 """Benchmark of the search index: `make bench-search` (or python -m tools.bench_search 10000 50000).
 
-For each size it generates seeded exports, runs the pipeline up to the page records, then
-builds the search shards in a fresh process and prints: build time, peak memory, total and
-per-shard size (raw and gzip), and the bytes a first query fetches (the manifest plus the
-shards the search page loads before showing results). Figures only; nothing is asserted.
+For each size it generates seeded exports, runs the pipeline up to the page records, builds
+the search files in a fresh process and prints: build time, peak memory, total size (raw and
+gzip), then, per kind of query, what a phone fetches in real headless Chromium with an empty
+cache (search/*.json only: the page, fonts, lunr and the search script are not counted):
+gzipped KB, requests, and ms from loading the page to the shown total. Figures only.
 """
 from __future__ import annotations
 
 import argparse
+import collections
+import functools
 import gzip
 import json
+import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
 def gz(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=6, mtime=0))
 
 
+def page_html() -> str:
+    """The search page's own markup around the app, as the theme renders it (no site chrome)."""
+    template = (ROOT / "theme" / "templates" / "search.html").read_text("utf-8")
+    body = template[template.index('<div id="search-app"'):template.index("<script")]
+    body = body.replace("{{ SITEURL }}", "")
+    scripts = "".join(f'<script src="/{p}"></script>' for p in
+                      ("static/vendor/lunr.min.js", "static/js/normalise.js", "static/js/search.js"))
+    return f'<!doctype html><html lang="fa" dir="rtl"><meta charset="utf-8"><body>{body}{scripts}</body></html>'
+
+
+def queries(publication, files: dict[str, bytes]) -> list[tuple[str, str]]:
+    """(kind, URL query string) of the queries citizens type, chosen from the generated data."""
+    from pipeline import search
+    rulings, properties = search.ordered(publication.rulings, publication.properties)
+    manifest = json.loads(files["manifest.json"])
+    middle = rulings[len(rulings) // 2]
+    member = collections.Counter(r["council_rep"] for r in rulings).most_common()[-1][0]
+    place = collections.Counter(r["neighbourhood"] for r in rulings if r.get("neighbourhood")).most_common()[-1][0]
+    streets = collections.Counter(w for r in rulings for w in re.findall(r"(?:خیابان|بلوار) [^،]+", r.get("address") or ""))
+    street = streets.most_common()[len(streets) // 2][0]
+    documents = len(rulings) + len(properties)
+    df = {}
+    for name, data in files.items():
+        if name.startswith("terms-"):
+            for term, fields in json.loads(data)["terms"]:
+                if not re.search(r"[0-9]", term) and len(term) >= 3:
+                    df[term] = max((len(f) - 1) // 2 for f in fields)
+    tenth = min(df, key=lambda t: (abs(df[t] - documents / 10), t))
+    latest = manifest["years"][0][0]
+    q = functools.partial(quote, safe="")
+    return [
+        ("ruling number", "q=" + q(middle["ruling_no"].translate(PERSIAN))),
+        ("case number", "q=" + q(middle["case_no"])),
+        ("property code", "q=" + q(properties[len(properties) // 2]["property_code"])),
+        ("number that does not exist", "q=" + q("1402/3/99999")),
+        ("member's name", "q=" + q(member)),
+        ("member's surname", "q=" + q(member.split()[-1])),
+        ("neighbourhood", "q=" + q(place)),
+        ("street", "q=" + q(street)),
+        (f"word in a tenth ({tenth}, {df[tenth]} docs)", "q=" + q(tenth)),
+        ("browse: district + year", f"kind=ruling&district=5&year={latest}"),
+        ("browse: violation type", "type=" + q(manifest["types"][4])),
+        ("browse: district", "district=7"),
+        ("browse: all rulings", "kind=ruling"),
+        ("browse: the largest filter (first stage)", "stage=" + q(manifest["stages"][0])),
+        ("word + filter", "q=" + q(place) + f"&year={latest}"),
+    ]
+
+
+def measure_queries(folder: Path, asked: list[tuple[str, str]]) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    site = folder / "site"
+    (site / "static").mkdir(parents=True)
+    for part in ("js", "vendor"):
+        shutil.copytree(ROOT / "theme" / "static" / part, site / "static" / part)
+    (site / "search").mkdir(exist_ok=True)
+    (site / "search" / "index.html").write_text(page_html(), "utf-8")
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    sizes: dict[str, int] = {}
+    results = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])
+        for kind, query in asked:
+            context = browser.new_context(viewport={"width": 360, "height": 800})
+            page = context.new_page()
+            fetched: list[str] = []
+            page.on("request", lambda request: fetched.append(request.url))
+            start = time.perf_counter()
+            page.goto(f"{base}/search/?{query}")
+            page.wait_for_selector("#search-results[data-total]", state="attached", timeout=600_000)
+            ms = (time.perf_counter() - start) * 1000
+            names = [u.split("/search/")[-1] for u in fetched if u.endswith(".json")]
+            for name in names:
+                if name not in sizes:
+                    sizes[name] = gz((site / "search" / name).read_bytes())
+            results.append({"kind": kind, "total": int(page.get_attribute("#search-results", "data-total")),
+                            "gzip": sum(sizes[n] for n in names), "requests": len(names), "ms": ms})
+            context.close()
+        browser.close()
+    server.shutdown()
+    return results
+
+
 def measure(rulings: int, properties: int, workdir: Path) -> dict:
-    from pipeline import build, search, settings
+    from pipeline import build, pages, search, settings
     from tools.make_sample_exports import generate
 
     exports = workdir / "exports"
     generate(exports, rulings=rulings, properties=properties, fmt="csv", encoding="utf-8")
     city = settings.load()
     publication = build.prepare(exports, city)
+    publication.search.result()
     start, cpu = time.perf_counter(), time.process_time()
     files, _ = search.build_search(publication.rulings, publication.properties, city.districts)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-    manifest = json.loads(files["manifest.json"])
-    shards = []
-    for shard in manifest["shards"]:
-        data = files[shard["index"]] + files[shard["docs"]]
-        shards.append({"name": shard["name"], "count": shard["count"], "raw": len(data),
-                       "gzip": gz(files[shard["index"]]) + gz(files[shard["docs"]])})
-    # search.js, first step of a word query with no filter: newest ruling months and property
-    # shards in turn until 20 results or 2 MB uncompressed; the worst case (few results) is
-    # the whole step. A number query: one bucket of the number lookup, then its shard.
-    rulings_first = [s for s in shards if s["name"].startswith("rulings")]
-    properties_first = [s for s in shards if s["name"].startswith("properties")]
-    queue = [s for pair in zip(rulings_first, properties_first) for s in pair]
-    queue += rulings_first[len(properties_first):] + properties_first[len(rulings_first):]
-    word_query, fetched = [], 0
-    for shard in queue:
-        if word_query and fetched + shard["raw"] > 2_000_000:
-            break
-        word_query.append(shard)
-        fetched += shard["raw"]
-    numbers = [gz(files[name]) for name in manifest["numbers"]]
-    first_manifest = gz(files["manifest.json"])
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    pages.write_files(workdir / "site" / "search", files)
+    kinds = collections.Counter(name.split("-")[0].split(".")[0] for name in files)
     return {
         "rulings": len(publication.rulings), "properties": len(publication.properties),
-        "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "total_raw": sum(s["raw"] for s in shards), "total_gzip": sum(s["gzip"] for s in shards),
-        "first_word_query_gzip": first_manifest + sum(s["gzip"] for s in word_query),
-        "first_word_query_shards": len(word_query),
-        "first_number_query_gzip": first_manifest + max(numbers) + max(s["gzip"] for s in rulings_first),
-        "shards": shards,
+        "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "peak_rss_mb": round(peak),
+        "total_raw": sum(len(d) for d in files.values()), "total_gzip": sum(gz(d) for d in files.values()),
+        "files": dict(sorted(kinds.items())), "manifest_gzip": gz(files["manifest.json"]),
+        "queries": measure_queries(workdir, queries(publication, files)),
     }
 
 
@@ -77,20 +160,19 @@ def main() -> int:
             size = args.sizes[0]
             print(json.dumps(measure(size, args.properties or max(30, size // 5), Path(tmp))))
         return 0
-    print(f"{'rulings':>8} {'props':>6} {'build s':>8} {'cpu s':>6} {'peak MB':>8} {'total MB':>9} "
-          f"{'gzip MB':>8} {'1st word query KB gz':>21} {'1st number query KB gz':>23}")
     for size in args.sizes:
         command = [sys.executable, "-m", "tools.bench_search", "--one", str(size)]
         if args.properties:
             command += ["--properties", str(args.properties)]
-        result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
-        print(f"{result['rulings']:>8} {result['properties']:>6} {result['wall_s']:>8} {result['cpu_s']:>6} "
-              f"{result['peak_rss_mb']:>8} {result['total_raw'] / 1e6:>9.1f} {result['total_gzip'] / 1e6:>8.2f} "
-              f"{result['first_word_query_gzip'] / 1e3:>21.0f} {result['first_number_query_gzip'] / 1e3:>23.0f}")
-        sizes = sorted(s["gzip"] for s in result["shards"])
-        print(f"         {len(sizes)} shards, gzip KB per shard: min {sizes[0] / 1e3:.0f}, "
-              f"median {sizes[len(sizes) // 2] / 1e3:.0f}, max {sizes[-1] / 1e3:.0f}; "
-              f"first word query loads {result['first_word_query_shards']} shards")
+        r = json.loads(subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout)
+        print(f"{'rulings':>8} {'props':>6} {'build s':>8} {'cpu s':>6} {'peak MB':>8} {'total MB':>9} {'gzip MB':>8}")
+        print(f"{r['rulings']:>8} {r['properties']:>6} {r['wall_s']:>8} {r['cpu_s']:>6} {r['peak_rss_mb']:>8} "
+              f"{r['total_raw'] / 1e6:>9.1f} {r['total_gzip'] / 1e6:>8.2f}")
+        print(f"  files: {', '.join(f'{k} {v}' for k, v in r['files'].items())}; "
+              f"manifest {r['manifest_gzip'] / 1e3:.1f} KB gz")
+        print(f"  {'query (empty cache)':<44} {'total':>7} {'KB gz':>7} {'requests':>9} {'ms':>7}")
+        for q in r["queries"]:
+            print(f"  {q['kind']:<44} {q['total']:>7} {q['gzip'] / 1e3:>7.1f} {q['requests']:>9} {q['ms']:>7.0f}")
     print("(peak MB is the whole process: generating, reading and validating the exports included)")
     return 0
 

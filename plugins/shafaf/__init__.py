@@ -68,6 +68,22 @@ def unique_slugs(keys_to_names: dict[str, str]) -> dict[str, str]:
             for key, slug in wanted.items()}
 
 
+def member_names(spellings: dict[str, dict[str, Counter]]) -> dict[str, dict[str, tuple[str, str]]]:
+    """role -> match key -> (the name shown, the slug of the member's page), from how often
+    each spelling of a name occurs. The spelling most rulings use is shown (ties: the first
+    in order). Shared with the search index (pipeline/search.py), which links to these pages."""
+    names = {}
+    for role, keys in spellings.items():
+        titles = {key: min(counts, key=lambda name: (-counts[name], name)) for key, counts in keys.items()}
+        slugs = unique_slugs(titles)
+        names[role] = {key: (title, slugs[key]) for key, title in titles.items()}
+    return names
+
+
+def member_path(role: str, slug: str) -> str:
+    return f"members/{ROLE_SLUGS[role]}/{slug}/"
+
+
 ENUM_SLUGS = {
     "types": {v: text_slug(v) for v in VIOLATION_TYPES},
     "decisions": {v: text_slug(v) for v in DECISIONS},
@@ -163,7 +179,7 @@ class ListingGenerator(Generator):
         by_decision = {v: Group(ENUM_SLUGS["decisions"][v], v) for v in DECISIONS}
         by_year: dict[int, Group] = {}
         members: dict[str, dict[str, Group]] = {role: {} for role, _, _ in ROLES}
-        spellings: dict[tuple[str, str], Counter] = {}
+        spellings: dict[str, dict[str, Counter]] = {role: {} for role, _, _ in ROLES}
         rows = []
 
         for article in articles:  # one pass over the rulings
@@ -192,16 +208,12 @@ class ListingGenerator(Generator):
                 group.violations += len(r.get("violations") or [])
                 group.extra["decisions"].update(decisions)
                 group.extra["rulings_by_decision"].update(decisions.keys())
-                spellings.setdefault((role, key), Counter())[name] += 1
+                spellings[role].setdefault(key, Counter())[name] += 1
 
-        # The name shown for a member: the spelling most rulings use (ties: the first in order).
+        names = member_names(spellings)
         for role, groups in members.items():
             for key, group in groups.items():
-                counts = spellings[(role, key)]
-                group.title = min(counts, key=lambda name: (-counts[name], name))
-            slugs = unique_slugs({key: group.title for key, group in groups.items()})
-            for key, group in groups.items():
-                group.slug = slugs[key]
+                group.title, group.slug = names[role][key]
 
         for group in (*by_district.values(), *by_type.values(), *by_decision.values(),
                       *by_year.values(), *(g for gs in members.values() for g in gs.values())):
@@ -228,7 +240,7 @@ class ListingGenerator(Generator):
             self.prop_by_occupancy[row["occupancy"]].items.append(row)
 
         # Member links for ruling pages: role -> match key -> URL.
-        member_urls = {role: {key: f"members/{ROLE_SLUGS[role]}/{g.slug}/" for key, g in
+        member_urls = {role: {key: member_path(role, g.slug) for key, g in
                               ((match_key(g.title), g) for g in groups)}
                        for role, groups in self.members.items()}
         newest = self.rows[0]["ruling_date"] if self.rows else None
