@@ -186,6 +186,11 @@ def test_pages_data_and_search_files_carry_every_security_header(nginx_site, sam
             assert not missing, f"{path} is served without {missing}"
         data = context.request.get(nginx_site + "/data/rulings.csv")
         assert data.headers.get("access-control-allow-origin") == "*"
+        # content-hashed search files are cached for a year; the manifest that names them is not
+        hashed = context.request.get(nginx_site + _search_file(sample_site.output))
+        assert "immutable" in hashed.headers.get("cache-control", "")
+        manifest = context.request.get(nginx_site + "/search/manifest.json")
+        assert manifest.headers.get("cache-control") == "no-cache"
     finally:
         context.close()
 
