@@ -199,3 +199,11 @@ def test_a_number_highlights_that_number_only(page, serve_site, ruling, form):
     search(page, serve_site, query)
     marks = page.eval_on_selector_all("#search-results li:first-child mark", "ms => ms.map(m => m.textContent)")
     assert marks == [number.translate(PERSIAN)]
+
+
+@pytest.mark.parametrize("query,filters", [("مهرشهر", {}), ("", {"kind": "property"}), ("", {"kind": "ruling", "district": "5"})])
+def test_no_middle_dot_beside_digits_in_results(page, serve_site, query, filters):
+    """«·» beside Persian digits reads as a zero: «۱۴۰۳/۱/۲۸۴ · ۳ اسفند» as «…۲۸۴۰۳ اسفند»."""
+    results, status = search(page, serve_site, query, **filters)
+    assert results
+    assert "·" not in status and not [r["text"] for r in results if "·" in r["text"]]

@@ -478,7 +478,7 @@
       } else {
         var left = m.numberRe.test(N.fold(text)) ? [] : tokensOf(text).filter(function (t) { return searched(text).indexOf(t) < 0; });
         say(N.toPersianDigits(result.total) + " نتیجه" + (text.trim() ? "" : "، جدیدترین اول") +
-            (pages > 1 ? " · صفحه‌ی " + N.toPersianDigits(page) + " از " + N.toPersianDigits(pages) : "") +
+            (pages > 1 ? "؛ صفحه‌ی " + N.toPersianDigits(page) + " از " + N.toPersianDigits(pages) : "") +
             (left.length ? " («" + left.join("»، «") + "» در بیشتر اسناد آمده و در جست‌وجو به حساب نیامد)" : ""));
       }
       showPages(page, pages, text, filters);
@@ -650,20 +650,21 @@
       link.href = site + "rulings/" + d[0] + "/";
       append(title, "رأی شماره ", tokens);
       append(title, d[1], tokens, true);
-      title.appendChild(document.createTextNode(" · " + d[11]));
+      // «،», not «·»: a middle dot beside Persian digits reads as a zero («۲۸۴ · ۳» as «۲۸۴۰۳»).
+      title.appendChild(document.createTextNode("، " + d[11]));
       line(li, "پرونده", d[2], tokens, true);
       line(li, "منطقه و محله", "منطقه " + d[4] + (d[5] ? "، " + d[5] : ""), tokens);
       if (d[10]) line(li, "نشانی", d[10], tokens);
       line(li, "اعضا", d[7].join("، "), tokens);
       if (d[8].length) line(li, "تخلف", d[8].join("، "), tokens);
-      if (d[9].length) line(li, "رأی", d[6] + " · " + d[9].join("، "), tokens);
+      if (d[9].length) line(li, "رأی", d[6] + "؛ " + d[9].join("، "), tokens);
     } else {
       link.href = site + "properties/" + d[0] + "/";
       append(title, d[2], tokens);
       line(li, "کد ملک", d[1], tokens, true);
       line(li, "منطقه و محله", "منطقه " + d[3] + (d[4] ? "، " + d[4] : ""), tokens);
       if (d[7]) line(li, "نشانی", d[7], tokens);
-      line(li, "کاربری", d[5] + " · " + d[6], tokens);
+      line(li, "کاربری", d[5] + "؛ " + d[6], tokens);
     }
     link.appendChild(title);
     li.insertBefore(link, li.firstChild);
