@@ -183,10 +183,10 @@ def test_typing_searches_and_timing_is_reported(page, serve_site):
         page.wait_for_function("() => document.querySelector('#search-app').dataset.state === 'done'"
                                " && new URLSearchParams(location.search).get('q') === " + json.dumps(query))
         timings.append((query, float(page.get_attribute("#search-app", "data-last-query-ms")),
-                        page.get_attribute("#search-app", "data-last-query-shards"),
+                        page.get_attribute("#search-app", "data-last-query-files"),
                         (time.perf_counter() - start) * 1000))
-    for query, in_browser, shards, round_trip in timings:
-        print(f"search timing: {query!r}: lunr {in_browser:.1f} ms over {shards} shards in the browser, "
+    for query, in_browser, files, round_trip in timings:
+        print(f"search timing: {query!r}: lunr {in_browser:.1f} ms in the browser after fetching {files} index files, "
               f"{round_trip:.0f} ms from typing to results (120 ms debounce and fetching included)")
     assert page.locator("#search-results > li").count() > 0
 

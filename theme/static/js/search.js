@@ -467,7 +467,7 @@
       refs.forEach(function (ref, i) { list.appendChild(item(ref, docs[i], tokens, result.exact && result.exact[ref])); });
       list.setAttribute("start", String((page - 1) * PER_PAGE + 1));
       app.setAttribute("data-last-query-ms", (result.ms || 0).toFixed(1));
-      app.setAttribute("data-last-query-shards", String(fetchedNow));   // files fetched
+      app.setAttribute("data-last-query-files", String(fetchedNow));   // files fetched
       if (result.missingNumber) {
         say("هیچ رأی، پرونده یا ملکی با شماره‌ی «", result.missingNumber, "» ثبت نشده است.");
         showSuggestions(result.suggestions);
