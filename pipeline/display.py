@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import html
+import re
 
 import jdatetime
+from markupsafe import Markup, escape
 
 from .normalise import to_persian_digits
 
@@ -57,5 +60,40 @@ def rial(value) -> str:
     return "" if value is None or value == "" else f"{fa_number(int(value))} ریال"
 
 
+# After Persian letters the Unicode bidi algorithm reads digits as Arabic numbers, and «-» between
+# two of those is a neutral that takes the text's direction: «۱۴۰۳-۱۱-۰۰۶۶» is laid out as
+# «۰۰۶۶-۱۱-۱۴۰۳». A number with separators, or a Latin run (words with the spaces between them,
+# so that «Creative Commons» keeps its word order), is isolated. Digits alone are one run already.
+_DIGIT = "0-9۰-۹٠-٩"
+_ISOLATED = re.compile(rf"[{_DIGIT}]+(?:[-/.:_٫٬,][{_DIGIT}]+)+"
+                       rf"|[A-Za-z](?:[A-Za-z{_DIGIT} ._\-/@:]*[A-Za-z{_DIGIT}])?")
+_TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
+LRI, PDI = "\u2066", "\u2069"
+
+
+def isolate(value, plain: bool = False) -> Markup | str:
+    """Isolates numbers and Latin runs: in ``<bdi>`` for HTML (escaped text, or the text
+    nodes of Markup such as rendered Markdown), in LRI…PDI for ``plain`` text (``<title>``,
+    feed titles), where no element can stand."""
+    if value is None:
+        return ""
+    if plain:
+        return _ISOLATED.sub(lambda m: f"{LRI}{m.group()}{PDI}", str(value))
+    if not hasattr(value, "__html__"):
+        return Markup(_isolate_text(str(value)))
+    parts = _TAG_OR_TEXT.split(str(value))  # text, tag, text, …: only text is touched
+    return Markup("".join(part if i % 2 else _isolate_text(html.unescape(part))
+                          for i, part in enumerate(parts)))
+
+
+def _isolate_text(text: str) -> str:
+    pieces, last = [], 0
+    for match in _ISOLATED.finditer(text):
+        pieces += [escape(text[last:match.start()]), f"<bdi>{escape(match.group())}</bdi>"]
+        last = match.end()
+    pieces.append(escape(text[last:]))
+    return "".join(pieces)
+
+
 FILTERS = {"fa_digits": fa_digits, "jalali": jalali, "fa_number": fa_number, "rial": rial,
-           "jalali_year": jalali_year}
+           "jalali_year": jalali_year, "isolate": isolate}
