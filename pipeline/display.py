@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import html
 import re
 
 import jdatetime
@@ -62,12 +61,17 @@ def rial(value) -> str:
 
 # After Persian letters the Unicode bidi algorithm reads digits as Arabic numbers, and «-» between
 # two of those is a neutral that takes the text's direction: «۱۴۰۳-۱۱-۰۰۶۶» is laid out as
-# «۰۰۶۶-۱۱-۱۴۰۳». A number with separators, or a Latin run (words with the spaces between them,
-# so that «Creative Commons» keeps its word order), is isolated. Digits alone are one run already.
+# «۰۰۶۶-۱۱-۱۴۰۳». A number with separators is isolated, and so is a Latin run that holds a digit
+# or a separator (a code, a file name: «changes.csv», «Attribution 4.0»), with the spaces between
+# its words so that they keep their order. Digits alone, or Latin words alone, are one run already.
+# The patterns read escaped HTML: a separator may be the numeric reference pipeline.pages writes
+# (&#45;), and nothing starts inside a reference (&#45; &amp;), so the text keeps its bytes.
 _DIGIT = "0-9۰-۹٠-٩"
-_ISOLATED = re.compile(rf"[{_DIGIT}]+(?:[-/.:_٫٬,][{_DIGIT}]+)+"
-                       rf"|[A-Za-z](?:[A-Za-z{_DIGIT} ._\-/@:]*[A-Za-z{_DIGIT}])?")
-_TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
+_SEPARATOR = r"(?:[-/.:_٫٬,]|&#(?:44|45|46|47|58|95);)"
+_ISOLATED = re.compile(rf"(?<![&#\w])(?:[{_DIGIT}]+(?:{_SEPARATOR}[{_DIGIT}]+)+"
+                       rf"|[A-Za-z](?=[A-Za-z @]*(?:[{_DIGIT}]|{_SEPARATOR}[A-Za-z{_DIGIT}]))"
+                       rf"(?:[A-Za-z{_DIGIT} @]|&#64;|{_SEPARATOR})*[A-Za-z{_DIGIT}])")
+_TAG = re.compile(r"(<[^>]*>)")
 LRI, PDI = "\u2066", "\u2069"
 
 
@@ -79,20 +83,9 @@ def isolate(value, plain: bool = False) -> Markup | str:
         return ""
     if plain:
         return _ISOLATED.sub(lambda m: f"{LRI}{m.group()}{PDI}", str(value))
-    if not hasattr(value, "__html__"):
-        return Markup(_isolate_text(str(value)))
-    parts = _TAG_OR_TEXT.split(str(value))  # text, tag, text, …: only text is touched
-    return Markup("".join(part if i % 2 else _isolate_text(html.unescape(part))
+    parts = _TAG.split(str(value if hasattr(value, "__html__") else escape(str(value))))
+    return Markup("".join(part if i % 2 else _ISOLATED.sub(r"<bdi>\g<0></bdi>", part)
                           for i, part in enumerate(parts)))
-
-
-def _isolate_text(text: str) -> str:
-    pieces, last = [], 0
-    for match in _ISOLATED.finditer(text):
-        pieces += [escape(text[last:match.start()]), f"<bdi>{escape(match.group())}</bdi>"]
-        last = match.end()
-    pieces.append(escape(text[last:]))
-    return "".join(pieces)
 
 
 FILTERS = {"fa_digits": fa_digits, "jalali": jalali, "fa_number": fa_number, "rial": rial,
