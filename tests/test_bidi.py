@@ -123,3 +123,16 @@ def test_isolate_wraps_numbers_with_separators_and_latin_runs(text, isolated):
     assert re.findall("\u2066(.*?)\u2069", plain) == [html.unescape(i) for i in isolated]
     # plain text is escaped by Jinja's autoescape where it is shown; only the isolates are added
     assert plain.replace("\u2066", "").replace("\u2069", "") == html.unescape(text)
+
+
+NUMBER_WITH_SEPARATOR = re.compile(r"(.)[0-9۰-۹]+(?:[-/.][0-9۰-۹]+)+(.)")
+
+
+def test_titles_isolate_their_numbers(sample_site):
+    """<title> and Atom titles hold no element: the number is isolated by LRI…PDI."""
+    output = sample_site.output
+    files = [*sorted((output / "rulings").glob("*/index.html"))[:50], output / "feeds" / "rulings.atom.xml"]
+    titles = [html.unescape(t) for f in files for t in re.findall(r"<title>(.*?)</title>", f.read_text(encoding="utf-8"))]
+    numbers = [m.groups() for t in titles for m in NUMBER_WITH_SEPARATOR.finditer(t)]
+    assert len(numbers) >= 50
+    assert all(edges == ("\u2066", "\u2069") for edges in numbers), numbers[:5]
