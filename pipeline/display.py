@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 
 import jdatetime
+from markupsafe import Markup, escape
 
 from .normalise import to_persian_digits
 
@@ -57,5 +59,34 @@ def rial(value) -> str:
     return "" if value is None or value == "" else f"{fa_number(int(value))} ریال"
 
 
+# After Persian letters the Unicode bidi algorithm reads digits as Arabic numbers, and «-» between
+# two of those is a neutral that takes the text's direction: «۱۴۰۳-۱۱-۰۰۶۶» is laid out as
+# «۰۰۶۶-۱۱-۱۴۰۳». A number with separators is isolated, and so is a Latin run that holds a digit
+# or a separator (a code, a file name: «changes.csv», «Attribution 4.0»), with the spaces between
+# its words so that they keep their order. Digits alone, or Latin words alone, are one run already.
+# The patterns read escaped HTML: a separator may be the numeric reference pipeline.pages writes
+# (&#45;), and nothing starts inside a reference (&#45; &amp;), so the text keeps its bytes.
+_DIGIT = "0-9۰-۹٠-٩"
+_SEPARATOR = r"(?:[-/.:_٫٬,]|&#(?:44|45|46|47|58|95);)"
+_ISOLATED = re.compile(rf"(?<![&#\w])(?:[{_DIGIT}]+(?:{_SEPARATOR}[{_DIGIT}]+)+"
+                       rf"|[A-Za-z](?=[A-Za-z @]*(?:[{_DIGIT}]|{_SEPARATOR}[A-Za-z{_DIGIT}]))"
+                       rf"(?:[A-Za-z{_DIGIT} @]|&#64;|{_SEPARATOR})*[A-Za-z{_DIGIT}])")
+_TAG = re.compile(r"(<[^>]*>)")
+LRI, PDI = "\u2066", "\u2069"
+
+
+def isolate(value, plain: bool = False) -> Markup | str:
+    """Isolates numbers and Latin runs: in ``<bdi>`` for HTML (escaped text, or the text
+    nodes of Markup such as rendered Markdown), in LRI…PDI for ``plain`` text (``<title>``,
+    feed titles), where no element can stand."""
+    if value is None:
+        return ""
+    if plain:
+        return _ISOLATED.sub(lambda m: f"{LRI}{m.group()}{PDI}", str(value))
+    parts = _TAG.split(str(value if hasattr(value, "__html__") else escape(str(value))))
+    return Markup("".join(part if i % 2 else _ISOLATED.sub(r"<bdi>\g<0></bdi>", part)
+                          for i, part in enumerate(parts)))
+
+
 FILTERS = {"fa_digits": fa_digits, "jalali": jalali, "fa_number": fa_number, "rial": rial,
-           "jalali_year": jalali_year}
+           "jalali_year": jalali_year, "isolate": isolate}

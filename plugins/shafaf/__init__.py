@@ -25,7 +25,7 @@ from pathlib import Path
 from pelican import signals
 from pelican.generators import Generator
 
-from pipeline.display import fa_digits, jalali, jalali_year
+from pipeline.display import fa_digits, isolate, jalali, jalali_year
 from pipeline.normalise import fold
 from pipeline.pages import write_if_changed
 from pipeline.schema import (
@@ -354,9 +354,10 @@ class ListingGenerator(Generator):
                              feed_guid=f"tag:shafaf,2024:{name}")
             for row in rows[:limit]:
                 when = _when(row["ruling_date"])
-                summary = (f"{jalali(row['ruling_date'])} · منطقه {fa_digits(row['district'])} · "
-                           f"{row['stage']} · {'، '.join(row['decisions'])}")
-                feed.add_item(title=f"رأی شماره {fa_digits(row['ruling_no'])}",
+                summary = (f"{jalali(row['ruling_date'])}، منطقه {fa_digits(row['district'])}، "
+                           f"{row['stage']}؛ {'، '.join(row['decisions'])}")
+                # A feed reader shows the title as plain text: the number is isolated by LRI…PDI.
+                feed.add_item(title=f"رأی شماره {isolate(fa_digits(row['ruling_no']), plain=True)}",
                               link=self._absolute(row["url"], prefix), description=summary,
                               unique_id=f"tag:shafaf,2024:ruling/{row['slug']}",
                               pubdate=when, updateddate=when)
