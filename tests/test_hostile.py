@@ -11,6 +11,7 @@ the faults publish a tiny site (about 8 s each) in a few subprocesses.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import html
@@ -346,6 +347,18 @@ def mount(*args: str) -> None:
         pytest.skip(f"mount {' '.join(args)}: {done.stderr.strip()}")
 
 
+@contextlib.contextmanager
+def read_only(folder: Path):
+    """``folder`` (made if missing) mounted read-only onto itself for the ``with`` block."""
+    folder.mkdir(exist_ok=True)
+    mount("--bind", str(folder), str(folder))
+    try:
+        mount("-o", "remount,bind,ro", str(folder))
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
 def test_a_full_disk_during_the_build_leaves_the_site_alone(published, tmp_path):
     """A tmpfs with room for the published site and a quarter of a new one."""
     work = tmp_path / "small"
@@ -373,29 +386,19 @@ def test_a_full_disk_during_the_build_leaves_the_site_alone(published, tmp_path)
 
 def test_a_read_only_reports_folder_is_a_refusal_not_a_traceback(published, tmp_path):
     work = copy_of(published, tmp_path / "work")
-    (work / "reports").mkdir()
-    mount("--bind", str(work / "reports"), str(work / "reports"))
-    try:
-        mount("-o", "remount,bind,ro", str(work / "reports"))
+    with read_only(work / "reports"):
         before = folders(work)
         assert_refused_cleanly(publish(work / "exports", work, date=NEXT), work, before)
-    finally:
-        subprocess.run(["umount", str(work / "reports")], check=False)
 
 
 def test_a_read_only_cache_is_a_refusal_not_a_traceback(published, tmp_path):
     """The workbooks are cached by a second process: its error once came back as a traceback."""
     work = copy_of(published, tmp_path / "work")
-    (work / "cache").mkdir()
-    mount("--bind", str(work / "cache"), str(work / "cache"))
-    try:
-        mount("-o", "remount,bind,ro", str(work / "cache"))
+    with read_only(work / "cache"):
         before = folders(work)
         run = publish(work / "exports", work, date=NEXT)
         assert "Read-only file system" in run.stderr and "cache" in run.stderr
         assert_refused_cleanly(run, work, before)
-    finally:
-        subprocess.run(["umount", str(work / "cache")], check=False)
 
 
 def _edit(output: Path) -> None:
@@ -595,17 +598,11 @@ def test_an_error_cell_in_a_required_column_is_not_called_empty(tmp_path, error)
 def test_a_preview_with_a_read_only_cache_stops_with_a_message(tmp_path):
     """make html: the same OSError the publish reports plainly once came out as a traceback."""
     exports = write_exports(tmp_path / "exports", [ruling()], [violation()], [property_()])
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    mount("--bind", str(cache), str(cache))
-    try:
-        mount("-o", "remount,bind,ro", str(cache))
+    with read_only(tmp_path / "cache") as cache:
         run = subprocess.run([sys.executable, "-m", "pipeline", "--exports", str(exports), "--content",
                               str(tmp_path / "content"), "--output", str(tmp_path / "preview"), "--reports",
                               str(tmp_path / "reports"), "--cache", str(cache)],
                              cwd=ROOT, capture_output=True, text=True, check=False)
-    finally:
-        subprocess.run(["umount", str(cache)], check=False)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "Traceback" not in run.stderr, run.stderr
     assert "Read-only file system" in run.stderr and str(cache) in run.stderr
