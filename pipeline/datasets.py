@@ -9,22 +9,16 @@ import csv
 import hashlib
 import io
 import json
+from itertools import repeat
 from pathlib import Path
 
 from .pages import write_if_changed
-from .schema import RULINGS, Field, Kind, Table
+from .schema import Field, Storage, Table
 from .settings import Municipality
 
 # A cell starting with one of these is run as a formula by Excel and LibreOffice (a line
 # break too: a header read from a workbook may start with one before its «=»).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-_TYPES = {
-    Kind.KEY: "string", Kind.TEXT: "string", Kind.LONG_TEXT: "string", Kind.PERSON: "string",
-    Kind.ENUM: "string", Kind.DATE: "date", Kind.INTEGER: "integer", Kind.DECIMAL: "number",
-    Kind.DISTRICT: "integer",
-}
-
 
 def neutralise(text: str) -> str:
     """Prefix a quote so that a spreadsheet shows the text instead of running it."""
@@ -42,19 +36,32 @@ def csv_cell(value) -> str:
     return str(value)
 
 
-def excel_csv(header, rows) -> bytes:
+def excel_csv(header, rows, cells=None) -> bytes:
     """The one CSV writer of the project (datasets, change log, staff reports): UTF-8 with a
-    BOM (so Excel reads Persian), CRLF rows, every text cell formula-neutralised."""
+    BOM (so Excel reads Persian), CRLF rows, every text cell formula-neutralised.
+
+    ``cells``: one writer per column (a dataset's, from its fields' kinds); ``csv_cell``
+    for every column when None."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([csv_cell(name) for name in header])
-    writer.writerows([csv_cell(value) for value in row] for row in rows)
+    writer.writerows([cell(value) for cell, value in zip(cells or repeat(csv_cell), row)] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+def _text_cell(value) -> str:
+    return "" if value is None else neutralise(str(value))
+
+
+# A text field's cell is neutralised whatever type its value has; a number's is never.
+CSV_CELLS = {Storage.TEXT: _text_cell, Storage.NUMBER: csv_cell, Storage.DATE: csv_cell}
+
+
 def to_csv(table: Table, rows: list[dict]) -> bytes:
-    columns = [f.name for f in table.public_fields]
-    return excel_csv(columns, ([row.get(c) for c in columns] for row in rows))
+    fields = table.public_fields
+    columns = [f.name for f in fields]
+    return excel_csv(columns, ([row.get(c) for c in columns] for row in rows),
+                     [CSV_CELLS[f.kind.spec.storage] for f in fields])
 
 
 def to_json(table: Table, rows: list[dict]) -> bytes:
@@ -66,10 +73,11 @@ def to_json(table: Table, rows: list[dict]) -> bytes:
 
 
 def field_descriptor(f: Field, city: Municipality) -> dict:
-    descriptor = {"name": f.name, "title": f.label_en, "type": _TYPES[f.kind],
+    spec = f.kind.spec
+    descriptor = {"name": f.name, "title": f.label_en, "type": spec.dataset_type,
                   "description": " — ".join(x for x in (f.header, f.description_fa, f.withheld_why) if x)}
-    if f.kind is Kind.DATE:
-        descriptor["format"] = "%Y-%m-%d"
+    if spec.dataset_format:
+        descriptor["format"] = spec.dataset_format
     constraints = {}
     if f.required == "required":
         constraints["required"] = True
@@ -77,7 +85,7 @@ def field_descriptor(f: Field, city: Municipality) -> dict:
         constraints["unique"] = True
     if f.enum:
         constraints["enum"] = list(f.enum)
-    if f.kind is Kind.DISTRICT:
+    if spec.districts:
         constraints.update(minimum=1, maximum=city.districts)
     if f.minimum is not None:
         constraints["minimum"] = f.minimum
@@ -91,9 +99,9 @@ def field_descriptor(f: Field, city: Municipality) -> dict:
 def table_schema(table: Table, city: Municipality) -> dict:
     schema = {"fields": [field_descriptor(f, city) for f in table.public_fields],
               "primaryKey": list(table.key), "missingValues": [""]}
-    if table.name == "violations":
-        schema["foreignKeys"] = [{"fields": ["ruling_no"],
-                                  "reference": {"resource": RULINGS.name, "fields": ["ruling_no"]}}]
+    if table.foreign_keys:
+        schema["foreignKeys"] = [{"fields": [key.field], "reference": {"resource": key.resource, "fields": [key.reference]}}
+                                 for key in table.foreign_keys]
     return schema
 
 

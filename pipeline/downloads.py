@@ -22,7 +22,7 @@ import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .pages import write_if_changed
-from .schema import PROPERTIES, Kind, Table
+from .schema import Storage, Table
 from .settings import Municipality
 
 # A fixed moment for the workbook's metadata and its zip entries (as the sample generator).
@@ -54,7 +54,7 @@ def xlsx(table: Table, rows: list[dict]) -> bytes:
             value = row.get(f.name)
             if value is None:
                 continue
-            if f.kind is Kind.DATE:
+            if f.kind.spec.storage is Storage.DATE:
                 sheet.write_datetime(r, c, dt.datetime.fromisoformat(value), date_format)
             elif isinstance(value, str):
                 sheet.write_string(r, c, ILLEGAL_CHARACTERS_RE.sub("", value))
@@ -96,15 +96,21 @@ def _reproducible_zip(package: bytes) -> bytes:
     return out.getvalue()
 
 
-def geojson(rows: list[dict]) -> bytes:
-    """Properties that have both coordinates, as points ([longitude, latitude], RFC 7946)."""
+def _has_point(table: Table, row: dict) -> bool:
+    return all(row.get(name) is not None for name in table.point)
+
+
+def geojson(table: Table, rows: list[dict]) -> bytes:
+    """Rows that have both coordinates of the table's ``point``, as points ([longitude,
+    latitude], RFC 7946)."""
+    latitude, longitude = table.point
     features = []
     for row in rows:
-        if row.get("latitude") is None or row.get("longitude") is None:
+        if not _has_point(table, row):
             continue
-        attributes = {k: v for k, v in row.items() if k not in ("latitude", "longitude")}
-        features.append({"type": "Feature", "id": row["property_code"],
-                         "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]},
+        attributes = {k: v for k, v in row.items() if k not in table.point}
+        features.append({"type": "Feature", "id": row[table.key[0]],
+                         "geometry": {"type": "Point", "coordinates": [row[longitude], row[latitude]]},
                          "properties": attributes})
     collection = {"type": "FeatureCollection", "features": features}
     return (json.dumps(collection, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
@@ -120,14 +126,14 @@ def catalogue(files: dict[str, bytes], rows: dict[str, list[dict]], tables: list
     datasets = []
     for table in tables:
         names = [f"{table.name}.{fmt}" for fmt in DATASET_FORMATS]
-        if table is PROPERTIES:
-            names.append("properties.geojson")
+        if table.point:
+            names.append(f"{table.name}.geojson")
         datasets.append({
             "name": table.name, "title_fa": table.title_fa, "title_en": table.title_en,
             "description_fa": table.description_fa, "description_en": table.description_en,
             "rows": len(rows[table.name]),
-            "geojson_features": (sum(1 for r in rows[table.name] if r.get("latitude") is not None
-                                     and r.get("longitude") is not None) if table is PROPERTIES else None),
+            "geojson_features": (sum(1 for r in rows[table.name] if _has_point(table, r))
+                                 if table.point else None),
             "files": [_describe(files[n], n, n.rsplit(".", 1)[1]) for n in names],
         })
     return {"published": published, "updated": updated,
@@ -151,7 +157,7 @@ def download_files(files: dict[str, bytes], rows: dict[str, list[dict]], tables:
     """``books`` (from ``workbooks``), GeoJSON, files.json and the dated snapshot, added to
     ``files`` (datasets + changes)."""
     more = dict(books)
-    more["properties.geojson"] = geojson(rows[PROPERTIES.name])
+    more.update({f"{t.name}.geojson": geojson(t, rows[t.name]) for t in tables if t.point})
     latest = {**files, **more}
     index = catalogue(latest, rows, tables, city, updated, published)
     latest["files.json"] = (json.dumps(index, ensure_ascii=False, indent=1) + "\n").encode("utf-8")

@@ -46,8 +46,8 @@ import pandas as pd
 
 from . import personal
 from .normalise import fold
-from .privacy import coarsen_address
-from .schema import MEMBER_ROLES, ORGANISATION, RULINGS, Kind
+from .privacy import coarsen_address, conditional_fields, withheld_where
+from .schema import TABLES, Kind, Privacy, Table, Visibility
 
 TEXT_SUFFIXES = {".html", ".css", ".js", ".json", ".csv", ".xml", ".txt", ".svg", ".geojson", ".map"}
 _TOKEN = re.compile(r"\w+(?:[/.\-]\w+)*")
@@ -112,8 +112,8 @@ def text_tokens(text: str) -> list[str]:
 def private_values(validated, published_before: set[tuple[str, ...]] = frozenset()) -> PrivateValues:
     """Every value of a private column in this build, minus those published legitimately, in
     this build or (``published_before``, see ``snapshot_published``) by an earlier one."""
-    private, digits = _private_cells(_all_rows(validated.rulings), _all_rows(validated.properties))
-    legitimate = _published_elsewhere(validated.rulings.frame, validated.properties.frame) | published_before
+    private, digits = _private_cells([(c.table, _all_rows(c)) for c in validated.tables()])
+    legitimate = _published_elsewhere([(c.table, c.frame) for c in validated.tables()]) | published_before
     public = public_numbers(validated)
     sequences: dict[str, dict[int, set[tuple[str, ...]]]] = {}
     for sequence in private.keys() - legitimate:
@@ -121,33 +121,37 @@ def private_values(validated, published_before: set[tuple[str, ...]] = frozenset
     return PrivateValues(sequences, public, frozenset(digits - public))
 
 
-def _private_cells(rulings: pd.DataFrame, properties: pd.DataFrame) -> tuple[dict, set[str]]:
+def _private_cells(tables: list[tuple[Table, pd.DataFrame]]) -> tuple[dict, set[str]]:
     """Word sequences and digit strings of every private cell, published and rejected rows alike."""
     private: dict[tuple[str, ...], str] = {}
     digits: set[str] = set()
-    for f in RULINGS.private_fields:
-        for value in _strings(rulings, f.name):
-            _add(private, digits, value, f.kind)
-    # A ruling's address is published coarsened: the whole of it is private.
-    for value in _strings(rulings, "address"):
-        if coarsen_address(value) != value:
-            _add(private, digits, value, Kind.TEXT)
-    if "holder" in properties:
-        natural = properties.loc[properties["holder_kind"] != ORGANISATION, "holder"]
-        for value in natural.dropna():
-            _add(private, digits, str(value), Kind.PERSON)
+    for table, frame in tables:
+        for f in table.private_fields:
+            for value in _strings(frame, f.name):
+                _add(private, digits, value, f.kind)
+        # A coarsened field is published coarsened: the whole of it is private.
+        for f in table.fields_with(Visibility.COARSENED):
+            for value in _strings(frame, f.name):
+                if coarsen_address(value) != value:
+                    _add(private, digits, value, Kind.TEXT)
+        for f in conditional_fields(table, frame):
+            for value in frame.loc[withheld_where(frame, f), f.name].dropna():
+                _add(private, digits, str(value), Kind.PERSON)
     return private, digits
 
 
-def _published_elsewhere(rulings: pd.DataFrame, properties: pd.DataFrame) -> set[tuple[str, ...]]:
-    """Officials' names, the registry's plates and addresses, organisations holding a property."""
+def _published_elsewhere(tables: list[tuple[Table, pd.DataFrame]]) -> set[tuple[str, ...]]:
+    """Values of fields declared ``public_identity`` (officials' names, the registry's plates
+    and addresses) and of conditional fields where they are published (organisations
+    holding a property)."""
     legitimate = set()
-    for frame, columns in ((rulings, [role for role, *_ in MEMBER_ROLES]), (properties, ["plate", "address"])):
-        for column in columns:
-            legitimate |= {tuple(tokens(v)) for v in _strings(frame, column)}
-    if "holder" in properties:
-        organisations = properties.loc[properties["holder_kind"] == ORGANISATION, "holder"]
-        legitimate |= {tuple(tokens(str(v))) for v in organisations.dropna()}
+    for table, frame in tables:
+        for f in table.fields:
+            if f.public_identity:
+                legitimate |= {tuple(tokens(v)) for v in _strings(frame, f.name)}
+        for f in conditional_fields(table, frame):
+            published = frame.loc[~withheld_where(frame, f), f.name]
+            legitimate |= {tuple(tokens(str(v))) for v in published.dropna()}
     return legitimate
 
 
@@ -157,12 +161,12 @@ def snapshot_published(data: Path) -> set[tuple[str, ...]]:
     A ruling's private plate that was also a municipal property's public plate stays in last
     month's snapshot after the property leaves the registry: it was public then, and the
     snapshot is carried over as it was published."""
-    frames = {}
-    for name in ("rulings", "properties"):
-        tables = [pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-                  for path in sorted(data.glob(f"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/{name}.csv"))]
-        frames[name] = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    return _published_elsewhere(frames["rulings"], frames["properties"])
+    frames = []
+    for table in TABLES:
+        read = [pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+                for path in sorted(data.glob(f"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/{table.name}.csv"))]
+        frames.append((table, pd.concat(read, ignore_index=True) if read else pd.DataFrame()))
+    return _published_elsewhere(frames)
 
 
 def _all_rows(checked) -> pd.DataFrame:
@@ -176,13 +180,14 @@ def _strings(frame: pd.DataFrame, column: str) -> list[str]:
 
 
 def _add(private: dict, digits: set[str], value: str, kind: Kind) -> None:
-    if kind is Kind.KEY and len(personal.digits(value)) >= personal.SHORTEST:
+    privacy = kind.spec.privacy
+    if privacy is Privacy.IDENTIFIER and len(personal.digits(value)) >= personal.SHORTEST:
         digits.add(personal.digits(value))  # found however it is written: «0912 123 4567», «۰۹۱۲…»
         return
     sequence = tuple(tokens(value))
     if not sequence:
         return
-    if kind is Kind.PERSON and len(sequence) < 2:
+    if privacy is Privacy.NAME and len(sequence) < 2:
         return
     if len(sequence) == 1 and len(sequence[0]) < 5:
         return  # «12», «ب»: would match everywhere and identify nobody
@@ -197,14 +202,15 @@ def public_numbers(validated) -> set[str]:
         for f in checked.table.public_fields:
             if f.name not in checked.frame:
                 continue
-            if f.kind in (Kind.INTEGER, Kind.DECIMAL):
+            privacy = f.kind.spec.privacy
+            if privacy is Privacy.AMOUNT:
                 numbers |= {str(int(v)) for v in checked.frame[f.name].dropna() if float(v).is_integer()}
-            elif f.kind is Kind.KEY:
+            elif privacy is Privacy.IDENTIFIER:
                 numbers |= {personal.digits(str(v)) for v in checked.frame[f.name].dropna()}
     return numbers
 
 
-_NUMBER_KINDS = (Kind.INTEGER, Kind.DECIMAL, Kind.KEY)
+_NUMBERS = (Privacy.AMOUNT, Privacy.IDENTIFIER)
 
 
 def snapshot_numbers(data: Path) -> set[str]:
@@ -212,8 +218,7 @@ def snapshot_numbers(data: Path) -> set[str]:
 
     A snapshot carried over from last month holds amounts of records since changed or
     withdrawn; they were public then and are the same public figures now."""
-    from .schema import TABLES
-    columns = {f.name for t in TABLES for f in t.public_fields if f.kind in _NUMBER_KINDS}
+    columns = {f.name for t in TABLES for f in t.public_fields if f.kind.spec.privacy in _NUMBERS}
     numbers: set[str] = set()
     for path in sorted(data.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/*.csv")):
         with path.open(encoding="utf-8-sig", newline="") as handle:

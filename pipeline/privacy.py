@@ -11,7 +11,7 @@ import re
 import pandas as pd
 
 from . import personal
-from .schema import ORGANISATION, SCANNED_TEXT_KINDS, Kind, Table, Visibility
+from .schema import Field, Privacy, Table, Visibility
 
 MASK = "[محرمانه]"
 
@@ -68,36 +68,50 @@ def coarsen_address(address: str | None) -> str | None:
     return re.sub(r"\s+", " ", address).strip(" ،,") or None
 
 
+def withheld_where(frame: pd.DataFrame, f: Field) -> pd.Series:
+    """Rows in which a field published on a condition (``Field.published_when``) is withheld;
+    a row whose deciding field is empty is one of them."""
+    return frame[f.published_when.field] != f.published_when.equals
+
+
+def conditional_fields(table: Table, frame: pd.DataFrame) -> tuple[Field, ...]:
+    return tuple(f for f in table.fields if f.published_when and f.name in frame)
+
+
+# What each privacy treatment does to a published column's cells (None: nothing).
+_TREATMENTS = {
+    Privacy.SCANNED: lambda column, names: [redact(text, row_names) for text, row_names in zip(column, names)],
+    Privacy.NAME: lambda column, names: [official_name(text) for text in column],
+}
+
+
 def withhold(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     """The public view of a validated table: what may be published, nothing more."""
     frame = frame.copy()
     names = _private_names(frame, table)
     for f in table.fields:
+        treat = _TREATMENTS.get(f.kind.spec.privacy)
+        if treat is None and f.visibility is not Visibility.COARSENED:
+            continue
         # object dtype and explicit None: pandas would otherwise infer a string dtype and
         # hand NaN to the next stage for every empty cell.
         column = [v if isinstance(v, str) else None for v in frame[f.name]]
         if f.visibility is Visibility.COARSENED:
             column = [coarsen_address(v) for v in column]
-        if f.published and f.kind in SCANNED_TEXT_KINDS:
-            column = [redact(text, row_names) for text, row_names in zip(column, names)]
-        elif f.published and f.kind is Kind.PERSON:
-            column = [official_name(text) for text in column]
-        if f.kind in (*SCANNED_TEXT_KINDS, Kind.PERSON) or f.visibility is Visibility.COARSENED:
-            frame[f.name] = pd.Series(column, index=frame.index, dtype=object)
-    if "holder" in frame:
-        # A holder whose kind is missing is treated as a natural person: never named.
-        frame.loc[frame["holder_kind"] != ORGANISATION, "holder"] = None
+        if f.published and treat is not None:
+            column = treat(column, names)
+        frame[f.name] = pd.Series(column, index=frame.index, dtype=object)
+    for f in conditional_fields(table, frame):
+        frame.loc[withheld_where(frame, f), f.name] = None
     return frame[[f.name for f in table.public_fields]]
 
 
 def _private_names(frame: pd.DataFrame, table: Table) -> list[tuple[str, ...]]:
-    """Per row, the private names to mask in that row's own text."""
-    columns = [f.name for f in table.fields if not f.published and f.kind.value == "person"]
-    if "holder" in frame:
-        natural = frame["holder"].where(frame["holder_kind"] != ORGANISATION)
-        frame = frame.assign(_natural_holder=natural)
-        columns.append("_natural_holder")
-    if not columns:
+    """Per row, the private names to mask in that row's own text: private names and the
+    values of conditional fields where they are withheld."""
+    names = frame[[f.name for f in table.private_fields if f.kind.spec.privacy is Privacy.NAME]]
+    for f in conditional_fields(table, frame):
+        names = names.assign(**{f"_withheld_{f.name}": frame[f.name].where(withheld_where(frame, f))})
+    if names.columns.empty:
         return [()] * len(frame)
-    return [tuple(v for v in row if isinstance(v, str)) for row in frame[columns].itertuples(index=False)]
-
+    return [tuple(v for v in row if isinstance(v, str)) for row in names.itertuples(index=False)]

@@ -1,17 +1,26 @@
 """The single source of truth for what the exports hold and what Shafaf publishes.
 
 Every other stage derives from the tables below: header matching (``read``), type
-checks (``validate``), what is withheld (``privacy``), the published datasets and
-``datapackage.json`` (``datasets``) and the data-dictionary page.
+checks (``validate``), what is withheld (``privacy`` and the publish gate), the published
+datasets and ``datapackage.json`` (``datasets``, ``downloads``) and the data-dictionary page.
+What a field *kind* means everywhere is declared once, in ``KIND_SPECS``; a rule about one
+field is a declaration on its ``Field`` or ``Table`` (``bounds_setting``, ``published_when``,
+``foreign_keys``, ``point``), which the generic stages read.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import partial
+from typing import Callable
+
+from . import values
+from .settings import Municipality
 
 
 class Kind(str, Enum):
-    """How a cell is parsed and how the field is typed in the datasets."""
+    """How a cell is parsed and how the field is typed in the datasets (see ``KIND_SPECS``)."""
 
     KEY = "key"            # an identifier: digits folded to Latin, spaces removed
     TEXT = "text"          # one line of text
@@ -23,15 +32,57 @@ class Kind(str, Enum):
     DECIMAL = "decimal"
     DISTRICT = "district"  # 1..N, may come as «منطقه ۵»
 
+    @property
+    def spec(self) -> KindSpec:
+        return KIND_SPECS[self]
+
+
+class Privacy(str, Enum):
+    """What redaction and the publish gate do with a field of a kind."""
+
+    NONE = "none"              # dates, enumeration values, districts: nothing personal fits
+    SCANNED = "scanned"        # free text: IDs, mobiles and the row's private names are masked
+    # A name: published, it loses an ID or mobile typed beside it; private, it is masked in
+    # its row's text and looked for by the gate when it has two words or more.
+    NAME = "name"
+    # Published as it is (page address, search): its digits are a public number; a private
+    # one (an ID, a mobile) is looked for by the gate as its digits, however written.
+    IDENTIFIER = "identifier"
+    AMOUNT = "amount"          # a published number is a public figure, not an ID
+
+
+class Storage(str, Enum):
+    """How a value of a kind is stored in the CSV and XLSX files."""
+
+    TEXT = "text"        # formula-neutralised in CSV, a string cell in XLSX
+    NUMBER = "number"    # written as a number, a negative one too (data, not a formula)
+    DATE = "date"        # ISO text in CSV, a date cell in XLSX
+
 
 class Visibility(str, Enum):
     PUBLIC = "public"
     PRIVATE = "private"        # never leaves the pipeline
     COARSENED = "coarsened"    # published after house number, unit and postal code are removed
     REDACTED = "redacted"      # published after IDs, phone numbers and the owner's name are masked
-    CONDITIONAL = "conditional"  # published only for organisations (property holder)
+    CONDITIONAL = "conditional"  # published only where ``Field.published_when`` holds
 
 
+Parser = Callable[[object], object]
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    parser: Callable[[Field, Municipality, dt.date], Parser]  # the cell parser for a field
+    dataset_type: str          # frictionless field type
+    storage: Storage
+    privacy: Privacy
+    label_fa: str              # the data dictionary's type column
+    label_en: str
+    dataset_format: str | None = None   # frictionless field format
+    districts: bool = False    # bounded by the municipality's district count
+
+
+# A field is required always, never, or only for appeal rulings.
 # A field is required always, never, or only for appeal rulings.
 REQUIRED = "required"
 OPTIONAL = "optional"
@@ -53,6 +104,13 @@ class Field:
     exclusive_minimum: bool = False
     unique: bool = False
     not_after_today: bool = False  # a date that cannot lie in the future (a ruling's)
+    # The name of a ``Municipality`` setting holding (low, high) bounds for the value: a
+    # coordinate lies within the city's box.
+    bounds_setting: str = ""
+    published_when: PublishedWhen | None = None  # with Visibility.CONDITIONAL
+    # Its published values are public knowledge: a private value equal to one (an official
+    # who also owns a building, a ruling's plate that is a municipal property's) is no leak.
+    public_identity: bool = False
     description_fa: str = ""
     withheld_why: str = ""
 
@@ -63,6 +121,74 @@ class Field:
     @property
     def headers(self) -> tuple[str, ...]:
         return (self.header, *self.aliases)
+
+    def parser(self, city: Municipality, today: dt.date) -> Parser:
+        """The kind's parser, with this field's range check when it declares one."""
+        parse = self.kind.spec.parser(self, city, today)
+        if self.bounds_setting:
+            low, high = getattr(city, self.bounds_setting)
+            return _ranged(parse, low, high)
+        if self.minimum is not None or self.maximum is not None:
+            return _ranged(parse, self.minimum, self.maximum, self.exclusive_minimum)
+        return parse
+
+
+def _ranged(parse: Parser, minimum, maximum, exclusive_minimum=False) -> Parser:
+    def parse_in_range(raw):
+        value = parse(raw)
+        values.check_range(value, minimum, maximum, exclusive_minimum)
+        return value
+    return parse_in_range
+
+
+def _date_parser(f: Field, city: Municipality, today: dt.date) -> Parser:
+    latest = today if f.not_after_today else None
+    return lambda raw: values.date(raw, latest).isoformat()
+
+
+def _simple(parse: Parser):
+    return lambda f, city, today: parse
+
+
+KIND_SPECS: dict[Kind, KindSpec] = {
+    Kind.KEY: KindSpec(_simple(values.key), "string", Storage.TEXT, Privacy.IDENTIFIER,
+                       "شناسه (متن)", "identifier (string)"),
+    Kind.TEXT: KindSpec(_simple(values.text), "string", Storage.TEXT, Privacy.SCANNED, "متن", "string"),
+    Kind.LONG_TEXT: KindSpec(_simple(values.long_text), "string", Storage.TEXT, Privacy.SCANNED,
+                             "متن بلند", "string"),
+    Kind.PERSON: KindSpec(_simple(values.text), "string", Storage.TEXT, Privacy.NAME, "نام شخص", "string"),
+    Kind.DATE: KindSpec(_date_parser, "date", Storage.DATE, Privacy.NONE,
+                        "تاریخ میلادی ISO", "date (YYYY-MM-DD)", dataset_format="%Y-%m-%d"),
+    Kind.ENUM: KindSpec(lambda f, city, today: partial(values.enum, allowed=f.enum), "string",
+                        Storage.TEXT, Privacy.NONE, "یکی از مقادیر", "string, enumerated"),
+    Kind.INTEGER: KindSpec(_simple(values.integer), "integer", Storage.NUMBER, Privacy.AMOUNT,
+                           "عدد صحیح", "integer"),
+    Kind.DECIMAL: KindSpec(_simple(values.decimal), "number", Storage.NUMBER, Privacy.AMOUNT,
+                           "عدد اعشاری", "number"),
+    Kind.DISTRICT: KindSpec(lambda f, city, today: partial(values.district, count=city.districts),
+                            "integer", Storage.NUMBER, Privacy.NONE, "شماره منطقه", "integer",
+                            districts=True),
+}
+
+
+@dataclass(frozen=True)
+class PublishedWhen:
+    """A field published only in rows where another field holds one value; in the other rows
+    (that field empty too) its value is a person's name: withheld, masked in the row's text
+    and looked for by the publish gate."""
+
+    field: str
+    equals: str
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """A row whose ``field`` names no row of table ``resource`` (by its ``reference`` field)
+    is rejected; declared so in ``datapackage.json``, as frictionless declares it."""
+
+    field: str
+    resource: str
+    reference: str
 
 
 @dataclass(frozen=True)
@@ -77,6 +203,9 @@ class Table:
     description_fa: str = ""
     description_en: str = ""
     derived: tuple[Field, ...] = field(default=())  # added by the pipeline, not read
+    noun_fa: str = ""    # one record, in a rejection's reason
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    point: tuple[str, str] | None = None  # (latitude, longitude) fields: a GeoJSON of the table
 
     def field(self, name: str) -> Field:
         for f in self.fields + self.derived:
@@ -92,6 +221,9 @@ class Table:
     @property
     def private_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if not f.published)
+
+    def fields_with(self, visibility: Visibility) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.visibility is visibility)
 
 
 STAGES = ("بدوی", "تجدیدنظر")
@@ -151,6 +283,7 @@ RULINGS = Table(
     sheet="آرا",
     workbook="rulings",
     key=("ruling_no",),
+    noun_fa="رأی",
     description_fa="هر سطر یک رأی کمیسیون ماده ۱۰۰ قانون شهرداری‌ها، بدوی یا تجدیدنظر.",
     description_en="One row per ruling of an Article 100 commission (first instance or appeal).",
     derived=(
@@ -178,11 +311,11 @@ RULINGS = Table(
         Field("appeal_result", "نتیجه تجدیدنظر", "Appeal result", K.ENUM, FOR_APPEALS,
               enum=APPEAL_RESULTS),
         Field("interior_rep", "نماینده وزارت کشور", "Interior Ministry representative",
-              K.PERSON, REQUIRED, aliases=("نماینده وزارت کشور در کمیسیون",)),
+              K.PERSON, REQUIRED, aliases=("نماینده وزارت کشور در کمیسیون",), public_identity=True),
         Field("judiciary_rep", "نماینده دادستان", "Prosecutor's representative", K.PERSON,
-              REQUIRED, aliases=("نماینده قوه قضاییه", "نماینده دادگستری")),
+              REQUIRED, aliases=("نماینده قوه قضاییه", "نماینده دادگستری"), public_identity=True),
         Field("council_rep", "نماینده شورای شهر", "City council representative", K.PERSON,
-              REQUIRED, aliases=("عضو شورا", "نماینده شورا")),
+              REQUIRED, aliases=("عضو شورا", "نماینده شورا"), public_identity=True),
         Field("ruling_text", "شرح رأی", "Ruling text", K.LONG_TEXT, visibility=V.REDACTED,
               aliases=("متن رأی",),
               withheld_why="کد ملی، شماره‌ی همراه، کد پستی و نام مالک در متن پوشانده می‌شود."),
@@ -209,6 +342,8 @@ VIOLATIONS = Table(
     sheet="تخلفات",
     workbook="rulings",
     key=("ruling_no", "seq"),
+    noun_fa="تخلف",
+    foreign_keys=(ForeignKey("ruling_no", "rulings", "ruling_no"),),
     description_fa="هر سطر یک تخلف و تصمیم کمیسیون درباره‌ی آن؛ هر رأی چند تخلف دارد.",
     description_en="One row per violation and the commission's decision on it.",
     derived=(
@@ -241,6 +376,8 @@ PROPERTIES = Table(
     sheet="املاک",
     workbook="properties",
     key=("property_code",),
+    noun_fa="ملک",
+    point=("latitude", "longitude"),
     description_fa="هر سطر یک ملک در مالکیت یا اختیار شهرداری.",
     description_en="One row per property owned or held by the municipality.",
     derived=(
@@ -253,20 +390,21 @@ PROPERTIES = Table(
         Field("title", "عنوان ملک", "Title", K.TEXT, REQUIRED, aliases=("عنوان",)),
         Field("district", "منطقه", "District", K.DISTRICT, REQUIRED),
         Field("neighbourhood", "محله", "Neighbourhood", K.TEXT),
-        Field("address", "نشانی", "Address", K.TEXT, visibility=V.REDACTED, aliases=("آدرس",)),
+        Field("address", "نشانی", "Address", K.TEXT, visibility=V.REDACTED, aliases=("آدرس",),
+              public_identity=True),
         Field("land_use", "کاربری", "Land use", K.ENUM, REQUIRED, enum=LAND_USES),
         Field("land_area_m2", "مساحت عرصه (مترمربع)", "Land area (m²)", K.DECIMAL, REQUIRED,
               minimum=0, exclusive_minimum=True, aliases=("مساحت عرصه",)),
         Field("building_area_m2", "مساحت اعیان (مترمربع)", "Building area (m²)", K.DECIMAL,
               minimum=0, aliases=("مساحت اعیان",)),
-        Field("plate", "پلاک ثبتی", "Registration plate", K.TEXT),
+        Field("plate", "پلاک ثبتی", "Registration plate", K.TEXT, public_identity=True),
         Field("deed_type", "نوع سند", "Deed type", K.ENUM, REQUIRED, enum=DEED_TYPES),
         Field("share_dang", "سهم (دانگ)", "Share (dang, of 6)", K.DECIMAL, minimum=0, maximum=6,
               aliases=("سهم", "دانگ")),
         Field("occupancy", "وضعیت بهره‌برداری", "Occupancy", K.ENUM, REQUIRED, enum=OCCUPANCIES),
         Field("holder_kind", "نوع بهره‌بردار", "Holder kind", K.ENUM, enum=HOLDER_KINDS),
         Field("holder", "بهره‌بردار", "Holder (organisations only)", K.TEXT,
-              visibility=V.CONDITIONAL,
+              visibility=V.CONDITIONAL, published_when=PublishedWhen("holder_kind", ORGANISATION),
               withheld_why="نام بهره‌بردار حقیقی (شخص) منتشر نمی‌شود؛ فقط نام نهادها."),
         Field("contract_start", "تاریخ شروع قرارداد", "Contract start", K.DATE),
         Field("contract_end", "تاریخ پایان قرارداد", "Contract end", K.DATE),
@@ -274,8 +412,10 @@ PROPERTIES = Table(
               minimum=0, aliases=("اجاره ماهانه",)),
         Field("appraisal_rial", "ارزش کارشناسی (ریال)", "Appraised value (IRR)", K.INTEGER,
               minimum=0, aliases=("ارزش کارشناسی",)),
-        Field("latitude", "عرض جغرافیایی", "Latitude", K.DECIMAL, aliases=("عرض",)),
-        Field("longitude", "طول جغرافیایی", "Longitude", K.DECIMAL, aliases=("طول",)),
+        Field("latitude", "عرض جغرافیایی", "Latitude", K.DECIMAL, aliases=("عرض",),
+              bounds_setting="latitude"),
+        Field("longitude", "طول جغرافیایی", "Longitude", K.DECIMAL, aliases=("طول",),
+              bounds_setting="longitude"),
     ),
 )
 
@@ -289,6 +429,3 @@ RESERVED_SLUGS = {
     RULINGS.name: ("page",),
     PROPERTIES.name: ("page", "district", "use", "occupancy"),
 }
-
-# Free-text fields in which personal data is looked for and masked, beyond REDACTED ones.
-SCANNED_TEXT_KINDS = (Kind.TEXT, Kind.LONG_TEXT)

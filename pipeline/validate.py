@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import partial
 
 import pandas as pd
 
@@ -15,7 +14,8 @@ from . import values
 from .errors import CellError
 from .read import SOURCE_COLUMNS, Exports, RawTable
 from .schema import (
-    APPEAL, FOR_APPEALS, PROPERTIES, REQUIRED, RESERVED_SLUGS, RULINGS, Field, Kind, Table,
+    APPEAL, FOR_APPEALS, REQUIRED, RESERVED_SLUGS, RULINGS, ForeignKey,
+    Privacy, Table,
 )
 from .settings import Municipality
 
@@ -57,41 +57,14 @@ class Validated:
 def validate(exports: Exports, city: Municipality) -> Validated:
     today = values.today()  # read once: one run has one horizon
     rulings = _check_rulings(exports.rulings, city, today)
-    violations = _check_violations(exports.violations, city, rulings, today)
-    properties = _check_properties(exports.properties, city, today)
+    # A table is checked after the tables its foreign keys name.
+    violations = _check_violations(exports.violations, city, today, {RULINGS.name: rulings})
+    properties = _check_properties(exports.properties, city, today, {RULINGS.name: rulings})
     _warn_rulings(rulings, violations)
     return Validated(rulings, violations, properties)
 
 
 # --- cells ------------------------------------------------------------------------------
-
-def _parser(f: Field, city: Municipality, today: dt.date):
-    if f.kind is Kind.DATE:
-        latest = today if f.not_after_today else None
-        return lambda raw: values.date(raw, latest).isoformat()
-    if f.kind is Kind.DISTRICT:
-        return partial(values.district, count=city.districts)
-    if f.kind is Kind.ENUM:
-        return partial(values.enum, allowed=f.enum)
-    if f.name in ("latitude", "longitude"):
-        low, high = city.latitude if f.name == "latitude" else city.longitude
-        return _ranged(values.decimal, low, high)
-    simple = {
-        Kind.KEY: values.key, Kind.TEXT: values.text, Kind.PERSON: values.text,
-        Kind.LONG_TEXT: values.long_text, Kind.INTEGER: values.integer, Kind.DECIMAL: values.decimal,
-    }[f.kind]
-    if f.minimum is not None or f.maximum is not None:
-        return _ranged(simple, f.minimum, f.maximum, f.exclusive_minimum)
-    return simple
-
-
-def _ranged(parse, minimum, maximum, exclusive_minimum=False):
-    def parse_in_range(raw):
-        value = parse(raw)
-        values.check_range(value, minimum, maximum, exclusive_minimum)
-        return value
-    return parse_in_range
-
 
 def _parse_column(column: pd.Series, parse) -> tuple[pd.Series, pd.Series]:
     """Parsed values and errors (a CellError or None), computed once per distinct cell."""
@@ -141,23 +114,27 @@ class _Problems:
             self.add(index, name, CellError(code, reason(index) if callable(reason) else reason))
 
 
-def _parse_table(raw: RawTable, city: Municipality, today: dt.date) -> tuple[pd.DataFrame, _Problems]:
+def _parse_table(raw: RawTable, city: Municipality, today: dt.date,
+                 parents: dict[str, Checked] | None = None) -> tuple[pd.DataFrame, _Problems]:
     problems = _Problems(raw)
     _reject_bad_rows(raw, problems)
     parsed = raw.frame[SOURCE_COLUMNS].copy()
     for f in raw.table.fields:
-        if not f.published and f.kind is not Kind.PERSON:
+        if not f.published and f.kind.spec.privacy is not Privacy.NAME:
             # Private columns are never checked or published; they are kept as text for
             # the publish gate, which looks for them in every file (rejected rows' too).
+            # Private names are parsed: redaction masks them in their row's text.
             parsed[f.name] = raw.frame[f.name].map(lambda v: None if values.is_blank(v) else str(v))
             continue
-        column, errors = _parse_column(raw.frame[f.name], _parser(f, city, today))
+        column, errors = _parse_column(raw.frame[f.name], f.parser(city, today))
         parsed[f.name] = column
         for index, error in errors[errors.notna()].items():
             problems.add(index, f.name, error)
         if f.required == REQUIRED:
             missing = column.isna() & errors.isna()
             problems.add_many(missing, f.name, "missing-required", f"«{f.header}» خالی است")
+    for key in raw.table.foreign_keys:
+        _reject_orphans(parsed, problems, raw.table, key, (parents or {})[key.resource])
     return parsed, problems
 
 
@@ -214,7 +191,7 @@ def _check_rulings(raw: RawTable, city: Municipality, today: dt.date) -> Checked
         if f.required == FOR_APPEALS:
             problems.add_many(is_appeal & parsed[f.name].isna(), f.name, "missing-required",
                               f"رأی تجدیدنظر باید «{f.header}» داشته باشد")
-    _reject_duplicates(parsed, problems, RULINGS)
+    _reject_duplicates(parsed, problems, raw.table)
     _reject_appeal_cycles(parsed, problems)
     return _split(raw, parsed, problems)
 
@@ -253,27 +230,34 @@ def _cycles(reviews: dict[str, str]) -> list[list[str]]:
     return cycles
 
 
-def _check_violations(raw: RawTable, city: Municipality, rulings: Checked, today: dt.date) -> Checked:
-    parsed, problems = _parse_table(raw, city, today)
-    number = parsed["ruling_no"]
-    published = set(rulings.frame["ruling_no"])
-    known = published | set(rulings.rejected_rows["ruling_no"].dropna())
-    problems.add_many(number.notna() & ~number.isin(known), "ruling_no", "orphan-violation",
-                      lambda i: f"رأی «{number[i]}» در برگه‌ی آرا نیست")
-    problems.add_many(number.isin(known - published), "ruling_no", "orphan-of-rejected",
-                      lambda i: f"رأی «{number[i]}» رد شده است، پس تخلف آن هم منتشر نمی‌شود")
+def _check_violations(raw: RawTable, city: Municipality, today: dt.date, parents: dict[str, Checked]) -> Checked:
+    parsed, problems = _parse_table(raw, city, today, parents)
     checked = _split(raw, parsed, problems)
     checked.frame["seq"] = checked.frame.groupby("ruling_no", sort=False).cumcount() + 1
     return checked
 
 
-def _check_properties(raw: RawTable, city: Municipality, today: dt.date) -> Checked:
-    parsed, problems = _parse_table(raw, city, today)
+def _reject_orphans(parsed: pd.DataFrame, problems: _Problems, table: Table, key: ForeignKey,
+                       parent: Checked) -> None:
+    """A row naming no row of the referenced table is an orphan; one naming a rejected row
+    goes with it (its parent is not published)."""
+    value = parsed[key.field]
+    published = set(parent.frame[key.reference])
+    known = published | set(parent.rejected_rows[key.reference].dropna())
+    noun = parent.table.noun_fa
+    problems.add_many(value.notna() & ~value.isin(known), key.field, "orphan-violation",
+                      lambda i: f"{noun} «{value[i]}» در برگه‌ی {parent.table.sheet} نیست")
+    problems.add_many(value.isin(known - published), key.field, "orphan-of-rejected",
+                      lambda i: f"{noun} «{value[i]}» رد شده است، پس {table.noun_fa} آن هم منتشر نمی‌شود")
+
+
+def _check_properties(raw: RawTable, city: Municipality, today: dt.date, parents: dict[str, Checked]) -> Checked:
+    parsed, problems = _parse_table(raw, city, today, parents)
     start, end = parsed["contract_start"], parsed["contract_end"]
     both = start.notna() & end.notna()
     problems.add_many(both & (end.where(both, "") < start.where(both, "")), "contract_end",
                       "date-order", lambda i: f"پایان {end[i]} پیش از شروع {start[i]} است")
-    _reject_duplicates(parsed, problems, PROPERTIES)
+    _reject_duplicates(parsed, problems, raw.table)
     return _split(raw, parsed, problems)
 
 

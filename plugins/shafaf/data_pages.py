@@ -13,16 +13,9 @@ from pelican.generators import Generator
 
 from pipeline.changes import withdrawn_now
 from pipeline.schema import (
-    FOR_APPEALS, REQUIRED, TABLES, Kind, Visibility,
+    FOR_APPEALS, REQUIRED, TABLES, Field, Visibility,
 )
 
-KIND_FA = {
-    Kind.KEY: ("شناسه (متن)", "identifier (string)"), Kind.TEXT: ("متن", "string"),
-    Kind.LONG_TEXT: ("متن بلند", "string"), Kind.PERSON: ("نام شخص", "string"),
-    Kind.DATE: ("تاریخ میلادی ISO", "date (YYYY-MM-DD)"), Kind.ENUM: ("یکی از مقادیر", "string, enumerated"),
-    Kind.INTEGER: ("عدد صحیح", "integer"), Kind.DECIMAL: ("عدد اعشاری", "number"),
-    Kind.DISTRICT: ("شماره منطقه", "integer"),
-}
 VISIBILITY_FA = {
     Visibility.PUBLIC: "منتشر می‌شود",
     Visibility.PRIVATE: "منتشر نمی‌شود",
@@ -33,33 +26,35 @@ VISIBILITY_FA = {
 REQUIRED_FA = {REQUIRED: "بله", FOR_APPEALS: "برای آرای تجدیدنظر", "optional": "خیر"}
 
 
+def allowed_values(f: Field, districts: int) -> str:
+    """The dictionary's «allowed» column: the kind's range, the enumeration or the field's bounds."""
+    if f.kind.spec.districts:
+        return f"۱ تا {districts}"
+    if f.enum:
+        return "، ".join(f.enum)
+    low = "" if f.minimum is None else (f"بیشتر از {f.minimum:g}" if f.exclusive_minimum else f"از {f.minimum:g}")
+    high = "" if f.maximum is None else f"تا {f.maximum:g}"
+    return " ".join(x for x in (low, high) if x)
+
+
+def dictionary_entry(f: Field, districts: int) -> dict:
+    spec = f.kind.spec
+    return {
+        "name": f.name, "label_fa": f.header, "label_en": f.label_en,
+        "type_fa": spec.label_fa, "type_en": spec.label_en,
+        "required": REQUIRED_FA[f.required], "allowed": allowed_values(f, districts),
+        "published": f.published, "visibility": VISIBILITY_FA[f.visibility],
+        "why": f.withheld_why or f.description_fa,
+    }
+
+
 def dictionary(districts: int) -> list[dict]:
     """Every field of every table, in the order of the published files."""
-    tables = []
-    for table in TABLES:
-        fields = []
-        for f in (*table.derived, *(f for f in table.fields)):
-            if f.kind is Kind.DISTRICT:
-                allowed = f"۱ تا {districts}"
-            elif f.enum:
-                allowed = "، ".join(f.enum)
-            elif f.minimum is not None or f.maximum is not None:
-                low = "" if f.minimum is None else (f"بیشتر از {f.minimum:g}" if f.exclusive_minimum else f"از {f.minimum:g}")
-                high = "" if f.maximum is None else f"تا {f.maximum:g}"
-                allowed = " ".join(x for x in (low, high) if x)
-            else:
-                allowed = ""
-            fields.append({
-                "name": f.name, "label_fa": f.header, "label_en": f.label_en,
-                "type_fa": KIND_FA[f.kind][0], "type_en": KIND_FA[f.kind][1],
-                "required": REQUIRED_FA[f.required], "allowed": allowed,
-                "published": f.published, "visibility": VISIBILITY_FA[f.visibility],
-                "why": f.withheld_why or f.description_fa,
-            })
-        tables.append({"name": table.name, "title_fa": table.title_fa, "title_en": table.title_en,
-                       "description_fa": table.description_fa, "description_en": table.description_en,
-                       "key": list(table.key), "fields": fields})
-    return tables
+    return [{"name": table.name, "title_fa": table.title_fa, "title_en": table.title_en,
+             "description_fa": table.description_fa, "description_en": table.description_en,
+             "key": list(table.key),
+             "fields": [dictionary_entry(f, districts) for f in (*table.derived, *table.fields)]}
+            for table in TABLES]
 
 
 def _read_json(path: Path):
