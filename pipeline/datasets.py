@@ -13,7 +13,7 @@ from itertools import repeat
 from pathlib import Path
 
 from .pages import write_if_changed
-from .schema import Field, Storage, Table
+from .schema import REQUIRED, Field, Storage, Table
 from .settings import Municipality
 
 # A cell starting with one of these is run as a formula by Excel and LibreOffice (a line
@@ -79,7 +79,7 @@ def field_descriptor(f: Field, city: Municipality) -> dict:
     if spec.dataset_format:
         descriptor["format"] = spec.dataset_format
     constraints = {}
-    if f.required == "required":
+    if f.required == REQUIRED:
         constraints["required"] = True
     if f.unique:
         constraints["unique"] = True

@@ -83,10 +83,9 @@ class KindSpec:
 
 
 # A field is required always, never, or only for appeal rulings.
-# A field is required always, never, or only for appeal rulings.
+# A field is required always, never, or in some rows (a ``When``).
 REQUIRED = "required"
 OPTIONAL = "optional"
-FOR_APPEALS = "for-appeals"
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ class Field:
     header: str
     label_en: str
     kind: Kind
-    required: str = OPTIONAL
+    required: str | When = OPTIONAL
     visibility: Visibility = Visibility.PUBLIC
     aliases: tuple[str, ...] = ()
     enum: tuple[str, ...] = ()
@@ -107,7 +106,10 @@ class Field:
     # The name of a ``Municipality`` setting holding (low, high) bounds for the value: a
     # coordinate lies within the city's box.
     bounds_setting: str = ""
-    published_when: PublishedWhen | None = None  # with Visibility.CONDITIONAL
+    # With Visibility.CONDITIONAL: published where this holds; in the other rows (the deciding
+    # field empty too) the value is a person's name: withheld, masked in the row's text and
+    # looked for by the publish gate.
+    published_when: When | None = None
     # Its published values are public knowledge: a private value equal to one (an official
     # who also owns a building, a ruling's plate that is a municipal property's) is no leak.
     public_identity: bool = False
@@ -172,10 +174,9 @@ KIND_SPECS: dict[Kind, KindSpec] = {
 
 
 @dataclass(frozen=True)
-class PublishedWhen:
-    """A field published only in rows where another field holds one value; in the other rows
-    (that field empty too) its value is a person's name: withheld, masked in the row's text
-    and looked for by the publish gate."""
+class When:
+    """The rows in which ``field`` holds ``equals``: where a field is required
+    (``Field.required``) or published (``Field.published_when``)."""
 
     field: str
     equals: str
@@ -206,6 +207,7 @@ class Table:
     noun_fa: str = ""    # one record, in a rejection's reason
     foreign_keys: tuple[ForeignKey, ...] = ()
     point: tuple[str, str] | None = None  # (latitude, longitude) fields: a GeoJSON of the table
+    periods: tuple[tuple[str, str], ...] = ()  # (start, end) date fields: an end before its start is rejected
 
     def field(self, name: str) -> Field:
         for f in self.fields + self.derived:
@@ -228,6 +230,7 @@ class Table:
 
 STAGES = ("بدوی", "تجدیدنظر")
 FIRST_INSTANCE, APPEAL = STAGES
+FOR_APPEALS = When("stage", APPEAL)
 APPEAL_RESULTS = ("تأیید", "نقض", "اصلاح")
 EXECUTION_STATUSES = ("اجرا شده", "در حال اجرا", "اجرا نشده", "وصول شده")
 
@@ -378,6 +381,7 @@ PROPERTIES = Table(
     key=("property_code",),
     noun_fa="ملک",
     point=("latitude", "longitude"),
+    periods=(("contract_start", "contract_end"),),
     description_fa="هر سطر یک ملک در مالکیت یا اختیار شهرداری.",
     description_en="One row per property owned or held by the municipality.",
     derived=(
@@ -404,7 +408,7 @@ PROPERTIES = Table(
         Field("occupancy", "وضعیت بهره‌برداری", "Occupancy", K.ENUM, REQUIRED, enum=OCCUPANCIES),
         Field("holder_kind", "نوع بهره‌بردار", "Holder kind", K.ENUM, enum=HOLDER_KINDS),
         Field("holder", "بهره‌بردار", "Holder (organisations only)", K.TEXT,
-              visibility=V.CONDITIONAL, published_when=PublishedWhen("holder_kind", ORGANISATION),
+              visibility=V.CONDITIONAL, published_when=When("holder_kind", ORGANISATION),
               withheld_why="نام بهره‌بردار حقیقی (شخص) منتشر نمی‌شود؛ فقط نام نهادها."),
         Field("contract_start", "تاریخ شروع قرارداد", "Contract start", K.DATE),
         Field("contract_end", "تاریخ پایان قرارداد", "Contract end", K.DATE),

@@ -14,8 +14,7 @@ from . import values
 from .errors import CellError
 from .read import SOURCE_COLUMNS, Exports, RawTable
 from .schema import (
-    APPEAL, FOR_APPEALS, REQUIRED, RESERVED_SLUGS, RULINGS, ForeignKey,
-    Privacy, Table,
+    REQUIRED, RESERVED_SLUGS, RULINGS, ForeignKey, Privacy, Table, When,
 )
 from .settings import Municipality
 
@@ -133,9 +132,34 @@ def _parse_table(raw: RawTable, city: Municipality, today: dt.date,
         if f.required == REQUIRED:
             missing = column.isna() & errors.isna()
             problems.add_many(missing, f.name, "missing-required", f"«{f.header}» خالی است")
-    for key in raw.table.foreign_keys:
-        _reject_orphans(parsed, problems, raw.table, key, (parents or {})[key.resource])
+    _reject_declared(raw.table, parsed, problems, parents or {})
     return parsed, problems
+
+
+def _reject_declared(table: Table, parsed: pd.DataFrame, problems: _Problems, parents: dict[str, Checked]) -> None:
+    """The table's declared rules across fields."""
+    _reject_missing_where_required(table, parsed, problems)
+    _reject_reversed_periods(table, parsed, problems)
+    for key in table.foreign_keys:
+        _reject_orphans(parsed, problems, table, key, parents[key.resource])
+
+
+def _reject_missing_where_required(table: Table, parsed: pd.DataFrame, problems: _Problems) -> None:
+    for f in table.fields:
+        if isinstance(f.required, When):
+            applies = parsed[f.required.field] == f.required.equals
+            # «رأی» + «تجدیدنظر»: the noun and the value name the rows.
+            problems.add_many(applies & parsed[f.name].isna(), f.name, "missing-required",
+                              f"{table.noun_fa} {f.required.equals} باید «{f.header}» داشته باشد")
+
+
+def _reject_reversed_periods(table: Table, parsed: pd.DataFrame, problems: _Problems) -> None:
+    for start_name, end_name in table.periods:
+        start, end = parsed[start_name], parsed[end_name]
+        both = start.notna() & end.notna()
+        # ISO dates: their text sorts as the dates do.
+        problems.add_many(both & (end.where(both, "") < start.where(both, "")), end_name, "date-order",
+                          lambda i: f"پایان {end[i]} پیش از شروع {start[i]} است")
 
 
 def _reject_bad_rows(raw: RawTable, problems: _Problems) -> None:
@@ -186,11 +210,6 @@ def _split(raw: RawTable, parsed: pd.DataFrame, problems: _Problems) -> Checked:
 
 def _check_rulings(raw: RawTable, city: Municipality, today: dt.date) -> Checked:
     parsed, problems = _parse_table(raw, city, today)
-    is_appeal = parsed["stage"] == APPEAL
-    for f in RULINGS.fields:
-        if f.required == FOR_APPEALS:
-            problems.add_many(is_appeal & parsed[f.name].isna(), f.name, "missing-required",
-                              f"رأی تجدیدنظر باید «{f.header}» داشته باشد")
     _reject_duplicates(parsed, problems, raw.table)
     _reject_appeal_cycles(parsed, problems)
     return _split(raw, parsed, problems)
@@ -253,10 +272,6 @@ def _reject_orphans(parsed: pd.DataFrame, problems: _Problems, table: Table, key
 
 def _check_properties(raw: RawTable, city: Municipality, today: dt.date, parents: dict[str, Checked]) -> Checked:
     parsed, problems = _parse_table(raw, city, today, parents)
-    start, end = parsed["contract_start"], parsed["contract_end"]
-    both = start.notna() & end.notna()
-    problems.add_many(both & (end.where(both, "") < start.where(both, "")), "contract_end",
-                      "date-order", lambda i: f"پایان {end[i]} پیش از شروع {start[i]} است")
     _reject_duplicates(parsed, problems, raw.table)
     return _split(raw, parsed, problems)
 
