@@ -113,8 +113,17 @@ class Field:
     # Its published values are public knowledge: a private value equal to one (an official
     # who also owns a building, a ruling's plate that is a municipal property's) is no leak.
     public_identity: bool = False
+    # Derived fields: the page slug of a unique field; the row's number among the rows that
+    # share a field's value, in the export's order.
+    slug_of: str = ""
+    numbered_within: str = ""
     description_fa: str = ""
     withheld_why: str = ""
+
+    def __post_init__(self):
+        # A conditional field without its condition would be published in every row.
+        if (self.visibility is Visibility.CONDITIONAL) != (self.published_when is not None):
+            raise ValueError(f"{self.name}: Visibility.CONDITIONAL goes with published_when")
 
     @property
     def published(self) -> bool:
@@ -180,6 +189,7 @@ class When:
 
     field: str
     equals: str
+    rows_fa: str = ""   # the rows, as the data dictionary names them
 
 
 @dataclass(frozen=True)
@@ -230,7 +240,7 @@ class Table:
 
 STAGES = ("بدوی", "تجدیدنظر")
 FIRST_INSTANCE, APPEAL = STAGES
-FOR_APPEALS = When("stage", APPEAL)
+FOR_APPEALS = When("stage", APPEAL, "آرای تجدیدنظر")
 APPEAL_RESULTS = ("تأیید", "نقض", "اصلاح")
 EXECUTION_STATUSES = ("اجرا شده", "در حال اجرا", "اجرا نشده", "وصول شده")
 
@@ -290,7 +300,7 @@ RULINGS = Table(
     description_fa="هر سطر یک رأی کمیسیون ماده ۱۰۰ قانون شهرداری‌ها، بدوی یا تجدیدنظر.",
     description_en="One row per ruling of an Article 100 commission (first instance or appeal).",
     derived=(
-        Field("slug", "نشانی صفحه", "Page slug", K.KEY,
+        Field("slug", "نشانی صفحه", "Page slug", K.KEY, slug_of="ruling_no",
               description_fa="شناسه‌ی پایدار صفحه‌ی رأی در تارنما، ساخته از شماره‌ی رأی."),
     ),
     fields=(
@@ -351,6 +361,7 @@ VIOLATIONS = Table(
     description_en="One row per violation and the commission's decision on it.",
     derived=(
         Field("seq", "ردیف", "Sequence within the ruling", K.INTEGER, minimum=1,
+              numbered_within="ruling_no",
               description_fa="شماره‌ی ردیف تخلف در رأی، به ترتیب فایل خروجی."),
     ),
     fields=(
@@ -385,7 +396,7 @@ PROPERTIES = Table(
     description_fa="هر سطر یک ملک در مالکیت یا اختیار شهرداری.",
     description_en="One row per property owned or held by the municipality.",
     derived=(
-        Field("slug", "نشانی صفحه", "Page slug", K.KEY,
+        Field("slug", "نشانی صفحه", "Page slug", K.KEY, slug_of="property_code",
               description_fa="شناسه‌ی پایدار صفحه‌ی ملک در تارنما، ساخته از کد ملک."),
     ),
     fields=(
@@ -408,7 +419,7 @@ PROPERTIES = Table(
         Field("occupancy", "وضعیت بهره‌برداری", "Occupancy", K.ENUM, REQUIRED, enum=OCCUPANCIES),
         Field("holder_kind", "نوع بهره‌بردار", "Holder kind", K.ENUM, enum=HOLDER_KINDS),
         Field("holder", "بهره‌بردار", "Holder (organisations only)", K.TEXT,
-              visibility=V.CONDITIONAL, published_when=When("holder_kind", ORGANISATION),
+              visibility=V.CONDITIONAL, published_when=When("holder_kind", ORGANISATION, "اشخاص حقوقی"),
               withheld_why="نام بهره‌بردار حقیقی (شخص) منتشر نمی‌شود؛ فقط نام نهادها."),
         Field("contract_start", "تاریخ شروع قرارداد", "Contract start", K.DATE),
         Field("contract_end", "تاریخ پایان قرارداد", "Contract end", K.DATE),

@@ -55,12 +55,24 @@ class Validated:
 
 def validate(exports: Exports, city: Municipality) -> Validated:
     today = values.today()  # read once: one run has one horizon
-    rulings = _check_rulings(exports.rulings, city, today)
-    # A table is checked after the tables its foreign keys name.
-    violations = _check_violations(exports.violations, city, today, {RULINGS.name: rulings})
-    properties = _check_properties(exports.properties, city, today, {RULINGS.name: rulings})
-    _warn_rulings(rulings, violations)
-    return Validated(rulings, violations, properties)
+    checked: dict[str, Checked] = {}
+    for raw in exports.tables():  # rulings first: the others' foreign keys name them
+        checked[raw.table.name] = _check(raw, city, today, checked)
+    validated = Validated(*checked.values())
+    _warn_rulings(validated.rulings, validated.violations)
+    return validated
+
+
+def _check(raw: RawTable, city: Municipality, today: dt.date, parents: dict[str, Checked]) -> Checked:
+    parsed, problems = _parse_table(raw, city, today, parents)
+    _reject_duplicates(parsed, problems, raw.table)
+    for check in _TABLE_CHECKS.get(raw.table.name, ()):
+        check(parsed, problems)
+    checked = _split(raw, parsed, problems)
+    for f in raw.table.derived:
+        if f.numbered_within:
+            checked.frame[f.name] = checked.frame.groupby(f.numbered_within, sort=False).cumcount() + 1
+    return checked
 
 
 # --- cells ------------------------------------------------------------------------------
@@ -173,15 +185,28 @@ def _reject_bad_rows(raw: RawTable, problems: _Problems) -> None:
 
 
 def _reject_duplicates(parsed: pd.DataFrame, problems: _Problems, table: Table) -> None:
-    name = table.key[0]
+    """A unique field's repeated values, and (when a derived field is its slug) values whose
+    page address is unusable, a listing's or another value's."""
+    for f in table.fields:
+        if f.unique:
+            _reject_duplicates_of(parsed, problems, table, f.name)
+
+
+def _reject_duplicates_of(parsed: pd.DataFrame, problems: _Problems, table: Table, name: str) -> None:
     keys = parsed[name]
     duplicate = keys.notna() & keys.duplicated(keep="first")
     first_row = parsed.loc[keys.notna()].drop_duplicates(name).set_index(name)["_row"]
     problems.add_many(duplicate, name, "duplicate-key",
                       lambda i: f"«{keys[i]}» پیش‌تر در سطر {first_row[keys[i]]} آمده است")
+    slug_fields = [f.name for f in table.derived if f.slug_of == name]
+    if slug_fields:
+        parsed[slug_fields[0]] = _slugs(keys[keys.notna() & ~duplicate], problems, table, name).reindex(parsed.index)
+
+
+def _slugs(keys: pd.Series, problems: _Problems, table: Table, name: str) -> pd.Series:
     slugs: dict[int, str] = {}
     taken: set[str] = set()
-    for index, key in keys[keys.notna() & ~duplicate].items():
+    for index, key in keys.items():
         try:
             slug = values.slug(key)
         except CellError as error:
@@ -196,7 +221,7 @@ def _reject_duplicates(parsed: pd.DataFrame, problems: _Problems, table: Table) 
             continue
         slugs[index] = slug
         taken.add(slug)
-    parsed["slug"] = pd.Series(slugs, dtype=object).reindex(parsed.index)
+    return pd.Series(slugs, dtype=object)
 
 
 def _split(raw: RawTable, parsed: pd.DataFrame, problems: _Problems) -> Checked:
@@ -207,13 +232,6 @@ def _split(raw: RawTable, parsed: pd.DataFrame, problems: _Problems) -> Checked:
 
 
 # --- tables -----------------------------------------------------------------------------
-
-def _check_rulings(raw: RawTable, city: Municipality, today: dt.date) -> Checked:
-    parsed, problems = _parse_table(raw, city, today)
-    _reject_duplicates(parsed, problems, raw.table)
-    _reject_appeal_cycles(parsed, problems)
-    return _split(raw, parsed, problems)
-
 
 def _reject_appeal_cycles(parsed: pd.DataFrame, problems: _Problems) -> None:
     """An appeal reviews a ruling made before it, so a ruling that reviews itself, or a ring
@@ -249,13 +267,6 @@ def _cycles(reviews: dict[str, str]) -> list[list[str]]:
     return cycles
 
 
-def _check_violations(raw: RawTable, city: Municipality, today: dt.date, parents: dict[str, Checked]) -> Checked:
-    parsed, problems = _parse_table(raw, city, today, parents)
-    checked = _split(raw, parsed, problems)
-    checked.frame["seq"] = checked.frame.groupby("ruling_no", sort=False).cumcount() + 1
-    return checked
-
-
 def _reject_orphans(parsed: pd.DataFrame, problems: _Problems, table: Table, key: ForeignKey,
                        parent: Checked) -> None:
     """A row naming no row of the referenced table is an orphan; one naming a rejected row
@@ -270,10 +281,8 @@ def _reject_orphans(parsed: pd.DataFrame, problems: _Problems, table: Table, key
                       lambda i: f"{noun} «{value[i]}» رد شده است، پس {table.noun_fa} آن هم منتشر نمی‌شود")
 
 
-def _check_properties(raw: RawTable, city: Municipality, today: dt.date, parents: dict[str, Checked]) -> Checked:
-    parsed, problems = _parse_table(raw, city, today, parents)
-    _reject_duplicates(parsed, problems, raw.table)
-    return _split(raw, parsed, problems)
+# Rules of one table that no declaration expresses.
+_TABLE_CHECKS = {RULINGS.name: (_reject_appeal_cycles,)}
 
 
 def _warn(target: Checked, rows: pd.DataFrame, code: str, name: str, reason) -> None:

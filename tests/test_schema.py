@@ -201,11 +201,41 @@ def test_a_declared_period_is_checked_on_any_pair_of_dates(tmp_path):
     assert _codes(validated.properties) == [(3, "تاریخ شروع قرارداد", "date-order")]
 
 
+def test_a_unique_field_and_a_numbered_field_are_honoured_on_any_table(tmp_path):
+    numbered = Field("n", "ردیف", "Number", K.INTEGER, numbered_within="district")
+    validated = _validated(
+        tmp_path, lambda table: replace(
+            table, derived=(*table.derived, numbered),
+            fields=tuple(replace(f, unique=True) if f.name == "title" else f for f in table.fields)),
+        properties=[property_(property_code="P-1"), property_(property_code="P-2", title="دیگر"),
+                    property_(property_code="P-3"), property_(property_code="P-4", title="سوم", district="۷")])
+    assert _codes(validated.properties) == [(4, "عنوان ملک", "duplicate-key")]
+    frame = validated.properties.frame
+    assert list(zip(frame["property_code"], frame["n"])) == [("P-1", 1), ("P-2", 2), ("P-4", 1)]
+    assert list(frame["slug"]) == ["p-1", "p-2", "p-4"]
+
+
+@pytest.mark.parametrize("declared", [
+    {"visibility": Visibility.CONDITIONAL},
+    {"published_when": When("x", "y")},
+])
+def test_a_conditional_field_needs_its_condition_and_nothing_else_has_one(declared):
+    with pytest.raises(ValueError):
+        _field(K.TEXT, **declared)
+
+
+def test_the_dictionary_names_the_rows_of_a_declared_condition():
+    f = _field(K.TEXT, required=When("kind", "الف", "ردیف‌های الف"), visibility=Visibility.CONDITIONAL,
+               published_when=When("kind", "ب", "ردیف‌های ب"))
+    entry = dictionary_entry(f, districts=12)
+    assert (entry["required"], entry["visibility"]) == ("برای ردیف‌های الف", "فقط برای ردیف‌های ب منتشر می‌شود")
+
+
 GRANTS = _table(
     Field("grant_code", "کد", "Code", K.KEY),
     Field("recipient_kind", "نوع گیرنده", "Recipient kind", K.ENUM, enum=HOLDER_KINDS),
     Field("recipient", "گیرنده", "Recipient", K.TEXT, visibility=Visibility.CONDITIONAL,
-          published_when=When("recipient_kind", ORGANISATION)),
+          published_when=When("recipient_kind", ORGANISATION, "نهادها")),
     Field("note", "شرح", "Note", K.LONG_TEXT),
     Field("sponsor", "حامی", "Sponsor", K.PERSON, public_identity=True),
 )

@@ -12,18 +12,15 @@ from pathlib import Path
 from pelican.generators import Generator
 
 from pipeline.changes import withdrawn_now
-from pipeline.schema import (
-    FOR_APPEALS, REQUIRED, TABLES, Field, Visibility,
-)
+from pipeline.schema import OPTIONAL, REQUIRED, TABLES, Field, Visibility
 
 VISIBILITY_FA = {
     Visibility.PUBLIC: "منتشر می‌شود",
     Visibility.PRIVATE: "منتشر نمی‌شود",
     Visibility.COARSENED: "منتشر می‌شود، در سطح خیابان",
     Visibility.REDACTED: "منتشر می‌شود، با پوشاندن داده‌ی شخصی",
-    Visibility.CONDITIONAL: "فقط برای اشخاص حقوقی منتشر می‌شود",
 }
-REQUIRED_FA = {REQUIRED: "بله", FOR_APPEALS: "برای آرای تجدیدنظر", "optional": "خیر"}
+REQUIRED_FA = {REQUIRED: "بله", OPTIONAL: "خیر"}
 
 
 def allowed_values(f: Field, districts: int) -> str:
@@ -39,11 +36,14 @@ def allowed_values(f: Field, districts: int) -> str:
 
 def dictionary_entry(f: Field, districts: int) -> dict:
     spec = f.kind.spec
+    required = REQUIRED_FA.get(f.required) or f"برای {f.required.rows_fa}"
+    visibility = (f"فقط برای {f.published_when.rows_fa} منتشر می‌شود" if f.published_when
+                  else VISIBILITY_FA[f.visibility])
     return {
         "name": f.name, "label_fa": f.header, "label_en": f.label_en,
         "type_fa": spec.label_fa, "type_en": spec.label_en,
-        "required": REQUIRED_FA[f.required], "allowed": allowed_values(f, districts),
-        "published": f.published, "visibility": VISIBILITY_FA[f.visibility],
+        "required": required, "allowed": allowed_values(f, districts),
+        "published": f.published, "visibility": visibility,
         "why": f.withheld_why or f.description_fa,
     }
 
