@@ -219,6 +219,17 @@ class Table:
     point: tuple[str, str] | None = None  # (latitude, longitude) fields: a GeoJSON of the table
     periods: tuple[tuple[str, str], ...] = ()  # (start, end) date fields: an end before its start is rejected
 
+    def __post_init__(self):
+        # A misspelt name in a declaration would make its rule check nothing, silently.
+        names = {f.name for f in self.fields + self.derived}
+        declared = {*self.key, *(self.point or ()), *(n for pair in self.periods for n in pair),
+                    *(k.field for k in self.foreign_keys)}
+        for f in self.fields + self.derived:
+            conditions = [c for c in (f.required, f.published_when) if isinstance(c, When)]
+            declared |= {c.field for c in conditions} | {n for n in (f.slug_of, f.numbered_within) if n}
+        if declared - names:
+            raise ValueError(f"{self.name}: declarations name no field: {sorted(declared - names)}")
+
     def field(self, name: str) -> Field:
         for f in self.fields + self.derived:
             if f.name == name:

@@ -126,7 +126,7 @@ class _Problems:
 
 
 def _parse_table(raw: RawTable, city: Municipality, today: dt.date,
-                 parents: dict[str, Checked] | None = None) -> tuple[pd.DataFrame, _Problems]:
+                 parents: dict[str, Checked]) -> tuple[pd.DataFrame, _Problems]:
     problems = _Problems(raw)
     _reject_bad_rows(raw, problems)
     parsed = raw.frame[SOURCE_COLUMNS].copy()
@@ -144,7 +144,7 @@ def _parse_table(raw: RawTable, city: Municipality, today: dt.date,
         if f.required == REQUIRED:
             missing = column.isna() & errors.isna()
             problems.add_many(missing, f.name, "missing-required", f"«{f.header}» خالی است")
-    _reject_declared(raw.table, parsed, problems, parents or {})
+    _reject_declared(raw.table, parsed, problems, parents)
     return parsed, problems
 
 

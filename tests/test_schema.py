@@ -30,8 +30,9 @@ def _field(kind: Kind, **declared) -> Field:
 
 
 def _table(*fields: Field, **declared) -> Table:
+    declared.setdefault("key", (fields[0].name,))
     return Table(name="things", title_fa="چیزها", title_en="Things", sheet="چیزها", workbook="things",
-                 key=(fields[0].name,), fields=fields, noun_fa="چیز", **declared)
+                 fields=fields, noun_fa="چیز", **declared)
 
 
 def _csv_cells(f: Field, value) -> list[str]:
@@ -222,6 +223,24 @@ def test_a_unique_field_and_a_numbered_field_are_honoured_on_any_table(tmp_path)
 def test_a_conditional_field_needs_its_condition_and_nothing_else_has_one(declared):
     with pytest.raises(ValueError):
         _field(K.TEXT, **declared)
+
+
+@pytest.mark.parametrize("declared", [
+    {"point": ("x", "lon")}, {"periods": (("x", "end"),)}, {"foreign_keys": (ForeignKey("y", "rulings", "x"),)},
+    {"key": ("y",)},
+])
+def test_a_declaration_naming_no_field_is_a_schema_error(declared):
+    with pytest.raises(ValueError):
+        _table(_field(K.KEY), **declared)
+
+
+@pytest.mark.parametrize("declared", [
+    {"required": When("y", "a")}, {"slug_of": "y"}, {"numbered_within": "y"},
+    {"visibility": Visibility.CONDITIONAL, "published_when": When("y", "a")},
+])
+def test_a_field_declaration_naming_no_field_is_a_schema_error(declared):
+    with pytest.raises(ValueError):
+        _table(_field(K.KEY), replace(_field(K.TEXT, **declared), name="z"))
 
 
 def test_the_dictionary_names_the_rows_of_a_declared_condition():
