@@ -49,17 +49,18 @@ def xlsx(table: Table, rows: list[dict]) -> bytes:
     sheet = book.add_worksheet(table.name)
     fields = table.public_fields
     sheet.write_row(0, 0, [f.name for f in fields])
+    writers = {
+        # A text field's value is a string cell whatever its type: never a number, never a formula.
+        Storage.TEXT: lambda r, c, value: sheet.write_string(r, c, ILLEGAL_CHARACTERS_RE.sub("", str(value))),
+        Storage.NUMBER: sheet.write_number,
+        Storage.DATE: lambda r, c, value: sheet.write_datetime(r, c, dt.datetime.fromisoformat(value), date_format),
+    }
+    columns = [(c, f.name, writers[f.kind.spec.storage]) for c, f in enumerate(fields)]
     for r, row in enumerate(rows, start=1):
-        for c, f in enumerate(fields):
-            value = row.get(f.name)
-            if value is None:
-                continue
-            if f.kind.spec.storage is Storage.DATE:
-                sheet.write_datetime(r, c, dt.datetime.fromisoformat(value), date_format)
-            elif isinstance(value, str):
-                sheet.write_string(r, c, ILLEGAL_CHARACTERS_RE.sub("", value))
-            else:
-                sheet.write_number(r, c, value)
+        for c, name, write in columns:
+            value = row.get(name)
+            if value is not None:
+                write(r, c, value)
     book.close()
     return _reproducible_zip(buffer.getvalue())
 

@@ -4,10 +4,12 @@ declarations on ``Field``/``Table`` that the generic stages honour for any table
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from dataclasses import replace
 from types import SimpleNamespace
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -76,6 +78,23 @@ def test_each_kind_parses_types_and_writes_its_cell(kind, declared, raw, parsed,
     assert descriptor["type"] == type_
     assert descriptor.get("format") == format_
     assert _csv_cells(f, value) == [cell]
+
+
+@pytest.mark.parametrize("kind, declared, raw, parsed", [c[:4] for c in KIND_CASES],
+                         ids=[f"{c[0].value}-{i}" for i, c in enumerate(KIND_CASES)])
+def test_each_kind_is_a_typed_cell_in_the_workbook(kind, declared, raw, parsed):
+    f = _field(kind, **declared)
+    book = openpyxl.load_workbook(io.BytesIO(downloads.xlsx(_table(f), [{f.name: parsed}])))
+    cell = book.active.cell(2, 1)
+    expected = {"string": str, "date": dt.datetime, "integer": int, "number": (int, float)}
+    assert isinstance(cell.value, expected[KIND_SPECS[kind].dataset_type])
+    assert cell.data_type == {"string": "s", "date": "d"}.get(KIND_SPECS[kind].dataset_type, "n")
+
+
+@pytest.mark.parametrize("value", [-1, 2.5])
+def test_a_text_kind_value_that_is_a_number_is_a_string_cell_in_the_workbook(value):
+    book = openpyxl.load_workbook(io.BytesIO(downloads.xlsx(_table(_field(K.TEXT)), [{"x": value}])))
+    assert book.active.cell(2, 1).value == str(value)
 
 
 def test_every_kind_is_declared_once():
