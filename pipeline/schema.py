@@ -4,8 +4,9 @@ Every other stage derives from the tables below: header matching (``read``), typ
 checks (``validate``), what is withheld (``privacy`` and the publish gate), the published
 datasets and ``datapackage.json`` (``datasets``, ``downloads``) and the data-dictionary page.
 What a field *kind* means everywhere is declared once, in ``KIND_SPECS``; a rule about one
-field is a declaration on its ``Field`` or ``Table`` (``bounds_setting``, ``published_when``,
-``foreign_keys``, ``point``), which the generic stages read.
+field is a declaration on its ``Field`` or ``Table`` (a ``When`` requirement, ``bounds_setting``,
+``published_when``, ``public_identity``, ``slug_of``, ``numbered_within``, ``foreign_keys``,
+``periods``, ``point``), which the generic stages read.
 """
 from __future__ import annotations
 
@@ -82,7 +83,6 @@ class KindSpec:
     districts: bool = False    # bounded by the municipality's district count
 
 
-# A field is required always, never, or only for appeal rulings.
 # A field is required always, never, or in some rows (a ``When``).
 REQUIRED = "required"
 OPTIONAL = "optional"
