@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import parallel
+from .files import write_if_changed
 from .normalise import to_persian_digits
 from .schema import PROPERTIES, RESERVED_SLUGS, RULINGS, VIOLATIONS
 from .values import KEY_MAX_LENGTH
@@ -115,20 +116,6 @@ def property_page(record: dict) -> str:
         _metadata_line("Record", _json(record)),
         "\n",
     ])
-
-
-def write_if_changed(path: Path, content: str | bytes) -> bool:
-    """Write only when the bytes differ, so unchanged files keep their mtime and cache entry."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    try:
-        if path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return True
 
 
 def write_files(folder: Path, files: dict[str, str | bytes], pattern: str = "*") -> int:
