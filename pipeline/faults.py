@@ -37,8 +37,15 @@ STEPS = (
 KILLED = 137
 
 
+class UnknownStep(ValueError):
+    """``point`` named a step not in STEPS: a bug, which must stop the run even under
+    ``python -O`` (an ``assert`` would vanish, and a test aiming at the misspelt step would
+    pass without its kill ever happening)."""
+
+
 def point(step: str) -> None:
-    assert step in STEPS, step
+    if step not in STEPS:
+        raise UnknownStep(f"unknown fault step {step!r}")
     if os.environ.get("SHAFAF_FAULT") == step:
         os._exit(KILLED)
     if os.environ.get("SHAFAF_PAUSE") == step:

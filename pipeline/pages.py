@@ -82,9 +82,15 @@ def property_records(properties: pd.DataFrame) -> list[dict]:
     return records(properties.sort_values("slug"), [f.name for f in PROPERTIES.public_fields])
 
 
+# Every character a reader of the page could take for the end of a line (str.splitlines,
+# and open()'s universal newlines for \r). Validation's text normalisation already turns them
+# into spaces in every value that reaches a metadata line; doing the same here keeps a record
+# that bypassed it from adding a metadata line of its own (a forged Url or Template).
+_LINE_ENDS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
+
+
 def _metadata_line(name: str, value: str) -> str:
-    assert "\n" not in value and "\r" not in value, name
-    return f"{name}: {value}\n"
+    return f"{name}: {_LINE_ENDS.sub(' ', value)}\n"
 
 
 def _json(record: dict) -> str:

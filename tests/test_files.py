@@ -1,4 +1,5 @@
-"""Shared plumbing: the one atomic write."""
+"""Shared plumbing: the one atomic write, problems typed without ``assert``, front matter that
+one hostile value cannot extend."""
 from __future__ import annotations
 
 import ast
@@ -10,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from pipeline import files, publish
+from pipeline import faults, files, pages, publish
+from plugins.shafaf.records import parse
 from plugins.shafaf.writer import UnchangedFilesWriter
 
 # --- one atomic write -----------------------------------------------------------------------
@@ -107,3 +109,32 @@ def test_precompress_replaces_a_hard_linked_copy_and_counts_only_changes(tmp_pat
     assert publish.precompress(site) == 1
     assert (previous / "index.html.gz").read_bytes() == b"old gzip"
     assert publish.precompress(site) == 0
+
+
+# --- problems typed without assert ----------------------------------------------------------
+
+@pytest.mark.parametrize("step", ["", "journal ", "Journal", "compressed\n", "no-such-step"])
+def test_an_unknown_fault_step_is_a_typed_error(step):
+    with pytest.raises(faults.UnknownStep):
+        faults.point(step)
+
+
+def test_an_unknown_fault_step_stops_even_under_python_O():
+    run = subprocess.run([sys.executable, "-O", "-c", "from pipeline.faults import point; point('jornal')"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode != 0 and "UnknownStep" in run.stderr
+
+
+LINE_ENDS = ["\n", "\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\n\n"]
+
+
+@pytest.mark.parametrize("end", LINE_ENDS)
+def test_a_line_end_in_a_value_cannot_add_front_matter(end):
+    record = {"title": f"ملک{end}Template: evil{end}Url: properties/evil/", "property_code": f"P-1{end}",
+              "slug": "p-1-abcdef"}
+    text = pages.property_page(record)
+    head = text.partition("\n\n")[0]
+    assert len(head.splitlines()) == 6  # Title, Slug, Url, Save_as, Template, Record
+    metadata, body = parse(text.replace("\r\n", "\n").replace("\r", "\n"), "p-1.md", "properties")
+    assert metadata["template"] == "property" and metadata["url"] == "properties/p-1-abcdef/"
+    assert "evil" in metadata["title"] and body == ""
