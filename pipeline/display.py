@@ -12,7 +12,7 @@ import re
 import jdatetime
 from markupsafe import Markup, escape
 
-from .normalise import to_persian_digits
+from .normalise import DIGIT_CLASS, to_persian_digits
 
 JALALI_MONTHS = ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
                  "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند")
@@ -66,11 +66,10 @@ def rial(value) -> str:
 # its words so that they keep their order. Digits alone, or Latin words alone, are one run already.
 # The patterns read escaped HTML: a separator may be the numeric reference pipeline.pages writes
 # (&#45;), and nothing starts inside a reference (&#45; &amp;), so the text keeps its bytes.
-_DIGIT = "0-9۰-۹٠-٩"
 _SEPARATOR = r"(?:[-/.:_٫٬,]|&#(?:44|45|46|47|58|95);)"
-_ISOLATED = re.compile(rf"(?<![&#\w])(?:[{_DIGIT}]+(?:{_SEPARATOR}[{_DIGIT}]+)+"
-                       rf"|[A-Za-z](?=[A-Za-z @]*(?:[{_DIGIT}]|{_SEPARATOR}[A-Za-z{_DIGIT}]))"
-                       rf"(?:[A-Za-z{_DIGIT} @]|&#64;|{_SEPARATOR})*[A-Za-z{_DIGIT}])")
+_ISOLATED = re.compile(rf"(?<![&#\w])(?:[{DIGIT_CLASS}]+(?:{_SEPARATOR}[{DIGIT_CLASS}]+)+"
+                       rf"|[A-Za-z](?=[A-Za-z @]*(?:[{DIGIT_CLASS}]|{_SEPARATOR}[A-Za-z{DIGIT_CLASS}]))"
+                       rf"(?:[A-Za-z{DIGIT_CLASS} @]|&#64;|{_SEPARATOR})*[A-Za-z{DIGIT_CLASS}])")
 _TAG = re.compile(r"(<[^>]*>)")
 LRI, PDI = "\u2066", "\u2069"
 
