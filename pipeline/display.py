@@ -87,5 +87,30 @@ def isolate(value, plain: bool = False) -> Markup | str:
                           for i, part in enumerate(parts)))
 
 
+# «{city:publisher_fa}» in a staff page (content/pages/): a city changes only its MUNICIPALITY block.
+_PLACEHOLDER = re.compile(r"\{city:([^{}]*)\}")
+
+
+class PlaceholderError(ValueError):
+    """A staff page names a MUNICIPALITY entry that does not exist or is no single value."""
+
+
+def municipal(html, municipality: dict, source: str) -> Markup:
+    """The rendered Markdown of a staff page with every ``{city:<key>}`` replaced by the escaped
+    ``MUNICIPALITY[key]`` (a number in Persian digits)."""
+    def value(match: re.Match) -> str:
+        found = municipality.get(match.group(1))
+        if not _fills(found):
+            known = sorted(key for key, v in municipality.items() if _fills(v))
+            raise PlaceholderError(f"{source}: {match.group()} names no text or number of MUNICIPALITY "
+                                   f"(pelicanconf.py); it has {', '.join(known)}")
+        return escape(fa_digits(found) if isinstance(found, int) else found)
+    return Markup(_PLACEHOLDER.sub(value, str(html)))
+
+
+def _fills(value) -> bool:
+    return isinstance(value, (str, int)) and not isinstance(value, bool)
+
+
 FILTERS = {"fa_digits": fa_digits, "jalali": jalali, "fa_number": fa_number, "rial": rial,
-           "jalali_year": jalali_year, "isolate": isolate}
+           "jalali_year": jalali_year, "isolate": isolate, "municipal": municipal}
