@@ -46,12 +46,19 @@ def test_every_file_is_written_through_the_atomic_write(module):
     assert [f"{module}:{n}: {lines[n - 1].strip()}" for n in _writes(ast.parse(source))] == []
 
 
-@pytest.mark.parametrize("content", [b"new", b"", "نو\n", b"\x00" * 3])
-def test_a_write_replaces_the_file_and_leaves_its_hard_links_alone(tmp_path, content):
+@pytest.fixture
+def linked(tmp_path) -> tuple[Path, Path]:
+    """A page that is a hard link to a page of the published site, as publish.py leaves it."""
     published = tmp_path / "published.html"
     published.write_bytes(b"old")
     path = tmp_path / "page.html"
     os.link(published, path)
+    return path, published
+
+
+@pytest.mark.parametrize("content", [b"new", b"", "نو\n", b"\x00" * 3])
+def test_a_write_replaces_the_file_and_leaves_its_hard_links_alone(tmp_path, linked, content):
+    path, published = linked
     assert files.write_if_changed(path, content)
     assert path.read_bytes() == (content.encode() if isinstance(content, str) else content)
     assert published.read_bytes() == b"old"
@@ -88,11 +95,8 @@ def test_a_temporary_left_by_a_kill_is_overwritten(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["page.html"]
 
 
-def test_pelican_writer_replaces_a_hard_linked_page(tmp_path):
-    published = tmp_path / "published.html"
-    published.write_bytes(b"old")
-    path = tmp_path / "page.html"
-    os.link(published, path)
+def test_pelican_writer_replaces_a_hard_linked_page(tmp_path, linked):
+    path, published = linked
     writer = UnchangedFilesWriter(str(tmp_path), settings={"OUTPUT_PATH": str(tmp_path)})
     with writer._open_w(str(path), "utf-8") as handle:
         handle.write("نو")
