@@ -329,7 +329,7 @@ def build_search(rulings: list[dict], properties: list[dict], districts: int,
     """Files of output/search/ (name -> bytes) and build statistics.
 
     When nothing the index is made of changed since a build kept in ``cache``, its files
-    are taken from there (each checked against the hash in its name) instead of indexing
+    are taken from there (each checked against its sha256) instead of indexing
     everything again; their bytes are the same either way.
     """
     rulings, properties = ordered(rulings, properties)
