@@ -33,7 +33,8 @@ PATH = "content"
 THEME = "theme"
 # The pipeline's ruling and property pages are read and rendered by the plugin
 # (plugins/shafaf/records.py), not by Pelican's article and page generators: at 100k rulings
-# those cost minutes per build (BENCHMARKS.md). Pelican's own pages are the staff's in pages/.
+# those cost minutes per build (BENCHMARKS.md). Pelican's own pages are the staff's in pages/;
+# there are no articles (without this line every Markdown file would be one).
 ARTICLE_PATHS = []
 PAGE_PATHS = ["pages"]
 RECORD_PATHS = ["rulings", "properties"]
@@ -41,21 +42,9 @@ RENDER_PROCESSES = 2   # the plugin renders pages on this many processes (fork);
 STATIC_PATHS = []
 READERS = {"html": None}  # only the Markdown the pipeline writes (and pages staff write)
 
-# Pelican's taxonomies are quadratic in the number
-# of articles (12 min 51 s for 50k pages), so none of them is generated.
-ARTICLE_URL = "rulings/{slug}/"
-ARTICLE_SAVE_AS = "rulings/{slug}/index.html"
 PAGE_URL = "{slug}/"
 PAGE_SAVE_AS = "{slug}/index.html"
-DEFAULT_CATEGORY = "rulings"
-USE_FOLDER_AS_CATEGORY = False
-CATEGORY_SAVE_AS = CATEGORIES_SAVE_AS = ""
-TAG_SAVE_AS = TAGS_SAVE_AS = ""
-AUTHOR_SAVE_AS = AUTHORS_SAVE_AS = ""
-ARCHIVES_SAVE_AS = ""
-YEAR_ARCHIVE_SAVE_AS = MONTH_ARCHIVE_SAVE_AS = DAY_ARCHIVE_SAVE_AS = ""
-DRAFT_SAVE_AS = DRAFT_PAGE_SAVE_AS = ""
-ARTICLE_LANG_SAVE_AS = PAGE_LANG_SAVE_AS = ""
+DRAFT_PAGE_SAVE_AS = PAGE_LANG_SAVE_AS = ""   # a staff page in draft or in another language stays unpublished
 DIRECT_TEMPLATES = ["index", "search"]
 SEARCH_SAVE_AS = "search/index.html"
 SEARCH_URL = "search/"
@@ -70,7 +59,7 @@ AUTHOR_FEED_RSS = None
 
 # Cell text is escaped by the pipeline; templates escape every value they print.
 MARKDOWN = {
-    "extension_configs": {"markdown.extensions.meta": {}, "markdown.extensions.tables": {}},
+    "extension_configs": {"markdown.extensions.tables": {}},
     "output_format": "html5",
 }
 JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
@@ -91,16 +80,14 @@ LISTING_PAGE_SIZE = 50      # rulings or properties per listing page on screen (
 RULINGS_FEED_ITEMS = 50     # entries in each Atom feed (site-wide and per district)
 
 # --- rebuilds: only what changed -----------------------------------------------------
-# The pipeline rewrites a Markdown page only when its content changed, so its mtime says
-# whether Pelican's cached reading of it is still good; the plugin's writer leaves output
-# files whose new content is the same untouched.
+# Pelican's content cache serves the staff's pages; the plugin keeps its own for the pipeline's
+# (plugins/shafaf/records.py), and its writer leaves output files whose new content is the
+# same untouched.
 LOAD_CONTENT_CACHE = True
 CACHE_CONTENT = True
 CONTENT_CACHING_LAYER = "reader"
 CHECK_MODIFIED_METHOD = "mtime"
 CACHE_PATH = str(_HERE / "cache" / "pelican")
 STATIC_CHECK_IF_MODIFIED = True
-# One language: without these Pelican's process_translations scans every article against
-# a list of all of them (O(N²): about 95 s at 120k pages, BENCHMARKS.md).
-ARTICLE_TRANSLATION_ID = None
+# One language: no page is looked for as a translation of another.
 PAGE_TRANSLATION_ID = None

@@ -12,7 +12,7 @@ import re
 import jdatetime
 from markupsafe import Markup, escape
 
-from .normalise import to_persian_digits
+from .normalise import DIGIT_CLASS, to_persian_digits
 
 JALALI_MONTHS = ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
                  "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند")
@@ -66,11 +66,10 @@ def rial(value) -> str:
 # its words so that they keep their order. Digits alone, or Latin words alone, are one run already.
 # The patterns read escaped HTML: a separator may be the numeric reference pipeline.pages writes
 # (&#45;), and nothing starts inside a reference (&#45; &amp;), so the text keeps its bytes.
-_DIGIT = "0-9۰-۹٠-٩"
 _SEPARATOR = r"(?:[-/.:_٫٬,]|&#(?:44|45|46|47|58|95);)"
-_ISOLATED = re.compile(rf"(?<![&#\w])(?:[{_DIGIT}]+(?:{_SEPARATOR}[{_DIGIT}]+)+"
-                       rf"|[A-Za-z](?=[A-Za-z @]*(?:[{_DIGIT}]|{_SEPARATOR}[A-Za-z{_DIGIT}]))"
-                       rf"(?:[A-Za-z{_DIGIT} @]|&#64;|{_SEPARATOR})*[A-Za-z{_DIGIT}])")
+_ISOLATED = re.compile(rf"(?<![&#\w])(?:[{DIGIT_CLASS}]+(?:{_SEPARATOR}[{DIGIT_CLASS}]+)+"
+                       rf"|[A-Za-z](?=[A-Za-z @]*(?:[{DIGIT_CLASS}]|{_SEPARATOR}[A-Za-z{DIGIT_CLASS}]))"
+                       rf"(?:[A-Za-z{DIGIT_CLASS} @]|&#64;|{_SEPARATOR})*[A-Za-z{DIGIT_CLASS}])")
 _TAG = re.compile(r"(<[^>]*>)")
 LRI, PDI = "\u2066", "\u2069"
 
@@ -88,5 +87,30 @@ def isolate(value, plain: bool = False) -> Markup | str:
                           for i, part in enumerate(parts)))
 
 
+# «{city:publisher_fa}» in a staff page (content/pages/): a city changes only its MUNICIPALITY block.
+_PLACEHOLDER = re.compile(r"\{city:([^{}]*)\}")
+
+
+class PlaceholderError(ValueError):
+    """A staff page names a MUNICIPALITY entry that does not exist or is no single value."""
+
+
+def municipal(html, municipality: dict, source: str) -> Markup:
+    """The rendered Markdown of a staff page with every ``{city:<key>}`` replaced by the escaped
+    ``MUNICIPALITY[key]`` (a number in Persian digits)."""
+    def value(match: re.Match) -> str:
+        found = municipality.get(match.group(1))
+        if not _fills(found):
+            known = sorted(key for key, v in municipality.items() if _fills(v))
+            raise PlaceholderError(f"{source}: {match.group()} names no text or number of MUNICIPALITY "
+                                   f"(pelicanconf.py); it has {', '.join(known)}")
+        return escape(fa_digits(found) if isinstance(found, int) else found)
+    return Markup(_PLACEHOLDER.sub(value, str(html)))
+
+
+def _fills(value) -> bool:
+    return isinstance(value, (str, int)) and not isinstance(value, bool)
+
+
 FILTERS = {"fa_digits": fa_digits, "jalali": jalali, "fa_number": fa_number, "rial": rial,
-           "jalali_year": jalali_year, "isolate": isolate}
+           "jalali_year": jalali_year, "isolate": isolate, "municipal": municipal}

@@ -15,6 +15,8 @@ import os
 import time
 from pathlib import Path
 
+from .files import write_atomically
+
 # In the order a publish passes them. The transaction's steps (from "journal" on) are also
 # passed by a recovery that finishes an interrupted publication.
 STEPS = (
@@ -35,12 +37,19 @@ STEPS = (
 KILLED = 137
 
 
+class UnknownStep(ValueError):
+    """``point`` named a step not in STEPS: a bug, which must stop the run even under
+    ``python -O`` (an ``assert`` would vanish, and a test aiming at the misspelt step would
+    pass without its kill ever happening)."""
+
+
 def point(step: str) -> None:
-    assert step in STEPS, step
+    if step not in STEPS:
+        raise UnknownStep(f"unknown fault step {step!r}")
     if os.environ.get("SHAFAF_FAULT") == step:
         os._exit(KILLED)
     if os.environ.get("SHAFAF_PAUSE") == step:
         flag = Path(os.environ["SHAFAF_PAUSE_FILE"])
-        flag.write_text(f"{os.getpid()} paused at {step}\n", encoding="utf-8")
+        write_atomically(flag, f"{os.getpid()} paused at {step}\n".encode())  # the test may read it at once
         while flag.exists():
             time.sleep(0.05)

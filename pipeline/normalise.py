@@ -20,17 +20,31 @@ import re
 import unicodedata
 from functools import lru_cache
 
+LATIN_DIGITS = "0123456789"
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
+# The three alphabets people type here, as a regular-expression class (normalise.js: LETTERS).
+DIGIT_CLASS = "".join(f"{d[0]}-{d[-1]}" for d in (LATIN_DIGITS, PERSIAN_DIGITS, ARABIC_DIGITS))
+
+
+class _LatinDigits(dict):
+    """A str.translate table: every decimal digit of Unicode to its Latin digit, filled as
+    digits are met (a national ID may be typed in any script; see pipeline.personal)."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = LATIN_DIGITS[unicodedata.decimal(chr(code))]
+        return self[code]
+
+
+TO_LATIN_DIGITS = _LatinDigits()
 ZWNJ = "\u200c"
 
 _LETTERS = {
     "ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه", "ە": "ه", "ھ": "ه",
     "ٸ": "ی", "ې": "ی",
 }
-_DIGITS = {c: str(i) for i, c in enumerate(PERSIAN_DIGITS)} | {
-    c: str(i) for i, c in enumerate(ARABIC_DIGITS)
-}
+# Only the alphabets normalise.js folds too: the normalised text is compared in the browser.
+_DIGITS = {c: TO_LATIN_DIGITS[ord(c)] for c in PERSIAN_DIGITS + ARABIC_DIGITS}
 # Characters that show nothing (or nothing of their own) yet make two spellings of one name
 # differ, so that one member got five identical-looking pages: soft hyphen, combining grapheme
 # joiner, Hangul fillers, Khmer and Mongolian invisibles, zero-width space, word joiner and
@@ -95,7 +109,7 @@ def fold(value: str) -> str:
     return normalise_text(value).translate(_FOLD).lower()
 
 
-_TO_PERSIAN = str.maketrans("0123456789", PERSIAN_DIGITS)
+_TO_PERSIAN = str.maketrans(LATIN_DIGITS, PERSIAN_DIGITS)
 
 
 def to_persian_digits(value: str) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import parallel
+from .files import write_if_changed
 from .normalise import to_persian_digits
 from .schema import PROPERTIES, RESERVED_SLUGS, RULINGS, VIOLATIONS
 from .values import KEY_MAX_LENGTH
@@ -81,9 +82,15 @@ def property_records(properties: pd.DataFrame) -> list[dict]:
     return records(properties.sort_values("slug"), [f.name for f in PROPERTIES.public_fields])
 
 
+# Every character a reader of the page could take for the end of a line (str.splitlines,
+# and open()'s universal newlines for \r). Validation's text normalisation already turns them
+# into spaces in every value that reaches a metadata line; doing the same here keeps a record
+# that bypassed it from adding a metadata line of its own (a forged Url or Template).
+_LINE_ENDS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
+
+
 def _metadata_line(name: str, value: str) -> str:
-    assert "\n" not in value and "\r" not in value, name
-    return f"{name}: {value}\n"
+    return f"{name}: {_LINE_ENDS.sub(' ', value)}\n"
 
 
 def _json(record: dict) -> str:
@@ -115,20 +122,6 @@ def property_page(record: dict) -> str:
         _metadata_line("Record", _json(record)),
         "\n",
     ])
-
-
-def write_if_changed(path: Path, content: str | bytes) -> bool:
-    """Write only when the bytes differ, so unchanged files keep their mtime and cache entry."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    try:
-        if path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return True
 
 
 def write_files(folder: Path, files: dict[str, str | bytes], pattern: str = "*") -> int:

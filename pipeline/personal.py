@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from .normalise import TO_LATIN_DIGITS
 
 NATIONAL_ID = "national-id"
 MOBILE = "mobile"
@@ -56,22 +57,13 @@ _FOREIGN_DIGITS = re.compile(r"(?:(?![0-9])\d)+")
 _NOT_DIGITS = re.compile(r"[^0-9]+")
 
 
-class _DigitTable(dict):
-    """Every decimal digit of Unicode to its Latin digit, filled as digits are met."""
-
-    def __missing__(self, code: int) -> str:
-        self[code] = str(unicodedata.decimal(chr(code)))
-        return self[code]
-
-
-_DIGIT_TABLE = _DigitTable()
 _POSTAL_LABEL = re.compile(r"(?:کد\s*پستی|کدپستی)\s*[:：]?\s*")
 
 _MOBILE = re.compile(r"(?:0|98|0098)9\d{9}")
 _ZERO_LESS_MOBILE = re.compile(r"9[0-49]\d{8}")
 _POSTAL = re.compile(r"[13-9]{5}\d{5}")
 _YEAR = re.compile(r"1[34]\d\d")
-# Digit alphabets, as code writes them («۰۱۲۳۴۵۶۷۸۹» in normalise.js): they pass the checksum.
+# Digit alphabets, as code writes them (normalise.PERSIAN_DIGITS, read in Latin): they pass the checksum.
 NOT_AN_ID = frozenset({"0123456789"})
 _LONGEST = 14  # 0098 and a mobile's ten digits
 SHORTEST = 8  # digits of the shortest private number looked for
@@ -101,7 +93,7 @@ def digits(text: str) -> str:
 
 def latin_digits(text: str) -> str:
     """The text with every decimal digit written in Latin."""
-    return _FOREIGN_DIGITS.sub(lambda m: m.group().translate(_DIGIT_TABLE), text)
+    return _FOREIGN_DIGITS.sub(lambda m: m.group().translate(TO_LATIN_DIGITS), text)
 
 
 def without_invisible(text: str) -> str:

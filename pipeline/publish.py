@@ -49,6 +49,7 @@ from . import build, gates, lock, report, seal, settings, staff_report, transact
 from .changes import TRACKED, ChangesError, commit_state, load_state
 from .errors import FileError
 from .faults import point
+from .files import write_if_changed
 
 ROOT = settings.ROOT
 BIN = Path(sys.executable).parent
@@ -323,12 +324,7 @@ def precompress(root: Path) -> int:
     for path in sorted(root.rglob("*")):
         if path.is_file() and path.suffix in GZIP_SUFFIXES:
             target = path.with_name(path.name + ".gz")
-            data = gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)
-            if not target.exists() or target.read_bytes() != data:
-                if target.exists():
-                    target.unlink()  # may be a hard link into the previous site
-                target.write_bytes(data)
-                written += 1
+            written += write_if_changed(target, gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
     return written
 
 

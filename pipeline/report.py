@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .datasets import excel_csv
 from .errors import FILE_ERRORS, ROW_ERRORS, WARNINGS, FileError
-from .pages import write_if_changed
+from .files import write_if_changed
 from .validate import REJECTION_COLUMNS, Validated
 
 

@@ -15,6 +15,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .files import write_atomically
+
 NAME = ".shafaf-published"  # JSON; no suffix: it is no file of the site (no .gz, never served)
 FORMAT = 1
 
@@ -59,7 +61,7 @@ def write(site: Path, published: str, state: Path) -> None:
     files = listing(site)
     data = {"format": FORMAT, "published": published, "state": state_digest(state),
             "digest": digest_of(files), "count": len(files), "files": files}
-    (site / NAME).write_text(json.dumps(data, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    write_atomically(site / NAME, (json.dumps(data, indent=0, sort_keys=True) + "\n").encode("utf-8"), durable=True)
 
 
 @dataclass

@@ -44,6 +44,7 @@ from lunr.pipeline import Pipeline
 from plugins.shafaf import ROLES, member_names, member_path
 
 from .display import jalali, jalali_year
+from .files import write_atomically, write_if_changed
 from .normalise import ZWNJ, fold, normalise_text
 from .schema import DECISIONS, STAGES, VIOLATION_TYPES
 from .values import match_key
@@ -328,7 +329,7 @@ def build_search(rulings: list[dict], properties: list[dict], districts: int,
     """Files of output/search/ (name -> bytes) and build statistics.
 
     When nothing the index is made of changed since a build kept in ``cache``, its files
-    are taken from there (each checked against the hash in its name) instead of indexing
+    are taken from there (each checked against its sha256) instead of indexing
     everything again; their bytes are the same either way.
     """
     rulings, properties = ordered(rulings, properties)
@@ -420,15 +421,23 @@ def year_ranges(rulings: list[dict]) -> list[list[int]]:
 
 
 def _from_cache(cache: Path | None, fingerprint: str) -> dict[str, bytes] | None:
-    listing = cache / f"{fingerprint}.json" if cache else None
-    if listing is None or not listing.exists():
+    """The files the listing ``<fingerprint>.json`` names, each checked against the full sha256
+    the listing holds for it (``manifest.json`` has no hash in its name, and eight hex digits
+    are too few to trust): a damaged or edited cache is a cold build, never a wrong index."""
+    try:
+        digests = json.loads((cache / f"{fingerprint}.json").read_bytes()) if cache else None
+    except (OSError, ValueError):
+        return None
+    if not isinstance(digests, dict):
         return None
     files = {}
-    for name in json.loads(listing.read_text("utf-8")):
-        path = cache / "files" / name
-        data = path.read_bytes() if path.exists() else b""
-        if name != "manifest.json" and _hashed(name.rsplit(".", 2)[0], data) != name:
-            return None     # a damaged cache is a cold build, never a wrong index
+    for name, digest in digests.items():
+        try:
+            data = (cache / "files" / name).read_bytes()
+        except OSError:
+            return None
+        if hashlib.sha256(data).hexdigest() != digest:
+            return None
         files[name] = data
     return files
 
@@ -440,13 +449,13 @@ def _to_cache(cache: Path | None, fingerprint: str, files: dict[str, bytes]) -> 
     for old in cache.glob("*.json"):
         old.unlink()
     for name, data in files.items():
-        path = cache / "files" / name
-        if not path.exists() or path.read_bytes() != data:
-            path.write_bytes(data)
+        write_if_changed(cache / "files" / name, data)
     for old in (cache / "files").iterdir():
         if old.name not in files:
             old.unlink()
-    (cache / f"{fingerprint}.json").write_text(json.dumps(sorted(files)), "utf-8")
+    # Last, once every file it names is complete: a kill before it leaves no listing, a cold build.
+    digests = {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())}
+    write_atomically(cache / f"{fingerprint}.json", json.dumps(digests).encode())
 
 
 def terms_file_of(table: list[list[str]], term: str) -> str:

@@ -11,7 +11,7 @@ from html import escape
 from pathlib import Path
 
 from .errors import ROW_ERRORS, WARNINGS
-from .pages import write_if_changed
+from .files import write_if_changed
 
 LISTED = 2000  # rows per table in the page; the CSV files next to it hold all of them
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .faults import point
+from .files import fsync_folder, temporary, write_atomically
 
 FORMAT = 1
 
@@ -87,7 +88,7 @@ def begin(output: Path, state: Path, published: str) -> dict:
         slot = Slot(folder.resolve())
         journal["slots"].append({"name": name, "live": str(slot.live), "new": identity(slot.new),
                                  "old": identity(slot.live)})
-    _write_atomically(journal_path(output), json.dumps(journal, indent=1).encode())
+    write_atomically(journal_path(output), json.dumps(journal, indent=1).encode(), durable=True)
     point("journal")
     return journal
 
@@ -97,7 +98,7 @@ def finish(output: Path, journal: dict) -> None:
     for entry in journal["slots"]:
         _rotate(Slot(Path(entry["live"])), entry["new"], entry["old"], entry["name"])
     journal_path(output).unlink()
-    _fsync_folder(output.parent)
+    fsync_folder(output.parent)
     point("committed")
 
 
@@ -118,7 +119,7 @@ def _rotate(slot: Slot, new: list[int], old: list[int] | None, name: str) -> Non
     if slot.new.exists() and identity(slot.new) == old:
         slot.new.rename(slot.prev)
         point(f"{name}-prev")
-    _fsync_folder(slot.live.parent)
+    fsync_folder(slot.live.parent)
 
 
 def exchange(a: Path, b: Path) -> bool:
@@ -160,9 +161,7 @@ def recover(output: Path, state: Path) -> list[str]:
                      f"checks passed; it is now complete: the new site is {live['site']}/ with its state "
                      f"{live['state']}/, the ones they replaced are in {live['site']}.prev/ and {live['state']}.prev/.")
         state = Path(live["state"])
-    tmp = path.with_name(path.name + ".tmp")
-    if tmp.exists():
-        tmp.unlink()
+    temporary(path).unlink(missing_ok=True)
     # <output>.new is left alone: it may be a refused build kept for inspection, and the
     # next build replaces it anyway. A staged state without a journal was never committed.
     for leftover in (Slot(output).trash, Slot(state).trash, Slot(state).new):
@@ -216,22 +215,3 @@ def _remove(folder: Path) -> list[str]:
     if folder.exists() or folder.is_symlink():
         shutil.rmtree(folder, onerror=lambda _f, p, e: problems.append(f"{p}: {e[1]}"))
     return problems
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    tmp.replace(path)
-    _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Renames survive a power cut only once their folder is on disk; a kill needs none of it."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -161,16 +161,47 @@ def test_unchanged_exports_reuse_the_cached_files_byte_for_byte(tmp_path):
     assert unchanged and all(files_3[n] == files_1[n] for n in unchanged)
 
 
-@pytest.mark.parametrize("damage", ["truncate", "remove"])
-def test_a_damaged_cache_is_rebuilt_not_served(tmp_path, damage):
+def _flip_last_digit(data: bytes) -> bytes:
+    """Same length, other bytes: what a size check would miss."""
+    at = max(i for i, b in enumerate(data) if chr(b).isdigit())
+    return data[:at] + (b"1" if data[at:at + 1] != b"1" else b"2") + data[at + 1:]
+
+
+CACHE_DAMAGE = {
+    "truncate": lambda data: data[:-5],
+    "empty": lambda data: b"",
+    "edit": _flip_last_digit,
+    "append": lambda data: data + b" ",
+    "markup": lambda data: data[:-1] + b',"<script>alert(1)</script>"' + data[-1:],
+}
+
+
+@pytest.mark.parametrize("prefix", ["terms-", "docs-r-", "facet-", "manifest.json"])
+@pytest.mark.parametrize("damage", [*CACHE_DAMAGE, "remove"])
+def test_a_damaged_cache_is_rebuilt_not_served(tmp_path, damage, prefix):
     publication = _publication(tmp_path, rulings=[ruling()])
     cache = tmp_path / "cache"
     files, _ = search.build_search(publication.rulings, publication.properties, CITY.districts, cache)
-    victim = cache / "files" / next(n for n in files if n.startswith("terms-"))
-    if damage == "truncate":
-        victim.write_bytes(victim.read_bytes()[:-5])
-    else:
+    victim = cache / "files" / next(n for n in files if n.startswith(prefix))
+    if damage == "remove":
         victim.unlink()
+    else:
+        damaged = CACHE_DAMAGE[damage](victim.read_bytes())
+        assert damaged != victim.read_bytes()
+        victim.write_bytes(damaged)
+    again, stats = search.build_search(publication.rulings, publication.properties, CITY.districts, cache)
+    assert stats["reused"] == 0 and again == files
+    assert victim.read_bytes() == files[victim.name]  # rewritten, so the next build reuses it
+    assert search.build_search(publication.rulings, publication.properties, CITY.districts, cache)[1]["built"] == 0
+
+
+@pytest.mark.parametrize("listing", [b"", b"[", b"null", b'["manifest.json"]', b'{"manifest.json": "0"}'])
+def test_a_damaged_cache_listing_is_a_cold_build(tmp_path, listing):
+    publication = _publication(tmp_path, rulings=[ruling()])
+    cache = tmp_path / "cache"
+    files, _ = search.build_search(publication.rulings, publication.properties, CITY.districts, cache)
+    [path] = cache.glob("*.json")
+    path.write_bytes(listing)
     again, stats = search.build_search(publication.rulings, publication.properties, CITY.districts, cache)
     assert stats["reused"] == 0 and again == files
 

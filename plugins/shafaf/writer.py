@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import io
 import os
+from pathlib import Path
 
 from pelican.writers import FileOverwriteFailedError, Writer
+
+from pipeline.files import write_if_changed
 
 
 class _WriteIfChanged(io.StringIO):
@@ -19,19 +22,7 @@ class _WriteIfChanged(io.StringIO):
 
     def close(self) -> None:
         if not self.closed and self.path != os.devnull:
-            data = self.getvalue().encode(self.target_encoding)
-            try:
-                with open(self.path, "rb") as existing:
-                    unchanged = existing.read() == data
-            except FileNotFoundError:
-                unchanged = False
-            if not unchanged:
-                # A new file replaces the old one, never rewrites it in place: the old one
-                # may be a hard link into the published site (publish.py).
-                tmp = self.path + ".tmp"
-                with open(tmp, "wb") as handle:
-                    handle.write(data)
-                os.replace(tmp, self.path)
+            write_if_changed(Path(self.path), self.getvalue().encode(self.target_encoding))
         super().close()
 
 

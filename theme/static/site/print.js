@@ -1,4 +1,4 @@
-// The print button: shown only when scripts run, prints the page (print.css hides the rest).
+// The print button: shown only when scripts run, prints the page (site.css, @media print, hides the rest).
 (function () {
   "use strict";
   var buttons = document.querySelectorAll(".print-button");
