@@ -51,14 +51,14 @@ _DIGITS = {c: TO_LATIN_DIGITS[ord(c)] for c in PERSIAN_DIGITS + ARABIC_DIGITS}
 # invisible operators, deprecated format characters, Braille blank, variation selectors, BOM,
 # interlinear annotation, shorthand format controls, musical format controls, tag characters.
 # normalise.js lists the very same ranges (INVISIBLE).
-_INVISIBLE_RANGES = (
+INVISIBLE_RANGES = (
     (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
     (0x180B, 0x180F), (0x200B, 0x200B), (0x2060, 0x2064), (0x206A, 0x206F), (0x2800, 0x2800),
     (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF9, 0xFFFB),
     (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE007F), (0xE0100, 0xE01EF),
 )
-_INVISIBLE = frozenset(chr(c) for low, high in _INVISIBLE_RANGES for c in range(low, high + 1))
-_UNSEEN = re.compile("[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in _INVISIBLE_RANGES) + "]")
+_INVISIBLE = frozenset(chr(c) for low, high in INVISIBLE_RANGES for c in range(low, high + 1))
+_UNSEEN = re.compile("[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in INVISIBLE_RANGES) + "]")
 # Removed outright, besides the invisible characters: diacritics (harakat, tanwin, shadda,
 # sukun, superscript alef, hamza above/below), tatweel, bidi controls, C0 and C1 controls
 # (NEL, U+0085, is a line break and handled before).

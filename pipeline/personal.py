@@ -30,17 +30,19 @@ import functools
 import re
 from dataclasses import dataclass
 
-from .normalise import TO_LATIN_DIGITS
+from .normalise import INVISIBLE_RANGES, TO_LATIN_DIGITS
 
 NATIONAL_ID = "national-id"
 MOBILE = "mobile"
 POSTAL = "postal"
 PRIVATE = "private"
 
-# Characters that show nothing: format characters, fillers, joiners, variation selectors, tags.
-INVISIBLE = ("\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
-             "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U0001d173-\U0001d17a\U000e0000-\U000e007f"
-             "\U000e0100-\U000e01ef")
+# What the normaliser removes as invisible, and besides it what it keeps because it carries
+# meaning in Persian text (zero-width non-joiner and joiner, direction marks, embeddings and
+# isolates): between two digits each is still nothing a reader sees.
+_JOINERS_AND_DIRECTION = ((0x200C, 0x200F), (0x202A, 0x202E), (0x2066, 0x2069))
+INVISIBLE = "".join(f"{re.escape(chr(low))}-{re.escape(chr(high))}"
+                    for low, high in (*INVISIBLE_RANGES, *_JOINERS_AND_DIRECTION))
 _INVISIBLE = re.compile(f"[{INVISIBLE}]+")
 # White space but a line break: rows of a CSV, lines of a text are separate numbers.
 _SEPARATOR = r"(?:[^\S\n\r\v\f\x85\u2028\u2029]|[\-./\\()_:\u2010-\u2015\u2212\u066b])"

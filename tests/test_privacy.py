@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from factory import INVALID_TEN_DIGITS, VALID_NATIONAL_ID, property_, ruling, violation, write_exports
-from pipeline import build, settings
+from pipeline import build, normalise, personal, settings
 from pipeline.personal import is_national_id
 from pipeline.privacy import MASK, coarsen_address, redact
 from pipeline.schema import MEMBER_ROLES
@@ -133,3 +133,16 @@ def test_empty_optional_text_cells_stay_empty(tmp_path):
     empty = next(r for r in publication.rulings if r["ruling_no"] == "1402/3/101")
     assert (empty["address"], empty["neighbourhood"], empty["ruling_text"], empty["commission"]) == (None,) * 4
     assert publication.properties[1]["address"] is None
+
+
+# One invisible alphabet: whatever the normaliser removes as invisible, and the joiners and
+# direction marks it keeps for Persian words, hides nothing between the digits of an ID.
+_INVISIBLE_SAMPLES = sorted({chr(low) for low, _ in normalise.INVISIBLE_RANGES}
+                            | {chr(high) for _, high in normalise.INVISIBLE_RANGES}
+                            | set("\u200c\u200d\u200e\u200f\u202a\u202e\u2066\u2069"))
+
+
+@pytest.mark.parametrize("invisible", _INVISIBLE_SAMPLES, ids=lambda c: f"U+{ord(c):04X}")
+def test_no_invisible_character_splits_a_national_id(invisible):
+    text = "کد ملی " + invisible.join("0084575948")
+    assert [m.kind for m in personal.find(text)] == [personal.NATIONAL_ID]
