@@ -30,6 +30,7 @@ from . import display
 from .datasets import excel_csv
 from .pages import write_if_changed
 from .schema import PROPERTIES, RULINGS, Table
+from .urls import URLS, absolute
 
 FORMAT = 1
 ADDED, CHANGED, WITHDRAWN = "added", "changed", "withdrawn"
@@ -46,7 +47,6 @@ TRACKED: dict[str, tuple[Table, tuple[str, ...]]] = {
     "properties": (PROPERTIES, tuple(f.name for f in PROPERTIES.public_fields if f.name != "slug")),
 }
 _KEYS = {name: table.key[0] for name, (table, _fields) in TRACKED.items()}
-_PAGE_PATH = {"rulings": "rulings/{slug}/", "properties": "properties/{slug}/"}
 
 
 class ChangesError(ValueError):
@@ -242,19 +242,18 @@ def withdrawn_now(history: list[dict]) -> set[tuple[str, str]]:
 def atom_feed(log: ChangeLog, site_name: str, siteurl: str = "") -> bytes:
     """One entry per publication, dated by its publication date (never the build's clock).
 
-    Links are absolute when the site's URL is known (publish), else relative to the feed,
-    which lives in ``feeds/``.
+    Links are absolute when the site's URL is known (publish), else relative to the feed.
     """
     def url(path: str) -> str:
-        return f"{siteurl.rstrip('/')}/{path}" if siteurl else f"../{path}"
+        return absolute(path, siteurl, URLS.changes_feed())
 
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": "fa"})
     ET.SubElement(feed, f"{{{ATOM}}}title").text = f"تغییرات داده‌ها — {site_name}"
     ET.SubElement(feed, f"{{{ATOM}}}id").text = "tag:shafaf,2024:feeds/changes"
-    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "href": url("feeds/changes.atom.xml")})
-    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "href": url("data/changes/"), "type": "text/html"})
-    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "related", "href": url("data/changes.csv"), "type": "text/csv"})
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "href": url(URLS.changes_feed())})
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "href": url(URLS.changes()), "type": "text/html"})
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "related", "href": url(URLS.changes_file("csv")), "type": "text/csv"})
     newest = log.history[0]["published"] if log.history else log.published
     ET.SubElement(feed, f"{{{ATOM}}}updated").text = f"{newest}T00:00:00Z"
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
@@ -275,8 +274,8 @@ def _feed_entry(publication: dict, url, gone: set[tuple[str, str]]) -> ET.Elemen
     entry = ET.Element(f"{{{ATOM}}}entry")
     ET.SubElement(entry, f"{{{ATOM}}}title").text = f"تغییرات انتشار {display.jalali(date)}"
     ET.SubElement(entry, f"{{{ATOM}}}id").text = f"tag:shafaf,2024:changes/{date}"
-    ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "href": url(f"data/changes/#p-{date}"), "type": "text/html"})
-    ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "related", "href": url(f"data/{date}/changes.csv"), "type": "text/csv"})
+    ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "href": url(URLS.publication(date)), "type": "text/html"})
+    ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "related", "href": url(URLS.changes_file("csv", date)), "type": "text/csv"})
     ET.SubElement(entry, f"{{{ATOM}}}updated").text = f"{date}T00:00:00Z"
     ET.SubElement(entry, f"{{{ATOM}}}summary").text = summary_fa(publication["counts"])
     # The HTML is built as a tree and serialised as text: ElementTree escapes it once for
@@ -289,12 +288,12 @@ def _feed_entry(publication: dict, url, gone: set[tuple[str, str]]) -> ET.Elemen
         if change["fields"]:
             label += f" ({', '.join(change['fields'])})"
         if change["slug"] and (change["dataset"], change["key"]) not in gone:
-            a = ET.SubElement(li, "a", {"href": url(_PAGE_PATH[change["dataset"]].format(slug=change["slug"]))})
+            a = ET.SubElement(li, "a", {"href": url(URLS.record(change["dataset"], change["slug"]))})
             a.text = label
         else:
             li.text = label
     if len(publication["changes"]) > FEED_LISTED_CHANGES:
-        ET.SubElement(ul, "li").text = f"… فهرست کامل: data/{date}/changes.csv"
+        ET.SubElement(ul, "li").text = f"… فهرست کامل: {URLS.changes_file('csv', date)}"
     ET.SubElement(entry, f"{{{ATOM}}}content", {"type": "html"}).text = ET.tostring(ul, encoding="unicode", method="html")
     return entry
 

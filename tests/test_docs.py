@@ -43,13 +43,17 @@ def test_every_make_target_is_documented(target):
 
 @pytest.mark.parametrize("name, value", [("LISTING_PAGE_SIZE", 0), ("RULINGS_FEED_ITEMS", "50"),
                                          ("RENDER_PROCESSES", 3), ("RECORD_PATHS", ["../rulings"]),
-                                         ("LATEST_RULINGS_ON_HOME", None)])
+                                         ("LATEST_RULINGS_ON_HOME", None),
+                                         # Pelican's own paths must be the scheme's (pipeline/urls.py)
+                                         ("SEARCH_URL", "find/"), ("SEARCH_SAVE_AS", "search.html"),
+                                         ("PAGE_URL", "pages/{slug}/"), ("THEME_STATIC_DIR", "static")])
 def test_a_bad_site_setting_stops_the_build(name, value):
     from types import SimpleNamespace
 
     import pelicanconf
-    from plugins.shafaf import SettingsError, check_settings
-    good = {key: getattr(pelicanconf, key) for key in PLUGIN_SETTINGS}
+    from pipeline.settings import SettingsError
+    from plugins.shafaf import PELICAN_PATHS, check_settings
+    good = {key: getattr(pelicanconf, key) for key in (*PLUGIN_SETTINGS, *PELICAN_PATHS)}
     check_settings(SimpleNamespace(settings=good))
     with pytest.raises(SettingsError, match=name):
         check_settings(SimpleNamespace(settings={**good, name: value}))
