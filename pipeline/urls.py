@@ -185,7 +185,8 @@ class Urls:
 
     def for_search(self) -> dict[str, str]:
         """The templates the search script fills (pipeline/search.py's manifest)."""
-        return {name: self.paths[name] for name in ("ruling", "property", "member")}
+        return {**{name: self.paths[name] for name in ("ruling", "property", "member")},
+                "district": self.district("{number}")}
 
 
 URLS = Urls()

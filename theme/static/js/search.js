@@ -576,14 +576,14 @@
       m.places.forEach(function (place) {
         if (names(place[0], tokens)) {
           place[1].forEach(function (d) {
-            found.push(["محله", place[0] + "، منطقه " + N.toPersianDigits(d), "districts/" + d + "/"]);
+            found.push(["محله", place[0] + "، منطقه " + N.toPersianDigits(d), path("district", {number: d})]);
           });
         }
       });
     }
     if (tokens.length === 1 && N.fold("منطقه").indexOf(tokens[0]) === 0 && digits.length === 1 &&
         +digits[0] >= 1 && +digits[0] <= m.districts) {
-      found.unshift(["منطقه", "منطقه " + N.toPersianDigits(+digits[0]), "districts/" + (+digits[0]) + "/"]);
+      found.unshift(["منطقه", "منطقه " + N.toPersianDigits(+digits[0]), path("district", {number: +digits[0]})]);
     }
     found.slice(0, 6).forEach(function (e) {
       var li = document.createElement("li");
