@@ -5,6 +5,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import unquote
 
 import pytest
@@ -157,3 +158,66 @@ def test_every_path_in_feeds_sitemap_and_search_manifest_resolves(sample_site):
         path = manifest["urls"][name].format(**values)
         missing += [] if _resolves(output, path) else [path]
     assert not missing, missing[:10]
+
+
+# --- the theme with another scheme -----------------------------------------------------
+
+MOVED_PATHS = {name: path if name in ("home", "page", "theme") else "moved/" + path
+               for name, path in PATHS.items()}
+
+
+def _theme(scheme: Urls):
+    """The theme's templates as Pelican loads them, with the given scheme as ``urls``."""
+    import jinja2
+
+    import pelicanconf
+    from pipeline.display import FILTERS
+    from plugins.shafaf.slugs import ENUM_SLUGS
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "theme" / "templates"),
+                             **pelicanconf.JINJA_ENVIRONMENT)
+    env.filters.update(FILTERS)
+    env.filters["enum_slug"] = lambda value, kind: ENUM_SLUGS[kind][value]
+    env.globals["urls"] = scheme
+    return env
+
+
+class Record(dict):
+    """A record whose fields not given are empty, as optional fields are."""
+    def __missing__(self, name):
+        return None
+
+
+def _links(html: str) -> list[str]:
+    return [link for link in re.findall(r'(?:href|src|action|data-[a-z-]+-base)="([^"]*)"', html)
+            if link.startswith("/")]
+
+
+@pytest.mark.parametrize("template, variables", [
+    ("ruling.html", {"article": SimpleNamespace(record={
+        "slug": "1402-9-103", "ruling_no": "1402/9/103", "ruling_date": "2023-12-01", "district": 4,
+        "stage": "تجدیدنظر", "appealed_ruling_no": "1402/3/7", "appealed_slug": "1402-3-7",
+        "appeals": [{"slug": "1403-1-1", "ruling_no": "1403/1/1"}], "violations": [],
+        "total_fine_rial": None}, content=""),
+        "member_links": {}, "MEMBER_ROLES_FA": []}),
+    ("property.html", {"page": SimpleNamespace(record=Record({
+        "slug": "p-12", "property_code": "12", "title": "ملک", "district": 4, "land_use": "مسکونی",
+        "occupancy": "در اختیار شهرداری"}), content="")}),
+    ("index.html", {"DISTRICT_COUNTS": [(4, 1)], "LATEST_RULINGS": [], "RULING_COUNT": 1, "PROPERTY_COUNT": 1}),
+    ("search.html", {}),
+    ("members.html", {"members": {}, "MEMBER_ROLES_FA": []}),
+    ("datasets.html", {"catalogue": None, "tables": [], "history": []}),
+    ("changes.html", {"history": [{"published": "2026-11-30", "baseline": "2026-11-01", "counts": {},
+                                   "changes": [{"dataset": "rulings", "key": "1402/9/103", "slug": "1402-9-103",
+                                                "change": "added", "fields": [], "live": True}]}]}),
+    ("404.html", {}),
+])
+def test_every_link_of_the_theme_follows_the_scheme(template, variables):
+    """Rendered with every folder of the scheme moved under moved/, a page links nothing
+    outside it but the home page, its own anchors and the theme's files."""
+    context = {"SITEURL": "", "SITENAME": "شفاف", "MUNICIPALITY": {"name_fa": "x"},
+               "output_file": "index.html", **variables}
+    html = _theme(Urls(MOVED_PATHS)).get_template(template).render(context)
+    links = _links(html)
+    assert links
+    stray = [link for link in links if link != "/" and not link.startswith(("/moved/", "/theme/"))]
+    assert not stray, stray
