@@ -13,47 +13,19 @@ from text come from ``slugs.py``.
 """
 from __future__ import annotations
 
-import re
-
 from pelican import signals
 
-from pipeline.settings import SettingsError
+from pipeline.settings import check_site
 from pipeline.urls import URLS
 
 from .render import finish_rendering
 from .slugs import ENUM_SLUGS
 
-# The plugin's own settings (pelicanconf.py, documented in the README), with what each must be.
-PLUGIN_SETTINGS = {
-    "LISTING_PAGE_SIZE": lambda v: isinstance(v, int) and v >= 1,
-    "RULINGS_FEED_ITEMS": lambda v: isinstance(v, int) and v >= 1,
-    "LATEST_RULINGS_ON_HOME": lambda v: isinstance(v, int) and v >= 0,
-    "RECORD_PATHS": lambda v: isinstance(v, list) and all(isinstance(x, str) and re.fullmatch("[a-z]+", x) for x in v),
-    "RENDER_PROCESSES": lambda v: v in (1, 2),
-}
-
-# Pelican's own path settings for pages it writes itself, and what the scheme says they are.
-PELICAN_PATHS = {
-    "SEARCH_URL": URLS.search(),
-    "SEARCH_SAVE_AS": URLS.save_as(URLS.search()),
-    "PAGE_URL": URLS.static_page("{slug}"),
-    "PAGE_SAVE_AS": URLS.save_as(URLS.static_page("{slug}")),
-    "THEME_STATIC_DIR": URLS.theme("").rstrip("/"),
-}
-
 
 def check_settings(pelican) -> None:
-    """Stops the build at its start with a message naming the setting."""
-    for name, valid in PLUGIN_SETTINGS.items():
-        if name not in pelican.settings:
-            raise SettingsError(f"pelicanconf.py: {name} is not set (see the README's settings)")
-        if not valid(pelican.settings[name]):
-            raise SettingsError(f"pelicanconf.py: {name} = {pelican.settings[name]!r} is not allowed "
-                                "(see the README's settings)")
-    for name, path in PELICAN_PATHS.items():
-        if pelican.settings.get(name) != path:
-            raise SettingsError(f"pelicanconf.py: {name} = {pelican.settings.get(name)!r}, but "
-                                f"pipeline/urls.py makes it {path!r}")
+    """The settings Pelican read (with any ``-e`` override), checked as the pipeline checks
+    pelicanconf.py: the build stops at its start with a message naming the setting."""
+    check_site(pelican.settings)
 
 
 def get_generators(pelican):
