@@ -58,10 +58,6 @@ class Urls:
     def _path(self, which: str, **parts) -> str:
         return self.paths[which].format(**{key: str(value) for key, value in parts.items()})
 
-    def render_key(self) -> list:
-        """What a page rendered with these paths depends on (plugins/shafaf/render.py)."""
-        return [sorted(self.paths.items()), sorted(self.anchors.items())]
-
     # --- records and listings ---------------------------------------------------------
     def home(self) -> str:
         return self._path("home")

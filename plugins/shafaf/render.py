@@ -87,6 +87,7 @@ class Renderer:
         import pipeline.display
         import pipeline.normalise
         import pipeline.urls
+        # ``urls`` reaches templates as a Jinja global, not through the context the keys hash.
         sources = [*theme.rglob("*.html"), *here.glob("*.py"), Path(pipeline.display.__file__),
                    Path(pipeline.normalise.__file__), Path(pipeline.urls.__file__)]
         import pelican
