@@ -6,6 +6,8 @@ _HERE = Path(__file__).resolve().parent
 if str(_HERE) not in sys.path:
     sys.path.insert(0, str(_HERE))
 
+from pipeline.urls import URLS  # noqa: E402  (needs the sys.path line above)
+
 # --- The municipality: everything that differs between cities -------------------------
 MUNICIPALITY = {
     "name_fa": "کرج",
@@ -42,12 +44,13 @@ RENDER_PROCESSES = 2   # the plugin renders pages on this many processes (fork);
 STATIC_PATHS = []
 READERS = {"html": None}  # only the Markdown the pipeline writes (and pages staff write)
 
-PAGE_URL = "{slug}/"
-PAGE_SAVE_AS = "{slug}/index.html"
+# Pages Pelican writes itself: their paths come from the scheme (the plugin checks them).
+PAGE_URL = URLS.static_page("{slug}")
+PAGE_SAVE_AS = URLS.save_as(PAGE_URL)
 DRAFT_PAGE_SAVE_AS = PAGE_LANG_SAVE_AS = ""   # a staff page in draft or in another language stays unpublished
 DIRECT_TEMPLATES = ["index", "search"]
-SEARCH_SAVE_AS = "search/index.html"
-SEARCH_URL = "search/"
+SEARCH_URL = URLS.search()
+SEARCH_SAVE_AS = URLS.save_as(SEARCH_URL)
 DEFAULT_PAGINATION = False
 SLUGIFY_USE_UNICODE = True
 
@@ -67,7 +70,7 @@ JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": T
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = ["shafaf"]
 
-THEME_STATIC_DIR = "theme"
+THEME_STATIC_DIR = URLS.theme("").rstrip("/")
 THEME_STATIC_PATHS = []  # copied by the plugin, only when changed (ThemeFilesGenerator)
 LATEST_RULINGS_ON_HOME = 20
 

@@ -27,8 +27,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="publication date, YYYY-MM-DD (default: $SHAFAF_PUBLICATION_DATE, "
                              "else the newest ruling's date)")
     args = parser.parse_args(argv)
-    city = settings.load(args.settings)
     try:
+        city = settings.load(args.settings)
         publication = build.prepare(args.exports, city, settings.publication_date(args.date), args.state,
                                     args.cache)
     except FileError as error:

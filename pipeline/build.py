@@ -13,6 +13,7 @@ from . import changes, datasets, downloads, pages, parallel, privacy, report, se
 from .read import read_exports
 from .schema import PROPERTIES, RULINGS, TABLES, VIOLATIONS
 from .settings import Municipality
+from .urls import URLS
 from .validate import Validated, validate
 
 
@@ -76,11 +77,11 @@ def write(publication: Publication, content: Path, output: Path, reports: Path, 
           siteurl: str = "") -> dict:
     changed = pages.write_content(content, publication.rulings, publication.properties)
     changed["datasets"] = {"files": len(publication.files),
-                           "written": datasets.write_datasets(output / "data", publication.files)}
+                           "written": datasets.write_datasets(output / URLS.data(), publication.files)}
     files, stats = publication.search.result()
     changed["search"] = {"files": len(files), **stats,
-                         "written": pages.write_files(output / "search", files, "*.json")}
-    pages.write_if_changed(output / "feeds" / "changes.atom.xml",
+                         "written": pages.write_files(output / URLS.search(), files, "*.json")}
+    pages.write_if_changed(output / URLS.changes_feed(),
                            changes.atom_feed(publication.change_log, f"شفاف — {city.publisher_fa}", siteurl))
     report.write_report(reports, publication.validated)
     staff_report.write(reports, publication)

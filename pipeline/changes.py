@@ -19,6 +19,7 @@ a record is never silently gone.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import xml.etree.ElementTree as ET
@@ -30,6 +31,7 @@ from . import display
 from .datasets import excel_csv
 from .pages import write_if_changed
 from .schema import PROPERTIES, RULINGS, Table
+from .urls import URLS, absolute
 
 FORMAT = 1
 ADDED, CHANGED, WITHDRAWN = "added", "changed", "withdrawn"
@@ -37,7 +39,6 @@ KINDS = (ADDED, CHANGED, WITHDRAWN)
 CSV_COLUMNS = ("published", "dataset", "key", "slug", "change", "fields")
 FEED_ENTRIES = 50
 FEED_LISTED_CHANGES = 200   # per entry; the rest is in data/<date>/changes.csv
-ATOM = "http://www.w3.org/2005/Atom"
 
 # Which records are tracked, under which key, and with which fields. The slug is derived from
 # the key, so it is not a field of its own; a ruling's violations count as one field.
@@ -46,7 +47,6 @@ TRACKED: dict[str, tuple[Table, tuple[str, ...]]] = {
     "properties": (PROPERTIES, tuple(f.name for f in PROPERTIES.public_fields if f.name != "slug")),
 }
 _KEYS = {name: table.key[0] for name, (table, _fields) in TRACKED.items()}
-_PAGE_PATH = {"rulings": "rulings/{slug}/", "properties": "properties/{slug}/"}
 
 
 class ChangesError(ValueError):
@@ -242,45 +242,42 @@ def withdrawn_now(history: list[dict]) -> set[tuple[str, str]]:
 def atom_feed(log: ChangeLog, site_name: str, siteurl: str = "") -> bytes:
     """One entry per publication, dated by its publication date (never the build's clock).
 
-    Links are absolute when the site's URL is known (publish), else relative to the feed,
-    which lives in ``feeds/``.
+    Links are absolute when the site's URL is known (publish), else relative to the feed.
     """
-    def url(path: str) -> str:
-        return f"{siteurl.rstrip('/')}/{path}" if siteurl else f"../{path}"
+    from plugins.shafaf.feeds import Feed
 
-    ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": "fa"})
-    ET.SubElement(feed, f"{{{ATOM}}}title").text = f"تغییرات داده‌ها — {site_name}"
-    ET.SubElement(feed, f"{{{ATOM}}}id").text = "tag:shafaf,2024:feeds/changes"
-    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "href": url("feeds/changes.atom.xml")})
-    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "href": url("data/changes/"), "type": "text/html"})
-    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "related", "href": url("data/changes.csv"), "type": "text/csv"})
+    def url(path: str) -> str:
+        return absolute(path, siteurl, URLS.changes_feed())
+
     newest = log.history[0]["published"] if log.history else log.published
-    ET.SubElement(feed, f"{{{ATOM}}}updated").text = f"{newest}T00:00:00Z"
-    author = ET.SubElement(feed, f"{{{ATOM}}}author")
-    ET.SubElement(author, f"{{{ATOM}}}name").text = site_name
+    feed = Feed(title=f"تغییرات داده‌ها — {site_name}", link=url(URLS.changes()), description="",
+                language="fa", feed_url=url(URLS.changes_feed()), author_name=site_name,
+                feed_guid="tag:shafaf,2024:feeds/changes", updated=_midnight(newest),
+                related=[(url(URLS.changes_file("csv")), "text/csv")])
     gone = withdrawn_now(log.history)
     for publication in log.history[:FEED_ENTRIES]:
-        feed.append(_feed_entry(publication, url, gone))
-    body = ET.tostring(feed, encoding="unicode")
-    return ('<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n").encode("utf-8")
+        date = publication["published"]
+        feed.add_item(title=f"تغییرات انتشار {display.jalali(date)}", link=url(URLS.publication(date)),
+                      description=summary_fa(publication["counts"]),
+                      content=_entry_html(publication, url, gone),
+                      unique_id=f"tag:shafaf,2024:changes/{date}", updateddate=_midnight(date),
+                      related=[(url(URLS.changes_file("csv", date)), "text/csv")])
+    return feed.writeString("utf-8").encode("utf-8")
+
+
+def _midnight(iso: str) -> dt.datetime:
+    """Without a time zone: feedgenerator writes it with a «Z»."""
+    return dt.datetime.combine(dt.date.fromisoformat(iso), dt.time())
 
 
 _WORDS = {"rulings": ("رأی", "Ruling"), "properties": ("ملک", "Property")}
 _KIND_FA = {ADDED: "تازه", CHANGED: "تغییرکرده", WITHDRAWN: "برداشته‌شده"}
 
 
-def _feed_entry(publication: dict, url, gone: set[tuple[str, str]]) -> ET.Element:
+def _entry_html(publication: dict, url, gone: set[tuple[str, str]]) -> str:
+    """The list of one publication's changes, as HTML made only of our own tags: built as a
+    tree so that ElementTree escapes the text once, and the feed escapes it again as XML."""
     date = publication["published"]
-    entry = ET.Element(f"{{{ATOM}}}entry")
-    ET.SubElement(entry, f"{{{ATOM}}}title").text = f"تغییرات انتشار {display.jalali(date)}"
-    ET.SubElement(entry, f"{{{ATOM}}}id").text = f"tag:shafaf,2024:changes/{date}"
-    ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "href": url(f"data/changes/#p-{date}"), "type": "text/html"})
-    ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "related", "href": url(f"data/{date}/changes.csv"), "type": "text/csv"})
-    ET.SubElement(entry, f"{{{ATOM}}}updated").text = f"{date}T00:00:00Z"
-    ET.SubElement(entry, f"{{{ATOM}}}summary").text = summary_fa(publication["counts"])
-    # The HTML is built as a tree and serialised as text: ElementTree escapes it once for
-    # the XML, and the reader unescapes it into markup made only of our own tags.
     ul = ET.Element("ul")
     for change in publication["changes"][:FEED_LISTED_CHANGES]:
         li = ET.SubElement(ul, "li")
@@ -289,14 +286,13 @@ def _feed_entry(publication: dict, url, gone: set[tuple[str, str]]) -> ET.Elemen
         if change["fields"]:
             label += f" ({', '.join(change['fields'])})"
         if change["slug"] and (change["dataset"], change["key"]) not in gone:
-            a = ET.SubElement(li, "a", {"href": url(_PAGE_PATH[change["dataset"]].format(slug=change["slug"]))})
+            a = ET.SubElement(li, "a", {"href": url(URLS.record(change["dataset"], change["slug"]))})
             a.text = label
         else:
             li.text = label
     if len(publication["changes"]) > FEED_LISTED_CHANGES:
-        ET.SubElement(ul, "li").text = f"… فهرست کامل: data/{date}/changes.csv"
-    ET.SubElement(entry, f"{{{ATOM}}}content", {"type": "html"}).text = ET.tostring(ul, encoding="unicode", method="html")
-    return entry
+        ET.SubElement(ul, "li").text = f"… فهرست کامل: {URLS.changes_file('csv', date)}"
+    return ET.tostring(ul, encoding="unicode", method="html")
 
 
 def summary_fa(counts: dict) -> str:

@@ -20,6 +20,7 @@ from .files import write_if_changed
 from .normalise import to_persian_digits
 from .schema import PROPERTIES, RESERVED_SLUGS, RULINGS, VIOLATIONS
 from .values import KEY_MAX_LENGTH
+from .urls import URLS
 
 # What values.slug makes: the key's ASCII letters and digits, and a 6-digit hash.
 _SLUG = re.compile(f"[a-z0-9][a-z0-9-]{{0,{KEY_MAX_LENGTH + 6}}}")
@@ -102,8 +103,8 @@ def ruling_page(record: dict) -> str:
         _metadata_line("Title", f"رأی شماره {record['ruling_no']}"),
         _metadata_line("Slug", record["slug"]),
         _metadata_line("Date", record["ruling_date"]),
-        _metadata_line("Url", f"rulings/{record['slug']}/"),
-        _metadata_line("Save_as", f"rulings/{record['slug']}/index.html"),
+        _metadata_line("Url", URLS.ruling(record["slug"])),
+        _metadata_line("Save_as", URLS.save_as(URLS.ruling(record["slug"]))),
         _metadata_line("Template", "ruling"),
         _metadata_line("Record", _json(record)),
         "\n",
@@ -116,8 +117,8 @@ def property_page(record: dict) -> str:
     return "".join([
         _metadata_line("Title", f"{record['title']} ({record['property_code']})"),
         _metadata_line("Slug", f"property-{record['slug']}"),
-        _metadata_line("Url", f"properties/{record['slug']}/"),
-        _metadata_line("Save_as", f"properties/{record['slug']}/index.html"),
+        _metadata_line("Url", URLS.property(record["slug"])),
+        _metadata_line("Save_as", URLS.save_as(URLS.property(record["slug"]))),
         _metadata_line("Template", "property"),
         _metadata_line("Record", _json(record)),
         "\n",

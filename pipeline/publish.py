@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
-import runpy
 import shutil
 import subprocess
 import sys
@@ -192,8 +191,11 @@ def check_state_matches_site(options: Options, run: Run) -> None:
 # --- stages -------------------------------------------------------------------------------
 
 def load_settings(path: Path) -> tuple[settings.Municipality, str]:
-    namespace = runpy.run_path(str(path))
-    return settings.municipality_from(namespace["MUNICIPALITY"]), str(namespace.get("SITEURL") or "").rstrip("/")
+    try:
+        city, names = settings.site(path)
+    except settings.SettingsError as error:
+        raise Refused("settings", [gates.Finding(str(path), str(error))]) from None
+    return city, str(names.get("SITEURL") or "").rstrip("/")
 
 
 def prepare(options: Options, city: settings.Municipality) -> build.Publication:

@@ -41,12 +41,13 @@ from lunr.builder import Builder
 from lunr.index import Index
 from lunr.pipeline import Pipeline
 
-from plugins.shafaf import ROLES, member_names, member_path
+from plugins.shafaf.slugs import ROLES, member_names
 
 from .display import jalali, jalali_year
 from .files import write_atomically, write_if_changed
 from .normalise import ZWNJ, fold, normalise_text
 from .schema import DECISIONS, STAGES, VIOLATION_TYPES
+from .urls import URLS
 from .values import match_key
 
 PIPELINE_LABEL = "shafafFold"
@@ -188,14 +189,14 @@ def full_index(rulings: list[dict], properties: list[dict]) -> Index:
 
 def members(rulings: list[dict]) -> list[list[str]]:
     """[role, name shown, page path, match key] of every member, named and linked as the
-    member pages are (plugins/shafaf: member_names)."""
+    member pages are (plugins/shafaf/slugs.py: member_names)."""
     spellings: dict[str, dict[str, Counter]] = {role: {} for role, _, _ in ROLES}
     for record in rulings:
         for role, _, _ in ROLES:
             if record.get(role):
                 spellings[role].setdefault(match_key(record[role]), Counter())[record[role]] += 1
     names = member_names(spellings)
-    return sorted(([role, title, member_path(role, slug), key] for role, keys in names.items()
+    return sorted(([role, title, URLS.member(role, slug), key] for role, keys in names.items()
                    for key, (title, slug) in keys.items()), key=lambda m: (fold(m[1]), m[0], m[2]))
 
 
@@ -371,7 +372,7 @@ def _build(rulings, properties, districts, people, codes, summaries) -> dict[str
         "words": words_name, "docs": docs, "years": years, "facets": facets,
         "districts": districts, "stages": list(STAGES), "types": list(VIOLATION_TYPES),
         "decisions": list(DECISIONS), "members": [m[:3] for m in people],
-        "places": places(rulings, properties),
+        "places": places(rulings, properties), "urls": URLS.for_search(),
     }
     files["manifest.json"] = _dumps(manifest)
     return files

@@ -6,9 +6,12 @@ the build with a clear message instead of publishing a wrong site.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import runpy
 from dataclasses import dataclass
 from pathlib import Path
+
+from .urls import URLS
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED_KEYS = {
@@ -38,7 +41,42 @@ class Municipality:
 
 
 class SettingsError(ValueError):
-    pass
+    """A setting that would build a wrong site: every entry point (the pipeline, the publish,
+    Pelican's plugin) stops with its message, never a traceback."""
+
+
+# The site's own settings below the block (read by the plugin, documented in the README),
+# with what each must be.
+SITE_SETTINGS = {
+    "LISTING_PAGE_SIZE": lambda v: isinstance(v, int) and v >= 1,
+    "RULINGS_FEED_ITEMS": lambda v: isinstance(v, int) and v >= 1,
+    "LATEST_RULINGS_ON_HOME": lambda v: isinstance(v, int) and v >= 0,
+    "RECORD_PATHS": lambda v: isinstance(v, list) and all(isinstance(x, str) and re.fullmatch("[a-z]+", x) for x in v),
+    "RENDER_PROCESSES": lambda v: v in (1, 2),
+}
+
+# Pelican's own path settings for pages it writes itself, and what the scheme makes them.
+PELICAN_PATHS = {
+    "SEARCH_URL": URLS.search(),
+    "SEARCH_SAVE_AS": URLS.save_as(URLS.search()),
+    "PAGE_URL": URLS.static_page("{slug}"),
+    "PAGE_SAVE_AS": URLS.save_as(URLS.static_page("{slug}")),
+    "THEME_STATIC_DIR": URLS.theme("").rstrip("/"),
+}
+
+
+def check_site(values) -> None:
+    """``values``: pelicanconf.py's names, or Pelican's settings once it has read them."""
+    for name, valid in SITE_SETTINGS.items():
+        if name not in values:
+            raise SettingsError(f"pelicanconf.py: {name} is not set (see the README's settings)")
+        if not valid(values[name]):
+            raise SettingsError(f"pelicanconf.py: {name} = {values[name]!r} is not allowed "
+                                "(see the README's settings)")
+    for name, path in PELICAN_PATHS.items():
+        if values.get(name) != path:
+            raise SettingsError(f"pelicanconf.py: {name} = {values.get(name)!r}, but "
+                                f"pipeline/urls.py makes it {path!r}")
 
 
 def municipality_from(block: dict) -> Municipality:
@@ -61,8 +99,18 @@ def municipality_from(block: dict) -> Municipality:
     return Municipality(**block)
 
 
+def site(settings_file: Path = ROOT / "pelicanconf.py") -> tuple[Municipality, dict]:
+    """The municipality and every name of the settings file, all checked."""
+    names = runpy.run_path(str(settings_file))
+    if "MUNICIPALITY" not in names:
+        raise SettingsError(f"{settings_file}: no MUNICIPALITY block")
+    city = municipality_from(names["MUNICIPALITY"])
+    check_site(names)
+    return city, names
+
+
 def load(settings_file: Path = ROOT / "pelicanconf.py") -> Municipality:
-    return municipality_from(runpy.run_path(str(settings_file))["MUNICIPALITY"])
+    return site(settings_file)[0]
 
 
 def publication_date(value: str | None) -> str | None:

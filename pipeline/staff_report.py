@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .errors import ROW_ERRORS, WARNINGS
 from .files import write_if_changed
+from .urls import URLS
 
 LISTED = 2000  # rows per table in the page; the CSV files next to it hold all of them
 
@@ -99,7 +100,7 @@ def _changes(log) -> str:
     return ("<h2>What changed since the last publication</h2>"
             + _table(["dataset", "added", "changed", "withdrawn"], rows, {1, 2, 3})
             + _table(["dataset", "key", "change", "fields"], listed)
-            + _more(len(log.changes), f"output/data/{log.published}/changes.csv"))
+            + _more(len(log.changes), f"output/{URLS.changes_file('csv', log.published)}"))
 
 
 def write(folder: Path, publication, gates: list[dict] | None = None, verdict: str | None = None) -> Path:

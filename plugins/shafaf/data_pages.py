@@ -13,6 +13,7 @@ from pelican.generators import Generator
 
 from pipeline.changes import withdrawn_now
 from pipeline.schema import OPTIONAL, REQUIRED, TABLES, Field, Visibility
+from pipeline.urls import URLS
 
 VISIBILITY_FA = {
     Visibility.PUBLIC: "منتشر می‌شود",
@@ -66,7 +67,7 @@ def _read_json(path: Path):
 
 class DataPagesGenerator(Generator):
     def generate_context(self):
-        data = Path(self.output_path) / "data"
+        data = Path(self.output_path) / URLS.data()
         self.catalogue = _read_json(data / "files.json")
         self.history = (_read_json(data / "changes.json") or {}).get("publications", [])
         gone = withdrawn_now(self.history)
@@ -77,10 +78,10 @@ class DataPagesGenerator(Generator):
 
     def generate_output(self, writer):
         common = {"relative_urls": self.settings["RELATIVE_URLS"]}
-        writer.write_file("data/index.html", self.get_template("datasets"), self.context,
-                          url="data/", catalogue=self.catalogue, tables=self.tables,
-                          history=self.history[:1], **common)
-        writer.write_file("data/dictionary/index.html", self.get_template("dictionary"), self.context,
-                          url="data/dictionary/", tables=self.tables, **common)
-        writer.write_file("data/changes/index.html", self.get_template("changes"), self.context,
-                          url="data/changes/", history=self.history, **common)
+        pages = [(URLS.data(), "datasets", {"catalogue": self.catalogue, "tables": self.tables,
+                                             "history": self.history[:1]}),
+                 (URLS.dictionary(), "dictionary", {"tables": self.tables}),
+                 (URLS.changes(), "changes", {"history": self.history})]
+        for url, template, kwargs in pages:
+            writer.write_file(URLS.save_as(url), self.get_template(template), self.context,
+                              url=url, **kwargs, **common)

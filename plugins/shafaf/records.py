@@ -24,8 +24,9 @@ from pelican.generators import Generator
 
 from pipeline.pages import write_if_changed
 from pipeline.parallel import in_halves
+from pipeline.urls import URLS
 
-from .render import PARALLEL_MINIMUM
+from .render import PARALLEL_MINIMUM, renderer_for
 
 CACHE_VERSION = 3
 REQUIRED_METADATA = ("title", "template", "url", "save_as", "record")
@@ -64,8 +65,9 @@ def parse(text: str, source: str, folder: str) -> tuple[dict, str]:
     if missing:
         raise RecordPageError(f"{source}: missing metadata {missing}")
     # The path comes from the spreadsheet's key (through the pipeline's slug): check it again.
-    pattern = re.escape(folder) + r"/[a-z0-9][a-z0-9-]*/"
-    if not re.fullmatch(pattern, metadata["url"]) or metadata["save_as"] != metadata["url"] + "index.html":
+    before, after = URLS.record(folder, "\0").split("\0")
+    pattern = re.escape(before) + "[a-z0-9][a-z0-9-]*" + re.escape(after)
+    if not re.fullmatch(pattern, metadata["url"]) or metadata["save_as"] != URLS.save_as(metadata["url"]):
         raise RecordPageError(f"{source}: unexpected Url/Save_as {metadata['url']!r} {metadata['save_as']!r}")
     return metadata, body
 
@@ -103,7 +105,6 @@ class RecordPagesGenerator(Generator):
         self.context["record_pages"] = self.record_pages
 
     def generate_output(self, writer):
-        from . import renderer_for
         renderer = renderer_for(self)
         member_url = self.context["member_url"]
         roles = [role for role, _, _ in self.context["MEMBER_ROLES_FA"]]

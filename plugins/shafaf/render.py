@@ -86,8 +86,10 @@ class Renderer:
         theme = Path(settings["THEME"]) / "templates"
         import pipeline.display
         import pipeline.normalise
+        import pipeline.urls
+        # ``urls`` reaches templates as a Jinja global, not through the context the keys hash.
         sources = [*theme.rglob("*.html"), *here.glob("*.py"), Path(pipeline.display.__file__),
-                   Path(pipeline.normalise.__file__)]
+                   Path(pipeline.normalise.__file__), Path(pipeline.urls.__file__)]
         import pelican
         self.code = code_signature(sources) + pelican.__version__
 
@@ -220,3 +222,21 @@ class Renderer:
             {"version": MANIFEST_VERSION, "pages": self.new, "last_build": self.stats},
             sort_keys=True, separators=(",", ":")))
         print("Shafaf pages: " + ", ".join(f"{k} {v}" for k, v in sorted(self.stats.items())))
+
+
+# The build's one Renderer per output folder (one manifest for every page the plugin writes),
+# made by the first generator that writes and finished by Pelican's ``finalized`` signal.
+_RENDERERS: dict[str, Renderer] = {}
+
+
+def renderer_for(generator) -> Renderer:
+    key = str(Path(generator.output_path).resolve())
+    if key not in _RENDERERS:
+        _RENDERERS[key] = Renderer(generator.settings, generator.output_path, generator.env)
+    return _RENDERERS[key]
+
+
+def finish_rendering(pelican) -> None:
+    renderer = _RENDERERS.pop(str(Path(pelican.output_path).resolve()), None)
+    if renderer is not None:
+        renderer.finish()

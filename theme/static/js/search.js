@@ -222,7 +222,16 @@
 
   /* --- filters --------------------------------------------------------------------- */
 
-  function memberValue(member) { return member[2].replace(/^members\//, "").replace(/\/$/, ""); }
+  /* A path of the site from a template of the manifest's "urls" (pipeline/urls.py). */
+  function path(name, values) {
+    return m.urls[name].replace(/\{(\w+)\}/g, function (_, key) { return values[key]; });
+  }
+
+  /* A member's filter value: the part of the member's path after the fixed prefix. */
+  function memberValue(member) {
+    var prefix = m.urls.member.slice(0, m.urls.member.indexOf("{"));
+    return member[2].slice(prefix.length).replace(/\/$/, "");
+  }
 
   function isRuling(ref) { return ref < m.propertyBase; }
 
@@ -567,14 +576,14 @@
       m.places.forEach(function (place) {
         if (names(place[0], tokens)) {
           place[1].forEach(function (d) {
-            found.push(["محله", place[0] + "، منطقه " + N.toPersianDigits(d), "districts/" + d + "/"]);
+            found.push(["محله", place[0] + "، منطقه " + N.toPersianDigits(d), path("district", {number: d})]);
           });
         }
       });
     }
     if (tokens.length === 1 && N.fold("منطقه").indexOf(tokens[0]) === 0 && digits.length === 1 &&
         +digits[0] >= 1 && +digits[0] <= m.districts) {
-      found.unshift(["منطقه", "منطقه " + N.toPersianDigits(+digits[0]), "districts/" + (+digits[0]) + "/"]);
+      found.unshift(["منطقه", "منطقه " + N.toPersianDigits(+digits[0]), path("district", {number: +digits[0]})]);
     }
     found.slice(0, 6).forEach(function (e) {
       var li = document.createElement("li");
@@ -647,7 +656,7 @@
     var title = document.createElement("h2");
     var kind = isRuling(ref) ? "ruling" : "property";
     if (kind === "ruling") {
-      link.href = site + "rulings/" + d[0] + "/";
+      link.href = site + path("ruling", {slug: d[0]});
       append(title, "رأی شماره ", tokens);
       append(title, d[1], tokens, true);
       // «،», not «·»: a middle dot beside Persian digits reads as a zero («۲۸۴ · ۳» as «۲۸۴۰۳»).
@@ -659,7 +668,7 @@
       if (d[8].length) line(li, "تخلف", d[8].join("، "), tokens);
       if (d[9].length) line(li, "رأی", d[6] + "؛ " + d[9].join("، "), tokens);
     } else {
-      link.href = site + "properties/" + d[0] + "/";
+      link.href = site + path("property", {slug: d[0]});
       append(title, d[2], tokens);
       line(li, "کد ملک", d[1], tokens, true);
       line(li, "منطقه و محله", "منطقه " + d[3] + (d[4] ? "، " + d[4] : ""), tokens);

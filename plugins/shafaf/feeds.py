@@ -1,0 +1,72 @@
+"""Every Atom feed of the site, through feedgenerator: the new rulings (site-wide and per
+district, written by the plugin) and the change log (pipeline/changes.py, written by the
+pipeline)."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+
+from feedgenerator import Atom1Feed
+
+from pipeline.display import fa_digits, isolate, jalali
+from pipeline.urls import URLS, absolute
+
+
+def when(iso: str) -> datetime:
+    """Noon UTC of a day: a date read from the data, never the build's clock."""
+    return datetime.combine(date.fromisoformat(iso[:10]), time(12, 0), tzinfo=timezone.utc)
+
+
+class Feed(Atom1Feed):
+    """An Atom feed that never reads the clock and may link related files (a CSV).
+
+    ``updated``: the feed's date when it has no entry (feedgenerator would take the clock's).
+    ``related``: (href, media type) links of the feed; an entry's come from ``add_item``'s
+    ``related`` keyword."""
+
+    def __init__(self, *args, updated: datetime, related: tuple = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.updated, self.related = updated, related
+
+    def latest_post_date(self):
+        dates = [item["updateddate"] or item["pubdate"] for item in self.items]
+        return max((d for d in dates if d), default=self.updated)
+
+    @staticmethod
+    def _related(handler, links) -> None:
+        for href, media_type in links:
+            handler.addQuickElement("link", "", {"rel": "related", "href": href, "type": media_type})
+
+    def add_root_elements(self, handler):
+        super().add_root_elements(handler)
+        self._related(handler, self.related)
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        self._related(handler, item.get("related", ()))
+
+
+def ruling_feeds(rows: list[dict], districts: list) -> list[tuple[str, str, list, str]]:
+    """(feed path, title, rows newest first, the listing it follows) of each feed."""
+    feeds = [(URLS.rulings_feed(), "آرای تازه‌ی کمیسیون ماده ۱۰۰", rows, URLS.home())]
+    feeds += [(URLS.district_feed(g.slug), f"آرای تازه‌ی منطقه {fa_digits(g.slug)}", g.items,
+               URLS.district(g.slug)) for g in districts]
+    return feeds
+
+
+def ruling_feed(path: str, title: str, rows: list[dict], page: str, site: str, siteurl: str,
+                limit: int) -> str:
+    def link(target: str) -> str:
+        return absolute(target, siteurl, path)
+
+    feed = Feed(title=f"{title} — {site}", link=link(page), description=title, language="fa",
+                feed_url=link(path), feed_guid=f"tag:shafaf,2024:{path}", updated=when("1970-01-01"))
+    for row in rows[:limit]:
+        day = when(row["ruling_date"])
+        summary = (f"{jalali(row['ruling_date'])}، منطقه {fa_digits(row['district'])}، "
+                   f"{row['stage']}؛ {'، '.join(row['decisions'])}")
+        # A feed reader shows the title as plain text: the number is isolated by LRI…PDI.
+        feed.add_item(title=f"رأی شماره {isolate(fa_digits(row['ruling_no']), plain=True)}",
+                      link=link(row["url"]), description=summary,
+                      unique_id=f"tag:shafaf,2024:ruling/{row['slug']}",
+                      pubdate=day, updateddate=day)
+    return feed.writeString("utf-8")

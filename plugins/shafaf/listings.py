@@ -1,0 +1,288 @@
+"""Every page that lists rulings or properties (members, districts, violation types,
+decisions, Jalali years, property facets), the per-ruling JSON downloads, the feeds, the
+sitemap, ``robots.txt`` and ``404.html``.
+
+Pelican's own tags/categories are quadratic in the number of articles; here each ruling is
+visited once to fill every group (a dict lookup per group it belongs to), then each group is
+sorted once, so the work is O(N log N) in the number of rulings and the output is the same
+bytes for the same input (everything is sorted, no clock is read).
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+
+from pelican.generators import Generator
+
+from pipeline.display import jalali_year
+from pipeline.normalise import fold
+from pipeline.schema import DECISIONS, LAND_USES, OCCUPANCIES, RESERVED_SLUGS, VIOLATION_TYPES
+from pipeline.urls import URLS
+from pipeline.values import match_key
+
+from . import feeds, sitemap
+from .pagination import pages
+from .render import digest, renderer_for
+from .slugs import ENUM_SLUGS, ROLES, member_names
+
+# (kind, index title, title prefix of a group's page) of the ruling facets.
+RULING_FACETS = [
+    ("districts", "مناطق", "آرای"),
+    ("types", "انواع تخلف", "آرای مربوط به"),
+    ("decisions", "انواع تصمیم", "آرای دارای تصمیم"),
+    ("years", "سال‌ها", "آرای"),
+]
+
+
+@dataclass
+class Group:
+    """One listing: a district, a violation type, a member..."""
+    slug: str
+    title: str
+    items: list = field(default_factory=list)
+    violations: int = 0
+    extra: dict = field(default_factory=dict)
+
+    def render_key(self) -> dict:
+        """What a page's key needs of a group (render.py): its rows by their digests, each
+        row encoded once however many groups hold it."""
+        # Asked for by every page that shows the group; groups are final once built.
+        if "_render_key" not in self.__dict__:
+            self.__dict__["_render_key"] = digest(self.slug, self.title, self.violations, self.extra,
+                                                  [row["digest"] for row in self.items])
+        return self.__dict__["_render_key"]
+
+
+def ruling_row(article) -> dict:
+    """What a ruling list shows of one ruling (kept small: lists hold thousands). A row is
+    made from one record page alone, so that page's digest stands for it in render keys."""
+    r = article.record
+    decisions = list(dict.fromkeys(v["decision"] for v in r.get("violations") or []))
+    types = list(dict.fromkeys(v["violation_type"] for v in r.get("violations") or []))
+    return {
+        "url": article.url, "slug": r["slug"], "ruling_no": r["ruling_no"],
+        "ruling_date": r["ruling_date"], "stage": r["stage"], "district": r["district"],
+        "neighbourhood": r.get("neighbourhood"), "decisions": decisions, "types": types,
+        "total_fine_rial": r.get("total_fine_rial"),
+        "violations": len(r.get("violations") or []), "digest": article.digest,
+    }
+
+
+def property_row(page) -> dict:
+    p = page.record
+    return {"url": page.url, "slug": p["slug"], "property_code": p["property_code"],
+            "title": p["title"], "district": p["district"], "neighbourhood": p.get("neighbourhood"),
+            "land_use": p["land_use"], "occupancy": p["occupancy"],
+            "land_area_m2": p.get("land_area_m2"), "digest": page.digest}
+
+
+def newest_first(rows: list[dict]) -> list[dict]:
+    return sorted(rows, key=lambda row: (row["ruling_date"], row["slug"]), reverse=True)
+
+
+def check_slugs(articles: list, properties: list) -> None:
+    """A record slug equal to a listing segment (rulings/page/2/, properties/use/...) would
+    overwrite that listing. Validation rejects such keys from the same list, so this fires
+    only if the pipeline was bypassed."""
+    clashes = sorted({a.record["slug"] for a in articles} & set(RESERVED_SLUGS["rulings"])
+                     | {p.record["slug"] for p in properties} & set(RESERVED_SLUGS["properties"]))
+    if clashes:
+        raise ValueError(f"record slugs collide with listing URLs: {clashes}")
+
+
+class RulingGroups:
+    """The ruling listings, filled in one pass over the rulings (``add``)."""
+
+    def __init__(self, districts: int):
+        self.rows: list[dict] = []
+        self.by_district = {n: Group(str(n), str(n)) for n in range(1, districts + 1)}
+        self.by_type = {v: Group(ENUM_SLUGS["types"][v], v) for v in VIOLATION_TYPES}
+        self.by_decision = {v: Group(ENUM_SLUGS["decisions"][v], v) for v in DECISIONS}
+        self.by_year: dict[int, Group] = {}
+        self.members: dict[str, dict[str, Group]] = {role: {} for role, _, _ in ROLES}
+        self.spellings: dict[str, dict[str, Counter]] = {role: {} for role, _, _ in ROLES}
+
+    def add(self, article) -> None:
+        r = article.record
+        row = ruling_row(article)
+        self.rows.append(row)
+        if r["district"] in self.by_district:
+            self.by_district[r["district"]].items.append(row)
+        year = jalali_year(r["ruling_date"])
+        self.by_year.setdefault(year, Group(str(year), str(year))).items.append(row)
+        for v in r.get("violations") or []:
+            self.by_type[v["violation_type"]].violations += 1
+            self.by_decision[v["decision"]].violations += 1
+        for t in row["types"]:
+            self.by_type[t].items.append(row)
+        for d in row["decisions"]:
+            self.by_decision[d].items.append(row)
+        self._add_members(r, row)
+
+    def _add_members(self, r: dict, row: dict) -> None:
+        decisions = Counter(v["decision"] for v in r.get("violations") or [])
+        for role, _, _ in ROLES:
+            name = r.get(role)
+            if not name:
+                continue
+            key = match_key(name)
+            group = self.members[role].setdefault(
+                key, Group("", name, extra={"decisions": Counter(), "rulings_by_decision": Counter()}))
+            group.items.append(row)
+            group.violations += len(r.get("violations") or [])
+            group.extra["decisions"].update(decisions)
+            group.extra["rulings_by_decision"].update(decisions.keys())
+            self.spellings[role].setdefault(key, Counter())[name] += 1
+
+    def finish(self) -> dict:
+        """Names members by their commonest spelling, sorts every group; the listings."""
+        names = member_names(self.spellings)
+        for role, groups in self.members.items():
+            for key, group in groups.items():
+                group.title, group.slug = names[role][key]
+        every = (*self.by_district.values(), *self.by_type.values(), *self.by_decision.values(),
+                 *self.by_year.values(), *(g for gs in self.members.values() for g in gs.values()))
+        for group in every:
+            group.items = newest_first(group.items)
+        return {
+            "rows": newest_first(self.rows),
+            "districts": [self.by_district[n] for n in sorted(self.by_district)],
+            "types": [self.by_type[v] for v in VIOLATION_TYPES],
+            "decisions": [self.by_decision[v] for v in DECISIONS],
+            "years": [self.by_year[y] for y in sorted(self.by_year, reverse=True)],
+            "members": {role: sorted(groups.values(), key=lambda g: (fold(g.title), g.slug))
+                        for role, groups in self.members.items()},
+        }
+
+
+def property_groups(rows: list[dict], districts: int) -> list[tuple[str, str, list[Group]]]:
+    """(facet, its title, its groups) for the property listings: district, use, occupancy."""
+    by_district = {n: Group(str(n), str(n)) for n in range(1, districts + 1)}
+    by_use = {v: Group(ENUM_SLUGS["use"][v], v) for v in LAND_USES}
+    by_occupancy = {v: Group(ENUM_SLUGS["occupancy"][v], v) for v in OCCUPANCIES}
+    for row in rows:
+        if row["district"] in by_district:
+            by_district[row["district"]].items.append(row)
+        by_use[row["land_use"]].items.append(row)
+        by_occupancy[row["occupancy"]].items.append(row)
+    return [("district", "منطقه", [by_district[n] for n in sorted(by_district)]),
+            ("use", "کاربری", list(by_use.values())),
+            ("occupancy", "وضعیت بهره‌برداری", list(by_occupancy.values()))]
+
+
+def member_links(members: dict[str, list[Group]]):
+    """For the ruling pages (records.py): role, name -> the member's page."""
+    urls = {role: {match_key(g.title): URLS.member(role, g.slug) for g in groups}
+            for role, groups in members.items()}
+    return lambda role, name: urls.get(role, {}).get(match_key(name or ""))
+
+
+class ListingGenerator(Generator):
+    """Listing pages, JSON downloads, feeds, sitemap, robots.txt and the 404 page."""
+
+    def generate_context(self):
+        record_pages = self.context.get("record_pages", {})
+        self.articles = record_pages.get("rulings", [])
+        self.property_pages = sorted(record_pages.get("properties", []), key=lambda p: p.record["slug"])
+        check_slugs(self.articles, self.property_pages)
+        districts = int(self.settings["MUNICIPALITY"]["districts"])
+        groups = RulingGroups(districts)
+        for article in self.articles:  # one pass over the rulings
+            groups.add(article)
+        self.listings = groups.finish()
+        self.prop_rows = [property_row(p) for p in self.property_pages]
+        self.prop_facets = property_groups(self.prop_rows, districts)
+        self.context.update(self._site_context())
+
+    def _site_context(self) -> dict:
+        rows, members = self.listings["rows"], self.listings["members"]
+        return {
+            "DATA_DATE": rows[0]["ruling_date"] if rows else None,
+            "ABS_SITEURL": self.settings.get("SITEURL", "").rstrip("/"),
+            "MEMBER_ROLES_FA": list(ROLES),
+            "DISTRICT_COUNTS": [(int(g.slug), len(g.items)) for g in self.listings["districts"]],
+            "TYPE_COUNTS": [(g.slug, g.title, len(g.items)) for g in self.listings["types"]],
+            "DECISION_COUNTS": [(g.slug, g.title, len(g.items)) for g in self.listings["decisions"]],
+            "YEAR_COUNTS": [(g.slug, len(g.items)) for g in self.listings["years"]],
+            "RULING_COUNT": len(rows),
+            "LATEST_RULINGS": rows[: self.settings["LATEST_RULINGS_ON_HOME"]],
+            "PROPERTY_COUNT": len(self.prop_rows),
+            "MEMBER_COUNTS": {role: len(groups) for role, groups in members.items()},
+            "member_url": member_links(members),
+        }
+
+    # --- writing ------------------------------------------------------------------------
+
+    def _page(self, url: str, template: str, stand_ins: dict | None = None, **kwargs):
+        self.jobs.append((URLS.save_as(url), template, kwargs, stand_ins or {}))
+        self.sitemap.append(url)
+
+    def _paginated(self, base: str, template: str, items: list, **kwargs):
+        for url, chunk, pagination in pages(base, items, self.settings["LISTING_PAGE_SIZE"]):
+            self._page(url, template, stand_ins={"items": [row["digest"] for row in chunk]},
+                       items=chunk, total=len(items), pagination=pagination, **kwargs)
+
+    def _ruling_listings(self):
+        for kind, index_title, prefix in RULING_FACETS:
+            groups = self.listings[kind]
+            self._page(URLS.facets(kind), "facets", kind=kind, title=index_title, groups=groups)
+            for group in groups:
+                self._paginated(URLS.facet(kind, group.slug), "listing", group.items,
+                                kind=kind, group=group, title_prefix=prefix)
+        self._paginated(URLS.rulings(), "listing", self.listings["rows"], kind="all", group=None,
+                        title_prefix="همه‌ی آرا")
+
+    def _member_pages(self):
+        """One page each, never paginated (the print must hold every ruling)."""
+        members = self.listings["members"]
+        self._page(URLS.members(), "members", members=members)
+        for role, role_slug, role_title in ROLES:
+            for group in members[role]:
+                decisions = [(d, group.extra["rulings_by_decision"][d], group.extra["decisions"][d])
+                             for d in DECISIONS if group.extra["decisions"][d]]
+                self._page(URLS.member(role, group.slug), "member",
+                           member=group, role=role, role_slug=role_slug, role_title=role_title,
+                           decision_counts=decisions)
+
+    def _property_listings(self):
+        self._paginated(URLS.properties(), "properties", self.prop_rows, facet=None, group=None,
+                        prop_facets=self.prop_facets)
+        for facet, facet_title, groups in self.prop_facets:
+            for group in groups:
+                self._paginated(URLS.property_facet(facet, group.slug), "properties",
+                                group.items, facet=facet, facet_title=facet_title, group=group,
+                                prop_facets=self.prop_facets)
+
+    def generate_output(self, writer):
+        self.sitemap: list[str] = [URLS.home()]
+        self.jobs: list[tuple[str, str, dict, dict]] = []
+        self._ruling_listings()
+        self._member_pages()
+        self._property_listings()
+        renderer = renderer_for(self)
+        renderer.render(writer, self.context, self.jobs, "listings")
+        self.sitemap.extend(a.url for a in self.articles)
+        self.sitemap.extend(p.url for p in self.property_pages)
+        self.sitemap.extend(p.url for p in self.context.get("pages", []))
+        # 404: served at any depth, so its links are absolute from the site's root.
+        writer.write_file(URLS.not_found(), self.get_template("404"), self.context, relative_urls=False,
+                          SITEURL=self.context["ABS_SITEURL"])
+        self._write_json(renderer)
+        self._write_feeds(renderer)
+        base = self.context["ABS_SITEURL"]
+        renderer.write_text(URLS.sitemap(), sitemap.sitemap(self.sitemap, base), "sitemap")
+        renderer.write_text(URLS.robots(), sitemap.robots(base), "sitemap")
+
+    def _write_json(self, renderer):
+        for article in self.articles:
+            r = article.record
+            renderer.write_text(URLS.ruling_json(r["slug"]),
+                                lambda r=r: json.dumps(r, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                                "record.json", key_of=article.digest)
+
+    def _write_feeds(self, renderer):
+        site, siteurl = self.settings["SITENAME"], self.context["ABS_SITEURL"]
+        for path, title, rows, page in feeds.ruling_feeds(self.listings["rows"], self.listings["districts"]):
+            renderer.write_text(path, feeds.ruling_feed(path, title, rows, page, site, siteurl,
+                                                        self.settings["RULINGS_FEED_ITEMS"]), "feeds")
