@@ -47,14 +47,6 @@ def add_template_names(generator) -> None:
     generator.env.filters["enum_slug"] = lambda value, kind: ENUM_SLUGS[kind][value]
 
 
-def drop_taxonomies(generator) -> None:
-    """No category or author page is published (their SAVE_AS are empty), yet Pelican still
-    builds each one with a scan of every article against a list of every article: O(N²),
-    about 4 minutes at 100k rulings (BENCHMARKS.md). Nothing reads them, so they go."""
-    generator.categories = []
-    generator.authors = []
-
-
 def settle(_generators) -> None:
     """Every generator's context is built: see ``pipeline.build.settle``."""
     import gc
@@ -64,7 +56,6 @@ def settle(_generators) -> None:
 def register() -> None:
     signals.initialized.connect(check_settings)
     signals.all_generators_finalized.connect(settle)
-    signals.article_generator_finalized.connect(drop_taxonomies)
     signals.get_writer.connect(get_writer)
     signals.get_generators.connect(get_generators)
     signals.generator_init.connect(add_template_names)
