@@ -116,6 +116,13 @@ def page_counts(output: Path) -> dict[str, dict]:
             for name, cells in parser.tables.items()}
 
 
+def assert_isolated(html: str) -> None:
+    """Every grouped number («۱٬۴۹۶») sits in a <bdi>, out of the Persian text's reordering."""
+    outside = re.sub(r"<bdi>.*?</bdi>", "", html, flags=re.S)
+    assert not re.search(r"[۰-۹]٬[۰-۹]", outside), outside
+    assert re.search(r"<bdi>[۰-۹]+٬[۰-۹]+</bdi>", html)
+
+
 # --- the codes ---------------------------------------------------------------------------
 
 def test_every_row_error_code_has_a_plain_persian_reason():
@@ -160,8 +167,7 @@ def test_the_home_page_states_published_and_withheld_counts(page, serve_site, sa
         shown = re.search(rf"([۰-۹٬]+) ردیف {nouns[name]}\b", text)
         assert shown and fa_int(shown.group(1)) == counts["withheld"], (name, text)
     assert "همه‌ی" not in text, "nothing is «all» while rows were withheld"
-    # every count is isolated from the Persian around it
-    assert all(b.inner_text() for b in lead.locator("bdi").all())
+    assert_isolated(lead.inner_html())
     why = lead.locator("a", has_text="چرا؟")
     why.click()
     page.wait_for_url("**/methodology/#completeness")
@@ -182,6 +188,7 @@ def test_the_statement_as_a_reader_sees_it(page, serve_site, sample_site):
         for code in shown:
             assert PUBLIC_REASONS[code] in table.locator(f"tr[data-code={code}] th").inner_text()
     assert not re.search(r"[0-9]", page.locator("#completeness table").first.inner_text())
+    assert_isolated(page.locator("#completeness").inner_html())
 
 
 def test_no_rejected_value_or_personal_data_reaches_the_statement(sample_site):
@@ -202,6 +209,11 @@ def test_no_rejected_value_or_personal_data_reaches_the_statement(sample_site):
              "methodology": html[html.index('id="completeness"'):]}
     found = [(where, s) for where, text in texts.items() for s in secrets if s in text]
     assert not found, found
+
+
+def test_the_datasets_page_links_the_statement(sample_site):
+    html = (sample_site.output / "data" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../methodology/#completeness"' in html and 'href="../data/completeness.csv"' in html
 
 
 def test_frictionless_validates_the_statement(sample_site):
