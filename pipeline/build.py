@@ -9,7 +9,7 @@ import gc
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import changes, datasets, downloads, pages, parallel, privacy, report, search, staff_report
+from . import changes, completeness, datasets, downloads, pages, parallel, privacy, report, search, staff_report
 from .read import read_exports
 from .schema import PROPERTIES, RULINGS, TABLES, VIOLATIONS
 from .settings import Municipality
@@ -61,7 +61,7 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
                                    cache / "search" if cache else None)
     dates = [r["ruling_date"] for r in rulings]
     updated = max(dates) if dates else "1970-01-01"
-    files = datasets.dataset_files(rows, list(TABLES), city, updated)
+    files = datasets.dataset_files(rows, list(TABLES), city, updated, completeness.statement(validated))
     # The workbooks mirror the CSVs: written by a second process while the changes are listed.
     workbooks = parallel.Forked(downloads.workbooks, files, rows, list(TABLES),
                                 cache / "downloads" if cache else None)

@@ -12,6 +12,7 @@ import json
 from itertools import repeat
 from pathlib import Path
 
+from . import completeness
 from .pages import write_if_changed
 from .schema import REQUIRED, Field, Storage, Table
 from .settings import Municipality
@@ -129,12 +130,14 @@ def datapackage(files: dict[str, bytes], tables: list[Table], city: Municipality
     }
 
 
-def dataset_files(rows: dict[str, list[dict]], tables: list[Table], city: Municipality, updated: str) -> dict[str, bytes]:
+def dataset_files(rows: dict[str, list[dict]], tables: list[Table], city: Municipality, updated: str,
+                  statement: list[dict] | None = None) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for table in tables:
         files[f"{table.name}.csv"] = to_csv(table, rows[table.name])
         files[f"{table.name}.json"] = to_json(table, rows[table.name])
     package = datapackage(files, tables, city, updated)
+    completeness.add(statement, files, package)  # completeness.csv, its resource and the package's key
     files["datapackage.json"] = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return files
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from pelican.generators import Generator
 
 from pipeline.changes import withdrawn_now
+from pipeline.completeness import page_context
 from pipeline.schema import OPTIONAL, REQUIRED, TABLES, Field, Visibility
 from pipeline.urls import URLS
 
@@ -75,6 +76,8 @@ class DataPagesGenerator(Generator):
                                                     for c in publication["changes"]]}
                         for publication in self.history]
         self.tables = dictionary(int(self.settings["MUNICIPALITY"]["districts"]))
+        # The home and methodology pages state what was withheld: read back from what was published.
+        self.context["COMPLETENESS"] = page_context(_read_json(data / "datapackage.json"), TABLES)
 
     def generate_output(self, writer):
         common = {"relative_urls": self.settings["RELATIVE_URLS"]}
