@@ -82,3 +82,18 @@ def test_a_bad_setting_is_one_message_at_every_entry_point(tmp_path, capsys, lin
     with pytest.raises(publish.Refused) as refused:
         publish.load_settings(bad)
     assert refused.value.gate == "settings" and name in str(refused.value.findings[0])
+
+
+def _module_table() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("| stage | module |")
+    return text[start:text.index("\n\n", start)]
+
+
+@pytest.mark.parametrize("module", sorted(
+    str(path.relative_to(ROOT)) for folder in ("pipeline", "plugins/shafaf")
+    for path in (ROOT / folder).glob("*.py") if path.name != "__init__.py" or folder != "pipeline"))
+def test_every_module_is_in_the_readme_module_table(module):
+    """The README's module table is how a newcomer finds the code: every module has its row."""
+    name = Path(module).name
+    assert f"`{module}`" in _module_table() or f"`{name}`" in _module_table(), module
