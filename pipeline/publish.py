@@ -49,6 +49,7 @@ from .changes import TRACKED, ChangesError, commit_state, load_state
 from .errors import FileError
 from .faults import point
 from .files import write_if_changed
+from .urls import URLS
 
 ROOT = settings.ROOT
 BIN = Path(sys.executable).parent
@@ -260,7 +261,7 @@ def build_into_fresh_folder(options: Options, publication: build.Publication, ci
     if new.exists():
         shutil.rmtree(new)
     new.mkdir(parents=True)
-    carry_over_snapshots(options, new / "data", publication.change_log.published)
+    carry_over_snapshots(options, new / URLS.data(), publication.change_log.published)
     build.write(publication, options.content, new, options.reports, city, siteurl)
     env = {**os.environ, "PYTHONHASHSEED": "0", "SHAFAF_SITEURL": siteurl}
     pelican = subprocess.run([options.pelican, str(options.content), "-o", str(new), "-s", str(options.settings)],
@@ -279,7 +280,7 @@ def snapshots(options: Options) -> list[Path]:
     if archive.is_dir():
         return sorted(f for f in archive.glob(SNAPSHOT_NAME) if f.is_dir())
     known = {p["published"] for p in load_state(options.state)["history"]}
-    live = options.output / "data"
+    live = options.output / URLS.data()
     return sorted(f for f in live.glob(SNAPSHOT_NAME) if f.is_dir() and f.name in known) if live.is_dir() else []
 
 
@@ -303,13 +304,13 @@ def _link_or_copy(source: str, target: str) -> None:
 
 def check_build(options: Options, run: Run, siteurl: str) -> None:
     new = options.new
-    package = new / "data" / "datapackage.json"
+    package = new / URLS.datapackage()
     findings = gates.frictionless(package, options.frictionless)
     if findings:
         raise Refused("frictionless", findings)
     run.passed("frictionless", f"{package.relative_to(new)} valid")
-    private = gates.private_values(run.publication.validated, gates.snapshot_published(new / "data"))
-    private.public_numbers |= gates.snapshot_numbers(new / "data")
+    private = gates.private_values(run.publication.validated, gates.snapshot_published(new / URLS.data()))
+    private.public_numbers |= gates.snapshot_numbers(new / URLS.data())
     findings = gates.scan_personal_data(new, private)
     if findings:
         raise Refused("personal-data", [gates.Finding(f"{new.name}/{f.file}", f.cause) for f in findings])
@@ -336,7 +337,7 @@ def put_in_place(options: Options, run: Run) -> None:
     """Stage the new state, seal the new site, and move both into place in one transaction."""
     log = run.publication.change_log
     staged = transaction.Slot(options.state).new
-    stage_state(options.state, staged, options.new / "data" / log.published, lambda s: commit_state(s, log, run.last))
+    stage_state(options.state, staged, options.new / URLS.data() / log.published, lambda s: commit_state(s, log, run.last))
     point("state-staged")
     seal.write(options.new, log.published, staged)
     point("sealed")
