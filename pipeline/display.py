@@ -8,11 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from urllib.parse import quote
 
 import jdatetime
 from markupsafe import Markup, escape
 
 from .normalise import DIGIT_CLASS, to_persian_digits
+from .schema import DECISIONS, EXECUTION_STATUSES
 
 JALALI_MONTHS = ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
                  "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند")
@@ -112,5 +114,85 @@ def _fills(value) -> bool:
     return isinstance(value, (str, int)) and not isinstance(value, bool)
 
 
+# --- One rule for empty, zero and missing values (README: "Empty, zero and missing") ---------
+# A recorded value is shown, a recorded zero as ۰; a blank cell reads «ثبت نشده», never an empty
+# label; the fine of a ruling or violation that fined nothing reads «جریمه‌ای تعیین نشده» whatever
+# the cell holds (blank or 0 mean the same there), and such a ruling shows no collection status.
+MISSING = "ثبت نشده"
+NO_FINE = "جریمه‌ای تعیین نشده"
+NOT_APPLICABLE = "ندارد"   # a fine's multiplier or value on a violation that was not fined
+FINE_DECISION = "جریمه"
+# «وصول شده» says a fine was collected: on a ruling that fined nothing it would mislead.
+COLLECTED = "وصول شده"
+NOTHING_TO_COLLECT = "جریمه‌ای برای وصول نیست"
+assert FINE_DECISION in DECISIONS and COLLECTED in EXECUTION_STATUSES, "pipeline/schema.py renamed a value"
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def shown(value, kind: str = "text", unit: str = "") -> Markup:
+    """A value as a reader sees it, or «ثبت نشده» when the cell is blank. ``kind``: text
+    (Persian digits, numbers isolated), code (one isolated run), number, rial, date; ``unit``
+    follows a number."""
+    if _missing(value):
+        return Markup('<span class="missing">%s</span>') % MISSING
+    if kind == "rial":
+        return Markup(escape(rial(value)))
+    if kind == "number":
+        return Markup(escape(fa_number(value) + (f" {unit}" if unit else "")))
+    if kind == "date":
+        return Markup('<time datetime="%s">%s</time>') % (str(value)[:10], jalali(value))
+    if kind == "code":
+        return Markup("<bdi>%s</bdi>") % fa_digits(value)
+    return isolate(fa_digits(value))
+
+
+def fines_anything(violations) -> bool:
+    """Whether any violation of a ruling was fined (its decision is «جریمه»)."""
+    return any((v.get("decision") if isinstance(v, dict) else v) == FINE_DECISION for v in violations or ())
+
+
+def fine(value, applies: bool) -> Markup:
+    """A fine, or «جریمه‌ای تعیین نشده» where no violation was fined (a 0 or a blank there is
+    no amount, and «۰ ریال» would read as a fine of nothing)."""
+    if not applies:
+        return Markup('<span class="no-fine">%s</span>') % NO_FINE
+    return shown(value, "rial")
+
+
+def fine_part(value, applies: bool, kind: str = "number") -> Markup:
+    """A fine's multiplier or unit value: «ندارد» on a violation that was not fined."""
+    if not applies:
+        return Markup('<span class="no-fine">%s</span>') % NOT_APPLICABLE
+    return shown(value, kind)
+
+
+def execution(status, applies: bool) -> Markup:
+    """A ruling's execution status; a collection status on a ruling that fined nothing reads
+    «جریمه‌ای برای وصول نیست», with what the data holds beside it."""
+    if not applies and status == COLLECTED:
+        return Markup('%s <span class="note">(در داده‌ها: «%s»)</span>') % (NOTHING_TO_COLLECT, status)
+    return shown(status)
+
+
+def mailto(address: str, subject: str, body: str) -> str:
+    """A ``mailto:`` address with its subject and body percent-encoded (RFC 6068: UTF-8, a
+    space as %20, a line break as %0D%0A); Jinja escapes the ``&`` in the attribute."""
+    encode = functools.partial(quote, safe="")
+    address, subject, body = str(address), str(subject), str(body)
+    body = body.replace("\r\n", "\n").replace("\n", "\r\n")
+    return f"mailto:{quote(address, safe='@')}?subject={encode(subject)}&body={encode(body)}"
+
+
+def coordinate(value) -> str:
+    """A latitude or longitude at one precision (5 decimals, about a metre), Latin digits:
+    the form map links take."""
+    return f"{float(value):.5f}"
+
+
 FILTERS = {"fa_digits": fa_digits, "jalali": jalali, "fa_number": fa_number, "rial": rial,
-           "jalali_year": jalali_year, "isolate": isolate, "municipal": municipal}
+           "jalali_year": jalali_year, "isolate": isolate, "municipal": municipal,
+           "shown": shown, "fines_anything": fines_anything, "fine": fine, "fine_part": fine_part, "execution": execution,
+           "mailto": mailto, "coordinate": coordinate}

@@ -87,16 +87,19 @@ def test_odd_spellings_of_a_member_land_on_one_page(tiny):
 
 
 def test_missing_optional_fields_leave_no_empty_label(tiny):
+    """A blank optional field reads «ثبت نشده» (README: empty, zero and missing values)."""
     html = read(tiny, "rulings/1402-8-300/index.html")
     pairs = facts(html)
-    labels = [text for kind, text in pairs if kind == "dt"]
-    for absent in ("کمیسیون", "محله", "مبلغ کل جریمه", "وضعیت اجرا"):
-        assert absent not in labels
+    shown = {label: value for (_, label), (_, value) in zip(pairs[::2], pairs[1::2])}
+    for absent in ("کمیسیون", "محله", "وضعیت اجرا"):
+        assert shown[absent] == "ثبت نشده", absent
+    assert shown["مبلغ کل جریمه"] in ("ثبت نشده", "جریمه‌ای تعیین نشده")
     assert all(text for kind, text in pairs if kind == "dd"), pairs
     assert "شرح رأی" not in html  # no heading over an empty text
     property_html = read(tiny, "properties/p-07-0002/index.html")
-    assert all(text for kind, text in facts(property_html) if kind == "dd")
-    assert "محله" not in [t for k, t in facts(property_html) if k == "dt"]
+    pairs = facts(property_html)
+    assert all(text for kind, text in pairs if kind == "dd")
+    assert dict(zip([t for _, t in pairs[::2]], [t for _, t in pairs[1::2]]))["محله"] == "ثبت نشده"
 
 
 def test_missing_appeal_target_is_a_plain_note(tiny):

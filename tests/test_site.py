@@ -41,7 +41,7 @@ def parse(path: Path) -> Links:
 def resolve(output: Path, page: Path, link: str) -> Path | None:
     """The file a link points to, or None when it leaves the site."""
     parts = urlsplit(link)
-    if parts.scheme in ("http", "https", "mailto") or parts.netloc:
+    if parts.scheme in ("http", "https", "mailto", "geo") or parts.netloc:
         return None
     if not parts.path:  # "#main", "?q=": the page itself
         return page

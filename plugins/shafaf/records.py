@@ -108,6 +108,9 @@ class RecordPagesGenerator(Generator):
         renderer = renderer_for(self)
         member_url = self.context["member_url"]
         roles = [role for role, _, _ in self.context["MEMBER_ROLES_FA"]]
+        # the publication date (files.json) tells an ended lease from a running one
+        files = Path(self.output_path) / URLS.data() / "files.json"
+        published = json.loads(files.read_text(encoding="utf-8")).get("published") if files.exists() else None
         for folder, pages in self.record_pages.items():
             jobs = []
             for page in pages:
@@ -116,6 +119,8 @@ class RecordPagesGenerator(Generator):
                           "DATA_DATE": None}
                 if page.template == "ruling":
                     kwargs["member_links"] = {role: member_url(role, page.record.get(role)) for role in roles}
+                else:  # a per-page flag, not the date: only a page whose lease has ended changes
+                    kwargs["contract_ended"] = bool(published and (page.record.get("contract_end") or "9") < published)
                 jobs.append((page.save_as, page.template, kwargs))
             renderer.render(writer, self.context, jobs, folder)
 
