@@ -5,6 +5,9 @@
  * carries the data's date, labelled as such, since a static page cannot know when it is printed. */
 (function () {
   "use strict";
+  // Every page loads this script (_print_header.html); a page that also names it runs it once.
+  if (window.shafafPrint) return;
+  window.shafafPrint = true;
   var buttons = document.querySelectorAll(".print-button");
   var hints = document.querySelectorAll(".print-hint");
   var i;
@@ -14,9 +17,10 @@
   }
   for (i = 0; i < hints.length; i += 1) hints[i].hidden = true;
 
+  var line = document.querySelector(".print-date");
   var label = document.querySelector(".print-date-label");
-  var time = document.querySelector(".print-date time");
-  if (!label || !time || !window.Intl) return;
+  var value = document.querySelector(".print-date time, .print-date .print-date-value");
+  if (!line || !label || !value || !window.Intl) return;
   var pad = function (n) { return (n < 10 ? "0" : "") + n; };
   window.addEventListener("beforeprint", function () {
     var now = new Date();
@@ -25,8 +29,12 @@
       .formatToParts(now).forEach(function (p) { parts[p.type] = p.value; });
     if (!parts.year || !parts.month || !parts.day) return;
     // «۱۰ آذر ۱۴۰۵», the order and digits the site's own dates use (pipeline/display.py: jalali).
+    var time = document.createElement("time");
     time.textContent = parts.day + " " + parts.month + " " + parts.year.replace(/\s*ه\.ش\.?$/, "");
     time.setAttribute("datetime", now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate()));
+    value.parentNode.replaceChild(time, value);
+    value = time;
     label.textContent = label.getAttribute("data-printed");
+    line.hidden = false;
   });
 }());
