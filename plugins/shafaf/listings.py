@@ -191,16 +191,11 @@ def member_years(rows: list[dict]) -> list[tuple[int, int, int]]:
     return [tuple(y) for y in years]
 
 
-def fellow_members(record: dict, role: str, named: dict) -> list[tuple[str, str, str | None]]:
-    """(role title, name, page) of the other members of a ruling, named as their own pages
-    name them (the commonest spelling), so that the print of one member's rulings says who
-    sat with them."""
-    fellows = []
-    for other, _, title in ROLES:
-        name = record.get(other)
-        if other != role and name:
-            fellows.append((title, *named[other].get(match_key(name), (name, None))))
-    return fellows
+def fellow_members(record: dict, role: str, named: dict[str, dict[str, str]]) -> list[str]:
+    """The other members of a ruling, named as their own pages name them (the commonest
+    spelling), so that the print of one member's rulings says who sat with them."""
+    return [named[other].get(match_key(record[other]), record[other])
+            for other, _, _ in ROLES if other != role and record.get(other)]
 
 
 def search_member(role: str, slug: str) -> str:
@@ -270,8 +265,7 @@ class ListingGenerator(Generator):
         members = self.listings["members"]
         self._page(URLS.members(), "members", members=members)
         records = {article.record["slug"]: article.record for article in self.articles}
-        named = {role: {match_key(g.title): (g.title, URLS.member(role, g.slug)) for g in groups}
-                 for role, groups in members.items()}
+        named = {role: {match_key(g.title): g.title for g in groups} for role, groups in members.items()}
         for role, role_slug, role_title in ROLES:
             for group in members[role]:
                 decisions = [(d, group.extra["rulings_by_decision"][d], group.extra["decisions"][d])
