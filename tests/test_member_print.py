@@ -18,7 +18,7 @@ import pytest
 
 import pelicanconf
 
-from browser_helpers import AXE, ROLES, VNU, fa_int, file_of, member_path, site_data  # noqa: F401
+from browser_helpers import AXE, ROLES, ROOT, VNU, fa_int, file_of, member_path, site_data  # noqa: F401
 from pipeline.normalise import fold
 from pipeline.values import match_key
 
@@ -240,6 +240,28 @@ def test_a_printed_record_says_where_it_comes_from_and_when(page, serve_site, si
     words = set(tokens(first))
     assert set(tokens("تاریخ چاپ")) <= words and set(tokens(printed)) <= words, "the date printed"
     assert printed.split()[-1] in first, "in Persian digits"
+
+
+@pytest.mark.parametrize("siteurl,address", [("https://shafaf.example.org", "https://shafaf.example.org/rulings/1402-3-7/"),
+                                              ("", "/rulings/1402-3-7/")])
+def test_the_print_header_gives_the_absolute_address_when_the_site_has_one(siteurl, address):
+    """The partial as Pelican renders it: absolute when the site's address is set, else the path;
+    hostile text in the city's name is escaped."""
+    import jinja2
+
+    from pipeline.display import FILTERS
+    from pipeline.urls import URLS
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "theme" / "templates"),
+                             **pelicanconf.JINJA_ENVIRONMENT)
+    env.filters.update(FILTERS)
+    env.globals["urls"] = URLS
+    html_text = env.get_template("_print_header.html").render(
+        SITEURL="../..", SITENAME="شفاف", ABS_SITEURL=siteurl, output_file="rulings/1402-3-7/index.html",
+        MUNICIPALITY={"name_fa": "<b>کرج</b>"}, DATA_DATE=None)
+    assert f'<bdi dir="ltr">{address}</bdi>' in html_text
+    assert "&lt;b&gt;کرج&lt;/b&gt;" in html_text and "<b>" not in html_text
+    # a record page has no data date: its date line waits, hidden, for the script
+    assert re.search(r'<p class="print-date" hidden>', html_text)
 
 
 # --- checkers --------------------------------------------------------------------------------
