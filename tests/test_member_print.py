@@ -26,6 +26,8 @@ ROLE_TITLES = {"interior_rep": "نماینده وزارت کشور", "judiciary_
                "council_rep": "نماینده شورای شهر"}
 BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 TAIL = 4  # the fewest rulings the last printed page holds (or the whole list, when shorter)
+MONTHS = ["فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند"]
+PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
 def jalali_year(iso: str) -> int:
@@ -179,7 +181,9 @@ def test_each_count_finds_exactly_its_rulings_in_the_search(page, serve_site, si
     assert kinds == {"decision", "year", "stage"}
 
 
-def test_without_scripts_a_hint_says_how_to_print(browser, serve_site, member_path):
+def test_without_scripts_a_hint_says_how_to_print(browser, serve_site, site_data, member_path, tmp_path):
+    newest = jdatetime.date.fromgregorian(date=dt.date.fromisoformat(max(r["ruling_date"] for r in site_data.rulings)))
+    data_date = f"{newest.day} {MONTHS[newest.month - 1]} {newest.year}"
     for scripts in (False, True):
         context = browser.new_context(viewport={"width": 360, "height": 800}, java_script_enabled=scripts)
         tab = context.new_page()
@@ -189,6 +193,9 @@ def test_without_scripts_a_hint_says_how_to_print(browser, serve_site, member_pa
         assert tab.locator("button.print-button").is_visible() is scripts
         if not scripts:
             assert "Ctrl+P" in hint.inner_text() and "چاپ" in hint.inner_text()
+            # paper without scripts carries the data's date, labelled as such
+            words = set(tokens(pdf_pages(tab, tmp_path, "no-scripts")[0]))
+            assert set(tokens("تاریخ داده‌ها")) <= words and set(tokens(data_date)) <= words
         context.close()
 
 
@@ -234,16 +241,15 @@ def test_a_printed_record_says_where_it_comes_from_and_when(page, serve_site, si
     assert f"شهرداری {pelicanconf.MUNICIPALITY['name_fa']}" in first, "the municipality"
     assert f"/{path}" in first.replace(" ", ""), "the page's address"
     today = jdatetime.date.today()
-    months = ["فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند"]
-    printed = f"{today.day} {months[today.month - 1]} {today.year}".translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    printed = f"{today.day} {MONTHS[today.month - 1]} {today.year}".translate(PERSIAN_DIGITS)
     # pdftotext moves the colon between label and date, so the words are compared
     words = set(tokens(first))
     assert set(tokens("تاریخ چاپ")) <= words and set(tokens(printed)) <= words, "the date printed"
     assert printed.split()[-1] in first, "in Persian digits"
 
 
-@pytest.mark.parametrize("siteurl,address", [("https://shafaf.example.org", "https://shafaf.example.org/rulings/1402-3-7/"),
-                                              ("", "/rulings/1402-3-7/")])
+@pytest.mark.parametrize("siteurl,address", [
+    ("https://shafaf.example.org", "https://shafaf.example.org/rulings/1402-3-7/"), ("", "/rulings/1402-3-7/")])
 def test_the_print_header_gives_the_absolute_address_when_the_site_has_one(siteurl, address):
     """The partial as Pelican renders it: absolute when the site's address is set, else the path;
     hostile text in the city's name is escaped."""
