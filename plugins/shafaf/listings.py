@@ -17,7 +17,7 @@ from pelican.generators import Generator
 
 from pipeline.display import jalali_year
 from pipeline.normalise import fold
-from pipeline.schema import DECISIONS, LAND_USES, OCCUPANCIES, RESERVED_SLUGS, VIOLATION_TYPES
+from pipeline.schema import DECISIONS, LAND_USES, OCCUPANCIES, RESERVED_SLUGS, STAGES, VIOLATION_TYPES
 from pipeline.urls import URLS
 from pipeline.values import match_key
 
@@ -178,6 +178,33 @@ def member_links(members: dict[str, list[Group]]):
     return lambda role, name: urls.get(role, {}).get(match_key(name or ""))
 
 
+def member_years(rows: list[dict]) -> list[tuple[int, int, int]]:
+    """(Jalali year, start, end) of each year's slice of ``rows`` (newest first), so that a
+    member's page lists its rulings by year; slices, not rows, keep the page's key small."""
+    years: list[list[int]] = []
+    for i, row in enumerate(rows):
+        year = jalali_year(row["ruling_date"])
+        if years and years[-1][0] == year:
+            years[-1][2] = i + 1
+        else:
+            years.append([year, i, i + 1])
+    return [tuple(y) for y in years]
+
+
+def fellow_members(record: dict, role: str, named: dict[str, dict[str, str]]) -> list[str]:
+    """The other members of a ruling, named as their own pages name them (the commonest
+    spelling), so that the print of one member's rulings says who sat with them."""
+    return [named[other].get(match_key(record[other]), record[other])
+            for other, _, _ in ROLES if other != role and record.get(other)]
+
+
+def search_member(role: str, slug: str) -> str:
+    """The value of the search page's member filter for a member: their page's path after
+    the part all members' paths share (search.js: memberValue)."""
+    shared = URLS.paths["member"].split("{", 1)[0]
+    return URLS.member(role, slug)[len(shared):].strip("/")
+
+
 class ListingGenerator(Generator):
     """Listing pages, JSON downloads, feeds, sitemap, robots.txt and the 404 page."""
 
@@ -237,13 +264,21 @@ class ListingGenerator(Generator):
         """One page each, never paginated (the print must hold every ruling)."""
         members = self.listings["members"]
         self._page(URLS.members(), "members", members=members)
+        records = {article.record["slug"]: article.record for article in self.articles}
+        named = {role: {match_key(g.title): g.title for g in groups} for role, groups in members.items()}
         for role, role_slug, role_title in ROLES:
             for group in members[role]:
                 decisions = [(d, group.extra["rulings_by_decision"][d], group.extra["decisions"][d])
                              for d in DECISIONS if group.extra["decisions"][d]]
+                stages = Counter(row["stage"] for row in group.items)
                 self._page(URLS.member(role, group.slug), "member",
                            member=group, role=role, role_slug=role_slug, role_title=role_title,
-                           decision_counts=decisions)
+                           decision_counts=decisions,
+                           stage_counts=[(s, stages[s]) for s in STAGES if stages[s]],
+                           years=member_years(group.items),
+                           fellows={row["slug"]: fellow_members(records[row["slug"]], role, named)
+                                    for row in group.items},
+                           search_member=search_member(role, group.slug))
 
     def _property_listings(self):
         self._paginated(URLS.properties(), "properties", self.prop_rows, facet=None, group=None,
