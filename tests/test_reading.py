@@ -358,3 +358,27 @@ def test_nu_is_clean_on_the_changed_pages(sample_site, rows, published):
     errors = [f"{m.get('url', '')}: {m['message']}" for m in messages
               if m.get("type") == "error" or m.get("subType") == "fatal"]
     assert not errors, errors
+
+
+def test_a_members_table_follows_the_fine_rule(sample_site, rows, site_data):
+    """A member's ruling table: a ruling that fined nothing reads «ندارد», never «۰»; a fined
+    one shows its total (the same rule as the ruling page, through the same filter)."""
+    import html as html_lib
+    role, segment = "council_rep", "council"
+    page = next((sample_site.output / "members" / segment).glob("*/index.html"))
+    cells = re.findall(r'<a href="[^"]*/rulings/([^/"]+)/"><bdi>.*?</bdi></a>.*?'
+                       r'<td data-label="جریمه کل \(ریال\)" class="num fine">(.*?)</td>',
+                       page.read_text(encoding="utf-8"), flags=re.S)
+    assert cells, "no ruling rows found on the member page"
+    by_slug = {r["slug"]: r for r in site_data.rulings}
+    seen = set()
+    for slug, cell in cells:
+        ruling_no = by_slug[slug]["ruling_no"]
+        text = html_lib.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+        if ruling_no in rows.fined:
+            seen.add("fined")
+            assert fa_int(text) == int(by_slug[slug]["total_fine_rial"]), (ruling_no, text)
+        else:
+            seen.add("other")
+            assert text == "ندارد", (ruling_no, text)
+    assert seen == {"fined", "other"}
