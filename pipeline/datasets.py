@@ -76,6 +76,11 @@ def getters(fields) -> list:
     return [copy(f.jalali_of) if f.jalali_of else (lambda row, name=f.name: row.get(name)) for f in fields]
 
 
+def jalali_copies(table: Table, row: dict) -> dict:
+    """The Jalali copies of a record's dates (``record.json`` holds the CSV's columns)."""
+    return {f.name: get(row) for f, get in zip(table.dataset_fields, getters(table.dataset_fields)) if f.jalali_of}
+
+
 def to_csv(table: Table, rows: list[dict]) -> bytes:
     fields = table.dataset_fields
     columns, get = [f.name for f in fields], getters(fields)

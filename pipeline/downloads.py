@@ -251,11 +251,13 @@ def catalogue(files: dict[str, bytes], rows: dict[str, list[dict]], tables: list
             "files": [_describe(files[n], n, n.rsplit(".", 1)[1]) for n in names],
         })
     zipped = URLS.in_data(URLS.data_zip())
+    everything = {"zip": {**_describe(files[zipped], zipped, "zip"), "contents": zip_contents(tables)}
+                  } if zipped in files else {}
     return {"published": published, "updated": updated,
             "license": {"id": city.license_id, "title": city.license_title, "url": city.license_url},
             "snapshot": f"{published}/", "datasets": datasets,
             "datapackage": _describe(files["datapackage.json"], "datapackage.json", "json"),
-            "zip": {**_describe(files[zipped], zipped, "zip"), "contents": zip_contents(tables)},
+            **everything,
             # No hashes: the change log grows with every publication (and in a snapshot holds
             # only that publication's changes).
             "changes": {"csv": "changes.csv", "json": "changes.json"}}
