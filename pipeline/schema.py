@@ -188,7 +188,7 @@ KIND_SPECS: dict[Kind, KindSpec] = {
                             districts=True),
     # Never read from an export (a derived field): the parser is there for completeness.
     Kind.JALALI: KindSpec(_simple(values.text), "string", Storage.TEXT, Privacy.NONE,
-                          "تاریخ خورشیدی (متن ۱۴۰۳/۱۱/۰۶)", "Jalali date (string, YYYY/MM/DD)",
+                          "تاریخ خورشیدی (متن)", "Jalali date (string, YYYY/MM/DD)",
                           dataset_pattern="[0-9]{4}/[0-9]{2}/[0-9]{2}"),
 }
 
