@@ -261,7 +261,8 @@ def test_from_code_examples_use_real_addresses(sample_site):
     output = sample_site.output
     html = htmllib.unescape((output / "data" / "index.html").read_text("utf-8"))
     code = "".join(re.findall(r"<pre[^>]*><code>(.*?)</code></pre>", html, re.S))
-    addresses = re.findall(r'https://shafaf\.example/([^"\s]+)', code)
+    base = re.search(r'base = "([^"]+)"', code).group(1)
+    addresses = re.findall(re.escape(base) + r'([^"\s]+)', code)
     assert any(a.endswith("record.json") for a in addresses) and any(a.endswith("datapackage.json") for a in addresses)
     for address in addresses:
         assert (output / address).is_file(), address
