@@ -28,7 +28,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from plugins.shafaf.slugs import ROLES, member_names
 
 from . import schema
-from .datasets import excel_csv, getters, CSV_CELLS
+from .datasets import getters, to_csv
 from .pages import write_if_changed
 from .schema import RULINGS, VIOLATIONS, Storage, Table
 from .settings import Municipality
@@ -202,13 +202,6 @@ def member_rulings(rulings: list[dict]) -> dict[tuple[str, str], list[dict]]:
     return {(role, names[role][key][1]): group for (role, key), group in by_member.items()}
 
 
-def _subset_csv(table: Table, rows: list[dict]) -> bytes:
-    fields = table.dataset_fields
-    get = getters(fields)
-    return excel_csv([f.name for f in fields], ([g(row) for g in get] for row in rows),
-                     [CSV_CELLS[f.kind.spec.storage] for f in fields])
-
-
 def group_files(rows: dict[str, list[dict]], districts: int) -> dict[str, bytes]:
     """The rulings and the violations of each district (every one, an empty one too: its page
     links them) and each member, as CSV with the columns of ``rulings.csv`` and
@@ -224,8 +217,8 @@ def group_files(rows: dict[str, list[dict]], districts: int) -> dict[str, bytes]
         groups[URLS.member_data(role, slug, "{name}")] = group
     files = {}
     for template, group in groups.items():
-        files[URLS.in_data(template.format(name=RULINGS.name))] = _subset_csv(RULINGS, group)
-        files[URLS.in_data(template.format(name=VIOLATIONS.name))] = _subset_csv(
+        files[URLS.in_data(template.format(name=RULINGS.name))] = to_csv(RULINGS, group)
+        files[URLS.in_data(template.format(name=VIOLATIONS.name))] = to_csv(
             VIOLATIONS, [v for r in group for v in violations.get(r["ruling_no"], [])])
     return files
 
