@@ -6,11 +6,15 @@ so that the same exports always give the same bytes.
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import functools
 import hashlib
 import io
 import json
 from itertools import repeat
 from pathlib import Path
+
+import jdatetime
 
 from . import completeness
 from .pages import write_if_changed
@@ -58,23 +62,44 @@ def _text_cell(value) -> str:
 CSV_CELLS = {Storage.TEXT: _text_cell, Storage.NUMBER: csv_cell, Storage.DATE: csv_cell}
 
 
+@functools.lru_cache(maxsize=65536)
+def jalali_text(iso: str) -> str:
+    """``1403/11/06`` (Latin digits, as data files write numbers) from ``2025-01-25``."""
+    j = jdatetime.date.fromgregorian(date=dt.date.fromisoformat(iso[:10]))
+    return f"{j.year:04d}/{j.month:02d}/{j.day:02d}"
+
+
+def getters(fields) -> list:
+    """One function per column, row -> value: a record's own value, or for a Jalali copy
+    (``Field.jalali_of``) the Jalali spelling of its date."""
+    def copy(source):
+        return lambda row: None if row.get(source) is None else jalali_text(row[source])
+    return [copy(f.jalali_of) if f.jalali_of else (lambda row, name=f.name: row.get(name)) for f in fields]
+
+
+def jalali_copies(table: Table, row: dict) -> dict:
+    """The Jalali copies of a record's dates (``record.json`` holds the CSV's columns)."""
+    return {f.name: get(row) for f, get in zip(table.dataset_fields, getters(table.dataset_fields)) if f.jalali_of}
+
+
 def to_csv(table: Table, rows: list[dict]) -> bytes:
-    fields = table.public_fields
-    columns = [f.name for f in fields]
-    return excel_csv(columns, ([row.get(c) for c in columns] for row in rows),
+    fields = table.dataset_fields
+    columns, get = [f.name for f in fields], getters(fields)
+    return excel_csv(columns, ([g(row) for g in get] for row in rows),
                      [CSV_CELLS[f.kind.spec.storage] for f in fields])
 
 
 def to_json(table: Table, rows: list[dict]) -> bytes:
-    columns = [f.name for f in table.public_fields]
+    columns, get = [f.name for f in table.dataset_fields], getters(table.dataset_fields)
     # One record per line: as readable and diffable as an indented file, and written by
     # json's C encoder (indent= falls back to the pure-Python one: 10x slower at 100k rows).
-    lines = [json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False) for row in rows]
+    lines = [json.dumps(dict(zip(columns, (g(row) for g in get))), ensure_ascii=False) for row in rows]
     return ("[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n").encode("utf-8")
 
 
 def field_descriptor(f: Field, city: Municipality) -> dict:
     spec = f.kind.spec
+    # The title is the English label; the Persian one (the XLSX header) opens the description.
     descriptor = {"name": f.name, "title": f.label_en, "type": spec.dataset_type,
                   "description": " — ".join(x for x in (f.header, f.description_fa, f.withheld_why) if x)}
     if spec.dataset_format:
@@ -92,13 +117,15 @@ def field_descriptor(f: Field, city: Municipality) -> dict:
         constraints["minimum"] = f.minimum
     if f.maximum is not None:
         constraints["maximum"] = f.maximum
+    if spec.dataset_pattern:
+        constraints["pattern"] = spec.dataset_pattern
     if constraints:
         descriptor["constraints"] = constraints
     return descriptor
 
 
 def table_schema(table: Table, city: Municipality) -> dict:
-    schema = {"fields": [field_descriptor(f, city) for f in table.public_fields],
+    schema = {"fields": [field_descriptor(f, city) for f in table.dataset_fields],
               "primaryKey": list(table.key), "missingValues": [""]}
     if table.foreign_keys:
         schema["foreignKeys"] = [{"fields": [key.field], "reference": {"resource": key.resource, "fields": [key.reference]}}

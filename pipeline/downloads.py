@@ -1,10 +1,13 @@
 """The other forms of the datasets: XLSX, GeoJSON, the file catalogue and dated snapshots.
 
 ``datasets`` makes the canonical CSV, JSON and ``datapackage.json``; this module adds
-``<name>.xlsx`` for spreadsheet users, ``properties.geojson`` (properties with coordinates),
-``files.json`` (every download with its byte size and sha256, which the datasets page shows)
-and a copy of all of them under ``<publication date>/`` so that a journalist can cite the
-exact files of one publication while the latest ones keep their stable URLs.
+``<name>.xlsx`` for spreadsheet users (Persian headers, right-to-left, a frozen and filtered
+header row, a «راهنما» sheet naming each column's English field), ``properties.geojson``
+(properties with coordinates), ``shafaf-data.zip`` (every dataset in one file), the rulings
+and violations of each district and each commission member as CSV, ``files.json`` (every
+download with its byte size and sha256, which the datasets page shows) and a copy of the
+datasets under ``<publication date>/`` so that a journalist can cite the exact files of one
+publication while the latest ones keep their stable URLs.
 
 Every file is byte-identical for the same input: no clock reaches them.
 """
@@ -16,27 +19,62 @@ import io
 import json
 import re
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from plugins.shafaf.slugs import ROLES, member_names
+
+from . import schema
+from .datasets import getters, to_csv
 from .pages import write_if_changed
-from .schema import Storage, Table
+from .schema import RULINGS, VIOLATIONS, Storage, Table
 from .settings import Municipality
+from .urls import URLS
+from .values import match_key
 
 # A fixed moment for the workbook's metadata and its zip entries (as the sample generator).
 FIXED_TIMESTAMP = dt.datetime(2024, 1, 1, 0, 0, 0)
 ZIP_DATE_TIME = (2024, 1, 1, 0, 0, 0)
 _CORE_TIME = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
 DATASET_FORMATS = ("csv", "json", "xlsx")
-# A cached workbook is good only for the code that wrote it.
-_CODE = Path(__file__).read_bytes() + xlsxwriter.__version__.encode()
+# A cached workbook is good only for the code that wrote it, and the schema that names its
+# columns (the CSV it mirrors has the English names only).
+_CODE = Path(__file__).read_bytes() + Path(schema.__file__).read_bytes() + xlsxwriter.__version__.encode()
+GUIDE_SHEET = "راهنما"
+# Column widths in characters: measured on the first rows (enough to see a column's shape),
+# within bounds, so a long ruling text does not make a column a screen wide.
+WIDTH_SAMPLE, MIN_WIDTH, MAX_WIDTH = 500, 8, 60
+
+
+def _width(f, rows: list[dict], get) -> float:
+    if f.kind.spec.storage is Storage.DATE:
+        return 12
+    longest = max([len(f.header), *(len(str(v)) for v in map(get, rows[:WIDTH_SAMPLE]) if v is not None)])
+    return min(MAX_WIDTH, max(MIN_WIDTH, longest + 2))
+
+
+def _guide(book, table: Table, header_format) -> None:
+    """The columns of the data sheet: Persian title, English field name (the CSV and JSON
+    header, the stable name for code), type and description, as the data dictionary."""
+    sheet = book.add_worksheet(GUIDE_SHEET)
+    sheet.right_to_left()
+    sheet.freeze_panes(1, 0)
+    sheet.write_row(0, 0, ["عنوان ستون", "field (CSV, JSON)", "English label", "نوع", "توضیح"], header_format)
+    for column, width in enumerate((30, 24, 30, 30, 60)):
+        sheet.set_column(column, column, width)
+    for r, f in enumerate(table.dataset_fields, start=1):
+        sheet.write_row(r, 0, [f.header, f.name, f.label_en, f.kind.spec.label_fa,
+                               " ".join(x for x in (f.description_fa, f.withheld_why) if x)])
 
 
 def xlsx(table: Table, rows: list[dict]) -> bytes:
-    """One sheet named after the dataset; numbers as numbers, dates as date cells, text as
-    text even when it starts with ``=`` (a cell is never a formula).
+    """A data sheet titled in Persian, right to left, with the schema's Persian headers, a
+    frozen header row with an autofilter and column widths fit to the data; numbers as
+    numbers, dates as date cells, text as text even when it starts with ``=`` (a cell is
+    never a formula). Then the «راهنما» sheet (``_guide``).
 
     XlsxWriter in constant-memory mode: 2.2x faster than openpyxl's write-only mode here.
     """
@@ -46,21 +84,29 @@ def xlsx(table: Table, rows: list[dict]) -> bytes:
                                         "strings_to_urls": False})
     book.set_properties({"author": "Shafaf", "created": FIXED_TIMESTAMP})
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
-    sheet = book.add_worksheet(table.name)
-    fields = table.public_fields
-    sheet.write_row(0, 0, [f.name for f in fields])
+    header_format = book.add_format({"bold": True, "bg_color": "#E8EEF4", "bottom": 1})
+    sheet = book.add_worksheet(table.title_fa)
+    sheet.right_to_left()
+    fields = table.dataset_fields
+    get = getters(fields)
+    for c, f in enumerate(fields):
+        sheet.set_column(c, c, _width(f, rows, get[c]))
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, len(rows), len(fields) - 1)
+    sheet.write_row(0, 0, [f.header for f in fields], header_format)
     writers = {
         # A text field's value is a string cell whatever its type: never a number, never a formula.
         Storage.TEXT: lambda r, c, value: sheet.write_string(r, c, ILLEGAL_CHARACTERS_RE.sub("", str(value))),
         Storage.NUMBER: sheet.write_number,
         Storage.DATE: lambda r, c, value: sheet.write_datetime(r, c, dt.datetime.fromisoformat(value), date_format),
     }
-    columns = [(c, f.name, writers[f.kind.spec.storage]) for c, f in enumerate(fields)]
+    columns = [(c, g, writers[f.kind.spec.storage]) for c, (f, g) in enumerate(zip(fields, get))]
     for r, row in enumerate(rows, start=1):
-        for c, name, write in columns:
-            value = row.get(name)
+        for c, g, write in columns:
+            value = g(row)
             if value is not None:
                 write(r, c, value)
+    _guide(book, table, header_format)
     book.close()
     return _reproducible_zip(buffer.getvalue())
 
@@ -89,11 +135,7 @@ def _reproducible_zip(package: bytes) -> bytes:
             content = zin.read(name)
             if name == "docProps/core.xml":
                 content = _CORE_TIME.sub(lambda m: m.group(1) + stamp + m.group(3), content)
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = 0o100644 << 16
-            zout.writestr(info, content)
+            zout.writestr(_zip_entry(name), content)
     return out.getvalue()
 
 
@@ -117,6 +159,70 @@ def geojson(table: Table, rows: list[dict]) -> bytes:
     return (json.dumps(collection, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
+def _zip_entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3
+    info.external_attr = 0o100644 << 16
+    return info
+
+
+def zip_contents(tables: list[Table]) -> list[str]:
+    """What the zip of all datasets holds, in its order: each table's files, then the
+    package descriptor (whose paths are the zip's own, so it describes the unzipped folder)."""
+    names = []
+    for table in tables:
+        names += [f"{table.name}.{fmt}" for fmt in DATASET_FORMATS]
+        if table.point:
+            names.append(f"{table.name}.geojson")
+    return names + ["datapackage.json"]
+
+
+def all_datasets_zip(files: dict[str, bytes], tables: list[Table]) -> bytes:
+    """``zip_contents`` in a fixed order with fixed dates: the same files give the same bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
+        for name in zip_contents(tables):
+            book.writestr(_zip_entry(name), files[name])
+    return out.getvalue()
+
+
+def member_rulings(rulings: list[dict]) -> dict[tuple[str, str], list[dict]]:
+    """(role, slug of the member's page) -> the member's rulings, in the dataset's order:
+    named and slugged as the member pages are (plugins/shafaf/slugs.py: member_names)."""
+    spellings: dict[str, dict[str, Counter]] = {role: {} for role, _, _ in ROLES}
+    by_member: dict[tuple[str, str], list[dict]] = {}
+    for record in rulings:
+        for role, _, _ in ROLES:
+            if record.get(role):
+                key = match_key(record[role])
+                spellings[role].setdefault(key, Counter())[record[role]] += 1
+                by_member.setdefault((role, key), []).append(record)
+    names = member_names(spellings)
+    return {(role, names[role][key][1]): group for (role, key), group in by_member.items()}
+
+
+def group_files(rows: dict[str, list[dict]], districts: int) -> dict[str, bytes]:
+    """The rulings and the violations of each district (every one, an empty one too: its page
+    links them) and each member, as CSV with the columns of ``rulings.csv`` and
+    ``violations.csv``; keyed by their paths inside the data folder (``urls``)."""
+    violations: dict[str, list[dict]] = {}
+    for violation in rows[VIOLATIONS.name]:
+        violations.setdefault(violation["ruling_no"], []).append(violation)
+    groups = {URLS.district_data(n, "{name}"): [] for n in range(1, districts + 1)}
+    for record in rows[RULINGS.name]:
+        if record["district"] in range(1, districts + 1):
+            groups[URLS.district_data(record["district"], "{name}")].append(record)
+    for (role, slug), group in member_rulings(rows[RULINGS.name]).items():
+        groups[URLS.member_data(role, slug, "{name}")] = group
+    files = {}
+    for template, group in groups.items():
+        files[URLS.in_data(template.format(name=RULINGS.name))] = to_csv(RULINGS, group)
+        files[URLS.in_data(template.format(name=VIOLATIONS.name))] = to_csv(
+            VIOLATIONS, [v for r in group for v in violations.get(r["ruling_no"], [])])
+    return files
+
+
 def _describe(data: bytes, path: str, fmt: str) -> dict:
     return {"format": fmt, "path": path, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
@@ -137,10 +243,14 @@ def catalogue(files: dict[str, bytes], rows: dict[str, list[dict]], tables: list
                                  if table.point else None),
             "files": [_describe(files[n], n, n.rsplit(".", 1)[1]) for n in names],
         })
+    zipped = URLS.in_data(URLS.data_zip())
+    everything = {"zip": {**_describe(files[zipped], zipped, "zip"), "contents": zip_contents(tables)}
+                  } if zipped in files else {}
     return {"published": published, "updated": updated,
             "license": {"id": city.license_id, "title": city.license_title, "url": city.license_url},
             "snapshot": f"{published}/", "datasets": datasets,
             "datapackage": _describe(files["datapackage.json"], "datapackage.json", "json"),
+            **everything,
             # No hashes: the change log grows with every publication (and in a snapshot holds
             # only that publication's changes).
             "changes": {"csv": "changes.csv", "json": "changes.json"}}
@@ -155,16 +265,19 @@ def workbooks(files: dict[str, bytes], rows: dict[str, list[dict]], tables: list
 
 def download_files(files: dict[str, bytes], rows: dict[str, list[dict]], tables: list[Table], city: Municipality,
                    updated: str, published: str, books: dict[str, bytes]) -> dict[str, bytes]:
-    """``books`` (from ``workbooks``), GeoJSON, files.json and the dated snapshot, added to
-    ``files`` (datasets + changes)."""
+    """``books`` (from ``workbooks``), GeoJSON, the zip, the district and member CSVs,
+    files.json and the dated snapshot, added to ``files`` (datasets + changes)."""
     more = dict(books)
     more.update({f"{t.name}.geojson": geojson(t, rows[t.name]) for t in tables if t.point})
     latest = {**files, **more}
+    latest[URLS.in_data(URLS.data_zip())] = all_datasets_zip(latest, tables)
     index = catalogue(latest, rows, tables, city, updated, published)
     latest["files.json"] = (json.dumps(index, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     # The snapshot: the same bytes under the publication's date (its own changes.* are
-    # already there, written by ``changes.data_files``).
+    # already there, written by ``changes.data_files``). The district and member files are
+    # cuts of these datasets, not kept per publication.
     for name in list(latest):
         if "/" not in name and not name.startswith("changes."):
             latest[f"{published}/{name}"] = latest[name]
+    latest.update(group_files(rows, city.districts))
     return latest

@@ -6,7 +6,7 @@ datasets and ``datapackage.json`` (``datasets``, ``downloads``) and the data-dic
 What a field *kind* means everywhere is declared once, in ``KIND_SPECS``; a rule about one
 field is a declaration on its ``Field`` or ``Table`` (a ``When`` requirement, ``bounds_setting``,
 ``published_when``, ``public_identity``, ``slug_of``, ``numbered_within``, ``foreign_keys``,
-``periods``, ``point``), which the generic stages read.
+``periods``, ``point``, ``jalali_of``), which the generic stages read.
 """
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ class Kind(str, Enum):
     INTEGER = "integer"
     DECIMAL = "decimal"
     DISTRICT = "district"  # 1..N, may come as «منطقه ۵»
+    # The Jalali spelling of a date field (``Field.jalali_of``), added to the data files only:
+    # a journalist reads and filters 1403/11/06, software reads the ISO date beside it.
+    JALALI = "jalali"
 
     @property
     def spec(self) -> KindSpec:
@@ -80,6 +83,7 @@ class KindSpec:
     label_fa: str              # the data dictionary's type column
     label_en: str
     dataset_format: str | None = None   # frictionless field format
+    dataset_pattern: str | None = None  # frictionless pattern constraint
     districts: bool = False    # bounded by the municipality's district count
 
 
@@ -117,6 +121,9 @@ class Field:
     # share a field's value, in the export's order.
     slug_of: str = ""
     numbered_within: str = ""
+    # A derived field: the Jalali spelling of a date field of the same row (Kind.JALALI). It is
+    # in the data files (CSV, JSON, XLSX) right after that field, never in the records.
+    jalali_of: str = ""
     description_fa: str = ""
     withheld_why: str = ""
 
@@ -179,6 +186,10 @@ KIND_SPECS: dict[Kind, KindSpec] = {
     Kind.DISTRICT: KindSpec(lambda f, city, today: partial(values.district, count=city.districts),
                             "integer", Storage.NUMBER, Privacy.NONE, "شماره منطقه", "integer",
                             districts=True),
+    # Never read from an export (a derived field): the parser is there for completeness.
+    Kind.JALALI: KindSpec(_simple(values.text), "string", Storage.TEXT, Privacy.NONE,
+                          "تاریخ خورشیدی (متن)", "Jalali date (string, YYYY/MM/DD)",
+                          dataset_pattern="[0-9]{4}/[0-9]{2}/[0-9]{2}"),
 }
 
 
@@ -226,7 +237,9 @@ class Table:
                     *(k.field for k in self.foreign_keys)}
         for f in self.fields + self.derived:
             conditions = [c for c in (f.required, f.published_when) if isinstance(c, When)]
-            declared |= {c.field for c in conditions} | {n for n in (f.slug_of, f.numbered_within) if n}
+            declared |= {c.field for c in conditions} | {n for n in (f.slug_of, f.numbered_within, f.jalali_of) if n}
+            if f.jalali_of and (f.kind is not Kind.JALALI or self.field(f.jalali_of).kind is not Kind.DATE):
+                raise ValueError(f"{self.name}.{f.name}: jalali_of goes with Kind.JALALI and a date field")
         if declared - names:
             raise ValueError(f"{self.name}: declarations name no field: {sorted(declared - names)}")
 
@@ -238,8 +251,23 @@ class Table:
 
     @property
     def public_fields(self) -> tuple[Field, ...]:
-        """Published columns in dataset order: derived keys first, then the export's order."""
-        return tuple(f for f in self.derived + self.fields if f.published)
+        """Published fields of a record: derived keys first, then the export's order. The
+        Jalali copies are not among them (see ``dataset_fields``)."""
+        return tuple(f for f in self.derived + self.fields if f.published and not f.jalali_of)
+
+    @property
+    def all_fields(self) -> tuple[Field, ...]:
+        """Every field, private ones too (the data dictionary), each Jalali copy right after
+        its date field."""
+        copies = {f.jalali_of: f for f in self.derived if f.jalali_of}
+        return tuple(g for f in self.derived + self.fields if not f.jalali_of
+                     for g in (f, *([copies[f.name]] if f.name in copies else [])))
+
+    @property
+    def dataset_fields(self) -> tuple[Field, ...]:
+        """Columns of the data files (CSV, JSON, XLSX, datapackage.json): ``public_fields``
+        with each date's Jalali copy right after it."""
+        return tuple(f for f in self.all_fields if f.published)
 
     @property
     def private_fields(self) -> tuple[Field, ...]:
@@ -299,6 +327,7 @@ MEMBER_ROLES = (
 
 K = Kind
 V = Visibility
+_JALALI_NOTE = "همان تاریخ ستون پیشین به تقویم خورشیدی، با رقم‌های لاتین؛ فقط در پرونده‌های داده."
 
 RULINGS = Table(
     name="rulings",
@@ -313,6 +342,8 @@ RULINGS = Table(
     derived=(
         Field("slug", "نشانی صفحه", "Page slug", K.KEY, slug_of="ruling_no",
               description_fa="شناسه‌ی پایدار صفحه‌ی رأی در تارنما، ساخته از شماره‌ی رأی."),
+        Field("ruling_date_jalali", "تاریخ رأی (خورشیدی)", "Ruling date (Jalali)", K.JALALI,
+              jalali_of="ruling_date", description_fa=_JALALI_NOTE),
     ),
     fields=(
         Field("ruling_no", "شماره رأی", "Ruling number", K.KEY, REQUIRED, unique=True,
@@ -409,6 +440,10 @@ PROPERTIES = Table(
     derived=(
         Field("slug", "نشانی صفحه", "Page slug", K.KEY, slug_of="property_code",
               description_fa="شناسه‌ی پایدار صفحه‌ی ملک در تارنما، ساخته از کد ملک."),
+        Field("contract_start_jalali", "تاریخ شروع قرارداد (خورشیدی)", "Contract start (Jalali)",
+              K.JALALI, jalali_of="contract_start", description_fa=_JALALI_NOTE),
+        Field("contract_end_jalali", "تاریخ پایان قرارداد (خورشیدی)", "Contract end (Jalali)",
+              K.JALALI, jalali_of="contract_end", description_fa=_JALALI_NOTE),
     ),
     fields=(
         Field("property_code", "کد ملک", "Property code", K.KEY, REQUIRED, unique=True,

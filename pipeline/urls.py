@@ -30,6 +30,11 @@ PATHS = {
     "page": "{base}page/{number}/",
     "data": "data/",
     "data_file": "data/{path}",
+    # Every dataset in one zip (latest, and in each dated snapshot); one district's and one
+    # member's rulings and violations (the same columns as the whole datasets).
+    "data_zip": "data/{snapshot}shafaf-data.zip",
+    "district_data": "data/districts/{number}/{name}.csv",
+    "member_data": "data/members/{role}/{slug}/{name}.csv",
     "dictionary": "data/dictionary/",
     "changes": "data/changes/",
     "feed": "feeds/{name}.atom.xml",
@@ -115,6 +120,25 @@ class Urls:
 
     def datapackage(self, snapshot: str = "") -> str:
         return self.data_file(f"{snapshot}datapackage.json")
+
+    def data_zip(self, snapshot: str = "") -> str:
+        """Every dataset in one zip; ``snapshot``: a dated folder ('2025-01-25/')."""
+        return self._path("data_zip", snapshot=snapshot)
+
+    def district_data(self, number, name: str) -> str:
+        """The rulings or violations (``name``) of one district, as CSV."""
+        return self._path("district_data", number=number, name=name)
+
+    def member_data(self, role: str, slug: str, name: str) -> str:
+        """The rulings or violations (``name``) of one member, as CSV; ``role`` as in ``member``."""
+        return self._path("member_data", role=ROLE_SLUGS.get(role, role), slug=slug, name=name)
+
+    def in_data(self, path: str) -> str:
+        """A download's path inside the data folder, the name the pipeline writes it under."""
+        folder = self.data()
+        if not path.startswith(folder):
+            raise ValueError(f"{path} is not inside the data folder {folder}")
+        return path[len(folder):]
 
     def changes_file(self, extension: str, date: str | None = None) -> str:
         """The change log as CSV or JSON; with ``date``, one publication's changes."""

@@ -86,7 +86,7 @@ def test_datapackage_describes_every_public_field(sample_site):
     resources = {r["name"]: r for r in package["resources"]}
     for table in TABLES:
         resource = resources[table.name]
-        assert [f["name"] for f in resource["schema"]["fields"]] == [f.name for f in table.public_fields]
+        assert [f["name"] for f in resource["schema"]["fields"]] == [f.name for f in table.dataset_fields]
         data = (sample_site.output / "data" / resource["path"]).read_bytes()
         assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
         assert resource["bytes"] == len(data)

@@ -1,8 +1,9 @@
 """The press's pages: the datasets page, the data dictionary and the change log.
 
 The datasets page reads ``data/files.json`` (written by the pipeline: every download with its
-size and sha256) and ``data/changes.json``; the dictionary is made from ``pipeline.schema``,
-so a field added to the schema appears here with nothing else to edit.
+size and sha256), ``data/changes.json`` and one ruling of ``data/rulings.json`` (a real
+``record.json`` address for the «از راه کد» examples); the dictionary is made from
+``pipeline.schema``, so a field added to the schema appears here with nothing else to edit.
 """
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from pelican.generators import Generator
 
 from pipeline.changes import withdrawn_now
 from pipeline.completeness import page_context
-from pipeline.schema import OPTIONAL, REQUIRED, TABLES, Field, Visibility
+from pipeline.display import fa_digits, fa_number
+from pipeline.schema import OPTIONAL, REQUIRED, RULINGS, TABLES, Field, Visibility
 from pipeline.urls import URLS
 
 VISIBILITY_FA = {
@@ -31,6 +33,8 @@ def allowed_values(f: Field, districts: int) -> str:
         return f"۱ تا {districts}"
     if f.enum:
         return "، ".join(f.enum)
+    if f.jalali_of:
+        return "سال/ماه/روز خورشیدی، مانند 1403/11/06"
     low = "" if f.minimum is None else (f"بیشتر از {f.minimum:g}" if f.exclusive_minimum else f"از {f.minimum:g}")
     high = "" if f.maximum is None else f"تا {f.maximum:g}"
     return " ".join(x for x in (low, high) if x)
@@ -55,8 +59,45 @@ def dictionary(districts: int) -> list[dict]:
     return [{"name": table.name, "title_fa": table.title_fa, "title_en": table.title_en,
              "description_fa": table.description_fa, "description_en": table.description_en,
              "key": list(table.key),
-             "fields": [dictionary_entry(f, districts) for f in (*table.derived, *table.fields)]}
+             "fields": [dictionary_entry(f, districts) for f in table.all_fields]}
             for table in TABLES]
+
+
+# Binary units, as file managers and browsers show sizes; one decimal, the Persian decimal mark.
+UNITS = ((1024 ** 3, "گیگابایت"), (1024 ** 2, "مگابایت"), (1024, "کیلوبایت"))
+
+
+def human_size(size: int) -> str:
+    """«۱٫۳ مگابایت» from 1351623; under a kilobyte, the bytes."""
+    for unit, name in UNITS:
+        if size >= unit:
+            return f"{fa_digits(f'{size / unit:.1f}').replace('.', '٫')} {name}"
+    return f"{fa_number(size)} بایت"
+
+
+def _sized(described: dict) -> dict:
+    return {**described, "size": human_size(described["bytes"]), "exact": f"{fa_number(described['bytes'])} بایت"}
+
+
+def with_sizes(catalogue: dict | None) -> dict | None:
+    """files.json with each file's size as the page shows it (files.json keeps the bytes)."""
+    if not catalogue:
+        return catalogue
+    datasets = [{**d, "files": [_sized(f) for f in d["files"]]} for d in catalogue["datasets"]]
+    extra = {name: _sized(catalogue[name]) for name in ("zip", "datapackage") if name in catalogue}
+    return {**catalogue, "datasets": datasets, **extra}
+
+
+def example_ruling(data: Path) -> str | None:
+    """The slug of the first ruling of rulings.json (one record per line: read two lines,
+    not the whole file)."""
+    try:
+        with open(data / f"{RULINGS.name}.json", encoding="utf-8") as stream:
+            stream.readline()
+            line = stream.readline().strip().rstrip(",")
+    except FileNotFoundError:
+        return None
+    return json.loads(line)["slug"] if line.startswith("{") else None
 
 
 def _read_json(path: Path):
@@ -69,7 +110,8 @@ def _read_json(path: Path):
 class DataPagesGenerator(Generator):
     def generate_context(self):
         data = Path(self.output_path) / URLS.data()
-        self.catalogue = _read_json(data / "files.json")
+        self.catalogue = with_sizes(_read_json(data / "files.json"))
+        self.example = example_ruling(data)
         self.history = (_read_json(data / "changes.json") or {}).get("publications", [])
         gone = withdrawn_now(self.history)
         self.history = [{**publication, "changes": [{**c, "live": (c["dataset"], c["key"]) not in gone}
@@ -82,7 +124,7 @@ class DataPagesGenerator(Generator):
     def generate_output(self, writer):
         common = {"relative_urls": self.settings["RELATIVE_URLS"]}
         pages = [(URLS.data(), "datasets", {"catalogue": self.catalogue, "tables": self.tables,
-                                             "history": self.history[:1]}),
+                                             "history": self.history[:1], "example": self.example}),
                  (URLS.dictionary(), "dictionary", {"tables": self.tables}),
                  (URLS.changes(), "changes", {"history": self.history})]
         for url, template, kwargs in pages:

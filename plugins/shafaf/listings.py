@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 
 from pelican.generators import Generator
 
+from pipeline.datasets import jalali_copies
 from pipeline.display import jalali_year
 from pipeline.normalise import fold
-from pipeline.schema import DECISIONS, LAND_USES, OCCUPANCIES, RESERVED_SLUGS, STAGES, VIOLATION_TYPES
+from pipeline.schema import DECISIONS, LAND_USES, OCCUPANCIES, RESERVED_SLUGS, RULINGS, STAGES, VIOLATION_TYPES
 from pipeline.urls import URLS
 from pipeline.values import match_key
 
@@ -313,7 +314,7 @@ class ListingGenerator(Generator):
         for article in self.articles:
             r = article.record
             renderer.write_text(URLS.ruling_json(r["slug"]),
-                                lambda r=r: json.dumps(r, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                                lambda r=r: json.dumps({**r, **jalali_copies(RULINGS, r)}, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                 "record.json", key_of=article.digest)
 
     def _write_feeds(self, renderer):
