@@ -25,7 +25,11 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote
 
+import jinja2
+
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from pipeline.urls import URLS  # noqa: E402  (needs the line above when run as a script)
 PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
@@ -37,7 +41,7 @@ def page_html() -> str:
     """The search page's own markup around the app, as the theme renders it (no site chrome)."""
     template = (ROOT / "theme" / "templates" / "search.html").read_text("utf-8")
     body = template[template.index('<div id="search-app"'):template.index("<script")]
-    body = body.replace("{{ SITEURL }}", "")
+    body = jinja2.Environment(autoescape=True).from_string(body).render(SITEURL="", urls=URLS)
     scripts = "".join(f'<script src="/{p}"></script>' for p in
                       ("static/vendor/lunr.min.js", "static/js/normalise.js", "static/js/search.js"))
     return f'<!doctype html><html lang="fa" dir="rtl"><meta charset="utf-8"><body>{body}{scripts}</body></html>'
@@ -111,7 +115,7 @@ def measure_queries(folder: Path, asked: list[tuple[str, str]]) -> list[dict]:
             page.on("request", lambda request: fetched.append(request.url))
             start = time.perf_counter()
             page.goto(f"{base}/search/?{query}")
-            page.wait_for_selector("#search-results[data-total]", state="attached", timeout=600_000)
+            page.wait_for_selector("#search-results[data-total]", state="attached", timeout=120_000)
             ms = (time.perf_counter() - start) * 1000
             names = [u.split("/search/")[-1] for u in fetched if u.endswith(".json")]
             for name in names:
