@@ -33,6 +33,8 @@ PATHS = {
     "dictionary": "data/dictionary/",
     "changes": "data/changes/",
     "feed": "feeds/{name}.atom.xml",
+    "member_feed": "feeds/members/{role}/{slug}.atom.xml",
+    "stats": "stats/",
     "search": "search/",
     "static_page": "{slug}/",
     "theme": "theme/{path}",
@@ -146,6 +148,17 @@ class Urls:
 
     def district_feed(self, number) -> str:
         return self.feed(f"district-{number}")
+
+    def member_feed(self, role: str, slug: str) -> str:
+        """A member's new rulings; ``role`` as in ``member``."""
+        return self._path("member_feed", role=ROLE_SLUGS.get(role, role), slug=slug)
+
+    def stats(self) -> str:
+        return self._path("stats")
+
+    def stats_file(self, name: str, extension: str = "csv") -> str:
+        """A figure of the statistics page as data (pipeline/stats.py); ``stats`` its JSON."""
+        return self.data_file(f"stats/{name}.{extension}" if name != "stats" else f"stats.{extension}")
 
     def changes_feed(self) -> str:
         return self.feed("changes")

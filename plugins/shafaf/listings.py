@@ -283,6 +283,6 @@ class ListingGenerator(Generator):
 
     def _write_feeds(self, renderer):
         site, siteurl = self.settings["SITENAME"], self.context["ABS_SITEURL"]
-        for path, title, rows, page in feeds.ruling_feeds(self.listings["rows"], self.listings["districts"]):
+        for path, title, rows, page in feeds.ruling_feeds(self.listings["rows"], self.listings["districts"], self.listings["members"]):
             renderer.write_text(path, feeds.ruling_feed(path, title, rows, page, site, siteurl,
                                                         self.settings["RULINGS_FEED_ITEMS"]), "feeds")
