@@ -78,6 +78,7 @@ def chart(figure: dict) -> dict:
                            category_order=[t for t in VIOLATION_TYPES if any(r["violation_type"] == t for r in rows)],
                            amount_title="سهم از تخلف‌های هر نوع", amount_format=".0%", colour_title="تصمیم")
         spec["encoding"]["opacity"] = _opacity()
+        spec["encoding"]["x"]["scale"]["domain"] = [0, 1]  # shares: the whole is the whole bar
         return spec
     if name in ("appeals_by_year", "appeals_by_commission"):
         category = "year" if name == "appeals_by_year" else "commission"
