@@ -337,3 +337,11 @@ def test_each_member_feed_holds_exactly_that_members_newest_rulings(sample_site,
 def _same_person(published_name: str, heading: str) -> bool:
     from pipeline.values import match_key
     return match_key(published_name) == match_key(heading)
+
+
+def test_the_methodology_page_states_the_small_sample_rule_and_links_the_page(sample_site):
+    from pipeline.display import fa_number
+    html = (sample_site.output / URLS.save_as(URLS.static_page("methodology"))).read_text(encoding="utf-8")
+    section = html.split('id="stats"', 1)[1]
+    assert f"کمتر از {fa_number(stats.MIN_ROWS)} سطر" in section
+    assert f'href="../{URLS.stats()}"' in section
