@@ -30,12 +30,20 @@ MILLIONS = {"q1", "median", "q3"}
 # A table longer than this is folded (<details>): the chart above it already shows its shape.
 FOLD_ABOVE = 12
 SMALL_OPACITY = 0.4
+# How to read a chart whose marks are not plain bars (its caption).
+HOW_TO_READ = {
+    "rulings_by_year_district": "هر خانه: شمار آرای یک سال در یک منطقه؛ رنگ تیره‌تر، آرای بیشتر",
+    "multipliers_by_type": "هر دایره: شمار تخلف‌های آن نوع با آن ضریب (دایره‌ی بزرگ‌تر، تخلف بیشتر)؛ خط نارنجی: میانه‌ی ضریب آن نوع",
+    "fine_per_m2_by_district": "خط: از چارک اول تا چارک سوم (نیمی از تخلف‌های منطقه)؛ نقطه: میانه",
+}
 
 
 def cell(column: str, value, figure: str) -> str:
     """A table cell's text: Persian digits, shares as percentages."""
     if column == "small_sample":
         return "بله" if value else ""
+    if column in ("jalali_year", "district"):
+        return fa_digits(value)  # a name, not an amount: no thousands separator (۱۴۰۲)
     if column == "share":
         return fa_number(round(value * 100, 1)) + "٪"
     if figure == "fine_per_m2_by_district" and column in MILLIONS:
@@ -100,6 +108,8 @@ def chart(figure: dict) -> dict:
              "encoding": {"y": y, "x": {"field": "multiplier", "type": "quantitative", "scale": x_scale,
                                         "axis": charts.number_axis("ضریب", ",.1~f", tickCount=8)},
                           "size": {"field": "violations", "type": "quantitative",
+                                   # A value held by one violation still shows a dot.
+                                   "scale": {"zero": False, "range": [16, 500]},
                                    "legend": {"title": "شمار تخلف‌ها", "format": ",d"}},
                           "opacity": _opacity()}},
             {"data": {"values": medians}, "mark": {"type": "tick", "color": charts.PALETTE[5], "thickness": 2},
@@ -144,6 +154,7 @@ def page_figures(document: dict | None) -> list[dict]:
                         for c in columns],
             "table": [[(c, cell(c, row[c], figure["name"]), row[c]) for c in columns] for row in figure["rows"]],
             "small": any(row.get("small_sample") for row in figure["rows"]),
+            "how_to_read": HOW_TO_READ.get(figure["name"]),
             "folded": len(figure["rows"]) > FOLD_ABOVE,
         })
     return result
