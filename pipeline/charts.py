@@ -31,12 +31,12 @@ PALETTE = ["#0b5563", "#e69f00", "#56b4e9", "#009e73", "#cc79a7", "#d55e00", "#0
 CONFIG = {
     "font": FONT, "background": None,
     "view": {"stroke": None},
-    "axis": {"labelFontSize": 12, "titleFontSize": 12, "titleFontWeight": "normal", "labelColor": "#222",
+    "axis": {"labelFontSize": 13, "titleFontSize": 13, "titleFontWeight": "normal", "labelColor": "#222",
              "titleColor": "#222", "gridColor": "#e3e3e3", "labelLimit": 220},
-    "legend": {"labelFontSize": 12, "titleFontSize": 12, "titleFontWeight": "normal", "orient": "bottom",
+    "legend": {"labelFontSize": 13, "titleFontSize": 13, "titleFontWeight": "normal", "orient": "bottom",
                "direction": "horizontal", "columns": 3, "labelLimit": 160, "symbolType": "square"},
     "range": {"category": PALETTE},
-    "text": {"font": FONT, "fontSize": 11},
+    "text": {"font": FONT, "fontSize": 12},
 }
 
 _registered = False
@@ -78,7 +78,7 @@ def number_axis(title: str | None, fmt: str = ",d", **extra) -> dict:
 
 def bars(values: list[dict], category: str, amount: str, *, colour: str | None = None,
          colour_order: list | None = None, category_order: list | None = None, category_title=None,
-         amount_title=None, amount_format=",d", colour_title=None, width: int = 300,
+         amount_title=None, amount_format=",d", colour_title=None, width: int = 260,
          stack: str | bool = "zero") -> dict:
     """Horizontal bars, growing leftwards from the category labels on the right; stacked by
     ``colour`` when given (its legend below, read right to left)."""

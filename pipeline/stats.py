@@ -3,7 +3,7 @@
 It reads only what the datasets stage publishes (the rows of ``rulings.csv``,
 ``violations.csv`` and ``properties.csv``, as dicts), never a private field or a rejected row,
 so every figure can be recomputed by anyone from the public CSVs. Each figure is a small tidy
-table, written as ``data/stats/<name>.csv`` (formula-neutralised by ``datasets.excel_csv``,
+table, written as ``data/stats-<name>.csv`` (formula-neutralised by ``datasets.excel_csv``,
 its own resource in ``datapackage.json``) and, all together, as ``data/stats.json``, which the
 plugin (``plugins/shafaf/stats_page.py``) reads back to draw the statistics page.
 

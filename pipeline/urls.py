@@ -157,8 +157,10 @@ class Urls:
         return self._path("stats")
 
     def stats_file(self, name: str, extension: str = "csv") -> str:
-        """A figure of the statistics page as data (pipeline/stats.py); ``stats`` its JSON."""
-        return self.data_file(f"stats/{name}.{extension}" if name != "stats" else f"stats.{extension}")
+        """A figure of the statistics page as data (pipeline/stats.py); ``stats`` all of them
+        as JSON. Beside the datasets, not in a folder: the dated snapshot copies that folder's
+        files only, and its datapackage.json names these."""
+        return self.data_file(f"stats-{name}.{extension}" if name != "stats" else f"stats.{extension}")
 
     def changes_feed(self) -> str:
         return self.feed("changes")

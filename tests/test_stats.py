@@ -2,7 +2,7 @@
 
 Expected figures are recomputed here with the csv and statistics modules from the published
 ``rulings.csv`` and ``violations.csv`` (never by calling ``pipeline/stats.py``), then compared
-with ``data/stats/*.csv``, with the page's tables and with the charts' marks."""
+with ``data/stats-*.csv``, with the page's tables and with the charts' marks."""
 import json
 import re
 import statistics
@@ -345,3 +345,12 @@ def test_the_methodology_page_states_the_small_sample_rule_and_links_the_page(sa
     section = html.split('id="stats"', 1)[1]
     assert f"کمتر از {fa_number(stats.MIN_ROWS)} سطر" in section
     assert f'href="../{URLS.stats()}"' in section
+
+
+def test_the_dated_snapshot_holds_every_file_its_datapackage_names(sample_site):
+    data = sample_site.output / URLS.data()
+    snapshot = json.loads((data / "files.json").read_text(encoding="utf-8"))["snapshot"]
+    package = json.loads((sample_site.output / URLS.datapackage(snapshot)).read_text(encoding="utf-8"))
+    missing = [r["path"] for r in package["resources"] if not (data / snapshot / r["path"]).is_file()]
+    assert not missing, missing
+    assert any(r["name"].startswith("stats-") for r in package["resources"])

@@ -103,7 +103,7 @@ def chart(figure: dict) -> dict:
         x_scale = {"reverse": True, "domain": [0, 4]}
         medians = list({r["violation_type"]: {"violation_type": r["violation_type"], "median": r["median"],
                                                "small_sample": r["small_sample"]} for r in rows}.values())
-        return {"width": 300, "height": {"step": 24}, "layer": [
+        return {"width": 260, "height": {"step": 24}, "layer": [
             {"data": {"values": rows}, "mark": {"type": "circle", "color": charts.PALETTE[0]},
              "encoding": {"y": y, "x": {"field": "multiplier", "type": "quantitative", "scale": x_scale,
                                         "axis": charts.number_axis("ضریب", ",.1~f", tickCount=8)},
@@ -122,7 +122,7 @@ def chart(figure: dict) -> dict:
              "axis": charts.category_axis(None)}
         x = {"type": "quantitative", "scale": {"reverse": True, "zero": True},
              "axis": charts.number_axis("میلیون ریال برای هر مترمربع", ",.0f", tickCount=5)}
-        return {"data": {"values": values}, "width": 300, "height": {"step": 24}, "encoding": {"y": y},
+        return {"data": {"values": values}, "width": 260, "height": {"step": 24}, "encoding": {"y": y},
                 "layer": [
                     {"mark": {"type": "rule", "strokeWidth": 3, "color": charts.PALETTE[2]},
                      "encoding": {"x": {**x, "field": "q1_m"}, "x2": {"field": "q3_m"}, "opacity": _opacity()}},
