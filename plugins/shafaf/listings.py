@@ -265,6 +265,7 @@ class ListingGenerator(Generator):
         self.sitemap.extend(a.url for a in self.articles)
         self.sitemap.extend(p.url for p in self.property_pages)
         self.sitemap.extend(p.url for p in self.context.get("pages", []))
+        self.sitemap.append(URLS.stats())
         # 404: served at any depth, so its links are absolute from the site's root.
         writer.write_file(URLS.not_found(), self.get_template("404"), self.context, relative_urls=False,
                           SITEURL=self.context["ABS_SITEURL"])
