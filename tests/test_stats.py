@@ -236,6 +236,9 @@ def test_the_charts_numbers_equal_their_tables(sample_site):
 
 
 def test_chart_text_is_text_in_persian_digits_and_the_same_bytes_twice(sample_site):
+    def svgs_of_page():
+        return svgs(sample_site)
+
     document = json.loads((sample_site.output / URLS.stats_file("stats", "json")).read_text(encoding="utf-8"))
     from plugins.shafaf.stats_page import chart
     figure = document["figures"][0]
@@ -247,6 +250,9 @@ def test_chart_text_is_text_in_persian_digits_and_the_same_bytes_twice(sample_si
     assert "منطقه" in texts and "سال" in texts  # the axis titles, as text the browser shapes
     assert not any(re.search(r"[0-9]", t) for t in texts), [t for t in texts if re.search(r"[0-9]", t)]
     assert all(t.get("font-family") == charts.FONT for t in root.iter("{http://www.w3.org/2000/svg}text"))
+    for name, drawn in svgs_of_page().items():  # every chart of the page, as published
+        shown = [t.text or "" for t in ET.fromstring(drawn).iter("{http://www.w3.org/2000/svg}text")]
+        assert shown and not [t for t in shown if re.search(r"[0-9]", t)], name
 
 
 def test_hostile_text_in_a_chart_stays_text():
