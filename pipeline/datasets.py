@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jdatetime
 
-from . import completeness
+from . import completeness, stats
 from .pages import write_if_changed
 from .schema import REQUIRED, Field, Storage, Table
 from .settings import Municipality
@@ -165,6 +165,7 @@ def dataset_files(rows: dict[str, list[dict]], tables: list[Table], city: Munici
         files[f"{table.name}.json"] = to_json(table, rows[table.name])
     package = datapackage(files, tables, city, updated)
     completeness.add(statement, files, package)  # completeness.csv, its resource and the package's key
+    stats.add(rows, files, package)  # stats-*.csv, their resources and stats.json
     files["datapackage.json"] = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return files
 

@@ -38,6 +38,8 @@ PATHS = {
     "dictionary": "data/dictionary/",
     "changes": "data/changes/",
     "feed": "feeds/{name}.atom.xml",
+    "member_feed": "feeds/members/{role}/{slug}.atom.xml",
+    "stats": "stats/",
     "search": "search/",
     "static_page": "{slug}/",
     "theme": "theme/{path}",
@@ -170,6 +172,19 @@ class Urls:
 
     def district_feed(self, number) -> str:
         return self.feed(f"district-{number}")
+
+    def member_feed(self, role: str, slug: str) -> str:
+        """A member's new rulings; ``role`` as in ``member``."""
+        return self._path("member_feed", role=ROLE_SLUGS.get(role, role), slug=slug)
+
+    def stats(self) -> str:
+        return self._path("stats")
+
+    def stats_file(self, name: str, extension: str = "csv") -> str:
+        """A figure of the statistics page as data (pipeline/stats.py); ``stats`` all of them
+        as JSON. Beside the datasets, not in a folder: the dated snapshot copies that folder's
+        files only, and its datapackage.json names these."""
+        return self.data_file(f"stats-{name}.{extension}" if name != "stats" else f"stats.{extension}")
 
     def changes_feed(self) -> str:
         return self.feed("changes")

@@ -6,6 +6,7 @@
   (paginated by ``pagination.py``), the per-ruling JSON downloads, the Atom feeds
   (``feeds.py``), ``sitemap.xml`` and ``robots.txt`` (``sitemap.py``) and ``404.html``.
 * ``DataPagesGenerator`` (``data_pages.py``): the datasets page, data dictionary and change log.
+* ``StatsPageGenerator`` (``stats_page.py``): the statistics page, its charts drawn at build time.
 * ``ThemeFilesGenerator`` (``theme_files.py``): the theme's static files.
 
 Every path comes from ``pipeline.urls`` (templates see it as ``urls``); path segments made
@@ -32,8 +33,9 @@ def get_generators(pelican):
     from .data_pages import DataPagesGenerator
     from .listings import ListingGenerator
     from .records import RecordPagesGenerator
+    from .stats_page import StatsPageGenerator
     from .theme_files import ThemeFilesGenerator
-    return [RecordPagesGenerator, ListingGenerator, DataPagesGenerator, ThemeFilesGenerator]
+    return [RecordPagesGenerator, ListingGenerator, DataPagesGenerator, StatsPageGenerator, ThemeFilesGenerator]
 
 
 def get_writer(pelican):

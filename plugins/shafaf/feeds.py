@@ -45,11 +45,14 @@ class Feed(Atom1Feed):
         self._related(handler, item.get("related", ()))
 
 
-def ruling_feeds(rows: list[dict], districts: list) -> list[tuple[str, str, list, str]]:
-    """(feed path, title, rows newest first, the listing it follows) of each feed."""
+def ruling_feeds(rows: list[dict], districts: list, members: dict | None = None) -> list[tuple[str, str, list, str]]:
+    """(feed path, title, rows newest first, the listing it follows) of each feed; ``members``:
+    role -> that role's member groups, a feed each (follow a member: their newest rulings)."""
     feeds = [(URLS.rulings_feed(), "آرای تازه‌ی کمیسیون ماده ۱۰۰", rows, URLS.home())]
     feeds += [(URLS.district_feed(g.slug), f"آرای تازه‌ی منطقه {fa_digits(g.slug)}", g.items,
                URLS.district(g.slug)) for g in districts]
+    feeds += [(URLS.member_feed(role, g.slug), f"آرای تازه‌ی {isolate(g.title, plain=True)}", g.items,
+               URLS.member(role, g.slug)) for role, groups in (members or {}).items() for g in groups]
     return feeds
 
 

@@ -301,6 +301,7 @@ class ListingGenerator(Generator):
         self.sitemap.extend(a.url for a in self.articles)
         self.sitemap.extend(p.url for p in self.property_pages)
         self.sitemap.extend(p.url for p in self.context.get("pages", []))
+        self.sitemap.append(URLS.stats())
         # 404: served at any depth, so its links are absolute from the site's root.
         writer.write_file(URLS.not_found(), self.get_template("404"), self.context, relative_urls=False,
                           SITEURL=self.context["ABS_SITEURL"])
@@ -319,6 +320,6 @@ class ListingGenerator(Generator):
 
     def _write_feeds(self, renderer):
         site, siteurl = self.settings["SITENAME"], self.context["ABS_SITEURL"]
-        for path, title, rows, page in feeds.ruling_feeds(self.listings["rows"], self.listings["districts"]):
+        for path, title, rows, page in feeds.ruling_feeds(self.listings["rows"], self.listings["districts"], self.listings["members"]):
             renderer.write_text(path, feeds.ruling_feed(path, title, rows, page, site, siteurl,
                                                         self.settings["RULINGS_FEED_ITEMS"]), "feeds")

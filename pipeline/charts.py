@@ -1,0 +1,99 @@
+"""Charts made at build time as inline SVG: Vega-Lite specs (plain dicts) rendered by
+vl-convert (Vega's own renderer, no browser, no script on the page).
+
+Why it reads right in Persian (README: *Charts*):
+
+* text stays ``<text>`` elements, so the reader's browser shapes and orders Persian itself
+  (vl-convert would only turn text into paths for PNG/PDF, never in SVG);
+* numbers go through d3-format with ``LOCALE``: Persian digits, «٬» for thousands and «٫»
+  for the decimal point, on axes and in labels alike;
+* category axes sit on the right and a quantitative x axis grows leftwards (``reverse``),
+  legends on the left: a right-to-left reader starts where the labels are;
+* Vega measures labels with Vazirmatn itself (``fonts/``: the theme's Vazirmatn, the same
+  font as ``theme/static/vendor/*.woff2``, unpacked to TrueType because vl-convert's font
+  database reads no WOFF2), so a label's room matches what the browser draws.
+
+The same spec gives the same bytes (no clock, no random id: ``tests/test_stats.py``).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+FONT = "Vazirmatn"
+FONTS = Path(__file__).with_name("fonts")
+PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
+LOCALE = {"decimal": "٫", "thousands": "٬", "grouping": [3], "currency": ["", " ریال"],
+          "numerals": list(PERSIAN_DIGITS), "percent": "٪", "minus": "−"}
+# The site's palette (site.css), then colours that stay apart for colour-blind readers (Okabe-Ito).
+PALETTE = ["#0b5563", "#e69f00", "#56b4e9", "#009e73", "#cc79a7", "#d55e00", "#0072b2", "#7a6a00",
+           "#999999"]
+CONFIG = {
+    "font": FONT, "background": None,
+    "view": {"stroke": None},
+    "axis": {"labelFontSize": 13, "titleFontSize": 13, "titleFontWeight": "normal", "labelColor": "#222",
+             "titleColor": "#222", "gridColor": "#e3e3e3", "labelLimit": 220},
+    "legend": {"labelFontSize": 13, "titleFontSize": 13, "titleFontWeight": "normal", "orient": "bottom",
+               "direction": "horizontal", "columns": 3, "labelLimit": 160, "symbolType": "square"},
+    "range": {"category": PALETTE},
+    "text": {"font": FONT, "fontSize": 12},
+}
+
+_registered = False
+
+
+def _register_fonts(vlc) -> None:
+    global _registered
+    if not _registered:
+        vlc.register_font_directory(str(FONTS))
+        _registered = True
+
+
+def fa_digits(value) -> str:
+    return str(value).translate(str.maketrans("0123456789", PERSIAN_DIGITS))
+
+
+def svg(spec: dict, title: str) -> str:
+    """The chart as an SVG element for inline use: ``role="img"`` with ``title`` as its
+    accessible name (the table beside it carries the numbers for a screen reader)."""
+    import vl_convert as vlc
+    _register_fonts(vlc)
+    drawn = vlc.vegalite_to_svg({"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+                                 "config": CONFIG, **spec}, format_locale=LOCALE)
+    # The XML head and the white page background belong to a file, not to an inline element.
+    drawn = re.sub(r"^<\?xml[^>]*>\s*", "", drawn)
+    drawn = re.sub(r'<rect width="[\d.]+" height="[\d.]+" fill="white"/>', "", drawn, count=1)
+    label = (title.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;"))
+    return drawn.replace("<svg ", f'<svg role="img" aria-label="{label}" focusable="false" ', 1)
+
+
+def category_axis(title: str | None, **extra) -> dict:
+    """An axis of categories on the right: where a right-to-left reader starts."""
+    return {"title": title, "orient": "right", "labelAlign": "left", **extra}
+
+
+def number_axis(title: str | None, fmt: str = ",d", **extra) -> dict:
+    return {"title": title, "format": fmt, **extra}
+
+
+def bars(values: list[dict], category: str, amount: str, *, colour: str | None = None,
+         colour_order: list | None = None, category_order: list | None = None, category_title=None,
+         amount_title=None, amount_format=",d", colour_title=None, width: int = 260,
+         stack: str | bool = "zero") -> dict:
+    """Horizontal bars, growing leftwards from the category labels on the right; stacked by
+    ``colour`` when given (its legend below, read right to left)."""
+    x = {"field": amount, "type": "quantitative", "stack": stack, "scale": {"reverse": True},
+         "axis": number_axis(amount_title, amount_format, orient="bottom", tickCount=4)}
+    y = {"field": category, "type": "nominal", "sort": category_order or None,
+         "axis": category_axis(category_title)}
+    encoding = {"x": x, "y": y}
+    if colour:
+        encoding["color"] = {"field": colour, "type": "nominal", "sort": colour_order,
+                             "scale": {"domain": colour_order} if colour_order else {},
+                             "legend": {"title": colour_title}}
+        encoding["order"] = {"field": "_order", "type": "quantitative"}
+        if colour_order:
+            index = {value: i for i, value in enumerate(colour_order)}
+            values = [{**v, "_order": index.get(v[colour], len(index))} for v in values]
+    return {"data": {"values": values}, "mark": {"type": "bar"}, "encoding": encoding,
+            "width": width, "height": {"step": 22}}
