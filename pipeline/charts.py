@@ -9,9 +9,9 @@ Why it reads right in Persian (README: *Charts*):
   for the decimal point, on axes and in labels alike;
 * category axes sit on the right and a quantitative x axis grows leftwards (``reverse``),
   legends on the left: a right-to-left reader starts where the labels are;
-* Vega measures labels with Vazirmatn itself (``fonts/``: the theme's Vazirmatn, the same
-  font as ``theme/static/vendor/*.woff2``, unpacked to TrueType because vl-convert's font
-  database reads no WOFF2), so a label's room matches what the browser draws.
+* Vega measures labels with Vazirmatn itself (the TrueType files of the npm package the
+  theme's ``*.woff2`` come from: vl-convert's font database reads no WOFF2), so a label's room
+  matches what the browser draws.
 
 The same spec gives the same bytes (no clock, no random id: ``tests/test_stats.py``).
 """
@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 
 FONT = "Vazirmatn"
-FONTS = Path(__file__).with_name("fonts")
+FONTS = Path(__file__).resolve().parent.parent / "node_modules" / "vazirmatn" / "fonts" / "ttf"
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 LOCALE = {"decimal": "٫", "thousands": "٬", "grouping": [3], "currency": ["", " ریال"],
           "numerals": list(PERSIAN_DIGITS), "percent": "٪", "minus": "−"}
@@ -45,6 +45,9 @@ _registered = False
 def _register_fonts(vlc) -> None:
     global _registered
     if not _registered:
+        if not (FONTS / f"{FONT}-Regular.ttf").is_file():
+            raise FileNotFoundError(f"{FONTS}/{FONT}-Regular.ttf is missing: run `make setup` (npm ci), "
+                                    "the charts measure their labels with it")
         vlc.register_font_directory(str(FONTS))
         _registered = True
 
