@@ -20,9 +20,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .normalise import PERSIAN_DIGITS
+
 FONT = "Vazirmatn"
 FONTS = Path(__file__).resolve().parent.parent / "node_modules" / "vazirmatn" / "fonts" / "ttf"
-PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 LOCALE = {"decimal": "٫", "thousands": "٬", "grouping": [3], "currency": ["", " ریال"],
           "numerals": list(PERSIAN_DIGITS), "percent": "٪", "minus": "−"}
 # The site's palette (site.css), then colours that stay apart for colour-blind readers (Okabe-Ito).
@@ -50,10 +51,6 @@ def _register_fonts(vlc) -> None:
                                     "the charts measure their labels with it")
         vlc.register_font_directory(str(FONTS))
         _registered = True
-
-
-def fa_digits(value) -> str:
-    return str(value).translate(str.maketrans("0123456789", PERSIAN_DIGITS))
 
 
 def svg(spec: dict, title: str) -> str:

@@ -136,3 +136,14 @@ def test_titles_isolate_their_numbers(sample_site):
     numbers = [m.groups() for t in titles for m in NUMBER_WITH_SEPARATOR.finditer(t)]
     assert len(numbers) >= 50
     assert all(edges == ("\u2066", "\u2069") for edges in numbers), numbers[:5]
+
+
+@pytest.mark.parametrize("path", ["", "stats/", "districts/1/"])
+def test_numbered_lists_count_in_persian_digits(page, serve_site, path):
+    """An <ol> shown with numbers numbers it in Persian digits («۱.», never «1.»)."""
+    page.goto(f"{serve_site}/{path}")
+    styles = page.evaluate("""() => [...document.querySelectorAll('ol')]
+        .filter(ol => ol.offsetParent !== null)
+        .map(ol => getComputedStyle(ol).listStyleType)""")
+    assert styles, f"no visible numbered list on /{path}"
+    assert set(styles) <= {"persian", "none"}, styles
