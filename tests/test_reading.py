@@ -139,7 +139,7 @@ def test_a_property_shows_a_real_zero_and_a_missing_value_apart(page, serve_site
     open_at(page, serve_site, f"properties/{blank['slug']}/", width)
     assert fact(page, "مساحت اعیان") == MISSING
     assert fact(page, "پلاک ثبتی") == MISSING
-    assert fact(page, "مختصات (عرض، طول)") == MISSING
+    assert fact(page, "مختصات جغرافیایی") == MISSING
     assert page.locator("dl.facts dd").evaluate_all("dds => dds.filter(d => !d.innerText.trim()).length") == 0
 
 
@@ -308,8 +308,10 @@ def test_coordinates_at_one_precision_with_map_links(page, serve_site, rows, wid
     for p in uneven:
         lat, lon = _coordinates(p)
         open_at(page, serve_site, f"properties/{p['slug']}/", width)
-        shown = fact(page, "مختصات (عرض، طول)")
-        assert fa(lat).replace(".", "٫") in shown and fa(lon).replace(".", "٫") in shown
+        shown = fact(page, "مختصات جغرافیایی")
+        # each number named, latitude first in reading order (a bare «lat، lon» pair read right
+        # to left would give the longitude first)
+        assert shown.startswith(f"عرض {fa(lat).replace('.', '٫')}، طول {fa(lon).replace('.', '٫')}"), shown
         osm = urlsplit(page.locator("dd.coordinates a.osm").get_attribute("href"))
         assert osm.netloc == "www.openstreetmap.org"
         assert parse_qs(osm.query) == {"mlat": [lat], "mlon": [lon]}
