@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import datasets
 from .display import jalali_year
-from .schema import APPEAL_RESULTS, DECISIONS, EXECUTION_STATUSES, VIOLATION_TYPES
+from .schema import APPEAL_RESULTS, DECISIONS, EXECUTION_STATUSES, OCCUPANCIES, VIOLATION_TYPES
 from .urls import URLS
 
 # Below this many rows a share, median or quartile is marked ``small_sample`` (README:
@@ -101,6 +101,31 @@ FIGURES = (
             _col("rulings", "integer", "Rulings", "شمار آرا"), SHARE, BASE, SMALL)),
 )
 FIGURES_BY_NAME = {f.name: f for f in FIGURES}
+
+# The home page's figures. "Collected" is the one execution status that says the money came in
+# («وصول شده»); «اجرا شده» says the ruling was carried out, which for a fine need not mean paid.
+DEMOLITION, COLLECTED = DECISIONS[0], EXECUTION_STATUSES[3]
+VACANT, OCCUPIED_ILLEGALLY = OCCUPANCIES[3], OCCUPANCIES[4]
+assert (DEMOLITION, COLLECTED, VACANT, OCCUPIED_ILLEGALLY) == ("قلع بنا", "وصول شده", "خالی", "متصرف غیرقانونی")
+HEADLINE_MEASURES = (
+    ("rulings", "آرای منتشرشده (بدوی و تجدیدنظر)"),
+    ("violations", "تخلف‌های منتشرشده"),
+    ("demolition_violations", f"تخلف‌هایی که تصمیمشان «{DEMOLITION}» است"),
+    ("fines_imposed_rial", "جمع مبلغ کل جریمه‌ی آرای منتشرشده (ریال)"),
+    ("fines_collected_rial", f"جمع مبلغ کل جریمه‌ی آرایی که وضعیت اجرایشان «{COLLECTED}» است (ریال)"),
+    ("appeals", "آرای تجدیدنظر منتشرشده که نتیجه دارند"),
+    *((f"appeals_{key}", f"آرای تجدیدنظر با نتیجه‌ی «{result}»")
+      for key, result in zip(("confirmed", "overturned", "modified"), APPEAL_RESULTS)),
+    ("properties", "املاک منتشرشده"),
+    ("properties_vacant", f"املاکی که وضعیت بهره‌برداری‌شان «{VACANT}» است"),
+    ("properties_occupied_illegally", f"املاکی که وضعیت بهره‌برداری‌شان «{OCCUPIED_ILLEGALLY}» است"),
+)
+HEADLINE = Figure("headline", "رقم‌های اصلی", "Headline figures",
+                  "رقم‌های صفحه‌ی نخست، هر یک شمار یا جمعی دقیق از جدول‌های منتشرشده: "
+                  + "؛ ".join(f"{key}: {fa}" for key, fa in HEADLINE_MEASURES) + ".",
+                  (_col("measure", "string", "Measure", "نام رقم", [k for k, _ in HEADLINE_MEASURES]),
+                   _col("value", "integer", "Value", "مقدار (شمار، یا ریال برای *_rial)"),
+                   _col("description", "string", "What it counts", "آنچه این رقم می‌شمارد")))
 
 
 def _number(value):
@@ -190,11 +215,30 @@ def execution_status(rulings: pd.DataFrame) -> pd.DataFrame:
     return counts.sort_values("_s").drop(columns=["_k", "_s"])
 
 
+def headline(rulings: pd.DataFrame, violations: pd.DataFrame, properties: list[dict]) -> pd.DataFrame:
+    fines = pd.to_numeric(rulings["total_fine_rial"]).fillna(0)
+    appeals = _appeals(rulings)["appeal_result"]
+    occupancy = [p.get("occupancy") for p in properties]
+    values = {
+        "rulings": len(rulings), "violations": len(violations),
+        "demolition_violations": int((violations["decision"] == DEMOLITION).sum()),
+        "fines_imposed_rial": int(fines.sum()),
+        "fines_collected_rial": int(fines[rulings["execution_status"] == COLLECTED].sum()),
+        "appeals": len(appeals),
+        **{f"appeals_{key}": int((appeals == result).sum())
+           for key, result in zip(("confirmed", "overturned", "modified"), APPEAL_RESULTS)},
+        "properties": len(properties),
+        "properties_vacant": occupancy.count(VACANT),
+        "properties_occupied_illegally": occupancy.count(OCCUPIED_ILLEGALLY),
+    }
+    return pd.DataFrame([{"measure": key, "value": values[key], "description": fa} for key, fa in HEADLINE_MEASURES])
+
+
 def frames(rows: dict[str, list[dict]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The published rulings (with their Jalali year) and violations (with their ruling's
     district); only the columns the figures use."""
     ruling_columns = ["ruling_no", "ruling_date", "stage", "commission", "district", "appealed_ruling_no",
-                      "appeal_result", "execution_status"]
+                      "appeal_result", "execution_status", "total_fine_rial"]
     rulings = pd.DataFrame([{c: r.get(c) for c in ruling_columns} for r in rows["rulings"]], columns=ruling_columns)
     rulings["jalali_year"] = [jalali_year(d) for d in rulings["ruling_date"]]
     violation_columns = ["ruling_no", "violation_type", "decision", "area_m2", "multiplier", "fine_rial"]
@@ -217,9 +261,10 @@ def tables(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
         "multipliers_by_type": multipliers_by_type(violations),
         "fine_per_m2_by_district": fine_per_m2_by_district(violations),
         "execution_status": execution_status(rulings),
+        "headline": headline(rulings, violations, rows.get("properties", [])),
     }
     result = {}
-    for figure in FIGURES:
+    for figure in (*FIGURES, HEADLINE):
         frame = made[figure.name]
         result[figure.name] = [{c.name: _plain(row[c.name], c) for c in figure.columns}
                                for _, row in frame.iterrows()]
@@ -262,7 +307,7 @@ def resource(figure: Figure, data: bytes) -> dict:
 def add(rows: dict[str, list[dict]], files: dict[str, bytes], package: dict) -> None:
     """Add every figure to the datasets: its CSV and resource, and ``stats.json``."""
     made = tables(rows)
-    for figure in FIGURES:
+    for figure in (*FIGURES, HEADLINE):
         data = datasets.excel_csv([c.name for c in figure.columns],
                                   ([row[c.name] for c in figure.columns] for row in made[figure.name]))
         files[csv_path(figure.name)] = data
@@ -271,5 +316,7 @@ def add(rows: dict[str, list[dict]], files: dict[str, bytes], package: dict) -> 
                 "figures": [{"name": f.name, "title_fa": f.title_fa, "title_en": f.title_en,
                              "counts_fa": f.counts_fa, "csv": URLS.stats_file(f.name),
                              "columns": [c.name for c in f.columns], "rows": made[f.name]}
-                            for f in FIGURES]}
+                            for f in FIGURES],
+                # Not a chart of the statistics page: the home page's figures (README: *Statistics*).
+                "headline": {r["measure"]: r["value"] for r in made["headline"]}}
     files[URLS.stats_file("stats", "json")[len(URLS.data()):]] = (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")

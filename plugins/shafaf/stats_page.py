@@ -12,11 +12,13 @@ from pathlib import Path
 
 from pelican.generators import Generator
 
-from pipeline import charts
+from pipeline import charts, stats
 from pipeline.display import fa_digits, fa_number
 from pipeline.schema import APPEAL_RESULTS, DECISIONS, EXECUTION_STATUSES, VIOLATION_TYPES
 from pipeline.stats import UNKNOWN_FA
 from pipeline.urls import URLS
+
+from .slugs import ENUM_SLUGS
 
 HEADERS_FA = {
     "jalali_year": "سال", "district": "منطقه", "rulings": "شمار آرا", "violation_type": "نوع تخلف",
@@ -160,6 +162,63 @@ def page_figures(document: dict | None) -> list[dict]:
     return result
 
 
+def _anchor(page: str, fragment: str) -> str:
+    return f"{page}#{fragment}"
+
+
+def home_figures(document: dict | None) -> list[dict]:
+    """The home page's headline figures: each its value (``kind`` says how to show it), a label,
+    a note and the page that explains it (URLS only). Empty while no statistics were published."""
+    head = (document or {}).get("headline")
+    if not head:
+        return []
+    method = _anchor(URLS.static_page("methodology"), "headline")
+    violations, appeals, properties = head["violations"], head["appeals"], head["properties"]
+
+    def share(part, whole):
+        return round(part * 100 / whole, 1) if whole else None
+
+    return [
+        {"key": "rulings", "value": head["rulings"], "kind": "count", "label": "رأی منتشرشده",
+         "note": "بدوی و تجدیدنظر", "href": URLS.rulings()},
+        {"key": "demolition", "value": share(head["demolition_violations"], violations), "kind": "share",
+         "label": f"از تخلف‌ها با رأی «{stats.DEMOLITION}»",
+         "note": f"{fa_number(head['demolition_violations'])} از {fa_number(violations)} تخلف",
+         "href": _anchor(URLS.stats(), "decisions_by_type")},
+        {"key": "fines_imposed", "value": head["fines_imposed_rial"], "kind": "rial", "label": "جریمه‌ی تعیین‌شده",
+         "note": "جمع مبلغ کل جریمه‌ی آرا", "href": method},
+        {"key": "fines_collected", "value": head["fines_collected_rial"], "kind": "rial",
+         "label": "جریمه‌ی وصول‌شده", "note": f"آرای با وضعیت اجرای «{stats.COLLECTED}»",
+         "href": _anchor(URLS.stats(), "execution_status")},
+        {"key": "appeals", "value": appeals, "kind": "count", "label": "رأی تجدیدنظر",
+         "note": "، ".join(f"{fa_number(head[f'appeals_{k}'])} {fa}" for k, fa in
+                          (("confirmed", "تأیید"), ("overturned", "نقض"), ("modified", "اصلاح"))),
+         "href": _anchor(URLS.stats(), "appeals_by_year")},
+        {"key": "properties", "value": properties, "kind": "count", "label": "ملک شهرداری",
+         "note": "فهرست املاک", "href": URLS.properties()},
+        {"key": "properties_vacant", "value": head["properties_vacant"], "kind": "count",
+         "label": f"ملک «{stats.VACANT}»", "note": "وضعیت بهره‌برداری",
+         "href": URLS.property_facet("occupancy", ENUM_SLUGS["occupancy"][stats.VACANT])},
+        {"key": "properties_occupied_illegally", "value": head["properties_occupied_illegally"], "kind": "count",
+         "label": f"ملک «{stats.OCCUPIED_ILLEGALLY}»", "note": "وضعیت بهره‌برداری",
+         "href": URLS.property_facet("occupancy", ENUM_SLUGS["occupancy"][stats.OCCUPIED_ILLEGALLY])},
+    ]
+
+
+def home_chart(document: dict | None) -> str:
+    """Rulings by year (the sum over districts of the statistics page's first figure), small."""
+    figure = next((f for f in (document or {}).get("figures", []) if f["name"] == "rulings_by_year_district"), None)
+    if not figure or not figure["rows"]:
+        return ""
+    by_year: dict[int, int] = {}
+    for row in figure["rows"]:
+        by_year[row["jalali_year"]] = by_year.get(row["jalali_year"], 0) + row["rulings"]
+    values = [{"year": fa_digits(y), "rulings": n} for y, n in sorted(by_year.items())]
+    spec = charts.bars(values, "year", "rulings", category_order=[v["year"] for v in values],
+                       amount_title="شمار آرا", width=220)
+    return charts.svg(spec, "شمار آرا به تفکیک سال")
+
+
 class StatsPageGenerator(Generator):
     def generate_context(self):
         path = Path(self.output_path) / URLS.stats_file("stats", "json")
@@ -169,6 +228,9 @@ class StatsPageGenerator(Generator):
             document = None
         self.min_rows = (document or {}).get("min_rows")
         self.figures = page_figures(document)
+        # The home page (listings.py writes it) leads with these.
+        self.context["HOME_FIGURES"] = home_figures(document)
+        self.context["HOME_CHART"] = home_chart(document)
 
     def generate_output(self, writer):
         url = URLS.stats()
