@@ -6,7 +6,9 @@ the plugin's code, so that a grouping or counting bug in the plugin makes a test
 from __future__ import annotations
 
 import csv
+import json
 import re
+import subprocess
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,3 +114,21 @@ def key_pages(site_data, member_path) -> dict[str, str]:
 
 def file_of(output: Path, path: str) -> Path:
     return output / path / "index.html" if path == "" or path.endswith("/") else output / path
+
+
+def axe_serious(page) -> list:
+    """axe's serious and critical violations on the page as it is loaded: (rule, impact, first
+    three targets) each."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+def nu_errors(files) -> list[str]:
+    """The Nu HTML checker's errors (and fatal messages) on these files, each with its file."""
+    run = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, files)],
+                         capture_output=True, text=True, check=False, timeout=300)
+    messages = json.loads(run.stderr or run.stdout or '{"messages": []}')["messages"]
+    return [f"{m.get('url', '')}: {m['message']}" for m in messages
+            if m.get("type") == "error" or m.get("subType") == "fatal"]

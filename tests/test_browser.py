@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from browser_helpers import AXE, fa_int, key_pages, member_path, site_data  # noqa: F401
+from browser_helpers import axe_serious, fa_int, key_pages, member_path, site_data  # noqa: F401
 from pipeline.values import match_key
 
 LATIN_DIGIT = re.compile(r"[0-9]")
@@ -197,8 +197,5 @@ def test_skip_link_and_visible_focus(page, serve_site):
 def test_axe_no_serious_violations(page, serve_site, key_pages, name, scheme):
     page.emulate_media(color_scheme=scheme)
     open_page(page, serve_site, key_pages[name])
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]
-           if v["impact"] in ("serious", "critical")]
+    bad = axe_serious(page)
     assert not bad, bad

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import factory
-from browser_helpers import AXE, fa_int
+from browser_helpers import axe_serious, fa_int
 from conftest import build_site
 from pipeline.errors import PUBLIC_REASONS, ROW_ERRORS
 from pipeline.schema import TABLES
@@ -229,10 +229,7 @@ def test_frictionless_validates_the_statement(sample_site):
 def test_axe_on_the_statement(page, serve_site, scheme):
     page.emulate_media(color_scheme=scheme)
     page.goto(f"{serve_site}/methodology/")
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]
-           if v["impact"] in ("serious", "critical")]
+    bad = axe_serious(page)
     assert not bad, bad
 
 

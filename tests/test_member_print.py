@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 import re
 import subprocess
 from collections import defaultdict
@@ -18,7 +17,7 @@ import pytest
 
 import pelicanconf
 
-from browser_helpers import AXE, ROLES, ROOT, VNU, fa_int, file_of, member_path, site_data  # noqa: F401
+from browser_helpers import ROLES, ROOT, axe_serious, fa_int, file_of, member_path, nu_errors, site_data  # noqa: F401
 from pipeline.normalise import fold
 from pipeline.values import match_key
 
@@ -275,10 +274,7 @@ def test_the_print_header_gives_the_absolute_address_when_the_site_has_one(siteu
 def test_member_pages_pass_the_nu_checker(sample_site, members):
     paths = [p for p, _ in members["busy"].values()] + [members["few"][1]]
     files = [str(file_of(sample_site.output, p)) for p in paths]
-    run = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "json", *files],
-                         capture_output=True, text=True, check=False, timeout=300)
-    messages = json.loads(run.stderr or run.stdout or '{"messages": []}')["messages"]
-    errors = [m["message"] for m in messages if m.get("type") == "error" or m.get("subType") == "fatal"]
+    errors = nu_errors(files)
     assert not errors, errors
 
 
@@ -288,8 +284,5 @@ def test_member_page_has_no_serious_axe_violation(page, serve_site, members, sch
     page.set_viewport_size({"width": width, "height": 800})
     page.emulate_media(color_scheme=scheme)
     page.goto(f"{serve_site}/{members['few'][1]}")
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]
-           if v["impact"] in ("serious", "critical")]
+    bad = axe_serious(page)
     assert not bad, bad

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import jdatetime
 import pytest
 
-from browser_helpers import AXE, VNU, fa_int, file_of, site_data  # noqa: F401
+from browser_helpers import axe_serious, fa_int, file_of, nu_errors, site_data  # noqa: F401
 
 WIDTHS = [360, 1280]
 FINE = "جریمه"
@@ -345,20 +344,13 @@ def _changed_pages(rows, published) -> list[str]:
 @pytest.mark.parametrize("index", range(5))
 def test_axe_is_clean_on_the_changed_pages(page, serve_site, rows, published, width, index):
     open_at(page, serve_site, _changed_pages(rows, published)[index], width)
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]
-           if v["impact"] in ("serious", "critical")]
+    bad = axe_serious(page)
     assert not bad, bad
 
 
 def test_nu_is_clean_on_the_changed_pages(sample_site, rows, published):
     files = [str(file_of(sample_site.output, path)) for path in _changed_pages(rows, published)]
-    run = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "json", *files],
-                         capture_output=True, text=True, check=False, timeout=300)
-    messages = json.loads(run.stderr or run.stdout or '{"messages": []}')["messages"]
-    errors = [f"{m.get('url', '')}: {m['message']}" for m in messages
-              if m.get("type") == "error" or m.get("subType") == "fatal"]
+    errors = nu_errors(files)
     assert not errors, errors
 
 

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 import jdatetime
 import pytest
 
-from browser_helpers import AXE, VNU, fa_int, read_csv, site_data  # noqa: F401
+from browser_helpers import axe_serious, fa_int, nu_errors, read_csv, site_data  # noqa: F401
 from pipeline import charts, stats
 from pipeline.urls import URLS
 
@@ -286,20 +286,15 @@ def test_the_stats_csvs_are_formula_neutralised(sample_site):
 
 def test_vnu_on_the_statistics_page(sample_site):
     page = sample_site.output / URLS.save_as(URLS.stats())
-    run = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "json", str(page)],
-                         capture_output=True, text=True, check=False, timeout=300)
-    messages = json.loads(run.stderr or run.stdout or '{"messages": []}')["messages"]
-    assert not [m["message"] for m in messages if m.get("type") == "error" or m.get("subType") == "fatal"]
+    errors = nu_errors([page])
+    assert not errors, errors
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_on_the_statistics_page(page, serve_site, scheme):
     page.emulate_media(color_scheme=scheme)
     page.goto(f"{serve_site}/{URLS.stats()}")
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]]) for v in result["violations"]
-           if v["impact"] in ("serious", "critical")]
+    bad = axe_serious(page)
     assert not bad, bad
 
 
