@@ -272,11 +272,14 @@ class ListingGenerator(Generator):
                 decisions = [(d, group.extra["rulings_by_decision"][d], group.extra["decisions"][d])
                              for d in DECISIONS if group.extra["decisions"][d]]
                 stages = Counter(row["stage"] for row in group.items)
+                years = member_years(group.items)
+                # The summary's three tables: (value, rulings, violations or None) each.
                 self._page(URLS.member(role, group.slug), "member",
                            member=group, role=role, role_slug=role_slug, role_title=role_title,
                            decision_counts=decisions,
-                           stage_counts=[(s, stages[s]) for s in STAGES if stages[s]],
-                           years=member_years(group.items),
+                           stage_counts=[(s, stages[s], None) for s in STAGES if stages[s]],
+                           year_counts=[(year, end - start, None) for year, start, end in years],
+                           years=years,
                            fellows={row["slug"]: fellow_members(records[row["slug"]], role, named)
                                     for row in group.items},
                            search_member=search_member(role, group.slug))
