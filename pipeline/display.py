@@ -14,7 +14,7 @@ import jdatetime
 from markupsafe import Markup, escape
 
 from .normalise import DIGIT_CLASS, to_persian_digits
-from .schema import DECISIONS, EXECUTION_STATUSES
+from .schema import COLLECTED, FINE
 
 JALALI_MONTHS = ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
                  "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند")
@@ -121,11 +121,7 @@ def _fills(value) -> bool:
 MISSING = "ثبت نشده"
 NO_FINE = "جریمه‌ای تعیین نشده"
 NOT_APPLICABLE = "ندارد"   # a fine's multiplier or value on a violation that was not fined
-FINE_DECISION = "جریمه"
-# «وصول شده» says a fine was collected: on a ruling that fined nothing it would mislead.
-COLLECTED = "وصول شده"
 NOTHING_TO_COLLECT = "جریمه‌ای برای وصول نیست"
-assert FINE_DECISION in DECISIONS and COLLECTED in EXECUTION_STATUSES, "pipeline/schema.py renamed a value"
 
 
 def _missing(value) -> bool:
@@ -151,7 +147,7 @@ def shown(value, kind: str = "text", unit: str = "") -> Markup:
 
 def fines_anything(violations) -> bool:
     """Whether any violation of a ruling was fined (its decision is «جریمه»)."""
-    return any((v.get("decision") if isinstance(v, dict) else v) == FINE_DECISION for v in violations or ())
+    return any((v.get("decision") if isinstance(v, dict) else v) == FINE for v in violations or ())
 
 
 def fine(value, applies: bool) -> Markup:

@@ -282,6 +282,9 @@ FIRST_INSTANCE, APPEAL = STAGES
 FOR_APPEALS = When("stage", APPEAL, "آرای تجدیدنظر")
 APPEAL_RESULTS = ("تأیید", "نقض", "اصلاح")
 EXECUTION_STATUSES = ("اجرا شده", "در حال اجرا", "اجرا نشده", "وصول شده")
+# «وصول شده» is the one status that says a fine's money came in; «اجرا شده» says the ruling was
+# carried out, which for a fine need not mean paid.
+COLLECTED = EXECUTION_STATUSES[3]
 
 VIOLATION_TYPES = (
     "احداث بنای بدون پروانه",
@@ -309,12 +312,14 @@ DECISIONS = (
     "رفع مشرفیت",
     "عدم تخلف",
 )
+DEMOLITION, FINE = DECISIONS[:2]
 LAND_USES = (
     "مسکونی", "تجاری", "اداری", "آموزشی", "ورزشی", "درمانی", "فرهنگی", "مذهبی",
     "فضای سبز", "تأسیسات شهری", "حمل و نقل و انبارداری", "بایر",
 )
 DEED_TYPES = ("سند تک‌برگ", "سند دفترچه‌ای", "سند مشاعی", "قولنامه‌ای", "فاقد سند")
 OCCUPANCIES = ("در اختیار شهرداری", "اجاره", "واگذار به نهاد", "خالی", "متصرف غیرقانونی")
+VACANT, OCCUPIED_ILLEGALLY = OCCUPANCIES[3:]
 HOLDER_KINDS = ("حقیقی", "حقوقی")
 NATURAL_PERSON, ORGANISATION = HOLDER_KINDS
 

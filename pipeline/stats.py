@@ -20,7 +20,8 @@ import pandas as pd
 
 from . import datasets
 from .display import jalali_year
-from .schema import APPEAL_RESULTS, DECISIONS, EXECUTION_STATUSES, OCCUPANCIES, VIOLATION_TYPES
+from .schema import (APPEAL_RESULTS, COLLECTED, DECISIONS, DEMOLITION, EXECUTION_STATUSES, OCCUPIED_ILLEGALLY,
+                     VACANT, VIOLATION_TYPES)
 from .urls import URLS
 
 # Below this many rows a share, median or quartile is marked ``small_sample`` (README:
@@ -102,11 +103,7 @@ FIGURES = (
 )
 FIGURES_BY_NAME = {f.name: f for f in FIGURES}
 
-# The home page's figures. "Collected" is the one execution status that says the money came in
-# («وصول شده»); «اجرا شده» says the ruling was carried out, which for a fine need not mean paid.
-DEMOLITION, COLLECTED = DECISIONS[0], EXECUTION_STATUSES[3]
-VACANT, OCCUPIED_ILLEGALLY = OCCUPANCIES[3], OCCUPANCIES[4]
-assert (DEMOLITION, COLLECTED, VACANT, OCCUPIED_ILLEGALLY) == ("قلع بنا", "وصول شده", "خالی", "متصرف غیرقانونی")
+# The home page's figures ("collected": schema.COLLECTED says why only «وصول شده»).
 HEADLINE_MEASURES = (
     ("rulings", "آرای منتشرشده (بدوی و تجدیدنظر)"),
     ("violations", "تخلف‌های منتشرشده"),

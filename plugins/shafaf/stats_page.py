@@ -14,7 +14,8 @@ from pelican.generators import Generator
 
 from pipeline import charts, stats
 from pipeline.display import fa_digits, fa_number
-from pipeline.schema import APPEAL_RESULTS, DECISIONS, EXECUTION_STATUSES, VIOLATION_TYPES
+from pipeline.schema import (APPEAL_RESULTS, COLLECTED, DECISIONS, DEMOLITION, EXECUTION_STATUSES, OCCUPIED_ILLEGALLY,
+                             VACANT, VIOLATION_TYPES)
 from pipeline.stats import UNKNOWN_FA
 from pipeline.urls import URLS
 
@@ -182,13 +183,13 @@ def home_figures(document: dict | None) -> list[dict]:
         {"key": "rulings", "value": head["rulings"], "kind": "count", "label": "رأی منتشرشده",
          "note": "بدوی و تجدیدنظر", "href": URLS.rulings()},
         {"key": "demolition", "value": share(head["demolition_violations"], violations), "kind": "share",
-         "label": f"از تخلف‌ها با رأی «{stats.DEMOLITION}»",
+         "label": f"از تخلف‌ها با رأی «{DEMOLITION}»",
          "note": f"{fa_number(head['demolition_violations'])} از {fa_number(violations)} تخلف",
          "href": _anchor(URLS.stats(), "decisions_by_type")},
         {"key": "fines_imposed", "value": head["fines_imposed_rial"], "kind": "rial", "label": "جریمه‌ی تعیین‌شده",
          "note": "جمع مبلغ کل جریمه‌ی آرا", "href": method},
         {"key": "fines_collected", "value": head["fines_collected_rial"], "kind": "rial",
-         "label": "جریمه‌ی وصول‌شده", "note": f"آرای با وضعیت اجرای «{stats.COLLECTED}»",
+         "label": "جریمه‌ی وصول‌شده", "note": f"آرای با وضعیت اجرای «{COLLECTED}»",
          "href": _anchor(URLS.stats(), "execution_status")},
         {"key": "appeals", "value": appeals, "kind": "count", "label": "رأی تجدیدنظر",
          "note": "، ".join(f"{fa_number(head[f'appeals_{k}'])} {fa}" for k, fa in
@@ -197,11 +198,11 @@ def home_figures(document: dict | None) -> list[dict]:
         {"key": "properties", "value": properties, "kind": "count", "label": "ملک شهرداری",
          "note": "فهرست املاک", "href": URLS.properties()},
         {"key": "properties_vacant", "value": head["properties_vacant"], "kind": "count",
-         "label": f"ملک «{stats.VACANT}»", "note": "وضعیت بهره‌برداری",
-         "href": URLS.property_facet("occupancy", ENUM_SLUGS["occupancy"][stats.VACANT])},
+         "label": f"ملک «{VACANT}»", "note": "وضعیت بهره‌برداری",
+         "href": URLS.property_facet("occupancy", ENUM_SLUGS["occupancy"][VACANT])},
         {"key": "properties_occupied_illegally", "value": head["properties_occupied_illegally"], "kind": "count",
-         "label": f"ملک «{stats.OCCUPIED_ILLEGALLY}»", "note": "وضعیت بهره‌برداری",
-         "href": URLS.property_facet("occupancy", ENUM_SLUGS["occupancy"][stats.OCCUPIED_ILLEGALLY])},
+         "label": f"ملک «{OCCUPIED_ILLEGALLY}»", "note": "وضعیت بهره‌برداری",
+         "href": URLS.property_facet("occupancy", ENUM_SLUGS["occupancy"][OCCUPIED_ILLEGALLY])},
     ]
 
 
