@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import build, report, settings
+from . import build, progress, report, settings
 from .changes import ChangesError
 from .errors import FileError
 
@@ -28,20 +28,23 @@ def main(argv: list[str] | None = None) -> int:
                              "else the newest ruling's date)")
     args = parser.parse_args(argv)
     try:
+        stages = progress.Stages("build")
         city = settings.load(args.settings)
-        publication = build.prepare(args.exports, city, settings.publication_date(args.date), args.state,
-                                    args.cache)
+        with stages:
+            publication = build.prepare(args.exports, city, settings.publication_date(args.date), args.state,
+                                        args.cache, stages)
     except FileError as error:
         print(report.format_file_error(error), file=sys.stderr)
         return 2
-    except (ChangesError, settings.SettingsError) as error:
+    except (ChangesError, settings.SettingsError, progress.ProgressError) as error:
         print(f"\nShafaf stopped: {error}\n", file=sys.stderr)
         return 2
     except OSError as error:  # a full disk, a read-only cache/: no traceback, the cause named
         print(f"\nShafaf stopped: {error}\n", file=sys.stderr)
         return 1
     try:
-        changed = build.write(publication, args.content, args.output, args.reports, city)
+        with stages:
+            changed = build.write(publication, args.content, args.output, args.reports, city, stages=stages)
     except OSError as error:
         print(f"\nShafaf stopped: {error}\n", file=sys.stderr)
         return 1

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import changes, completeness, datasets, downloads, pages, parallel, privacy, report, search, staff_report
+from .progress import QUIET, Stages
 from .read import read_exports
 from .schema import PROPERTIES, RULINGS, TABLES, VIOLATIONS
 from .settings import Municipality
@@ -39,12 +40,16 @@ def settle() -> None:
 
 
 def prepare(exports: Path, city: Municipality, published: str | None = None,
-            state: Path | None = None, cache: Path | None = None) -> Publication:
+            state: Path | None = None, cache: Path | None = None, stages: Stages = QUIET) -> Publication:
     """``published``: the publication date (default: the newest ruling's); ``state``: the
     folder holding the last publication's fingerprints (None: compare with nothing);
     ``cache``: where unchanged search shards and workbooks are kept between builds."""
-    validated = validate(read_exports(exports), city)
+    stages.begin("read")
+    exports_read = read_exports(exports)
+    stages.begin("validate")
+    validated = validate(exports_read, city)
     settle()
+    stages.begin("privacy and records")
     public = {t.name: privacy.withhold(c.frame, t) for t, c in
               zip((RULINGS, VIOLATIONS, PROPERTIES), validated.tables())}
     rulings = pages.ruling_records(public["rulings"], public["violations"])
@@ -59,6 +64,7 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
     # The search index needs only the records: the second core builds it meanwhile.
     search_files = parallel.Forked(search.build_search, rulings, properties, city.districts,
                                    cache / "search" if cache else None)
+    stages.begin("datasets")
     dates = [r["ruling_date"] for r in rulings]
     updated = max(dates) if dates else "1970-01-01"
     files = datasets.dataset_files(rows, list(TABLES), city, updated, completeness.statement(validated))
@@ -66,23 +72,31 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
     workbooks = parallel.Forked(downloads.workbooks, files, rows, list(TABLES),
                                 cache / "downloads" if cache else None)
     published = published or updated
+    stages.begin("changes")
     log = changes.change_log(published, rulings, properties, changes.load_state(state))
     files.update(changes.data_files(log))
+    stages.begin("downloads")
     files = downloads.download_files(files, rows, list(TABLES), city, updated, published,
                                      workbooks.result())
+    stages.end()
     return Publication(validated, rulings, properties, files, log, search_files)
 
 
 def write(publication: Publication, content: Path, output: Path, reports: Path, city: Municipality,
-          siteurl: str = "") -> dict:
+          siteurl: str = "", stages: Stages = QUIET) -> dict:
+    stages.begin("pages")
     changed = pages.write_content(content, publication.rulings, publication.properties)
+    stages.begin("write data")
     changed["datasets"] = {"files": len(publication.files),
                            "written": datasets.write_datasets(output / URLS.data(), publication.files)}
+    stages.begin("search index")
     files, stats = publication.search.result()
     changed["search"] = {"files": len(files), **stats,
                          "written": pages.write_files(output / URLS.search(), files, "*.json")}
     pages.write_if_changed(output / URLS.changes_feed(),
                            changes.atom_feed(publication.change_log, f"شفاف — {city.publisher_fa}", siteurl))
+    stages.begin("reports")
     report.write_report(reports, publication.validated)
     staff_report.write(reports, publication)
+    stages.end()
     return changed

@@ -47,6 +47,7 @@ import pandas as pd
 from . import personal
 from .normalise import fold
 from .privacy import coarsen_address, conditional_fields, withheld_where
+from .progress import QUIET, Stages
 from .schema import TABLES, Kind, Privacy, Table, Visibility
 
 TEXT_SUFFIXES = {".html", ".css", ".js", ".json", ".csv", ".xml", ".txt", ".svg", ".geojson", ".map"}
@@ -285,9 +286,10 @@ def scan_text(where: str, text: str, private: PrivateValues) -> list[Finding]:
     return findings
 
 
-def scan_personal_data(root: Path, private: PrivateValues) -> list[Finding]:
+def scan_personal_data(root: Path, private: PrivateValues, stages: Stages = QUIET) -> list[Finding]:
     findings = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    for path in stages.track(files, len(files), "files"):
         for where, text in readable_text(path):
             found = scan_text(where, text, private)
             findings += [Finding(str(Path(f.file).relative_to(root)) if f.file.startswith(str(root)) else f.file, f.cause)
@@ -314,11 +316,12 @@ def link_target(root: Path, page: Path, link: str, siteurl: str = "") -> Path | 
     return target.resolve()
 
 
-def broken_links(root: Path, siteurl: str = "") -> tuple[list[Finding], int]:
+def broken_links(root: Path, siteurl: str = "", stages: Stages = QUIET) -> tuple[list[Finding], int]:
     """Every href/src of every HTML page that should resolve to a file of the build."""
     root = root.resolve()
     findings, checked = [], 0
-    for page in sorted(root.rglob("*.html")):
+    pages = sorted(root.rglob("*.html"))
+    for page in stages.track(pages, len(pages), "pages"):
         text = page.read_text(encoding="utf-8", errors="replace")
         for match in _LINK.finditer(text):
             link = match.group(1) if match.group(1) is not None else match.group(2)

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from . import build, gates, lock, report, seal, settings, staff_report, transaction
+from . import build, gates, lock, progress, report, seal, settings, staff_report, transaction
 from .changes import TRACKED, ChangesError, commit_state, load_state
 from .errors import FileError
 from .faults import point
@@ -93,6 +93,7 @@ class Run:
     gates: list[dict] = field(default_factory=list)
     publication: build.Publication | None = None
     last: dict | None = None   # the fingerprints of the last publication (state/published.json)
+    stages: progress.Stages = progress.QUIET   # what staff see while it runs (stderr only)
 
     def passed(self, name: str, detail: str) -> None:
         self.gates.append({"name": name, "passed": True, "detail": detail})
@@ -109,12 +110,17 @@ def publish(options: Options) -> Run:
     The caller holds the lock and has recovered any interrupted publish."""
     run = Run()
     city, siteurl = load_settings(options.settings)
+    try:
+        run.stages = progress.Stages("publish")
+    except progress.ProgressError as error:
+        raise Refused("settings", [gates.Finding("SHAFAF_PROGRESS", str(error))]) from None
 
     def say_waiting(holder: str) -> None:
         print(f"Waiting for {holder or 'another build'} to finish with {options.content}/ …", file=sys.stderr)
     try:
         with lock.held(options.content, "make publish", wait=True, on_wait=say_waiting):
-            _publish(options, run, city, siteurl)
+            with run.stages:
+                _publish(options, run, city, siteurl)
     except Refused as refused:
         run.gates.append({"name": refused.gate, "passed": False,
                           "detail": "; ".join(str(f) for f in refused.findings[:50])})
@@ -131,19 +137,22 @@ def _publish(options: Options, run: Run, city: settings.Municipality, siteurl: s
                       "no absolute site address: set SHAFAF_SITEURL (or MUNICIPALITY['site_url'])")])
     check_state_present(options, run)
     check_state_matches_site(options, run)
-    run.publication = publication = prepare(options, city)
+    run.publication = publication = prepare(options, city, run.stages)
     run.last = load_state(options.state)["published"]
     run.passed("exports-readable", f"{options.exports}: all exports read")
     check_rejected_share(options, run)
     check_shrink(options, run)
     check_date_order(options, run)
-    build_into_fresh_folder(options, publication, city, siteurl)
+    build_into_fresh_folder(options, publication, city, siteurl, run.stages)
     check_build(options, run, siteurl)
+    run.stages.begin("gzip")
     point("compressing")
     written = precompress(options.new)
     run.passed("gzip", f"{written} .gz copies written")
     point("compressed")
+    run.stages.begin("swap")
     put_in_place(options, run)
+    run.stages.end()
     staff_report.write(options.reports, publication, run.gates,
                        f"Published {publication.change_log.published} to {options.output}; "
                        f"the previous site is in {options.previous}.")
@@ -199,9 +208,9 @@ def load_settings(path: Path) -> tuple[settings.Municipality, str]:
     return city, str(names.get("SITEURL") or "").rstrip("/")
 
 
-def prepare(options: Options, city: settings.Municipality) -> build.Publication:
+def prepare(options: Options, city: settings.Municipality, stages: progress.Stages) -> build.Publication:
     try:
-        return build.prepare(options.exports, city, options.date, options.state, options.cache)
+        return build.prepare(options.exports, city, options.date, options.state, options.cache, stages)
     except FileError as error:
         where = f"{error.file} [{error.sheet}]" if error.sheet else error.file
         raise Refused("exports-readable", [gates.Finding(where, f"{error.code}: {error.detail}")], EXIT_EXPORTS) from None
@@ -256,13 +265,14 @@ def check_date_order(options: Options, run: Run) -> None:
 
 
 def build_into_fresh_folder(options: Options, publication: build.Publication, city: settings.Municipality,
-                            siteurl: str) -> None:
+                            siteurl: str, stages: progress.Stages = progress.QUIET) -> None:
     new = options.new
     if new.exists():
         shutil.rmtree(new)
     new.mkdir(parents=True)
     carry_over_snapshots(options, new / URLS.data(), publication.change_log.published)
-    build.write(publication, options.content, new, options.reports, city, siteurl)
+    build.write(publication, options.content, new, options.reports, city, siteurl, stages)
+    stages.begin("pelican")
     env = {**os.environ, "PYTHONHASHSEED": "0", "SHAFAF_SITEURL": siteurl}
     pelican = subprocess.run([options.pelican, str(options.content), "-o", str(new), "-s", str(options.settings)],
                              cwd=ROOT, capture_output=True, text=True, env=env, check=False)
@@ -305,17 +315,20 @@ def _link_or_copy(source: str, target: str) -> None:
 def check_build(options: Options, run: Run, siteurl: str) -> None:
     new = options.new
     package = new / URLS.datapackage()
+    run.stages.begin("frictionless")
     findings = gates.frictionless(package, options.frictionless)
     if findings:
         raise Refused("frictionless", findings)
     run.passed("frictionless", f"{package.relative_to(new)} valid")
+    run.stages.begin("personal-data")
     private = gates.private_values(run.publication.validated, gates.snapshot_published(new / URLS.data()))
     private.public_numbers |= gates.snapshot_numbers(new / URLS.data())
-    findings = gates.scan_personal_data(new, private)
+    findings = gates.scan_personal_data(new, private, run.stages)
     if findings:
         raise Refused("personal-data", [gates.Finding(f"{new.name}/{f.file}", f.cause) for f in findings])
     run.passed("personal-data", f"no national ID, mobile number or private value ({len(private)} known) in any file")
-    findings, checked = gates.broken_links(new, siteurl)
+    run.stages.begin("links")
+    findings, checked = gates.broken_links(new, siteurl, run.stages)
     if findings:
         raise Refused("links", [gates.Finding(f"{new.name}/{f.file}", f.cause) for f in findings])
     run.passed("links", f"{checked} internal links resolve")
