@@ -7,7 +7,10 @@ For each size, in a fresh temporary work folder:
 2. cold build, the two steps of `make html`, each in its own process: the pipeline
    (``python -m pipeline``, run through a small driver that times its parts) and Pelican;
 3. change 1 % of the rulings (their «شرح رأی» cell, edited with openpyxl and saved);
-4. rebuild in the same folder (same content/, output/, cache/).
+4. rebuild in the same folder (same content/, output/, cache/);
+5. publish (``python -m pipeline.publish``, gates included) three times into a folder of its
+   own (its own content/, cache/, state/, published site): cold, after another 1 % of the
+   rulings changed, and with nothing changed; a week apart, as staff publish.
 
 Per stage it prints wall time, CPU time (user + sys) and peak resident memory, all three taken
 from the kernel's rusage of that one child process (``os.wait4``, the figures GNU time -v
@@ -18,7 +21,8 @@ The pipeline's and Pelican's parts (indented rows) are timed inside their proces
 time.perf_counter / time.process_time around the real functions `python -m pipeline` and
 `pelican` call (see PIPELINE_PARTS; Pelican's split is at its own signals); their memory
 column is the process's high-water mark when that part ended, not the part's own peak.
-Figures only; nothing is asserted. ``--profile DIR`` runs every stage under cProfile instead
+A publish's indented rows are its stages as ``pipeline/progress.py`` reports them (the build's,
+then Pelican and every gate), timed the same way. Figures only; nothing is asserted. ``--profile DIR`` runs every stage under cProfile instead
 (slower; the times then include the profiler's overhead) and prints the top functions.
 """
 from __future__ import annotations
@@ -186,6 +190,39 @@ def stage_pelican(work: Path, parts_file: Path, extra: list[str]) -> int:
     return code
 
 
+PUBLISH_DATES = ("2026-11-16", "2026-11-23", "2026-11-30")
+
+
+def stage_publish(work: Path, parts_file: Path, date: str) -> int:
+    """`python -m pipeline.publish`, each of its progress stages timed (wall, CPU, memory)."""
+    from pipeline import progress, publish
+
+    parts: dict[str, list[float]] = {}
+    begin, end = progress.Stages.begin, progress.Stages.end
+
+    def timed_begin(self, name):
+        begin(self, name)
+        self._cpu_start = time.process_time()
+
+    def timed_end(self):
+        if self.current is not None:
+            parts[self.current] = [time.perf_counter() - self.started, time.process_time() - self._cpu_start,
+                                   _maxrss_mb()]
+        end(self)
+
+    progress.Stages.begin, progress.Stages.end = timed_begin, timed_end
+    os.environ.update({"SHAFAF_PROGRESS": "plain", "SHAFAF_SITEURL": "https://bench.example.org"})
+    published = work / "publish"
+    if not (published / "content" / "pages").is_dir() and (ROOT / "content" / "pages").is_dir():
+        shutil.copytree(ROOT / "content" / "pages", published / "content" / "pages")
+    code = publish.main(["--exports", str(work / "exports"), "--output", str(published / "output"),
+                         "--content", str(published / "content"), "--reports", str(published / "reports"),
+                         "--state", str(published / "state"), "--cache", str(published / "cache"),
+                         "--date", date, "--force"])  # the planted bad rows pass 5 % at a small size
+    parts_file.write_text(json.dumps({"parts": parts, "missing": []}))
+    return code
+
+
 # --- the parent: runs the stages and measures them -------------------------------------
 
 def run(name: str, args: list[str], work: Path, profile: Path | None, label: str) -> dict:
@@ -290,6 +327,11 @@ def measure(rulings: int, properties: int, work: Path, fraction: float, profile:
         result["rebuild"][folder] = {"files": len(after), "bytes": sum(s for _, s in after.values()),
                                      "rewritten": rewritten, "changed": changed, "removed": removed}
     result["rebuild"]["search_manifest_gz"] = search_manifest_gz(work / "output" / "search")
+    result["publish"] = {}
+    for (kind, changes), date in zip((("cold", False), ("changed", True), ("unchanged", False)), PUBLISH_DATES):
+        if changes:
+            run("change", ["--fraction", str(fraction), "--seed", "8"], work, None, "chg2")
+        result["publish"][kind] = {"publish": run("publish", ["--date", date], work, profile, f"publish-{kind}")}
     return result
 
 
@@ -343,6 +385,7 @@ def print_table(results: list[dict]) -> None:
                      ("output/ files removed", lambda r: f"{r['rebuild']['output']['removed']:,}")]
         for name, value in extra:
             print(f"{name:<{width}}" + "".join(f" | {value(r):>26}" for r in results))
+    print_publish(results, width)
     print("\nnot part of the build:")
     print(f"{'generate exports (xlsx)':<{width}}" + "".join(f" | {_cell(r['generate'])}" for r in results))
     print(f"{'exports MB':<{width}}" + "".join(f" | {r['exports_bytes'] / 1e6:>26.1f}" for r in results))
@@ -351,10 +394,37 @@ def print_table(results: list[dict]) -> None:
     print("Indented rows: timed inside that process around the named part; their memory column is")
     print("the process's high-water mark when the part ended. 'other': settings, plugins, summary")
     print("(the imports before the timers start are only in the stage's own row).")
+    print("A publish's pelican and frictionless rows run in child processes: their CPU is in the")
+    print("whole-process row (rusage counts waited-for children), not in their own.")
     missing = {m for r in results for k in ("cold", "rebuild") for s in ("pipeline", "pelican")
                for m in r[k][s].get("missing", [])}
     if missing:
         print("not found (not timed separately, counted in 'other'): " + ", ".join(sorted(missing)))
+
+
+def print_publish(results: list[dict], width: int) -> None:
+    sizes = "".join(f" | {r['rulings']:>7,} rulings {r['properties']:>6,} props" for r in results)
+    head = "".join(f" | {'wall s':>8} {'CPU s':>8} {'peak MB':>8}" for _ in results)
+    line = "-" * (width + len(head))
+    for kind, title in (("cold", "PUBLISH, cold (no state, no published site)"),
+                        ("changed", "PUBLISH after another 1 % of rulings changed"),
+                        ("unchanged", "PUBLISH with nothing changed")):
+        print(f"\n{title}")
+        print(f"{'stage':<{width}}{sizes}")
+        print(f"{'':<{width}}{head}")
+        print(line)
+        stages = [r["publish"][kind]["publish"] for r in results]
+        print(f"{'publish (whole process)':<{width}}" + "".join(f" | {_cell(s)}" for s in stages))
+        names = list(dict.fromkeys(n for s in stages for n in s.get("parts", {})))
+        for name in names:
+            cells = "".join(f" | {_cell(_part(s, name))}" for s in stages)
+            print(f"{'  ' + name:<{width}}{cells}")
+        print(line)
+
+
+def _part(stage: dict, name: str) -> dict | None:
+    found = stage.get("parts", {}).get(name)
+    return {"wall": found[0], "cpu": found[1], "peak_mb": found[2]} if found else None
 
 
 def print_profiles(profile: Path, top: int) -> None:
@@ -382,15 +452,19 @@ def main() -> int:
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--rulings", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--pelican-extra", default="[]", help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
+    parser.add_argument("--date", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stage:
         parts = args.work / f"{args.stage}-parts.json"
         if args.stage == "generate":
             stage_generate(args.work, args.rulings, args.properties)
         elif args.stage == "change":
-            stage_change(args.work, args.fraction)
+            stage_change(args.work, args.fraction, args.seed)
         elif args.stage == "pipeline":
             return stage_pipeline(args.work, parts)
+        elif args.stage == "publish":
+            return stage_publish(args.work, parts, args.date)
         elif args.stage == "pelican":
             return stage_pelican(args.work, parts, json.loads(args.pelican_extra))
         return 0
