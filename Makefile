@@ -22,7 +22,10 @@ PUBLICATION_DATE ?= $(shell TZ=Asia/Tehran date +%F)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 VENDOR := theme/static/vendor
-VENDOR_FILES := $(VENDOR)/lunr.min.js $(VENDOR)/Vazirmatn-Regular.woff2 $(VENDOR)/Vazirmatn-Bold.woff2 $(VENDOR)/OFL.txt
+VENDOR_FILES := $(VENDOR)/lunr.min.js $(VENDOR)/Vazirmatn-Regular.woff2 $(VENDOR)/Vazirmatn-Bold.woff2 $(VENDOR)/OFL.txt \
+	$(VENDOR)/leaflet/leaflet.js $(VENDOR)/leaflet/leaflet.css $(VENDOR)/leaflet/LICENSE \
+	$(VENDOR)/leaflet/markercluster.js $(VENDOR)/leaflet/MarkerCluster.css $(VENDOR)/leaflet/MarkerCluster.Default.css \
+	$(VENDOR)/leaflet/markercluster-LICENSE.txt
 
 .PHONY: html data setup test serve clean regenerate-sample publish upload recover
 
@@ -58,6 +61,17 @@ $(VENDOR)/Vazirmatn-%.woff2: node_modules/.installed
 	mkdir -p $(VENDOR) && cp node_modules/vazirmatn/fonts/webfonts/Vazirmatn-$*.woff2 $@
 $(VENDOR)/OFL.txt: node_modules/.installed
 	mkdir -p $(VENDOR) && cp node_modules/vazirmatn/OFL.txt $@
+# The map pages' Leaflet and Leaflet.markercluster, with their licences (no CDN).
+$(VENDOR)/leaflet/leaflet.%: node_modules/.installed
+	mkdir -p $(VENDOR)/leaflet && cp node_modules/leaflet/dist/leaflet.$* $@
+$(VENDOR)/leaflet/LICENSE: node_modules/.installed
+	mkdir -p $(VENDOR)/leaflet && cp node_modules/leaflet/LICENSE $@
+$(VENDOR)/leaflet/markercluster.js: node_modules/.installed
+	mkdir -p $(VENDOR)/leaflet && cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js $@
+$(VENDOR)/leaflet/MarkerCluster.css $(VENDOR)/leaflet/MarkerCluster.Default.css: node_modules/.installed
+	mkdir -p $(VENDOR)/leaflet && cp node_modules/leaflet.markercluster/dist/$(@F) $@
+$(VENDOR)/leaflet/markercluster-LICENSE.txt: node_modules/.installed
+	mkdir -p $(VENDOR)/leaflet && cp node_modules/leaflet.markercluster/MIT-LICENCE.txt $@
 
 publish: setup
 	$(BIN)/python -m pipeline.publish --exports $(EXPORTS) --content $(CONTENT) --output $(OUTPUT) \
