@@ -24,6 +24,19 @@
     });
   }
 
+  // A line under the map (the page's own, or one made for it) that a screen reader reads out.
+  function say(el, text) {
+    var status = el.nextElementSibling;
+    if (!status || !status.classList.contains("map-status")) {
+      status = document.createElement("p");
+      status.className = "map-status";
+      status.setAttribute("role", "status");
+      el.insertAdjacentElement("afterend", status);
+    }
+    status.textContent = text;
+    status.hidden = false;
+  }
+
   // The base map from the MUNICIPALITY setting; the attribution is plain text made a link here.
   function addTiles(map, el) {
     var tiles = el.getAttribute("data-tiles");
@@ -34,11 +47,7 @@
     var layer = L.tileLayer(tiles, { attribution: attribution, maxZoom: 19 });
     // Offline or blocked tiles: say so once; markers and district names do not need them.
     layer.once("tileerror", function () {
-      var status = document.getElementById("map-status");
-      if (status) {
-        status.textContent = "نقشه‌ی زمینه بار نشد؛ نشانه‌ها و نام مناطق سر جای خود هستند.";
-        status.hidden = false;
-      }
+      say(el, el.getAttribute("data-tiles-failed"));
     });
     layer.addTo(map);
   }
@@ -178,9 +187,7 @@
       count.hidden = false;
       apply();
     }).catch(function () {
-      var status = document.getElementById("map-status");
-      status.textContent = "داده‌ی نقشه بار نشد؛ فهرست املاک زیر نقشه همچنان کامل است.";
-      status.hidden = false;
+      say(el, "داده‌ی نقشه بار نشد؛ فهرست املاک زیر نقشه همچنان کامل است.");
     });
   }
 
