@@ -275,3 +275,26 @@ def test_the_map_pages_run_under_the_example_csp(nginx_site, sample_site, browse
         assert not errors, errors
     finally:
         context.close()
+
+
+KARAJ_BLOCK = settings.site(ROOT / "pelicanconf.py")[1]["MUNICIPALITY"]
+
+
+@pytest.mark.parametrize("tiles", ["http://tiles.example.org/{z}/{x}/{y}.png",        # not https
+                                   "https://{s}.tiles.example.org/{z}/{x}/{y}.png",   # many hosts
+                                   "https://tiles.example.org/{z}/{x}.png",           # no {y}
+                                   "https://tiles.example.org/{z}/{x}/{y}{q}.png",    # unknown part
+                                   "tiles.example.org/{z}/{x}/{y}.png"])
+def test_a_tile_setting_the_maps_cannot_use_stops_the_build(tiles):
+    with pytest.raises(settings.SettingsError, match=r"map_tiles.*\{z\}"):
+        settings.municipality_from({**KARAJ_BLOCK, "map_tiles": tiles})
+
+
+def test_a_city_may_use_its_own_tile_server_or_none():
+    own = settings.municipality_from({**KARAJ_BLOCK, "map_tiles": "https://maps.city.example/t/{z}/{x}/{y}{r}.png",
+                                      "map_attribution": "City GIS", "map_attribution_url": ""})
+    assert settings.tile_origin(own.map_tiles) == "https://maps.city.example"
+    bare = settings.municipality_from({**KARAJ_BLOCK, "map_tiles": "", "map_attribution": ""})
+    assert settings.tile_origin(bare.map_tiles) == ""
+    with pytest.raises(settings.SettingsError, match="map_attribution"):
+        settings.municipality_from({**KARAJ_BLOCK, "map_attribution": " "})
