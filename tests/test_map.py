@@ -298,3 +298,15 @@ def test_a_city_may_use_its_own_tile_server_or_none():
     assert settings.tile_origin(bare.map_tiles) == ""
     with pytest.raises(settings.SettingsError, match="map_attribution"):
         settings.municipality_from({**KARAJ_BLOCK, "map_attribution": " "})
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_map_page_fits_the_screen(tab, serve_site, width):
+    tab.set_viewport_size({"width": width, "height": 800})
+    open_map(tab, serve_site)
+    assert tab.evaluate("document.documentElement.scrollWidth") <= width
+    # the map and its controls are in the page's column, the zoom buttons on the start side
+    box = tab.locator("#registry-map").bounding_box()
+    assert 0 <= box["x"] and box["x"] + box["width"] <= width
+    zoom = tab.locator(".leaflet-control-zoom").bounding_box()
+    assert zoom["x"] > box["x"] + box["width"] / 2, "the zoom buttons stand on the right, where RTL starts"
