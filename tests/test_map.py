@@ -214,6 +214,9 @@ def test_map_pages_pass_nu_and_axe(tab, serve_site, sample_site, properties):
     open_map(tab, serve_site)
     tab.locator("#registry-map .marker-cluster, #registry-map .map-pin").first.wait_for()
     assert axe_serious(tab) == []
+    tab.emulate_media(color_scheme="dark")
+    assert axe_serious(tab) == []
+    tab.emulate_media(color_scheme="light")
     assert tab.goto(f"{serve_site}/{URLS.property(placed['slug'])}").ok
     tab.locator(".property-map").scroll_into_view_if_needed()
     tab.locator(".property-map .map-pin").wait_for()
