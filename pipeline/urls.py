@@ -23,6 +23,8 @@ PATHS = {
     "properties": "properties/",
     "property": "properties/{slug}/",
     "property_facet": "properties/{facet}/{slug}/",
+    # The registry on a map (a segment no property slug may take: schema.RESERVED_SLUGS).
+    "property_map": "properties/map/",
     "facets": "{kind}/",
     "facet": "{kind}/{slug}/",
     "members": "members/",
@@ -90,6 +92,9 @@ class Urls:
 
     def property_facet(self, facet: str, slug) -> str:
         return self._path("property_facet", facet=facet, slug=slug)
+
+    def property_map(self) -> str:
+        return self._path("property_map")
 
     def facets(self, kind: str) -> str:
         """The index of a ruling facet: districts, types, decisions or years."""

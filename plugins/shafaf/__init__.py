@@ -6,6 +6,8 @@
   (paginated by ``pagination.py``), the per-ruling JSON downloads, the Atom feeds
   (``feeds.py``), ``sitemap.xml`` and ``robots.txt`` (``sitemap.py``) and ``404.html``.
 * ``DataPagesGenerator`` (``data_pages.py``): the datasets page, data dictionary and change log.
+* ``MapPageGenerator`` (``map_page.py``): the registry on a map, and the base-map settings
+  (``MAP``) of every property page's small map.
 * ``StatsPageGenerator`` (``stats_page.py``): the statistics page, its charts drawn at build time.
 * ``ThemeFilesGenerator`` (``theme_files.py``): the theme's static files.
 
@@ -32,10 +34,12 @@ def check_settings(pelican) -> None:
 def get_generators(pelican):
     from .data_pages import DataPagesGenerator
     from .listings import ListingGenerator
+    from .map_page import MapPageGenerator
     from .records import RecordPagesGenerator
     from .stats_page import StatsPageGenerator
     from .theme_files import ThemeFilesGenerator
-    return [RecordPagesGenerator, ListingGenerator, DataPagesGenerator, StatsPageGenerator, ThemeFilesGenerator]
+    return [RecordPagesGenerator, ListingGenerator, MapPageGenerator, DataPagesGenerator, StatsPageGenerator,
+            ThemeFilesGenerator]
 
 
 def get_writer(pelican):

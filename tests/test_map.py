@@ -1,0 +1,315 @@
+"""The registry's maps in real headless Chromium, the tile server blocked (as offline): the map
+page's markers, filters, popups and the list a reader without scripts gets; a property page's
+small map; Nu and axe; the tile server named only where maps are, and in the example CSP.
+
+Expected counts come from the published data/properties.geojson and properties.csv, never from
+the plugin.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from urllib.parse import urlsplit
+
+import pytest
+
+from browser_helpers import axe_serious, fa_int, file_of, nu_errors, read_csv
+from conftest import ROOT
+from test_nginx import nginx_site  # noqa: F401  (the example server, serving the sample site)
+from pipeline import settings
+from pipeline.urls import URLS
+
+TILES = settings.load().map_tiles
+TILE_HOST = urlsplit(TILES).netloc
+MAP = URLS.property_map()
+# The markers a reader sees: each unclustered pin, and the number each cluster holds.
+SHOWN_MARKERS = """() => {
+  const map = document.getElementById('registry-map');
+  const number = t => Number(t.replace(/[۰-۹]/g, d => '۰۱۲۳۴۵۶۷۸۹'.indexOf(d)).replace(/[^0-9]/g, ''));
+  let n = map.querySelectorAll('.leaflet-marker-pane .map-pin').length;
+  map.querySelectorAll('.leaflet-marker-pane .marker-cluster').forEach(c => { n += number(c.textContent); });
+  return n;
+}"""
+LATIN = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
+
+
+@pytest.fixture(scope="module")
+def features(sample_site) -> list[dict]:
+    return json.loads((sample_site.output / "data" / "properties.geojson").read_text(encoding="utf-8"))["features"]
+
+
+@pytest.fixture(scope="module")
+def properties(sample_site) -> list[dict]:
+    return read_csv(sample_site.output / "data" / "properties.csv")
+
+
+@pytest.fixture
+def tab(browser):
+    """A desktop page with the tile server blocked, failing on any script error."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fa-IR")
+    blocked: list[str] = []
+    context.route(f"https://{TILE_HOST}/**", lambda route: (blocked.append(route.request.url), route.abort()))
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.blocked = blocked
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def open_map(tab, serve_site):
+    assert tab.goto(f"{serve_site}/{MAP}").ok
+    tab.wait_for_selector("#map-count:not([hidden])")
+    tab.wait_for_load_state("networkidle")
+    return tab
+
+
+def shown_count(tab) -> tuple[int, int]:
+    count = tab.locator("#map-count")
+    return fa_int(count.locator("[data-shown]").inner_text()), fa_int(count.locator("[data-total]").inner_text())
+
+
+def wait_markers(tab, expected: int) -> int:
+    """The markers on the map once clustering settles (or what it shows when it does not)."""
+    try:
+        tab.wait_for_function(f"({SHOWN_MARKERS})() === {expected}", timeout=10_000)
+    except Exception:  # noqa: BLE001  (the assert that follows says what was shown)
+        pass
+    return tab.evaluate(SHOWN_MARKERS)
+
+
+def test_the_map_shows_every_feature_of_the_geojson(tab, serve_site, features):
+    open_map(tab, serve_site)
+    assert wait_markers(tab, len(features)) == len(features)
+    assert shown_count(tab) == (len(features), len(features))
+    assert tab.blocked, "the map asks the tile server for its base map"
+    # tiles blocked: the markers stand over the district names, and the reader is told why
+    districts = {f["properties"]["district"] for f in features}
+    assert tab.locator(".district-label").count() == len(districts)
+    assert tab.locator(".map-status").is_visible()
+
+
+def test_filters_change_the_count_to_the_matching_features(tab, serve_site, features):
+    open_map(tab, serve_site)
+    uses = Counter(f["properties"]["land_use"] for f in features)
+    use = uses.most_common(1)[0][0]
+    # by keyboard: the land-use control takes focus and its options are chosen with the arrows
+    tab.focus("#filter-use")
+    while tab.eval_on_selector("#filter-use", "s => s.value") != use:
+        tab.keyboard.press("ArrowDown")
+    assert shown_count(tab) == (uses[use], len(features))
+    assert wait_markers(tab, uses[use]) == uses[use]
+    # two filters together
+    in_use = [f for f in features if f["properties"]["land_use"] == use]
+    occupancy = Counter(f["properties"]["occupancy"] for f in in_use).most_common(1)[0][0]
+    tab.select_option("#filter-occupancy", occupancy)
+    both = sum(1 for f in in_use if f["properties"]["occupancy"] == occupancy)
+    assert shown_count(tab) == (both, len(features))
+    assert wait_markers(tab, both) == both
+    assert tab.locator(".map-list li[data-slug]:visible").count() == both
+    # a district with no such property: none shown, the list says so too
+    district = next(d for d in sorted({f["properties"]["district"] for f in features})
+                    if not any(f["properties"]["district"] == d for f in in_use
+                               if f["properties"]["occupancy"] == occupancy))
+    tab.select_option("#filter-district", str(district))
+    assert shown_count(tab) == (0, len(features))
+    assert tab.locator(".map-list li[data-slug]:visible").count() == 0
+    tab.click("#map-filters button[type=reset]")
+    tab.wait_for_function("document.querySelector('#map-count [data-shown]').textContent"
+                          f" === document.querySelector('#map-count [data-total]').textContent")
+    assert shown_count(tab) == (len(features), len(features))
+
+
+def test_a_marker_opens_its_property(tab, serve_site, features, properties):
+    open_map(tab, serve_site)
+    # the district with the fewest properties on the map, so that clusters open in few clicks
+    counts = Counter(f["properties"]["district"] for f in features)
+    district = min(sorted(counts), key=lambda d: counts[d])
+    tab.select_option("#filter-district", str(district))
+    for _ in range(12):
+        pins = tab.locator("#registry-map .map-pin")
+        if pins.count():
+            pins.first.click()
+            break
+        tab.locator("#registry-map .marker-cluster").first.click()
+        tab.wait_for_timeout(600)  # let the zoom animation end (a wait, not an assertion)
+    link = tab.locator(".leaflet-popup-content a")
+    link.wait_for()
+    slug = re.search(r"properties/([^/]+)/$", link.get_attribute("href")).group(1)
+    record = next(p for p in properties if p["slug"] == slug)
+    assert int(record["district"]) == district
+    assert link.inner_text().translate(LATIN) == record["title"].translate(LATIN)
+    link.click()
+    tab.wait_for_url(f"**/properties/{slug}/")
+    assert tab.locator("h1").inner_text().translate(LATIN) == record["title"].translate(LATIN)
+
+
+def test_a_property_page_shows_its_place_on_a_small_map(tab, serve_site, properties):
+    placed = next(p for p in properties if p["latitude"] and p["longitude"])
+    assert tab.goto(f"{serve_site}/{URLS.property(placed['slug'])}").ok
+    small = tab.locator(".property-map")
+    small.scroll_into_view_if_needed()
+    tab.locator(".property-map .map-pin").wait_for()
+    assert tab.locator(".property-map .map-pin").count() == 1
+    assert tab.locator(".property-map .leaflet-marker-pane > *").count() == 1
+    # the coordinates and map links stay beside it
+    assert tab.locator("dd.coordinates a.osm").count() == 1
+    unplaced = [p for p in properties if not (p["latitude"] and p["longitude"])]
+    if unplaced:
+        assert tab.goto(f"{serve_site}/{URLS.property(unplaced[0]['slug'])}").ok
+        assert tab.locator(".property-map").count() == 0
+
+
+def test_the_small_map_loads_leaflet_only_when_it_comes_near(browser, serve_site, properties):
+    placed = next(p for p in properties if p["latitude"] and p["longitude"])
+    context = browser.new_context(viewport={"width": 360, "height": 400})
+    context.route(f"https://{TILE_HOST}/**", lambda route: route.abort())
+    try:
+        page = context.new_page()
+        asked: list[str] = []
+        page.on("request", lambda request: asked.append(request.url))
+        page.goto(f"{serve_site}/{URLS.property(placed['slug'])}")
+        page.wait_for_load_state("networkidle")
+        assert not [u for u in asked if "leaflet" in u or TILE_HOST in u], "loaded before it was near"
+        page.locator(".property-map").scroll_into_view_if_needed()
+        page.locator(".property-map .map-pin").wait_for()
+        assert [u for u in asked if u.endswith("leaflet.js")]
+    finally:
+        context.close()
+
+
+def test_without_scripts_the_map_page_lists_its_properties(browser, serve_site, features, properties):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 800})
+    try:
+        page = context.new_page()
+        assert page.goto(f"{serve_site}/{MAP}").ok
+        assert not page.locator("#registry-map").is_visible()
+        assert not page.locator("#map-filters").is_visible()
+        links = page.locator(".map-list li[data-slug] a")
+        expected = sorted(f["properties"]["slug"] for f in features)
+        hrefs = links.evaluate_all("links => links.map(a => a.href)")
+        assert sorted(re.search(r"properties/([^/]+)/$", h).group(1) for h in hrefs) == expected
+        assert all(link.is_visible() for link in links.all()[:5])
+        # each district's heading counts its properties on the map, and links to its listing
+        by_district = Counter(f["properties"]["district"] for f in features)
+        headings = page.locator(".map-district h3")
+        assert headings.count() == len(by_district)
+        for i in range(headings.count()):
+            district = fa_int(headings.nth(i).locator("a").inner_text())
+            assert fa_int(headings.nth(i).locator(".count").inner_text()) == by_district[district]
+        # the properties without coordinates are counted, and sent to the full listing
+        without = len(properties) - len(features)
+        lead = page.locator(".lead").inner_text()
+        assert fa_int(lead.split("؛")[0]) == len(features)
+        if without:
+            assert str(without) in lead.translate(LATIN)
+    finally:
+        context.close()
+
+
+def test_map_pages_pass_nu_and_axe(tab, serve_site, sample_site, properties):
+    placed = next(p for p in properties if p["latitude"] and p["longitude"])
+    open_map(tab, serve_site)
+    tab.locator("#registry-map .marker-cluster, #registry-map .map-pin").first.wait_for()
+    assert axe_serious(tab) == []
+    tab.emulate_media(color_scheme="dark")
+    assert axe_serious(tab) == []
+    tab.emulate_media(color_scheme="light")
+    assert tab.goto(f"{serve_site}/{URLS.property(placed['slug'])}").ok
+    tab.locator(".property-map").scroll_into_view_if_needed()
+    tab.locator(".property-map .map-pin").wait_for()
+    assert axe_serious(tab) == []
+    assert nu_errors([file_of(sample_site.output, MAP),
+                      file_of(sample_site.output, URLS.property(placed["slug"]))]) == []
+
+
+def test_the_tile_server_is_named_only_on_map_pages_and_in_the_csp(sample_site):
+    output = sample_site.output
+    # a page refers to the server in a tag (a map's data-tiles, a src); a script or a style
+    # sheet anywhere; the about page only names it in its text
+    in_tag = re.compile(rf"<[^>]*{re.escape(TILE_HOST)}[^>]*>")
+    naming = sorted(str(p.relative_to(output)) for p in output.rglob("*")
+                    if p.is_file() and p.suffix in (".html", ".js", ".css", ".json", ".xml", ".txt")
+                    and (in_tag if p.suffix == ".html" else re.compile(re.escape(TILE_HOST))).search(
+                        p.read_text(encoding="utf-8", errors="replace")))
+    map_pages = {URLS.save_as(MAP)} | {URLS.save_as(URLS.property(p["slug"]))
+                                       for p in read_csv(output / "data" / "properties.csv")
+                                       if p["latitude"] and p["longitude"]}
+    assert URLS.save_as(MAP) in naming
+    assert [n for n in naming if n not in map_pages] == []
+    # the example server's policy lets the map pages, and only them, fetch its images
+    config = (ROOT / "deploy" / "nginx.conf.example").read_text(encoding="utf-8")
+    policies = dict(re.findall(r'^\s*set \$(\w+) "([^"]*)";', config, re.M))
+    img = {name: re.search(r"img-src ([^;]*)", policy).group(1).split() for name, policy in policies.items()}
+    origin = settings.tile_origin(TILES)
+    assert origin in img["csp_map"]
+    assert origin not in img["csp"]
+    location = re.search(r"location /properties/ \{(.*?)\}", config, re.S).group(1)
+    assert "Content-Security-Policy $csp_map" in location
+    assert URLS.property_map().startswith("properties/")
+
+
+def test_the_map_pages_run_under_the_example_csp(nginx_site, sample_site, browser, properties):
+    """Through the example nginx: Leaflet, the clusters and the tiles' requests break no rule
+    of the policy (the tile server is blocked after the policy allowed it)."""
+    placed = next(p for p in properties if p["latitude"] and p["longitude"])
+    context = browser.new_context(ignore_https_errors=True, viewport={"width": 360, "height": 800})
+    context.add_init_script("""
+        window.__violations = [];
+        document.addEventListener('securitypolicyviolation',
+            e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));
+    """)
+    asked: list[str] = []
+    context.route(f"https://{TILE_HOST}/**", lambda route: (asked.append(route.request.url), route.abort()))
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        for path in (MAP, URLS.property(placed["slug"])):
+            assert page.goto(f"{nginx_site}/{path}").status == 200
+            if page.locator(".property-map").count():
+                page.locator(".property-map").scroll_into_view_if_needed()
+            page.locator(".map-pin, .marker-cluster").first.wait_for()
+            page.wait_for_load_state("networkidle")
+            assert page.evaluate("window.__violations") == [], path
+        assert asked, "the policy let the tile requests through to the network"
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+KARAJ_BLOCK = settings.site(ROOT / "pelicanconf.py")[1]["MUNICIPALITY"]
+
+
+@pytest.mark.parametrize("tiles", ["http://tiles.example.org/{z}/{x}/{y}.png",        # not https
+                                   "https://{s}.tiles.example.org/{z}/{x}/{y}.png",   # many hosts
+                                   "https://tiles.example.org/{z}/{x}.png",           # no {y}
+                                   "https://tiles.example.org/{z}/{x}/{y}{q}.png",    # unknown part
+                                   "tiles.example.org/{z}/{x}/{y}.png"])
+def test_a_tile_setting_the_maps_cannot_use_stops_the_build(tiles):
+    with pytest.raises(settings.SettingsError, match=r"map_tiles.*\{z\}"):
+        settings.municipality_from({**KARAJ_BLOCK, "map_tiles": tiles})
+
+
+def test_a_city_may_use_its_own_tile_server_or_none():
+    own = settings.municipality_from({**KARAJ_BLOCK, "map_tiles": "https://maps.city.example/t/{z}/{x}/{y}{r}.png",
+                                      "map_attribution": "City GIS", "map_attribution_url": ""})
+    assert settings.tile_origin(own.map_tiles) == "https://maps.city.example"
+    bare = settings.municipality_from({**KARAJ_BLOCK, "map_tiles": "", "map_attribution": ""})
+    assert settings.tile_origin(bare.map_tiles) == ""
+    with pytest.raises(settings.SettingsError, match="map_attribution"):
+        settings.municipality_from({**KARAJ_BLOCK, "map_attribution": " "})
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_map_page_fits_the_screen(tab, serve_site, width):
+    tab.set_viewport_size({"width": width, "height": 800})
+    open_map(tab, serve_site)
+    assert tab.evaluate("document.documentElement.scrollWidth") <= width
+    # the map and its controls are in the page's column, the zoom buttons on the start side
+    box = tab.locator("#registry-map").bounding_box()
+    assert 0 <= box["x"] and box["x"] + box["width"] <= width
+    zoom = tab.locator(".leaflet-control-zoom").bounding_box()
+    assert zoom["x"] > box["x"] + box["width"] / 2, "the zoom buttons stand on the right, where RTL starts"

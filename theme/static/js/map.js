@@ -1,0 +1,241 @@
+// The registry's maps: properties/map/ (every property of the GeoJSON, clustered, filtered by
+// the form the page declares) and the small map of a property page (one marker, Leaflet
+// loaded only when the map scrolls near). Without scripts both stay hidden: the map page lists
+// its properties, a property page keeps its coordinates and map links.
+// Text from the data reaches the page only through textContent, never as HTML.
+(function () {
+  "use strict";
+
+  var DIGITS = "۰۱۲۳۴۵۶۷۸۹";
+  // «۱٬۲۳۴» as fa_number writes it (grouped by hand: the personal-data gate reads scripts
+  // with JSON's escapes, and a regex's word-boundary escape is not one of them).
+  function faNumber(n) {
+    var text = String(n), grouped = "";
+    for (var i = 0; i < text.length; i += 1) {
+      if (i > 0 && (text.length - i) % 3 === 0) { grouped += "٬"; }
+      grouped += text[i];
+    }
+    return faDigits(grouped);
+  }
+  function faDigits(text) {
+    return String(text).replace(/[0-9]/g, function (d) { return DIGITS[d]; });
+  }
+  // A GeoJSON value as the page's options spell it (map_page.option_value): text as it is,
+  // a number or a flag as JSON.
+  function optionValue(value) {
+    return typeof value === "string" ? value : JSON.stringify(value);
+  }
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  // A line under the map (the page's own, or one made for it) that a screen reader reads out.
+  function say(el, text) {
+    var status = el.nextElementSibling;
+    if (!status || !status.classList.contains("map-status")) {
+      status = document.createElement("p");
+      status.className = "map-status";
+      status.setAttribute("role", "status");
+      el.insertAdjacentElement("afterend", status);
+    }
+    status.textContent = text;
+    status.hidden = false;
+  }
+
+  // The base map from the MUNICIPALITY setting; the attribution is plain text made a link here.
+  function addTiles(map, el) {
+    var tiles = el.getAttribute("data-tiles");
+    if (!tiles) { return; }
+    var text = escapeHtml(el.getAttribute("data-attribution") || "");
+    var link = el.getAttribute("data-attribution-url");
+    var attribution = link ? '<a href="' + escapeHtml(link) + '">' + text + "</a>" : text;
+    var layer = L.tileLayer(tiles, { attribution: attribution, maxZoom: 19 });
+    // Offline or blocked tiles: say so once; markers and district names do not need them.
+    layer.once("tileerror", function () {
+      say(el, el.getAttribute("data-tiles-failed"));
+    });
+    layer.addTo(map);
+  }
+
+  function newMap(el, options) {
+    el.hidden = false;
+    var map = L.map(el, Object.assign({ zoomControl: false, minZoom: 8, maxZoom: 18 }, options || {}));
+    // The page reads right to left: the zoom buttons stand at the start (right), the
+    // attribution at the end (left).
+    L.control.zoom({ position: "topright", zoomInTitle: "بزرگ‌نمایی", zoomOutTitle: "کوچک‌نمایی" }).addTo(map);
+    map.attributionControl.setPosition("bottomleft");
+    map.attributionControl.setPrefix('<a href="https://leafletjs.com/" hreflang="en">Leaflet</a>');
+    addTiles(map, el);
+    return map;
+  }
+
+  function pin(latlng, title) {
+    return L.marker(latlng, {
+      icon: L.divIcon({ className: "map-pin", iconSize: [18, 18] }),
+      title: title, keyboard: true, riseOnHover: true
+    });
+  }
+
+  // --- properties/map/ ---------------------------------------------------------------
+  function districtLabels(map, features) {
+    var sums = {};
+    features.forEach(function (f) {
+      var d = f.properties.district, c = f.geometry.coordinates;
+      if (!sums[d]) { sums[d] = [0, 0, 0]; }
+      sums[d][0] += c[1]; sums[d][1] += c[0]; sums[d][2] += 1;
+    });
+    var pane = map.createPane("districts");
+    pane.classList.add("district-pane");
+    Object.keys(sums).forEach(function (d) {
+      var s = sums[d];
+      L.marker([s[0] / s[2], s[1] / s[2]], {
+        pane: "districts", interactive: false, keyboard: false,
+        icon: L.divIcon({ className: "district-label", html: "<span>منطقه " + faDigits(d) + "</span>", iconSize: null })
+      }).addTo(map);
+    });
+  }
+
+  function popup(feature, href) {
+    var p = feature.properties;
+    var box = document.createElement("div");
+    box.className = "map-popup";
+    box.setAttribute("dir", "rtl");
+    var link = document.createElement("a");
+    link.href = href;
+    link.textContent = faDigits(p.title);
+    var title = document.createElement("p");
+    title.className = "map-popup-title";
+    title.appendChild(link);
+    var meta = document.createElement("p");
+    meta.textContent = "منطقه " + faDigits(p.district) + "، " + p.land_use + "، " + p.occupancy;
+    box.appendChild(title);
+    box.appendChild(meta);
+    return box;
+  }
+
+  function registryMap(el) {
+    var form = document.getElementById("map-filters");
+    var count = document.getElementById("map-count");
+    var selects = form ? Array.prototype.slice.call(form.querySelectorAll("select[data-field]")) : [];
+    var root = el.getAttribute("data-root");
+    var pattern = el.getAttribute("data-property-url");
+    var b = el.getAttribute("data-bounds").split(",").map(Number);
+    var city = L.latLngBounds([b[0], b[1]], [b[2], b[3]]);
+    // Quarter zoom steps: the city fills a phone's map instead of a quarter of it.
+    var map = newMap(el, { zoomSnap: 0.25 });
+    map.fitBounds(city);
+    // District names shrink when the whole city is in a small map.
+    function labelSize() { el.classList.toggle("zoomed-out", map.getZoom() < 11.5); }
+    map.on("zoomend", labelSize);
+    var cluster = L.markerClusterGroup({
+      showCoverageOnHover: false, maxClusterRadius: 40, spiderfyOnMaxZoom: true, chunkedLoading: true,
+      iconCreateFunction: function (group) {
+        var n = group.getChildCount();
+        return L.divIcon({
+          html: "<span>" + faNumber(n) + '<span class="visually-hidden"> ملک</span></span>',
+          className: "marker-cluster" + (n < 10 ? " small" : n < 100 ? " medium" : " large"),
+          iconSize: L.point(40, 40)
+        });
+      }
+    });
+    map.addLayer(cluster);
+
+    fetch(el.getAttribute("data-geojson")).then(function (response) {
+      if (!response.ok) { throw new Error(response.status); }
+      return response.json();
+    }).then(function (data) {
+      var features = data.features;
+      var entries = features.map(function (f) {
+        var c = f.geometry.coordinates;
+        var href = root + pattern.replace("{slug}", encodeURIComponent(f.properties.slug));
+        var marker = pin([c[1], c[0]], faDigits(f.properties.title)).bindPopup(popup(f, href));
+        return { feature: f, marker: marker };
+      });
+      districtLabels(map, features);
+      labelSize();
+      var items = {};
+      document.querySelectorAll(".map-list li[data-slug]").forEach(function (li) {
+        items[li.getAttribute("data-slug")] = li;
+      });
+
+      function apply() {
+        var chosen = selects.filter(function (s) { return s.value !== ""; });
+        var shown = [];
+        entries.forEach(function (e) {
+          var ok = chosen.every(function (s) {
+            return optionValue(e.feature.properties[s.getAttribute("data-field")]) === s.value;
+          });
+          if (ok) { shown.push(e.marker); }
+          var li = items[e.feature.properties.slug];
+          if (li) { li.hidden = !ok; }
+        });
+        cluster.clearLayers();
+        cluster.addLayers(shown);
+        if (shown.length) {
+          map.fitBounds(cluster.getBounds(), { padding: [24, 24], maxZoom: 16 });
+        }
+        count.querySelector("[data-shown]").textContent = faNumber(shown.length);
+        count.querySelector("[data-total]").textContent = faNumber(entries.length);
+        // Each district's count in the list beside the map says what is shown in it now.
+        document.querySelectorAll(".map-district").forEach(function (section) {
+          var visible = section.querySelectorAll("li[data-slug]:not([hidden])").length;
+          section.hidden = visible === 0;
+          section.querySelector(".count").textContent = "(" + faNumber(visible) + " ملک)";
+        });
+      }
+      selects.forEach(function (s) { s.addEventListener("change", apply); });
+      if (form) {
+        form.addEventListener("reset", function () { setTimeout(apply, 0); });
+        form.addEventListener("submit", function (event) { event.preventDefault(); });
+        form.hidden = false;
+      }
+      count.hidden = false;
+      apply();
+    }).catch(function () {
+      say(el, "داده‌ی نقشه بار نشد؛ فهرست املاک زیر نقشه همچنان کامل است.");
+    });
+  }
+
+  // --- a property page's small map ----------------------------------------------------
+  function load(tag, attributes) {
+    return new Promise(function (resolve, reject) {
+      var node = document.createElement(tag);
+      Object.keys(attributes).forEach(function (k) { node.setAttribute(k, attributes[k]); });
+      node.onload = resolve;
+      node.onerror = reject;
+      document.head.appendChild(node);
+    });
+  }
+
+  function propertyMap(el) {
+    var latlng = [Number(el.getAttribute("data-lat")), Number(el.getAttribute("data-lon"))];
+    var styles = JSON.parse(el.getAttribute("data-styles"));
+    var started = false;
+    function start() {
+      if (started) { return; }
+      started = true;
+      var ready = Promise.all(styles.map(function (href) { return load("link", { rel: "stylesheet", href: href }); }));
+      var script = window.L ? Promise.resolve() : load("script", { src: el.getAttribute("data-leaflet") });
+      Promise.all([ready, script]).then(function () {
+        var map = newMap(el, { scrollWheelZoom: false });
+        map.setView(latlng, 16);
+        pin(latlng, el.getAttribute("data-title")).addTo(map);
+      });
+    }
+    if ("IntersectionObserver" in window) {
+      var observer = new IntersectionObserver(function (seen) {
+        if (seen.some(function (e) { return e.isIntersecting; })) { observer.disconnect(); start(); }
+      }, { rootMargin: "200px" });
+      el.hidden = false;  // takes its place so that it can come into view
+      observer.observe(el);
+    } else {
+      start();
+    }
+  }
+
+  var registry = document.getElementById("registry-map");
+  if (registry && window.L) { registryMap(registry); }
+  document.querySelectorAll(".property-map[data-lat]").forEach(propertyMap);
+}());
