@@ -256,7 +256,8 @@ def _plain(text: str, suffix: str) -> str:
 
 def _unescape_json(match: re.Match) -> str:
     if match.group(4):
-        return _JSON_SHORT[match.group(4)]
+        # The pattern ignores case for the hex digits; `\B` (a script's regular expression) is no JSON escape.
+        return _JSON_SHORT.get(match.group(4), match.group(0))
     if match.group(3):
         return chr(int(match.group(3), 16))
     high, low = int(match.group(1), 16), int(match.group(2), 16)

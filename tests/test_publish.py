@@ -274,3 +274,13 @@ def test_scan_leaves_amounts_and_invalid_numbers_alone(tmp_path, tiny_private):
 def test_scan_finds_nothing_on_the_sample_site(sample_site):
     publication = build.prepare(sample_site.exports, settings.load(), "2026-11-21")
     assert gates.scan_personal_data(sample_site.output, gates.private_values(publication.validated)) == []
+
+
+def test_a_script_regular_expression_is_no_json_escape(tmp_path, tiny_private):
+    """`\\B` in a script (a word-boundary escape) once raised KeyError inside the gate: a
+    traceback instead of a verdict. It is read as it is, and an ID after it is still found."""
+    script = tmp_path / "filter.js"
+    script.write_text(r'const group = /\B(?=(\d{3})+(?!\d))/g; const s = "\u0041\B";', encoding="utf-8")
+    assert gates.scan_personal_data(tmp_path, tiny_private) == []
+    script.write_text(rf'const re = /\B/; const id = "{VALID_NATIONAL_ID}";', encoding="utf-8")
+    assert gates.scan_personal_data(tmp_path, tiny_private)
