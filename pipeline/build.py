@@ -9,7 +9,7 @@ import gc
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import changes, completeness, datasets, downloads, pages, parallel, privacy, report, search, staff_report
+from . import changes, completeness, datasets, downloads, flags, pages, parallel, privacy, report, search, staff_report
 from .read import read_exports
 from .schema import PROPERTIES, RULINGS, TABLES, VIOLATIONS
 from .settings import Municipality
@@ -48,7 +48,10 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
     public = {t.name: privacy.withhold(c.frame, t) for t, c in
               zip((RULINGS, VIOLATIONS, PROPERTIES), validated.tables())}
     rulings = pages.ruling_records(public["rulings"], public["violations"])
-    properties = pages.property_records(public["properties"])
+    dates = [r["ruling_date"] for r in rulings]
+    updated = max(dates) if dates else "1970-01-01"
+    published = published or updated
+    properties = pages.property_records(flags.flag(public["properties"], city, published))
     settle()
     rows = {
         "rulings": rulings,
@@ -59,13 +62,10 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
     # The search index needs only the records: the second core builds it meanwhile.
     search_files = parallel.Forked(search.build_search, rulings, properties, city.districts,
                                    cache / "search" if cache else None)
-    dates = [r["ruling_date"] for r in rulings]
-    updated = max(dates) if dates else "1970-01-01"
     files = datasets.dataset_files(rows, list(TABLES), city, updated, completeness.statement(validated))
     # The workbooks mirror the CSVs: written by a second process while the changes are listed.
     workbooks = parallel.Forked(downloads.workbooks, files, rows, list(TABLES),
                                 cache / "downloads" if cache else None)
-    published = published or updated
     log = changes.change_log(published, rulings, properties, changes.load_state(state))
     files.update(changes.data_files(log))
     files = downloads.download_files(files, rows, list(TABLES), city, updated, published,

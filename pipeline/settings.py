@@ -22,6 +22,17 @@ REQUIRED_KEYS = {
 # Keys a city may add to its block; absent ones take these defaults.
 OPTIONAL_KEYS = {
     "site_url": "",   # the public address, e.g. "https://shafaf.karaj.ir" (SHAFAF_SITEURL wins)
+    # The low-rent flag (pipeline/flags.py): a let property whose rent per m² is below this
+    # fraction of its comparison group's median, a group of at least this many properties.
+    "rent_flag_fraction": 0.5,
+    "rent_flag_min_group": 5,
+}
+# What the optional numbers may be (a float setting also takes an int: 1 is 1.0).
+_OPTIONAL_CHECKS = {
+    "rent_flag_fraction": ("a number above 0 and at most 1",
+                           lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= 1),
+    "rent_flag_min_group": ("an integer of at least 2",
+                            lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 2),
 }
 
 
@@ -38,6 +49,8 @@ class Municipality:
     contact: str
     publisher_fa: str
     site_url: str = ""
+    rent_flag_fraction: float = 0.5
+    rent_flag_min_group: int = 5
 
 
 class SettingsError(ValueError):
@@ -88,7 +101,11 @@ def municipality_from(block: dict) -> Municipality:
         if not isinstance(block[name], kind):
             raise SettingsError(f"MUNICIPALITY[{name!r}] must be a {kind.__name__}")
     for name, default in OPTIONAL_KEYS.items():
-        if not isinstance(block.get(name, default), type(default)):
+        if name in _OPTIONAL_CHECKS:
+            what, valid = _OPTIONAL_CHECKS[name]
+            if not valid(block.get(name, default)):
+                raise SettingsError(f"MUNICIPALITY[{name!r}] must be {what}")
+        elif not isinstance(block.get(name, default), type(default)):
             raise SettingsError(f"MUNICIPALITY[{name!r}] must be a {type(default).__name__}")
     if not 1 <= block["districts"] <= 99:
         raise SettingsError("MUNICIPALITY['districts'] must be between 1 and 99")
