@@ -34,6 +34,7 @@ class Flag:
     label_fa: str    # the listing's name for it
     note_fa: str     # what a property page says when it holds, neutrally
     anchor: str      # its definition on the methodology page
+    listing_fa: str  # the listing's one sentence: which properties it lists
 
     @property
     def field(self):
@@ -43,17 +44,23 @@ class Flag:
 FLAGS = (
     Flag("flag_lease_expired", "lease-expired", "قرارداد اجاره‌ی پایان‌یافته",
          f"وضعیت این ملک «{LET}» ثبت شده، ولی تاریخ پایان قراردادش پیش از تاریخ این انتشار است.",
-         "flag-lease-expired"),
+         "flag-lease-expired",
+         f"املاکی که وضعیتشان «{LET}» ثبت شده و تاریخ پایان قراردادشان پیش از تاریخ این انتشار است."),
     Flag("flag_no_contract", "no-contract", "بهره‌برداری بی‌تاریخ قرارداد",
          f"این ملک «{LET}» یا «{ASSIGNED}» ثبت شده، ولی تاریخ شروع و پایان قراردادی برایش ثبت نشده است.",
-         "flag-no-contract"),
+         "flag-no-contract",
+         f"املاکی که «{LET}» یا «{ASSIGNED}» ثبت شده‌اند و نه تاریخ شروع و نه تاریخ پایان قرارداد دارند."),
     Flag("flag_occupied_illegally", "occupied-illegally", "متصرف غیرقانونی",
-         f"وضعیت بهره‌برداری این ملک «{OCCUPIED_ILLEGALLY}» ثبت شده است.", "flag-occupied-illegally"),
+         f"وضعیت بهره‌برداری این ملک «{OCCUPIED_ILLEGALLY}» ثبت شده است.", "flag-occupied-illegally",
+         f"املاکی که وضعیت بهره‌برداری‌شان «{OCCUPIED_ILLEGALLY}» ثبت شده است."),
     Flag("flag_vacant", "vacant", "خالی",
-         f"وضعیت بهره‌برداری این ملک «{VACANT}» ثبت شده است.", "flag-vacant"),
+         f"وضعیت بهره‌برداری این ملک «{VACANT}» ثبت شده است.", "flag-vacant",
+         f"املاکی که وضعیت بهره‌برداری‌شان «{VACANT}» ثبت شده است."),
     Flag("flag_low_rent", "low-rent", "اجاره‌ی بسیار کمتر از میانه",
          "اجاره‌ی ماهانه‌ی این ملک برای هر مترمربع بسیار کمتر از میانه‌ی املاک اجاره‌ای همان منطقه و همان کاربری است.",
-         "flag-low-rent"),
+         "flag-low-rent",
+         "املاک اجاره‌ای که اجاره‌ی ماهانه‌شان برای هر مترمربع کمتر از کسری تعیین‌شده از میانه‌ی املاک "
+         "اجاره‌ای همان منطقه و همان کاربری است (فقط در گروه‌هایی که به اندازه‌ی کافی ملک دارند)."),
 )
 FLAGS_BY_SLUG = {f.slug: f for f in FLAGS}
 

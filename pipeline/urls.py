@@ -91,6 +91,10 @@ class Urls:
     def property_facet(self, facet: str, slug) -> str:
         return self._path("property_facet", facet=facet, slug=slug)
 
+    def property_flag(self, slug: str) -> str:
+        """The properties holding one flag of ``pipeline/flags.py`` (its ``slug``)."""
+        return self.property_facet("flag", slug)
+
     def facets(self, kind: str) -> str:
         """The index of a ruling facet: districts, types, decisions or years."""
         return self._path("facets", kind=kind)
