@@ -23,8 +23,8 @@ MUNICIPALITY = {
     # The public address `make publish` builds for (the SHAFAF_SITEURL variable overrides it).
     "site_url": "",
     # The low-rent flag of the property registry (README: settings; methodology page, #flags):
-    # rent per m² below this fraction of the median of the same district and land use...
-    "rent_flag_fraction": 0.5,
+    # rent per m² below this percentage of the median of the same district and land use...
+    "rent_flag_percent": 50,
     # ...compared only within a group of at least this many let properties with a rent.
     "rent_flag_min_group": 5,
 }

@@ -8,7 +8,7 @@ the same bytes. The methodology page (``#flags``) defines each one in words; ``F
 the yes/no ones for the pages (their notes, the listing ``properties/flag/<slug>/``).
 
 Edges, all strict: a lease ending *on* the publication date has not ended; a rent *at* the
-fraction of the median is not below it; a group of fewer than ``rent_flag_min_group`` rows
+percentage of the median is not below it; a group of fewer than ``rent_flag_min_group`` rows
 gives no median and no low-rent flag (empty, not false: it was not compared).
 """
 from __future__ import annotations
@@ -59,7 +59,7 @@ FLAGS = (
     Flag("flag_low_rent", "low-rent", "اجاره‌ی بسیار کمتر از میانه",
          "اجاره‌ی ماهانه‌ی این ملک برای هر مترمربع بسیار کمتر از میانه‌ی املاک اجاره‌ای همان منطقه و همان کاربری است.",
          "flag-low-rent",
-         "املاک اجاره‌ای که اجاره‌ی ماهانه‌شان برای هر مترمربع کمتر از کسری تعیین‌شده از میانه‌ی املاک "
+         "املاک اجاره‌ای که اجاره‌ی ماهانه‌شان برای هر مترمربع کمتر از درصدی تعیین‌شده از میانه‌ی املاک "
          "اجاره‌ای همان منطقه و همان کاربری است (فقط در گروه‌هایی که به اندازه‌ی کافی ملک دارند)."),
 )
 FLAGS_BY_SLUG = {f.slug: f for f in FLAGS}
@@ -91,7 +91,8 @@ def flag(frame: pd.DataFrame, city: Municipality, published: str) -> pd.DataFram
     groups = per_m2.groupby([frame[c] for c in GROUP])
     rows = groups.transform("count")
     median = groups.transform("median").where(rows >= city.rent_flag_min_group)
-    low = per_m2 < city.rent_flag_fraction * median
+    # In whole numbers where the data are: 100 × rent per m² against percent × median.
+    low = 100 * per_m2 < city.rent_flag_percent * median
     frame["rent_per_m2_rial"] = _numbers(per_m2)
     frame["rent_group_rows"] = [int(n) if c else None for n, c in zip(rows.fillna(0), compared)]
     frame["rent_group_median_per_m2_rial"] = _numbers(median)

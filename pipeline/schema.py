@@ -499,7 +499,7 @@ PROPERTIES = Table(
                              "rent_flag_min_group ملک دارد."),
         Field("flag_low_rent", "اجاره‌ی بسیار کمتر از میانه", "Rent per m² far below the group median",
               K.FLAG, computed=True,
-              description_fa="true: rent_per_m2_rial کمتر از rent_flag_fraction برابر میانه‌ی گروه است "
+              description_fa="true: rent_per_m2_rial کمتر از rent_flag_percent درصدِ میانه‌ی گروه است "
                              "(برابر با آن: false)؛ خالی اگر مقایسه ممکن نیست (نه اجاره، بی‌اجاره یا گروه کوچک)."),
         Field("rent_to_appraisal", "نسبت اجاره‌ی سالانه به ارزش کارشناسی", "Annual rent / appraised value",
               K.DECIMAL, computed=True,

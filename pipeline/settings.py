@@ -23,14 +23,15 @@ REQUIRED_KEYS = {
 OPTIONAL_KEYS = {
     "site_url": "",   # the public address, e.g. "https://shafaf.karaj.ir" (SHAFAF_SITEURL wins)
     # The low-rent flag (pipeline/flags.py): a let property whose rent per m² is below this
-    # fraction of its comparison group's median, a group of at least this many properties.
-    "rent_flag_fraction": 0.5,
+    # percentage of its comparison group's median, a group of at least this many properties.
+    # A whole percentage: the methodology page states it ({city:rent_flag_percent}), exactly.
+    "rent_flag_percent": 50,
     "rent_flag_min_group": 5,
 }
-# What the optional numbers may be (a float setting also takes an int: 1 is 1.0).
+# What the optional numbers may be.
 _OPTIONAL_CHECKS = {
-    "rent_flag_fraction": ("a number above 0 and at most 1",
-                           lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= 1),
+    "rent_flag_percent": ("an integer from 1 to 100",
+                          lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 100),
     "rent_flag_min_group": ("an integer of at least 2",
                             lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 2),
 }
@@ -49,7 +50,7 @@ class Municipality:
     contact: str
     publisher_fa: str
     site_url: str = ""
-    rent_flag_fraction: float = 0.5
+    rent_flag_percent: int = 50
     rent_flag_min_group: int = 5
 
 
