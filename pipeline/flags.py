@@ -90,7 +90,8 @@ def flag(frame: pd.DataFrame, city: Municipality, published: str) -> pd.DataFram
     per_m2 = (rent / area).where(compared)
     groups = per_m2.groupby([frame[c] for c in GROUP])
     rows = groups.transform("count")
-    median = groups.transform("median").where(rows >= city.rent_flag_min_group)
+    # Only a compared row has a group: an unlet neighbour is not given its street's median.
+    median = groups.transform("median").where(compared & (rows >= city.rent_flag_min_group))
     # In whole numbers where the data are: 100 × rent per m² against percent × median.
     low = 100 * per_m2 < city.rent_flag_percent * median
     frame["rent_per_m2_rial"] = _numbers(per_m2)
