@@ -142,13 +142,17 @@ def test_the_settings_move_the_flags(tmp_path):
                                         ("rent_flag_min_group", True)])
 def test_a_bad_threshold_stops_the_build(key, value):
     block = {f.name: getattr(CITY, f.name) for f in dataclasses.fields(CITY)}
+    good = {"rent_flag_percent": 50, "rent_flag_min_group": 5}
+    assert getattr(settings.municipality_from({**block, **good}), key) == good[key]
     with pytest.raises(settings.SettingsError, match=key):
         settings.municipality_from({**block, key: value})
 
 
-def test_adding_the_flags_changes_no_fingerprint(planted):
+def test_the_flags_are_in_the_data_files_but_not_in_the_fingerprints(planted):
     from pipeline.changes import TRACKED
+    from pipeline.schema import PROPERTIES
     table, fields = TRACKED["properties"]
+    assert set(COMPUTED) <= {f.name for f in PROPERTIES.dataset_fields}
     assert not set(COMPUTED) & set(fields)
 
 
