@@ -406,3 +406,24 @@ def test_axe_on_the_flag_pages(page, serve_site, flag_pages, scheme):
         page.goto(f"{serve_site}/{path}")
         bad = axe_serious(page)
         assert not bad, (path, bad)
+
+
+def test_the_registry_charts_draw_the_published_numbers(sample_site):
+    import xml.etree.ElementTree as ET
+    html = (sample_site.output / URLS.save_as(URLS.stats())).read_text("utf-8")
+    drawn = dict(re.findall(r'<section class="figure" id="(\w+)".*?(<svg.*?</svg>)', html, re.S))
+    latin = str.maketrans("۰۱۲۳۴۵۶۷۸۹٫٬", "0123456789.,")
+
+    def marks(name):
+        return [dict(part.split(": ", 1) for part in e.get("aria-label").split("; "))
+                for e in ET.fromstring(drawn[name]).iter()
+                if e.tag.endswith("path") and e.get("role") == "graphics-symbol" and ": " in (e.get("aria-label") or "")
+                and "axis" not in e.get("aria-label").lower()]
+
+    occupancy = [m for m in marks("properties_by_occupancy") if "properties" in m]
+    assert sorted((m["occupancy"], int(m["properties"].translate(latin).replace(",", ""))) for m in occupancy) == \
+        sorted((r["occupancy"], int(r["properties"])) for r in read_csv(sample_site.output / URLS.stats_file("properties_by_occupancy")))
+    district = [m for m in marks("properties_by_district") if "properties" in m]
+    assert sorted((fa_int(m["district_fa"]), m["occupancy"], int(m["properties"].translate(latin).replace(",", "")))
+                  for m in district) == sorted((int(r["district"]), r["occupancy"], int(r["properties"]))
+                                               for r in read_csv(sample_site.output / URLS.stats_file("properties_by_district")))
