@@ -223,6 +223,21 @@ def test_the_published_flag_columns_recompute_from_the_csv(sample_properties, ex
         assert any(e[column] == "true" for e in expected_flags.values()), column
 
 
+def test_the_sample_plants_every_flag_edge(sample_properties):
+    from tools.make_sample_exports import generate
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        plan = generate(folder)
+    edges = [p for p in plan["edge_cases"] if p.code.startswith("flag-")]
+    assert {p.code for p in edges} == {
+        "flag-lease-ends-on-publication", "flag-lease-ended-the-day-before", "flag-rent-at-threshold",
+        "flag-rent-just-below-threshold", "flag-group-below-minimum", "flag-let-without-dates",
+        "flag-assigned-with-a-start-only"}
+    by_code = {r["property_code"]: r for r in sample_properties}
+    for planted_edge in edges:
+        assert by_code[planted_edge.value][planted_edge.column] == planted_edge.note, planted_edge
+
+
 def test_the_geojson_and_json_carry_the_flags(sample_site, expected_flags):
     geo = json.loads((sample_site.output / URLS.data_file("properties.geojson")).read_text("utf-8"))
     assert geo["features"]

@@ -171,7 +171,7 @@ def property_groups(rows: list[dict], districts: int) -> list[tuple[str, str, li
             by_district[row["district"]].items.append(row)
         by_use[row["land_use"]].items.append(row)
         by_occupancy[row["occupancy"]].items.append(row)
-        for slug in row["flags"]:
+        for slug in row.get("flags", ()):
             by_flag[slug].items.append(row)
     return [("district", "منطقه", [by_district[n] for n in sorted(by_district)]),
             ("use", "کاربری", list(by_use.values())),
