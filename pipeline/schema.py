@@ -6,7 +6,7 @@ datasets and ``datapackage.json`` (``datasets``, ``downloads``) and the data-dic
 What a field *kind* means everywhere is declared once, in ``KIND_SPECS``; a rule about one
 field is a declaration on its ``Field`` or ``Table`` (a ``When`` requirement, ``bounds_setting``,
 ``published_when``, ``public_identity``, ``slug_of``, ``numbered_within``, ``foreign_keys``,
-``periods``, ``point``, ``jalali_of``), which the generic stages read.
+``periods``, ``point``, ``jalali_of``, ``computed``), which the generic stages read.
 """
 from __future__ import annotations
 
