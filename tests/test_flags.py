@@ -410,7 +410,7 @@ def flag_pages(sample_properties, expected_flags):
 
 
 def test_vnu_on_the_flag_pages(sample_site, flag_pages):
-    errors = nu_errors([sample_site.output / URLS.save_as(p) for p in flag_pages])
+    errors = nu_errors([sample_site.output / URLS.save_as(p) for p in (*flag_pages, URLS.static_page("methodology"))])
     assert not errors, errors
 
 
