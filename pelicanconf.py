@@ -26,6 +26,11 @@ MUNICIPALITY = {
     "map_tiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
     "map_attribution": "© مشارکت‌کنندگان OpenStreetMap",
     "map_attribution_url": "https://www.openstreetmap.org/copyright",
+    # The low-rent flag of the property registry (README: settings; methodology page, #flags):
+    # rent per m² below this percentage of the median of the same district and land use...
+    "rent_flag_percent": 50,
+    # ...compared only within a group of at least this many let properties with a rent.
+    "rent_flag_min_group": 5,
 }
 
 SITENAME = f"شفاف — شهرداری {MUNICIPALITY['name_fa']}"

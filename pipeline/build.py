@@ -9,7 +9,7 @@ import gc
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import changes, completeness, datasets, downloads, pages, parallel, privacy, report, search, staff_report
+from . import changes, completeness, datasets, downloads, flags, pages, parallel, privacy, report, search, staff_report
 from .progress import QUIET, Stages
 from .read import read_exports
 from .schema import PROPERTIES, RULINGS, TABLES, VIOLATIONS
@@ -53,7 +53,10 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
     public = {t.name: privacy.withhold(c.frame, t) for t, c in
               zip((RULINGS, VIOLATIONS, PROPERTIES), validated.tables())}
     rulings = pages.ruling_records(public["rulings"], public["violations"])
-    properties = pages.property_records(public["properties"])
+    dates = [r["ruling_date"] for r in rulings]
+    updated = max(dates) if dates else "1970-01-01"
+    published = published or updated
+    properties = pages.property_records(flags.flag(public["properties"], city, published))
     settle()
     rows = {
         "rulings": rulings,
@@ -65,13 +68,10 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
     search_files = parallel.Forked(search.build_search, rulings, properties, city.districts,
                                    cache / "search" if cache else None)
     stages.begin("datasets")
-    dates = [r["ruling_date"] for r in rulings]
-    updated = max(dates) if dates else "1970-01-01"
     files = datasets.dataset_files(rows, list(TABLES), city, updated, completeness.statement(validated))
     # The workbooks mirror the CSVs: written by a second process while the changes are listed.
     workbooks = parallel.Forked(downloads.workbooks, files, rows, list(TABLES),
                                 cache / "downloads" if cache else None)
-    published = published or updated
     stages.begin("changes")
     log = changes.change_log(published, rulings, properties, changes.load_state(state))
     files.update(changes.data_files(log))

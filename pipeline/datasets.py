@@ -59,7 +59,8 @@ def _text_cell(value) -> str:
 
 
 # A text field's cell is neutralised whatever type its value has; a number's is never.
-CSV_CELLS = {Storage.TEXT: _text_cell, Storage.NUMBER: csv_cell, Storage.DATE: csv_cell}
+CSV_CELLS = {Storage.TEXT: _text_cell, Storage.NUMBER: csv_cell, Storage.DATE: csv_cell,
+             Storage.BOOLEAN: lambda value: "" if value is None else ("true" if value else "false")}
 
 
 @functools.lru_cache(maxsize=65536)

@@ -98,6 +98,7 @@ def xlsx(table: Table, rows: list[dict]) -> bytes:
         # A text field's value is a string cell whatever its type: never a number, never a formula.
         Storage.TEXT: lambda r, c, value: sheet.write_string(r, c, ILLEGAL_CHARACTERS_RE.sub("", str(value))),
         Storage.NUMBER: sheet.write_number,
+        Storage.BOOLEAN: sheet.write_boolean,
         Storage.DATE: lambda r, c, value: sheet.write_datetime(r, c, dt.datetime.fromisoformat(value), date_format),
     }
     columns = [(c, g, writers[f.kind.spec.storage]) for c, (f, g) in enumerate(zip(fields, get))]

@@ -80,7 +80,7 @@ def ruling_records(rulings: pd.DataFrame, violations: pd.DataFrame) -> list[dict
 
 
 def property_records(properties: pd.DataFrame) -> list[dict]:
-    return records(properties.sort_values("slug"), [f.name for f in PROPERTIES.public_fields])
+    return records(properties.sort_values("slug"), [f.name for f in PROPERTIES.record_fields])
 
 
 # Every character a reader of the page could take for the end of a line (str.splitlines,

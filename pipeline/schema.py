@@ -6,7 +6,7 @@ datasets and ``datapackage.json`` (``datasets``, ``downloads``) and the data-dic
 What a field *kind* means everywhere is declared once, in ``KIND_SPECS``; a rule about one
 field is a declaration on its ``Field`` or ``Table`` (a ``When`` requirement, ``bounds_setting``,
 ``published_when``, ``public_identity``, ``slug_of``, ``numbered_within``, ``foreign_keys``,
-``periods``, ``point``, ``jalali_of``), which the generic stages read.
+``periods``, ``point``, ``jalali_of``, ``computed``), which the generic stages read.
 """
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ class Kind(str, Enum):
     # The Jalali spelling of a date field (``Field.jalali_of``), added to the data files only:
     # a journalist reads and filters 1403/11/06, software reads the ISO date beside it.
     JALALI = "jalali"
+    # A yes/no a pipeline stage computes (``Field.computed``): never read from an export.
+    FLAG = "flag"
 
     @property
     def spec(self) -> KindSpec:
@@ -61,6 +63,7 @@ class Storage(str, Enum):
     TEXT = "text"        # formula-neutralised in CSV, a string cell in XLSX
     NUMBER = "number"    # written as a number, a negative one too (data, not a formula)
     DATE = "date"        # ISO text in CSV, a date cell in XLSX
+    BOOLEAN = "boolean"  # true/false in CSV, a boolean cell in XLSX; empty when unknown
 
 
 class Visibility(str, Enum):
@@ -124,6 +127,11 @@ class Field:
     # A derived field: the Jalali spelling of a date field of the same row (Kind.JALALI). It is
     # in the data files (CSV, JSON, XLSX) right after that field, never in the records.
     jalali_of: str = ""
+    # A derived field computed by a stage from the row's public fields, its comparison group
+    # and the publication date (``pipeline/flags.py``): in the data files and on the pages,
+    # placed after the export's fields, never in the records' fingerprints (a lease that ends
+    # is no change its record made, and adding such a field changes no record).
+    computed: bool = False
     description_fa: str = ""
     withheld_why: str = ""
 
@@ -190,6 +198,8 @@ KIND_SPECS: dict[Kind, KindSpec] = {
     Kind.JALALI: KindSpec(_simple(values.text), "string", Storage.TEXT, Privacy.NONE,
                           "تاریخ خورشیدی (متن)", "Jalali date (string, YYYY/MM/DD)",
                           dataset_pattern="[0-9]{4}/[0-9]{2}/[0-9]{2}"),
+    Kind.FLAG: KindSpec(_simple(values.text), "boolean", Storage.BOOLEAN, Privacy.NONE,
+                        "بله/خیر (true/false)", "boolean (true/false)"),
 }
 
 
@@ -240,6 +250,8 @@ class Table:
             declared |= {c.field for c in conditions} | {n for n in (f.slug_of, f.numbered_within, f.jalali_of) if n}
             if f.jalali_of and (f.kind is not Kind.JALALI or self.field(f.jalali_of).kind is not Kind.DATE):
                 raise ValueError(f"{self.name}.{f.name}: jalali_of goes with Kind.JALALI and a date field")
+            if (f.kind is Kind.FLAG or f.computed) and not (f.computed and f in self.derived):
+                raise ValueError(f"{self.name}.{f.name}: Kind.FLAG and computed go with a derived field")
         if declared - names:
             raise ValueError(f"{self.name}: declarations name no field: {sorted(declared - names)}")
 
@@ -250,17 +262,30 @@ class Table:
         raise KeyError(name)
 
     @property
+    def _ordered(self) -> tuple[Field, ...]:
+        """Derived keys first, then the export's order, then the computed fields."""
+        return (tuple(f for f in self.derived if not f.computed) + self.fields
+                + tuple(f for f in self.derived if f.computed))
+
+    @property
     def public_fields(self) -> tuple[Field, ...]:
-        """Published fields of a record: derived keys first, then the export's order. The
-        Jalali copies are not among them (see ``dataset_fields``)."""
-        return tuple(f for f in self.derived + self.fields if f.published and not f.jalali_of)
+        """Published fields of a record, as its fingerprint counts them: derived keys first,
+        then the export's order. The Jalali copies and the computed fields are not among them
+        (see ``record_fields`` and ``dataset_fields``)."""
+        return tuple(f for f in self._ordered if f.published and not f.jalali_of and not f.computed)
+
+    @property
+    def record_fields(self) -> tuple[Field, ...]:
+        """What a record (its page, the datasets' rows) holds: ``public_fields`` and the
+        computed fields after them."""
+        return tuple(f for f in self._ordered if f.published and not f.jalali_of)
 
     @property
     def all_fields(self) -> tuple[Field, ...]:
         """Every field, private ones too (the data dictionary), each Jalali copy right after
         its date field."""
         copies = {f.jalali_of: f for f in self.derived if f.jalali_of}
-        return tuple(g for f in self.derived + self.fields if not f.jalali_of
+        return tuple(g for f in self._ordered if not f.jalali_of
                      for g in (f, *([copies[f.name]] if f.name in copies else [])))
 
     @property
@@ -319,7 +344,7 @@ LAND_USES = (
 )
 DEED_TYPES = ("سند تک‌برگ", "سند دفترچه‌ای", "سند مشاعی", "قولنامه‌ای", "فاقد سند")
 OCCUPANCIES = ("در اختیار شهرداری", "اجاره", "واگذار به نهاد", "خالی", "متصرف غیرقانونی")
-VACANT, OCCUPIED_ILLEGALLY = OCCUPANCIES[3:]
+LET, ASSIGNED, VACANT, OCCUPIED_ILLEGALLY = OCCUPANCIES[1:]
 HOLDER_KINDS = ("حقیقی", "حقوقی")
 NATURAL_PERSON, ORGANISATION = HOLDER_KINDS
 
@@ -449,6 +474,37 @@ PROPERTIES = Table(
               K.JALALI, jalali_of="contract_start", description_fa=_JALALI_NOTE),
         Field("contract_end_jalali", "تاریخ پایان قرارداد (خورشیدی)", "Contract end (Jalali)",
               K.JALALI, jalali_of="contract_end", description_fa=_JALALI_NOTE),
+        # What a reader should notice (pipeline/flags.py; defined on the methodology page, #flags).
+        Field("flag_lease_expired", "اجاره‌ی پایان‌یافته", "Lease ended, still let", K.FLAG, computed=True,
+              description_fa=f"true: وضعیت «{LET}» است و تاریخ پایان قرارداد پیش از تاریخ انتشار است "
+                             "(پایان در همان روز انتشار: false)."),
+        Field("flag_no_contract", "بهره‌برداری بی‌قرارداد", "Let or assigned without contract dates",
+              K.FLAG, computed=True,
+              description_fa=f"true: وضعیت «{LET}» یا «{ASSIGNED}» است و نه تاریخ شروع و نه تاریخ پایان "
+                             "قرارداد ثبت شده است."),
+        Field("flag_occupied_illegally", "تصرف غیرقانونی", "Occupied illegally", K.FLAG, computed=True,
+              description_fa=f"true: وضعیت بهره‌برداری «{OCCUPIED_ILLEGALLY}» است."),
+        Field("flag_vacant", "خالی", "Vacant", K.FLAG, computed=True,
+              description_fa=f"true: وضعیت بهره‌برداری «{VACANT}» است."),
+        Field("rent_per_m2_rial", "اجاره‌ی ماهانه برای هر مترمربع (ریال)", "Monthly rent per m² (IRR)",
+              K.DECIMAL, computed=True,
+              description_fa=f"فقط برای وضعیت «{LET}» با اجاره‌ی ماهانه‌ی ثبت‌شده: اجاره‌ی ماهانه بخش بر "
+                             "مساحت اعیان، یا اگر اعیان خالی یا صفر است بخش بر مساحت عرصه."),
+        Field("rent_group_rows", "شمار املاک گروه مقایسه", "Rows of the rent comparison group",
+              K.INTEGER, computed=True,
+              description_fa=f"شمار املاک «{LET}» با اجاره‌ی ثبت‌شده در همان منطقه و همان کاربری، خود این ملک هم."),
+        Field("rent_group_median_per_m2_rial", "میانه‌ی اجاره برای هر مترمربع در گروه (ریال)",
+              "Median monthly rent per m² of the group (IRR)", K.DECIMAL, computed=True,
+              description_fa="میانه‌ی rent_per_m2_rial در گروه مقایسه؛ خالی اگر گروه کمتر از "
+                             "rent_flag_min_group ملک دارد."),
+        Field("flag_low_rent", "اجاره‌ی بسیار کمتر از میانه", "Rent per m² far below the group median",
+              K.FLAG, computed=True,
+              description_fa="true: rent_per_m2_rial کمتر از rent_flag_percent درصدِ میانه‌ی گروه است "
+                             "(برابر با آن: false)؛ خالی اگر مقایسه ممکن نیست (نه اجاره، بی‌اجاره یا گروه کوچک)."),
+        Field("rent_to_appraisal", "نسبت اجاره‌ی سالانه به ارزش کارشناسی", "Annual rent / appraised value",
+              K.DECIMAL, computed=True,
+              description_fa="۱۲ برابر اجاره‌ی ماهانه بخش بر ارزش کارشناسی (۰٫۰۵ یعنی ۵٪ در سال)؛ "
+                             "خالی اگر یکی از آن دو ثبت نشده یا ارزش کارشناسی صفر است."),
     ),
     fields=(
         Field("property_code", "کد ملک", "Property code", K.KEY, REQUIRED, unique=True,
@@ -493,5 +549,5 @@ TABLES_BY_NAME = {t.name: t for t in TABLES}
 # listing's path. Validation rejects such keys; the plugin checks its pages against this list.
 RESERVED_SLUGS = {
     RULINGS.name: ("page",),
-    PROPERTIES.name: ("page", "district", "use", "occupancy", "map"),
+    PROPERTIES.name: ("page", "district", "use", "occupancy", "flag", "map"),
 }

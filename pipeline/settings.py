@@ -23,6 +23,18 @@ REQUIRED_KEYS = {
 # Keys a city may add to its block; absent ones take these defaults.
 OPTIONAL_KEYS = {
     "site_url": "",   # the public address, e.g. "https://shafaf.karaj.ir" (SHAFAF_SITEURL wins)
+    # The low-rent flag (pipeline/flags.py): a let property whose rent per m² is below this
+    # percentage of its comparison group's median, a group of at least this many properties.
+    # A whole percentage: the methodology page states it ({city:rent_flag_percent}), exactly.
+    "rent_flag_percent": 50,
+    "rent_flag_min_group": 5,
+}
+# What the optional numbers may be.
+_OPTIONAL_CHECKS = {
+    "rent_flag_percent": ("an integer from 1 to 100",
+                          lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 100),
+    "rent_flag_min_group": ("an integer of at least 2",
+                            lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 2),
 }
 
 # --- the map's base tiles (properties/map/ and each property page's small map) -------------
@@ -77,6 +89,8 @@ class Municipality:
     map_tiles: str = MAP_KEYS["map_tiles"]
     map_attribution: str = MAP_KEYS["map_attribution"]
     map_attribution_url: str = MAP_KEYS["map_attribution_url"]
+    rent_flag_percent: int = OPTIONAL_KEYS["rent_flag_percent"]
+    rent_flag_min_group: int = OPTIONAL_KEYS["rent_flag_min_group"]
 
 
 class SettingsError(ValueError):
@@ -127,7 +141,11 @@ def municipality_from(block: dict) -> Municipality:
         if not isinstance(block[name], kind):
             raise SettingsError(f"MUNICIPALITY[{name!r}] must be a {kind.__name__}")
     for name, default in OPTIONAL_KEYS.items():
-        if not isinstance(block.get(name, default), type(default)):
+        if name in _OPTIONAL_CHECKS:
+            what, valid = _OPTIONAL_CHECKS[name]
+            if not valid(block.get(name, default)):
+                raise SettingsError(f"MUNICIPALITY[{name!r}] must be {what}")
+        elif not isinstance(block.get(name, default), type(default)):
             raise SettingsError(f"MUNICIPALITY[{name!r}] must be a {type(default).__name__}")
     if not 1 <= block["districts"] <= 99:
         raise SettingsError("MUNICIPALITY['districts'] must be between 1 and 99")

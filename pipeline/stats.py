@@ -20,8 +20,8 @@ import pandas as pd
 
 from . import datasets
 from .display import jalali_year
-from .schema import (APPEAL_RESULTS, COLLECTED, DECISIONS, DEMOLITION, EXECUTION_STATUSES, OCCUPIED_ILLEGALLY,
-                     VACANT, VIOLATION_TYPES)
+from .schema import (APPEAL_RESULTS, COLLECTED, DECISIONS, DEMOLITION, EXECUTION_STATUSES, LAND_USES, OCCUPANCIES,
+                     OCCUPIED_ILLEGALLY, VACANT, VIOLATION_TYPES)
 from .urls import URLS
 
 # Below this many rows a share, median or quartile is marked ``small_sample`` (README:
@@ -100,6 +100,39 @@ FIGURES = (
            f"شمار آرای منتشرشده با هر وضعیت اجرا؛ رأیی که وضعیت اجرایش خالی است: «{UNKNOWN_FA}».",
            (_col("execution_status", "string", "Execution status", "وضعیت اجرا", (*EXECUTION_STATUSES, UNKNOWN_FA)),
             _col("rulings", "integer", "Rulings", "شمار آرا"), SHARE, BASE, SMALL)),
+)
+
+# The property registry's figures (issue 15), from the rows of properties.csv.
+PROPERTY_COUNT = _col("properties", "integer", "Properties", "شمار املاک")
+LAND_AREA = _col("land_area_m2", "number", "Land area (m²)", "جمع مساحت عرصه (مترمربع)")
+LAND_USE = _col("land_use", "string", "Land use", "کاربری", LAND_USES)
+OCCUPANCY = _col("occupancy", "string", "Occupancy", "وضعیت بهره‌برداری", OCCUPANCIES)
+FIGURES += (
+    Figure("properties_by_use", "املاک به تفکیک کاربری", "Properties by land use",
+           "شمار املاک منتشرشده و جمع مساحت عرصه‌ی آن‌ها (ستون land_area_m2) در هر کاربری؛ "
+           "کاربری‌ای که ملکی ندارد نوشته نمی‌شود. نمودار: جمع مساحت عرصه.",
+           (LAND_USE, PROPERTY_COUNT, LAND_AREA)),
+    Figure("properties_by_occupancy", "املاک به تفکیک وضعیت بهره‌برداری", "Properties by occupancy",
+           "شمار املاک منتشرشده و جمع مساحت عرصه‌ی آن‌ها در هر وضعیت بهره‌برداری؛ سهم، شمار آن وضعیت "
+           "بخش بر همه‌ی املاک منتشرشده. نمودار: شمار املاک.",
+           (OCCUPANCY, PROPERTY_COUNT, LAND_AREA, SHARE, BASE, SMALL)),
+    Figure("properties_by_district", "املاک به تفکیک منطقه و وضعیت بهره‌برداری",
+           "Properties by district and occupancy",
+           "شمار املاک منتشرشده و جمع مساحت عرصه‌ی آن‌ها در هر منطقه، به تفکیک وضعیت بهره‌برداری؛ "
+           "ترکیبی که ملکی ندارد نوشته نمی‌شود. نمودار: شمار املاک.",
+           (DISTRICT, OCCUPANCY, PROPERTY_COUNT, LAND_AREA)),
+    Figure("rent_against_appraisal", "اجاره‌ی سالانه در برابر ارزش کارشناسی به تفکیک منطقه",
+           "Annual rent against appraised value by district",
+           "فقط املاکی که هم اجاره‌ی ماهانه (صفر هم) و هم ارزش کارشناسی بیشتر از صفر دارند، در هر منطقه: "
+           "جمع اجاره‌ی سالانه (۱۲ برابر اجاره‌ی ماهانه)، جمع ارزش کارشناسی همان املاک، نسبت این دو جمع، "
+           "و میانه‌ی نسبت هر ملک (ستون rent_to_appraisal در properties.csv). نمودار: نسبت دو جمع.",
+           (DISTRICT, BASE,
+            _col("annual_rent_rial", "integer", "Annual rent (IRR)", "جمع اجاره‌ی سالانه (ریال)"),
+            _col("appraisal_rial", "integer", "Appraised value (IRR)", "جمع ارزش کارشناسی (ریال)"),
+            _col("rent_to_appraisal", "number", "Annual rent / appraised value",
+                 "جمع اجاره‌ی سالانه بخش بر جمع ارزش کارشناسی"),
+            _col("median", "number", "Median of each property's ratio", "میانه‌ی نسبت اجاره‌ی سالانه به ارزش کارشناسی هر ملک"),
+            SMALL)),
 )
 FIGURES_BY_NAME = {f.name: f for f in FIGURES}
 
@@ -212,6 +245,52 @@ def execution_status(rulings: pd.DataFrame) -> pd.DataFrame:
     return counts.sort_values("_s").drop(columns=["_k", "_s"])
 
 
+def _properties(rows: list[dict]) -> pd.DataFrame:
+    columns = ["district", "land_use", "occupancy", "land_area_m2", "monthly_rent_rial", "appraisal_rial"]
+    frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
+    for column in ("land_area_m2", "monthly_rent_rial", "appraisal_rial"):
+        frame[column] = pd.to_numeric(frame[column]).astype(float)
+    return frame
+
+
+def _count_area(properties: pd.DataFrame, group: list[str]) -> pd.DataFrame:
+    grouped = properties.groupby(group, observed=True)["land_area_m2"]
+    return pd.DataFrame({"properties": grouped.size(), "land_area_m2": grouped.sum()}).reset_index()
+
+
+def properties_by_use(properties: pd.DataFrame) -> pd.DataFrame:
+    table = _count_area(properties, ["land_use"])
+    table["_u"] = _order(table["land_use"], LAND_USES)
+    return table.sort_values("_u").drop(columns="_u")
+
+
+def properties_by_occupancy(properties: pd.DataFrame) -> pd.DataFrame:
+    table = _count_area(properties, ["occupancy"])
+    table["_k"] = "k"
+    table = _shares(table, ["_k"], "properties")
+    table["_o"] = _order(table["occupancy"], OCCUPANCIES)
+    return table.sort_values("_o").drop(columns=["_k", "_o"])
+
+
+def properties_by_district(properties: pd.DataFrame) -> pd.DataFrame:
+    table = _count_area(properties, ["district", "occupancy"])
+    table["_o"] = _order(table["occupancy"], OCCUPANCIES)
+    return table.sort_values(["district", "_o"]).drop(columns="_o")
+
+
+def rent_against_appraisal(properties: pd.DataFrame) -> pd.DataFrame:
+    both = properties[properties["monthly_rent_rial"].notna() & (properties["appraisal_rial"] > 0)].copy()
+    both["annual"] = 12 * both["monthly_rent_rial"]
+    both["ratio"] = both["annual"] / both["appraisal_rial"]
+    grouped = both.groupby("district")
+    table = pd.DataFrame({"base_rows": grouped.size(), "annual_rent_rial": grouped["annual"].sum(),
+                          "appraisal_rial": grouped["appraisal_rial"].sum(),
+                          "median": grouped["ratio"].median()}).reset_index()
+    table["rent_to_appraisal"] = table["annual_rent_rial"] / table["appraisal_rial"]
+    table["small_sample"] = table["base_rows"] < MIN_ROWS
+    return table.sort_values("district")
+
+
 def headline(rulings: pd.DataFrame, violations: pd.DataFrame, properties: list[dict]) -> pd.DataFrame:
     fines = pd.to_numeric(rulings["total_fine_rial"]).fillna(0)
     appeals = _appeals(rulings)["appeal_result"]
@@ -247,6 +326,13 @@ def frames(rows: dict[str, list[dict]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     return rulings, violations
 
 
+def _property_tables(properties: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    return {"properties_by_use": properties_by_use(properties),
+            "properties_by_occupancy": properties_by_occupancy(properties),
+            "properties_by_district": properties_by_district(properties),
+            "rent_against_appraisal": rent_against_appraisal(properties)}
+
+
 def tables(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
     """Every figure as a list of rows (plain values, in the columns' order)."""
     rulings, violations = frames(rows)
@@ -258,6 +344,7 @@ def tables(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
         "multipliers_by_type": multipliers_by_type(violations),
         "fine_per_m2_by_district": fine_per_m2_by_district(violations),
         "execution_status": execution_status(rulings),
+        **_property_tables(_properties(rows.get("properties", []))),
         "headline": headline(rulings, violations, rows.get("properties", [])),
     }
     result = {}

@@ -95,6 +95,9 @@ class Urls:
 
     def property_map(self) -> str:
         return self._path("property_map")
+    def property_flag(self, slug: str) -> str:
+        """The properties holding one flag of ``pipeline/flags.py`` (its ``slug``)."""
+        return self.property_facet("flag", slug)
 
     def facets(self, kind: str) -> str:
         """The index of a ruling facet: districts, types, decisions or years."""

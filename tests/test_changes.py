@@ -182,6 +182,8 @@ def test_xlsx_matches_the_csv_and_is_reproducible(tmp_path, name):
                 assert cell == text.removeprefix("'") if text.startswith("'=") else cell == text
             elif hasattr(cell, "date"):
                 assert cell.date().isoformat() == text
+            elif isinstance(cell, bool):  # a flag (pipeline/flags.py): true/false in the CSV
+                assert ("true" if cell else "false") == text
             elif cell != "":
                 assert float(cell) == float(text)
     if name == "rulings":

@@ -85,6 +85,8 @@ def test_xlsx_cells_are_typed_as_the_csv_says(data, table):
                 assert cell is None, (name, cell)
             elif kinds[name] is Kind.DATE:
                 assert cell == dt.datetime.fromisoformat(text), (name, cell)
+            elif kinds[name] is Kind.FLAG:
+                assert cell is (text == "true") and text in ("true", "false"), (name, cell)
             elif kinds[name] in (Kind.INTEGER, Kind.DECIMAL, Kind.DISTRICT):
                 assert isinstance(cell, (int, float)) and cell == float(text), (name, cell)
             else:

@@ -863,6 +863,55 @@ def _make_properties(rng: random.Random, world: World, n: int) -> list[dict]:
     return props
 
 
+def _flag_edges(props: list[dict], published: int, percent: int = 50,
+                minimum: int = 5) -> list[tuple[dict, list[tuple[str, str, str]]]]:
+    """Properties at the edge of each flag of pipeline/flags.py (the pelicanconf.py settings:
+    ``percent`` of the median, groups of ``minimum``), each with (code, column, expected value)
+    for ``edge_cases``. ``published``: the day the plain pipeline publishes the sample on (its
+    newest published ruling's). Two (district, land use) groups that hold no let property yet,
+    so their medians are the planted ones: five let properties whose rent per m² is 49,999,
+    50,000 (exactly ``percent`` of the median), 100,000, 100,000 and 120,000; and a group one
+    short of ``minimum``."""
+    rented = {(p["district"], p["land_use"]) for p in props if p["occupancy"] == OCC_RENTED}
+    free = [(d, lu) for lu in (LU_COMMERCIAL, LU_OFFICE, LU_TRANSPORT, LU_RESIDENTIAL) for d in range(1, 13)
+            if (d, lu) not in rented]
+    (full_d, full_lu), (small_d, small_lu) = free[:2]
+    neigh = {p["district"]: p["neighbourhood"] for p in reversed(props)}
+    half = Decimal(100_000 * percent // 100)
+
+    def prop(d, lu, n, occupancy, start=None, end=None, rent=None, building=Decimal(100), land=Decimal(400),
+             holder=COMPANIES[1]):
+        lat, lon = DISTRICT_CENTRES[d]
+        return {"code": f"P-{d:02d}-{9000 + n:04d}", "title": f"غرفه {fa(n)} بازارچه {neigh[d]}",
+                "district": d, "neighbourhood": neigh[d], "address": f"{neigh[d]}، بازارچه شهرداری، غرفه {fa(n)}",
+                "land_use": lu, "land": land, "building": building, "plate": None, "deed": DEED_SINGLE,
+                "share": Decimal(6), "occupancy": occupancy,
+                "holder_kind": ORGANISATION if holder else None, "holder": holder,
+                "start": start, "end": end, "rent": rent, "appraisal": 1_200_000_000,
+                "lat": round(lat + n / 10_000, 6), "lon": round(lon - n / 10_000, 6)}
+
+    year_ago, later = published - 365, published + 400
+    edges = [
+        (prop(full_d, full_lu, 1, OCC_RENTED, year_ago, published, int(half * 100)),
+         [("flag-lease-ends-on-publication", "flag_lease_expired", "false"),
+          ("flag-rent-at-threshold", "flag_low_rent", "false")]),
+        (prop(full_d, full_lu, 2, OCC_RENTED, year_ago, published - 1, int((half - 1) * 100)),
+         [("flag-lease-ended-the-day-before", "flag_lease_expired", "true"),
+          ("flag-rent-just-below-threshold", "flag_low_rent", "true")]),
+        (prop(full_d, full_lu, 3, OCC_RENTED, year_ago, later, 10_000_000), []),
+        (prop(full_d, full_lu, 4, OCC_RENTED, year_ago, later, 10_000_000), []),
+        (prop(full_d, full_lu, 5, OCC_RENTED, year_ago, later, 12_000_000), []),
+        *((prop(small_d, small_lu, n, OCC_RENTED, year_ago, later, rent),
+           [("flag-group-below-minimum", "flag_low_rent", "")] if n == 1 else [])
+          for n, rent in zip(range(1, minimum), (1_000_000, 10_000_000, 10_000_000, 12_000_000, 9_000_000))),
+        (prop(small_d, small_lu, 8, OCC_RENTED),
+         [("flag-let-without-dates", "flag_no_contract", "true")]),
+        (prop(small_d, small_lu, 9, OCC_ASSIGNED, start=year_ago, holder=ORGANISATIONS[2]),
+         [("flag-assigned-with-a-start-only", "flag_no_contract", "false")]),
+    ]
+    return edges
+
+
 # ---------------------------------------------------------------------------------------------
 # Plantings: special cells in valid rows, then the deliberately bad rows
 # ---------------------------------------------------------------------------------------------
@@ -1365,6 +1414,16 @@ def generate(out_dir, rulings: int = 1500, properties: int = 300, seed: int = 14
             plant("bad_rows", "properties", len(prop_rows) + 1, "duplicate-key",
                   "property_code", fa(src["code"]),
                   f"the code of row {dup_src + 2} again, in Persian digits")
+
+    # The flags' edges, after every other row and with their own generator, so that adding
+    # them changed no other cell of the sample.
+    published = max(r["ordinal"] for r in rows if not r.get("bad") and not r.get("summary"))
+    edge_writer = Writer(random.Random(seed + 15))
+    for p, cases in _flag_edges(prop_objs, published):
+        pcells = _property_cells(edge_writer, p)
+        prop_rows.append([pcells.get(f.name) for f in PROPERTIES.fields])
+        for code, column, expected in cases:
+            plant("edge_cases", "properties", len(prop_rows) + 1, code, column, p["code"], expected)
 
     headers = {t.name: [f.header for f in t.fields] for t in (RULINGS, VIOLATIONS, PROPERTIES)}
     if is_csv:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pelican import signals
 
-from pipeline.settings import check_site
+from pipeline.settings import OPTIONAL_KEYS, check_site
 from pipeline.urls import URLS
 
 from .render import finish_rendering
@@ -29,6 +29,10 @@ def check_settings(pelican) -> None:
     """The settings Pelican read (with any ``-e`` override), checked as the pipeline checks
     pelicanconf.py: the build stops at its start with a message naming the setting."""
     check_site(pelican.settings)
+    # The optional keys a city's block leaves out, at the defaults the pipeline used: the
+    # templates and the staff pages' {city:...} placeholders read the block itself.
+    if "MUNICIPALITY" in pelican.settings:
+        pelican.settings["MUNICIPALITY"] = {**OPTIONAL_KEYS, **pelican.settings["MUNICIPALITY"]}
 
 
 def get_generators(pelican):

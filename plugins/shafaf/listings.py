@@ -17,6 +17,7 @@ from pelican.generators import Generator
 
 from pipeline.datasets import jalali_copies
 from pipeline.display import jalali_year
+from pipeline.flags import FLAGS
 from pipeline.normalise import fold
 from pipeline.schema import DECISIONS, LAND_USES, OCCUPANCIES, RESERVED_SLUGS, RULINGS, STAGES, VIOLATION_TYPES
 from pipeline.urls import URLS
@@ -75,7 +76,8 @@ def property_row(page) -> dict:
     return {"url": page.url, "slug": p["slug"], "property_code": p["property_code"],
             "title": p["title"], "district": p["district"], "neighbourhood": p.get("neighbourhood"),
             "land_use": p["land_use"], "occupancy": p["occupancy"],
-            "land_area_m2": p.get("land_area_m2"), "digest": page.digest}
+            "land_area_m2": p.get("land_area_m2"), "digest": page.digest,
+            "flags": [f.slug for f in FLAGS if p.get(f.column)]}
 
 
 def newest_first(rows: list[dict]) -> list[dict]:
@@ -158,18 +160,23 @@ class RulingGroups:
 
 
 def property_groups(rows: list[dict], districts: int) -> list[tuple[str, str, list[Group]]]:
-    """(facet, its title, its groups) for the property listings: district, use, occupancy."""
+    """(facet, its title, its groups) for the property listings: district, use, occupancy,
+    and the flags of ``pipeline/flags.py`` (a property is in each flag's group it holds)."""
     by_district = {n: Group(str(n), str(n)) for n in range(1, districts + 1)}
     by_use = {v: Group(ENUM_SLUGS["use"][v], v) for v in LAND_USES}
     by_occupancy = {v: Group(ENUM_SLUGS["occupancy"][v], v) for v in OCCUPANCIES}
+    by_flag = {f.slug: Group(f.slug, f.label_fa, extra={"anchor": f.anchor}) for f in FLAGS}
     for row in rows:
         if row["district"] in by_district:
             by_district[row["district"]].items.append(row)
         by_use[row["land_use"]].items.append(row)
         by_occupancy[row["occupancy"]].items.append(row)
+        for slug in row.get("flags", ()):
+            by_flag[slug].items.append(row)
     return [("district", "منطقه", [by_district[n] for n in sorted(by_district)]),
             ("use", "کاربری", list(by_use.values())),
-            ("occupancy", "وضعیت بهره‌برداری", list(by_occupancy.values()))]
+            ("occupancy", "وضعیت بهره‌برداری", list(by_occupancy.values())),
+            ("flag", "نکته", list(by_flag.values()))]
 
 
 def member_links(members: dict[str, list[Group]]):
@@ -236,6 +243,7 @@ class ListingGenerator(Generator):
             "RULING_COUNT": len(rows),
             "LATEST_RULINGS": rows[: self.settings["LATEST_RULINGS_ON_HOME"]],
             "PROPERTY_COUNT": len(self.prop_rows),
+            "PROPERTY_FLAGS": FLAGS,
             "MEMBER_COUNTS": {role: len(groups) for role, groups in members.items()},
             "member_url": member_links(members),
         }

@@ -19,7 +19,7 @@ from pelican.generators import Generator
 
 from pipeline.display import fa_digits
 from pipeline.schema import PROPERTIES
-from pipeline.settings import MAP_KEYS, municipality_from, tile_origin
+from pipeline.settings import municipality_from, tile_origin
 from pipeline.urls import URLS
 
 from .listings import property_groups, property_row
@@ -89,10 +89,6 @@ class MapPageGenerator(Generator):
         block = self.settings["MUNICIPALITY"]
         # Every property page's small map reads MAP (records.py renders them with this context).
         self.context["MAP"] = map_settings(block)
-        # A block that leaves the map keys out takes their defaults (as municipality_from
-        # does), so that the about page's {city:map_tiles} names the server the maps use.
-        for key, default in MAP_KEYS.items():
-            block.setdefault(key, default)
         self.pages = sorted(self.context.get("record_pages", {}).get("properties", []), key=lambda p: p.record["slug"])
 
     def generate_output(self, writer):

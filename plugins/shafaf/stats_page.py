@@ -14,8 +14,8 @@ from pelican.generators import Generator
 
 from pipeline import charts, stats
 from pipeline.display import fa_digits, fa_number
-from pipeline.schema import (APPEAL_RESULTS, COLLECTED, DECISIONS, DEMOLITION, EXECUTION_STATUSES, OCCUPIED_ILLEGALLY,
-                             VACANT, VIOLATION_TYPES)
+from pipeline.schema import (APPEAL_RESULTS, COLLECTED, DECISIONS, DEMOLITION, EXECUTION_STATUSES, LAND_USES,
+                             OCCUPANCIES, OCCUPIED_ILLEGALLY, VACANT, VIOLATION_TYPES)
 from pipeline.stats import UNKNOWN_FA
 from pipeline.urls import URLS
 
@@ -27,7 +27,12 @@ HEADERS_FA = {
     "appeal_result": "نتیجه‌ی تجدیدنظر", "appeals": "آرای تجدیدنظر", "commission": "کمیسیون بدوی",
     "multiplier": "ضریب", "median": "میانه", "q1": "چارک اول", "q3": "چارک سوم",
     "execution_status": "وضعیت اجرا", "small_sample": "نمونه‌ی کوچک",
+    "land_use": "کاربری", "occupancy": "وضعیت بهره‌برداری", "properties": "شمار املاک",
+    "land_area_m2": "مساحت عرصه (مترمربع)", "annual_rent_rial": "اجاره‌ی سالانه",
+    "appraisal_rial": "ارزش کارشناسی", "rent_to_appraisal": "اجاره‌ی سالانه ÷ ارزش کارشناسی",
 }
+# Rial sums of the registry shown in billions (میلیارد ریال), so a figure fits a phone's column.
+BILLIONS = {"annual_rent_rial", "appraisal_rial"}
 # Columns shown in Rial per m²: in millions, so a figure fits a phone's column.
 MILLIONS = {"q1", "median", "q3"}
 # A table longer than this is folded (<details>): the chart above it already shows its shape.
@@ -38,6 +43,8 @@ HOW_TO_READ = {
     "rulings_by_year_district": "هر خانه: شمار آرای یک سال در یک منطقه؛ رنگ تیره‌تر، آرای بیشتر",
     "multipliers_by_type": "هر دایره: شمار تخلف‌های آن نوع با آن ضریب (دایره‌ی بزرگ‌تر، تخلف بیشتر)؛ خط نارنجی: میانه‌ی ضریب آن نوع",
     "fine_per_m2_by_district": "خط: از چارک اول تا چارک سوم (نیمی از تخلف‌های منطقه)؛ نقطه: میانه",
+    "properties_by_use": "هر میله: جمع مساحت عرصه‌ی املاک آن کاربری، به هکتار (ده هزار مترمربع)؛ شمار املاک در جدول",
+    "rent_against_appraisal": "هر میله: جمع اجاره‌ی سالانه‌ی املاک منطقه بخش بر جمع ارزش کارشناسی همان املاک؛ ارقام ریالی جدول به میلیارد ریال",
 }
 
 
@@ -47,8 +54,12 @@ def cell(column: str, value, figure: str) -> str:
         return "بله" if value else ""
     if column in ("jalali_year", "district"):
         return fa_digits(value)  # a name, not an amount: no thousands separator (۱۴۰۲)
-    if column == "share":
-        return fa_number(round(value * 100, 1)) + "٪"
+    if column == "share" or (figure == "rent_against_appraisal" and column in ("rent_to_appraisal", "median")):
+        return fa_number(round(value * 100, 2 if figure == "rent_against_appraisal" else 1)) + "٪"
+    if column in BILLIONS:
+        return fa_number(round(value / 1_000_000_000, 2))
+    if column == "land_area_m2":
+        return fa_number(round(value))
     if figure == "fine_per_m2_by_district" and column in MILLIONS:
         return fa_number(round(value / 1_000_000, 2))
     if isinstance(value, (int, float)):
@@ -134,6 +145,27 @@ def chart(figure: dict) -> dict:
     if name == "execution_status":
         return charts.bars(rows, "execution_status", "rulings",
                            category_order=[*EXECUTION_STATUSES, UNKNOWN_FA], amount_title="شمار آرا")
+    if name == "properties_by_use":
+        values = [{**r, "hectares": r["land_area_m2"] / 10_000} for r in rows]
+        return charts.bars(values, "land_use", "hectares", category_order=[u for u in LAND_USES
+                                                                            if any(r["land_use"] == u for r in rows)],
+                           amount_title="مساحت عرصه (هکتار)", amount_format=",.1~f")
+    if name == "properties_by_occupancy":
+        spec = charts.bars(rows, "occupancy", "properties", category_order=list(OCCUPANCIES), amount_title="شمار املاک")
+        spec["encoding"]["opacity"] = _opacity()
+        return spec
+    if name == "properties_by_district":
+        values = [{**r, "district_fa": f"منطقه {fa_digits(r['district'])}"} for r in rows]
+        return charts.bars(values, "district_fa", "properties", colour="occupancy", colour_order=list(OCCUPANCIES),
+                           category_order=list(dict.fromkeys(v["district_fa"] for v in values)),
+                           amount_title="شمار املاک", colour_title="وضعیت بهره‌برداری")
+    if name == "rent_against_appraisal":
+        values = [{**r, "district_fa": f"منطقه {fa_digits(r['district'])}"} for r in rows]
+        spec = charts.bars(values, "district_fa", "rent_to_appraisal",
+                           category_order=[v["district_fa"] for v in values],
+                           amount_title="اجاره‌ی سالانه ÷ ارزش کارشناسی", amount_format=".1%")
+        spec["encoding"]["opacity"] = _opacity()
+        return spec
     raise KeyError(name)
 
 
@@ -153,7 +185,9 @@ def page_figures(document: dict | None) -> list[dict]:
             **figure,
             "svg": charts.svg(chart(figure), figure["title_fa"]) if figure["rows"] else "",
             "headers": [(c, HEADERS_FA[c] + (" (میلیون ریال)" if c in MILLIONS and
-                                              figure["name"] == "fine_per_m2_by_district" else ""))
+                                              figure["name"] == "fine_per_m2_by_district" else "")
+                         + (" (میلیارد ریال)" if c in BILLIONS else "")
+                         + (" نسبت هر ملک" if c == "median" and figure["name"] == "rent_against_appraisal" else ""))
                         for c in columns],
             "table": [[(c, cell(c, row[c], figure["name"]), row[c]) for c in columns] for row in figure["rows"]],
             "small": any(row.get("small_sample") for row in figure["rows"]),
