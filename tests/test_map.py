@@ -110,10 +110,16 @@ def test_filters_change_the_count_to_the_matching_features(tab, serve_site, feat
     assert wait_markers(tab, both) == both
     assert tab.locator(".map-list li[data-slug]:visible").count() == both
     # a district with no such property: none shown, the list says so too
-    district = next(d for d in sorted({f["properties"]["district"] for f in features})
-                    if not any(f["properties"]["district"] == d for f in in_use
-                               if f["properties"]["occupancy"] == occupancy))
-    tab.select_option("#filter-district", str(district))
+    # a third filter no such property meets: a district, else a flag (the sample decides which)
+    chosen = [f for f in in_use if f["properties"]["occupancy"] == occupancy]
+    district = next((d for d in sorted({f["properties"]["district"] for f in features})
+                     if not any(f["properties"]["district"] == d for f in chosen)), None)
+    if district is not None:
+        tab.select_option("#filter-district", str(district))
+    else:
+        flag = next(c for c in FLAG_COLUMNS if any(f["properties"].get(c) is True for f in features)
+                    and not any(f["properties"].get(c) is True for f in chosen))
+        tab.select_option("#filter-flag", flag)
     assert shown_count(tab) == (0, len(features))
     assert tab.locator(".map-list li[data-slug]:visible").count() == 0
     tab.click("#map-filters button[type=reset]")
@@ -313,3 +319,21 @@ def test_the_map_page_fits_the_screen(tab, serve_site, width):
     assert 0 <= box["x"] and box["x"] + box["width"] <= width
     zoom = tab.locator(".leaflet-control-zoom").bounding_box()
     assert zoom["x"] > box["x"] + box["width"] / 2, "the zoom buttons stand on the right, where RTL starts"
+
+
+FLAG_COLUMNS = ("flag_lease_expired", "flag_no_contract", "flag_occupied_illegally", "flag_vacant", "flag_low_rent")
+
+
+@pytest.mark.parametrize("column", FLAG_COLUMNS)
+def test_the_flag_filter_shows_the_features_holding_the_flag(tab, serve_site, features, column):
+    """The expected count is read from the GeoJSON's own columns (true, not merely present)."""
+    holding = sum(1 for f in features if f["properties"].get(column) is True)
+    open_map(tab, serve_site)
+    options = tab.eval_on_selector_all("#filter-flag option", "os => os.map(o => o.value)")
+    if not holding:
+        assert column not in options, "a flag no mapped property holds is not offered"
+        return
+    tab.select_option("#filter-flag", column)
+    assert shown_count(tab) == (holding, len(features))
+    assert wait_markers(tab, holding) == holding
+    assert tab.locator(".map-list li[data-slug]:visible").count() == holding

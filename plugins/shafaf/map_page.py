@@ -7,8 +7,8 @@ properties on the map, by district, each linking to its page.
 
 The filters are declared once in ``MAP_FILTERS``: each names a facet of the property listings
 (``listings.property_groups``: its option order and titles) and the GeoJSON property a marker
-is matched on. A filter on a new column (a flag) is one more entry here, once the column is in
-the GeoJSON and its facet in ``property_groups``.
+is matched on; the flags' filter (``field`` empty) offers each flag of ``pipeline/flags.py``
+and matches the markers whose column is true.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pelican.generators import Generator
 
 from pipeline.display import fa_digits
+from pipeline.flags import FLAGS_BY_SLUG
 from pipeline.schema import PROPERTIES
 from pipeline.settings import municipality_from, tile_origin
 from pipeline.urls import URLS
@@ -28,7 +29,8 @@ from .listings import property_groups, property_row
 @dataclass(frozen=True)
 class MapFilter:
     facet: str       # the facet of property_groups (and of URLS.property_facet)
-    field: str       # the GeoJSON property a marker is matched on
+    field: str       # the GeoJSON property a marker is matched on; "" for the flags' filter,
+                     # whose options each name a yes/no column (pipeline/flags.py FLAGS)
     label: str       # the control's label
     district: bool = False   # options read «منطقه ۵», not the bare number
 
@@ -37,6 +39,7 @@ MAP_FILTERS = (
     MapFilter("district", "district", "منطقه", district=True),
     MapFilter("use", "land_use", "کاربری"),
     MapFilter("occupancy", "occupancy", "وضعیت بهره‌برداری"),
+    MapFilter("flag", "", "نکته‌ها"),
 )
 
 
@@ -69,7 +72,9 @@ def map_filters(pages: list, districts: int) -> list[dict]:
         options = []
         for group in facets[f.facet]:
             slugs = [row["slug"] for row in group.items if row["slug"] in on_map]
-            if slugs:
+            if slugs and not f.field:
+                options.append((FLAGS_BY_SLUG[group.slug].column, group.title))
+            elif slugs:
                 value = records[slugs[0]][f.field]
                 options.append((option_value(value), f"منطقه {fa_digits(group.title)}" if f.district else group.title))
         result.append({"field": f.field, "label": f.label, "id": f"filter-{f.facet}", "options": options})

@@ -118,7 +118,7 @@
   function registryMap(el) {
     var form = document.getElementById("map-filters");
     var count = document.getElementById("map-count");
-    var selects = form ? Array.prototype.slice.call(form.querySelectorAll("select[data-field]")) : [];
+    var selects = form ? Array.prototype.slice.call(form.querySelectorAll("select")) : [];
     var root = el.getAttribute("data-root");
     var pattern = el.getAttribute("data-property-url");
     var b = el.getAttribute("data-bounds").split(",").map(Number);
@@ -165,6 +165,8 @@
         var shown = [];
         entries.forEach(function (e) {
           var ok = chosen.every(function (s) {
+            // A select without data-field lists yes/no columns (the flags): its value names the column.
+            if (!s.hasAttribute("data-field")) { return e.feature.properties[s.value] === true; }
             return optionValue(e.feature.properties[s.getAttribute("data-field")]) === s.value;
           });
           if (ok) { shown.push(e.marker); }
