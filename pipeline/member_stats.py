@@ -234,16 +234,16 @@ def tables(rows: dict[str, list[dict]]) -> tuple[dict[str, list[dict]], list[tup
         medians = []
         for vtype in VIOLATION_TYPES:
             own = Counter(own_rated.get((role, key, vtype), {}))
-            if not own:
-                continue
             peer = Counter()
             for year in years:
                 peer.update(role_rated.get((role, year, vtype), {}))
             peer.subtract(own)
             peer = +peer
+            # Over all types, the peers' every violation counts, of a type the member never had too.
             totals_own.update(own)
             totals_peer.update(peer)
-            medians.append((vtype, own, peer))
+            if own:
+                medians.append((vtype, own, peer))
         for vtype, own, peer in [*medians, (ALL_TYPES_FA, totals_own, totals_peer)]:
             if not own:
                 continue
