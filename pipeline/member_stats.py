@@ -320,15 +320,18 @@ def add(rows: dict[str, list[dict]], files: dict[str, bytes], package: dict) -> 
                                   ([row[c.name] for c in figure.columns] for row in made[figure.name]))
         files[csv_path(figure.name)] = data
         package["resources"].append(_resource(figure, data))
+    # Per member, each figure's rows as lists in the order of its ``columns`` (the key columns
+    # left out): the same numbers as the CSVs in a third of the bytes of one object per row.
     per_member = {f"{role}/{slug}": {f.name: [] for f in FIGURES} for role, slug, _ in members}
     for figure in FIGURES:
+        columns = [c.name for c in figure.columns[len(KEY):]]
         for row in made[figure.name]:
-            per_member[f"{row['role']}/{row['member_slug']}"][figure.name].append(row)
+            per_member[f"{row['role']}/{row['member_slug']}"][figure.name].append([row[c] for c in columns])
     document = {"min_rows": MIN_ROWS, "top_fellows": TOP_FELLOWS, "all_types": ALL_TYPES_FA,
                 "figures": [{"name": f.name, "title_fa": f.title_fa, "title_en": f.title_en, "counts_fa": f.counts_fa,
-                             "csv": URLS.member_stats_file(f.name), "columns": [c.name for c in f.columns]}
+                             "csv": URLS.member_stats_file(f.name), "columns": [c.name for c in f.columns[len(KEY):]]}
                             for f in FIGURES],
                 "members": per_member}
     files[URLS.in_data(URLS.member_stats_file(None, "json"))] = (
-        json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
+        json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 

@@ -41,11 +41,17 @@ ME, ALL, PEERS = "این عضو", "همه‌ی آرا", "همکاران"
 
 
 def load(output_path) -> dict | None:
+    """The published document, each member's rows back as dicts (the file holds lists)."""
     path = Path(output_path) / URLS.member_stats_file(None, "json")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
+    columns = {f["name"]: f["columns"] for f in document["figures"]}
+    for figures in document["members"].values():
+        for name, rows in figures.items():
+            figures[name] = [dict(zip(columns[name], row)) for row in rows]
+    return document
 
 
 MEDIANS = {"median", "peer_median", "median_multiplier", "peer_median_multiplier"}
@@ -80,24 +86,26 @@ def _opacity() -> dict:
 
 
 def decisions_chart(rows: list[dict]) -> dict:
-    """Per type, two stacked bars of shares: the member's («… (این عضو)») and all rulings'."""
+    """Per type (its name above, where a phone has room for it), two stacked bars of shares:
+    the member's and all rulings'."""
     values = []
     types = [t for t in VIOLATION_TYPES if any(r["violation_type"] == t for r in rows)]
     for r in rows:
-        values.append({"row": f"{r['violation_type']} ({ME})", "decision": r["decision"], "share": r["share"] or 0,
-                       "small_sample": r["small_sample"]})
-        values.append({"row": f"{r['violation_type']} ({ALL})", "decision": r["decision"],
+        values.append({"violation_type": r["violation_type"], "who": ME, "decision": r["decision"],
+                       "share": r["share"] or 0, "small_sample": r["small_sample"]})
+        values.append({"violation_type": r["violation_type"], "who": ALL, "decision": r["decision"],
                        "share": r["all_share"] or 0, "small_sample": False})
-    order = [f"{t} ({who})" for t in types for who in (ME, ALL)]
-    spec = charts.bars(values, "row", "share", colour="decision", colour_order=list(DECISIONS), category_order=order,
-                       amount_title="سهم از تخلف‌های هر نوع", amount_format=".0%", colour_title="تصمیم")
-    spec["encoding"]["opacity"] = _opacity()
-    spec["encoding"]["x"]["scale"]["domain"] = [0, 1]
-    # The member's rows in bold, all rulings' plain: each pair reads as one type.
-    spec["encoding"]["y"]["axis"].update(
-        labelLimit=320, labelFontWeight={"condition": {"test": f"indexof(datum.value, '({ME})') >= 0",
-                                                       "value": "bold"}, "value": "normal"})
-    return spec
+    bars = charts.bars(values, "who", "share", colour="decision", colour_order=list(DECISIONS), category_order=[ME, ALL],
+                       amount_title="سهم از تخلف‌های هر نوع", amount_format=".0%", colour_title="تصمیم", width=240)
+    data, encoding = bars.pop("data"), bars["encoding"]
+    encoding["opacity"] = _opacity()
+    encoding["x"]["scale"]["domain"] = [0, 1]
+    bars["height"] = {"step": 18}
+    header = {"title": None, "labelOrient": "top", "labelAnchor": "end", "labelAlign": "right", "labelAngle": 0,
+              "labelFont": charts.FONT, "labelFontSize": 13, "labelPadding": 2}
+    return {"data": data, "facet": {"row": {"field": "violation_type", "type": "nominal", "sort": types,
+                                            "header": header}},
+            "spec": bars, "spacing": 6}
 
 
 def multipliers_chart(rows: list[dict], all_types: str) -> dict:
@@ -109,7 +117,7 @@ def multipliers_chart(rows: list[dict], all_types: str) -> dict:
             values.append({"type": r["violation_type"], "who": PEERS, "median": r["peer_median"], "small_sample": False})
     order = [r["violation_type"] for r in rows]
     return {"data": {"values": values}, "mark": {"type": "point", "filled": True, "size": 90},
-            "width": 260, "height": {"step": 30},
+            "width": 200, "height": {"step": 14},  # a step per dot: two in each type's row
             "encoding": {
                 # Side by side within a type's row: equal medians would otherwise hide one another.
                 "yOffset": {"field": "who", "type": "nominal", "sort": [ME, PEERS]},
