@@ -105,7 +105,7 @@ def decisions_chart(rows: list[dict]) -> dict:
               "labelFont": charts.FONT, "labelFontSize": 13, "labelPadding": 2}
     return {"data": data, "facet": {"row": {"field": "violation_type", "type": "nominal", "sort": types,
                                             "header": header}},
-            "spec": bars, "spacing": 6}
+            "spec": bars, "spacing": 14}  # a gap above each type's name: it heads the pair below it
 
 
 def multipliers_chart(rows: list[dict], all_types: str) -> dict:
