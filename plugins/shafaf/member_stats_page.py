@@ -105,6 +105,8 @@ def decisions_chart(rows: list[dict]) -> dict:
               "labelFont": charts.FONT, "labelFontSize": 13, "labelPadding": 2}
     return {"data": data, "facet": {"row": {"field": "violation_type", "type": "nominal", "sort": types,
                                             "header": header}},
+            # A little room right of the labels: at 360 px they touched the page's edge.
+            "padding": {"left": 5, "top": 5, "bottom": 5, "right": 10},
             "spec": bars, "spacing": 14}  # a gap above each type's name: it heads the pair below it
 
 
