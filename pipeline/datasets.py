@@ -167,6 +167,8 @@ def dataset_files(rows: dict[str, list[dict]], tables: list[Table], city: Munici
     package = datapackage(files, tables, city, updated)
     completeness.add(statement, files, package)  # completeness.csv, its resource and the package's key
     stats.add(rows, files, package)  # stats-*.csv, their resources and stats.json
+    from . import member_stats  # here: it builds on stats, which imports this module
+    member_stats.add(rows, files, package)  # stats-members-*.csv, their resources and stats-members.json
     files["datapackage.json"] = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return files
 

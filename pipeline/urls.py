@@ -194,6 +194,11 @@ class Urls:
         files only, and its datapackage.json names these."""
         return self.data_file(f"stats-{name}.{extension}" if name != "stats" else f"stats.{extension}")
 
+    def member_stats_file(self, name: str | None, extension: str = "csv") -> str:
+        """A figure of the member pages as data (pipeline/member_stats.py), every member's
+        rows in one long table; ``None``: all of them, per member, as JSON."""
+        return self.stats_file(f"members-{name}" if name else "members", extension)
+
     def changes_feed(self) -> str:
         return self.feed("changes")
 

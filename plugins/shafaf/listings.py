@@ -23,7 +23,7 @@ from pipeline.schema import DECISIONS, LAND_USES, OCCUPANCIES, RESERVED_SLUGS, R
 from pipeline.urls import URLS
 from pipeline.values import match_key
 
-from . import feeds, sitemap
+from . import feeds, member_stats_page, sitemap
 from .pagination import pages
 from .render import digest, renderer_for
 from .slugs import ENUM_SLUGS, ROLES, member_names
@@ -272,7 +272,12 @@ class ListingGenerator(Generator):
     def _member_pages(self):
         """One page each, never paginated (the print must hold every ruling)."""
         members = self.listings["members"]
-        self._page(URLS.members(), "members", members=members)
+        document = member_stats_page.load(self.output_path)
+        role_titles = {role: title for role, _, title in ROLES}
+        compared = member_stats_page.comparisons(document, role_titles)
+        self._page(URLS.members(), "members", members=members, summary=member_stats_page.index_rows(document),
+                   min_rows=(document or {}).get("min_rows"),
+                   summary_csv=URLS.member_stats_file("summary"))
         records = {article.record["slug"]: article.record for article in self.articles}
         named = {role: {match_key(g.title): g.title for g in groups} for role, groups in members.items()}
         for role, role_slug, role_title in ROLES:
@@ -290,7 +295,8 @@ class ListingGenerator(Generator):
                            years=years,
                            fellows={row["slug"]: fellow_members(records[row["slug"]], role, named)
                                     for row in group.items},
-                           search_member=search_member(role, group.slug))
+                           search_member=search_member(role, group.slug),
+                           comparison=compared.get((role, group.slug)))
 
     def _property_listings(self):
         self._paginated(URLS.properties(), "properties", self.prop_rows, facet=None, group=None,
