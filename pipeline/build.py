@@ -61,12 +61,13 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
                                    cache / "search" if cache else None)
     dates = [r["ruling_date"] for r in rulings]
     updated = max(dates) if dates else "1970-01-01"
-    files = datasets.dataset_files(rows, list(TABLES), city, updated, completeness.statement(validated))
-    # The workbooks mirror the CSVs: written by a second process while the changes are listed.
-    workbooks = parallel.Forked(downloads.workbooks, files, rows, list(TABLES),
-                                cache / "downloads" if cache else None)
     published = published or updated
     log = changes.change_log(published, rulings, properties, changes.load_state(state))
+    files = datasets.dataset_files(rows, list(TABLES), city, updated, completeness.statement(validated),
+                                   log.history)
+    # The workbooks mirror the CSVs: written by a second process meanwhile.
+    workbooks = parallel.Forked(downloads.workbooks, files, rows, list(TABLES),
+                                cache / "downloads" if cache else None)
     files.update(changes.data_files(log))
     files = downloads.download_files(files, rows, list(TABLES), city, updated, published,
                                      workbooks.result())
@@ -75,7 +76,7 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
 
 def write(publication: Publication, content: Path, output: Path, reports: Path, city: Municipality,
           siteurl: str = "") -> dict:
-    changed = pages.write_content(content, publication.rulings, publication.properties)
+    changed = pages.write_content(content, publication.rulings, publication.properties, publication.change_log)
     changed["datasets"] = {"files": len(publication.files),
                            "written": datasets.write_datasets(output / URLS.data(), publication.files)}
     files, stats = publication.search.result()
