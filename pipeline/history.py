@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from .schema import KIND_SPECS, PROPERTIES, RULINGS, Kind, Table
+from .schema import KIND_SPECS, PROPERTIES, RULINGS, Kind, Table, When
 from .urls import URLS
 
 FILE = URLS.in_data(URLS.history_file())
@@ -43,14 +43,31 @@ def _display(field) -> tuple[str, str, str]:
     return field.header, "text", ""
 
 
+# A property's contract fields belong to a property that has a contract (as property.html shows them).
+_CONTRACT = ("holder_kind", "contract_start", "contract_end", "monthly_rent_rial")
+
+
 def _fields(table: Table) -> dict[str, tuple[str, str, str]]:
     return {f.name: _display(f) for f in table.public_fields if f.name != "slug"}
+
+
+def _hidden_when_blank(table: Table) -> set[str]:
+    """Fields that belong to another kind of record (an appeal's on a first-instance ruling, a
+    contract's on a property without one): a withdrawn page leaves them out when blank, as the
+    record pages do (README, *Empty, zero and missing values*)."""
+    return {f.name for f in table.public_fields
+            if isinstance(f.required, When) or f.published_when or (table is PROPERTIES and f.name in _CONTRACT)}
 
 
 # dataset -> field -> (label, kind, unit): what a history row and a withdrawn page show.
 DISPLAY: dict[str, dict[str, tuple[str, str, str]]] = {
     "rulings": {**_fields(RULINGS), VIOLATIONS_FIELD: ("تخلفات", "violations", "")},
     "properties": _fields(PROPERTIES),
+}
+# dataset -> [name, label, kind, unit, hidden when blank]: the rows of a withdrawn record's page.
+WITHDRAWN_FIELDS: dict[str, list[list]] = {
+    name: [[field, *shown, field in _hidden_when_blank(table)] for field, shown in DISPLAY[name].items()]
+    for name, table in (("rulings", RULINGS), ("properties", PROPERTIES))
 }
 
 

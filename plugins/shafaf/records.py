@@ -22,7 +22,7 @@ from pathlib import Path
 from markdown import Markdown
 from pelican.generators import Generator
 
-from pipeline.history import DISPLAY
+from pipeline.history import WITHDRAWN_FIELDS
 from pipeline.pages import write_if_changed
 from pipeline.parallel import in_halves
 from pipeline.urls import URLS
@@ -30,8 +30,6 @@ from pipeline.urls import URLS
 from .render import PARALLEL_MINIMUM, renderer_for
 
 CACHE_VERSION = 4
-# What a withdrawn record's page lists: every field with its Persian label and display kind.
-WITHDRAWN_FIELDS = {folder: [[name, *shown] for name, shown in fields.items()] for folder, fields in DISPLAY.items()}
 REQUIRED_METADATA = ("title", "template", "url", "save_as", "record")
 
 
