@@ -360,3 +360,20 @@ def serve_from(root: Path):
         target = root / path / "index.html" if path == "" or path.endswith("/") else root / path
         route.fulfill(path=str(target)) if target.is_file() else route.fulfill(status=404, body="")
     return fulfill
+
+
+def test_history_csv_neutralises_formulas_in_old_and_new_values(tmp_path):
+    state = tmp_path / "state"
+    first = build.prepare(exports(tmp_path / "a", 1), CITY, DATES[0], state)
+    changes.commit_state(state, first.change_log, None)
+    hostile = "=HYPERLINK(\"http://evil.example\",\"x\")"
+    rows = [ruling(ruling_no="1402/3/100", neighbourhood=hostile),
+            ruling(ruling_no="1402/3/101", case_no="۵۵۱۰۱"), ruling(ruling_no=GONE, case_no="۵۵۱۰۲")]
+    folder = write_exports(tmp_path / "b", rulings=rows,
+                           violations=[violation(ruling_no=r["ruling_no"]) for r in rows],
+                           properties=[property_(property_code=PROPERTY),
+                                       property_(property_code="P-07-0002", district="7", title="انبار")])
+    second = build.prepare(folder, CITY, DATES[1], state)
+    text = second.files[URLS.in_data(URLS.history_file())].decode("utf-8-sig")
+    row = next(r for r in csv.DictReader(io.StringIO(text)) if r["field"] == "neighbourhood")
+    assert row["old"] == "مهرشهر" and row["new"] == "'" + hostile
