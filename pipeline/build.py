@@ -67,13 +67,14 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
     # The search index needs only the records: the second core builds it meanwhile.
     search_files = parallel.Forked(search.build_search, rulings, properties, city.districts,
                                    cache / "search" if cache else None)
-    stages.begin("datasets")
-    files = datasets.dataset_files(rows, list(TABLES), city, updated, completeness.statement(validated))
-    # The workbooks mirror the CSVs: written by a second process while the changes are listed.
-    workbooks = parallel.Forked(downloads.workbooks, files, rows, list(TABLES),
-                                cache / "downloads" if cache else None)
     stages.begin("changes")
     log = changes.change_log(published, rulings, properties, changes.load_state(state))
+    stages.begin("datasets")
+    files = datasets.dataset_files(rows, list(TABLES), city, updated, completeness.statement(validated),
+                                   log.history)
+    # The workbooks mirror the CSVs: written by a second process meanwhile.
+    workbooks = parallel.Forked(downloads.workbooks, files, rows, list(TABLES),
+                                cache / "downloads" if cache else None)
     files.update(changes.data_files(log))
     stages.begin("downloads")
     files = downloads.download_files(files, rows, list(TABLES), city, updated, published,
@@ -85,7 +86,7 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
 def write(publication: Publication, content: Path, output: Path, reports: Path, city: Municipality,
           siteurl: str = "", stages: Stages = QUIET) -> dict:
     stages.begin("pages")
-    changed = pages.write_content(content, publication.rulings, publication.properties)
+    changed = pages.write_content(content, publication.rulings, publication.properties, publication.change_log)
     stages.begin("write data")
     changed["datasets"] = {"files": len(publication.files),
                            "written": datasets.write_datasets(output / URLS.data(), publication.files)}

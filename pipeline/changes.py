@@ -6,7 +6,10 @@ The fingerprints of the last publication live in a *state* folder that staff kee
 site (default ``state/``, never under ``output/``: a fresh build must not be able to lose it,
 and ``make upload`` must not publish it). It holds three files:
 
-- ``published.json``: the fingerprints of the last publication, with its date;
+- ``published.json``: the fingerprints of the last publication, with its date, and (FORMAT 2)
+  each record's public values (``values``: the same dict that is published, never a private
+  field) and the last published values of every record withdrawn since (``withdrawn``), from
+  which its page is kept;
 - ``previous.json``: those of the last publication made on an *earlier* date, so that
   publishing twice on one day replaces that day's entry instead of splitting it in two;
 - ``changes.json``: every publication's changes, newest first (the public change log).
@@ -15,7 +18,8 @@ A build only *reads* the state; ``pipeline.publish`` writes it after the new sit
 swapped into place, so a refused or preview build never moves the baseline.
 
 A record missing from this build but present in the baseline is listed as ``withdrawn``:
-a record is never silently gone.
+a record is never silently gone. Since FORMAT 2 a changed entry holds each changed field's
+old and new public value (``values``); a FORMAT 1 state is still read, its entries without.
 """
 from __future__ import annotations
 
@@ -33,7 +37,8 @@ from .pages import write_if_changed
 from .schema import PROPERTIES, RULINGS, Table
 from .urls import URLS, absolute
 
-FORMAT = 1
+FORMAT = 2
+READABLE = (1, 2)   # a FORMAT 1 state has no values: its entries simply name the fields
 ADDED, CHANGED, WITHDRAWN = "added", "changed", "withdrawn"
 KINDS = (ADDED, CHANGED, WITHDRAWN)
 CSV_COLUMNS = ("published", "dataset", "key", "slug", "change", "fields")
@@ -65,6 +70,11 @@ class ChangeLog:
     def counts(self) -> dict[str, dict[str, int]]:
         return _counts(self.changes)
 
+    @property
+    def withdrawn(self) -> dict[str, dict[str, dict]]:
+        """dataset -> key -> ``withdrawn`` (date) and ``record`` (last public values)."""
+        return self.manifest.get("withdrawn", {})
+
 
 # --- fingerprints -------------------------------------------------------------------------
 
@@ -90,13 +100,23 @@ def fingerprint(record: dict, fields: tuple[str, ...]) -> list:
     return [hashlib.sha256(canonical(public)).hexdigest(), *(field_hash(public[name]) for name in fields)]
 
 
+def public_values(record: dict, fields: tuple[str, ...]) -> dict:
+    """What the state keeps of a record: its tracked public fields and its slug, nothing else
+    (the record is the published one: privacy has already dropped every private column)."""
+    return {"slug": record["slug"], **{name: record.get(name) for name in fields}}
+
+
 def manifest(published: str, records: dict[str, list[dict]]) -> dict:
-    """Fingerprints of every tracked record of one publication."""
-    result = {"format": FORMAT, "published": published, "fields": {}, "records": {}}
+    """Fingerprints and public values of every tracked record of one publication."""
+    result = {"format": FORMAT, "published": published, "fields": {}, "records": {}, "values": {},
+              "withdrawn": {}}
     for name, (_table, fields) in TRACKED.items():
         key = _KEYS[name]
+        rows = sorted(records[name], key=lambda r: r[key])
         result["fields"][name] = list(fields)
-        result["records"][name] = {r[key]: fingerprint(r, fields) for r in sorted(records[name], key=lambda r: r[key])}
+        result["records"][name] = {r[key]: fingerprint(r, fields) for r in rows}
+        result["values"][name] = {r[key]: public_values(r, fields) for r in rows}
+        result["withdrawn"][name] = {}
     return result
 
 
@@ -109,6 +129,7 @@ def compare(before: dict | None, after: dict, slugs: dict[str, dict[str, str]]) 
         new = after["records"][name]
         old = before["records"].get(name, {}) if before else {}
         new_fields, old_fields = after["fields"][name], (before["fields"].get(name, []) if before else [])
+        old_values = before.get("values", {}).get(name) if before else None
         for key in sorted(new.keys() | old.keys()):
             if key not in old:
                 kind, fields = ADDED, []
@@ -120,7 +141,13 @@ def compare(before: dict | None, after: dict, slugs: dict[str, dict[str, str]]) 
                 kind, fields = CHANGED, _changed_fields(dict(zip(old_fields, old[key][1:])),
                                                         dict(zip(new_fields, new[key][1:])), new_fields)
             slug = slugs[name].get(key, "") if kind != WITHDRAWN else ""
-            changes.append({"dataset": name, "key": key, "slug": slug, "change": kind, "fields": fields})
+            change = {"dataset": name, "key": key, "slug": slug, "change": kind, "fields": fields}
+            if kind == CHANGED and old_values is not None and key in old_values:
+                # Old and new public values of each changed field (FORMAT 2); a baseline kept
+                # before values were (FORMAT 1) has none to give.
+                was, now = old_values[key], after["values"][name][key]
+                change["values"] = {f: [was.get(f), now.get(f)] for f in fields if f != "*"}
+            changes.append(change)
     order = {kind: i for i, kind in enumerate(KINDS)}
     return sorted(changes, key=lambda c: (list(TRACKED).index(c["dataset"]), order[c["change"]], c["key"]))
 
@@ -147,8 +174,8 @@ def load_state(state: Path | None) -> dict:
             raise ChangesError(f"{path}: not readable JSON ({error})") from None
         if name == "history":
             loaded[name] = data.get("publications", [])
-        elif data.get("format") != FORMAT:
-            raise ChangesError(f"{path}: unknown format {data.get('format')!r} (expected {FORMAT})")
+        elif data.get("format") not in READABLE:
+            raise ChangesError(f"{path}: unknown format {data.get('format')!r} (expected one of {READABLE})")
         else:
             loaded[name] = data
     return loaded
@@ -164,12 +191,30 @@ def change_log(published: str, rulings: list[dict], properties: list[dict], stat
     baseline = state["previous"] if last and last["published"] == published else last
     slugs = {name: {r[_KEYS[name]]: r["slug"] for r in rows} for name, rows in records.items()}
     changes = compare(baseline, current, slugs)
+    current["withdrawn"] = still_withdrawn(baseline, current, changes, published)
     entry = {"published": published, "baseline": baseline["published"] if baseline else None,
              "counts": _counts(changes), "changes": changes}
     history = [p for p in state["history"] if p["published"] != published] + [entry]
     history.sort(key=lambda p: p["published"], reverse=True)
     return ChangeLog(published, entry["baseline"], changes, history, current,
                      last["published"] if last else None)
+
+
+def still_withdrawn(baseline: dict | None, current: dict, changes: list[dict], published: str) -> dict:
+    """Every record withdrawn and not back: its last published values and the date it went,
+    carried from publication to publication so that its page outlives the baseline that
+    last held it. A record withdrawn under a FORMAT 1 baseline has no values: no page."""
+    kept = {name: {} for name in TRACKED}
+    for name in TRACKED:
+        for key, entry in ((baseline or {}).get("withdrawn", {}).get(name, {})).items():
+            if key not in current["records"][name]:
+                kept[name][key] = entry
+    for change in changes:
+        if change["change"] == WITHDRAWN:
+            values = (baseline or {}).get("values", {}).get(change["dataset"], {}).get(change["key"])
+            if values is not None:
+                kept[change["dataset"]][change["key"]] = {"withdrawn": published, "record": values}
+    return {name: dict(sorted(entries.items())) for name, entries in kept.items()}
 
 
 def _counts(changes: list[dict]) -> dict:
@@ -202,7 +247,21 @@ def manifest_json(data: dict) -> bytes:
             comma = "," if j < len(items) - 1 else ""
             lines.append(f"   {json.dumps(key, ensure_ascii=False)}: {json.dumps(print_)}{comma}")
         lines.append("  }" + ("," if i < len(names) - 1 else ""))
-    lines += [" }", "}", ""]
+    lines.append(" }")
+    for section in ("values", "withdrawn"):   # FORMAT 2
+        if section not in data:
+            continue
+        lines[-1] += ","
+        lines.append(f' "{section}": {{')
+        for i, name in enumerate(names):
+            lines.append(f"  {json.dumps(name)}: {{")
+            items = list(data[section].get(name, {}).items())
+            for j, (key, value) in enumerate(items):
+                comma = "," if j < len(items) - 1 else ""
+                lines.append(f"   {json.dumps(key, ensure_ascii=False)}: {canonical(value).decode('utf-8')}{comma}")
+            lines.append("  }" + ("," if i < len(names) - 1 else ""))
+        lines.append(" }")
+    lines += ["}", ""]
     return "\n".join(lines).encode("utf-8")
 
 

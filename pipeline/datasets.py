@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jdatetime
 
-from . import completeness, stats
+from . import completeness, history, stats
 from .pages import write_if_changed
 from .schema import REQUIRED, Field, Storage, Table
 from .settings import Municipality
@@ -159,7 +159,7 @@ def datapackage(files: dict[str, bytes], tables: list[Table], city: Municipality
 
 
 def dataset_files(rows: dict[str, list[dict]], tables: list[Table], city: Municipality, updated: str,
-                  statement: list[dict] | None = None) -> dict[str, bytes]:
+                  statement: list[dict] | None = None, change_history: list[dict] | None = None) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for table in tables:
         files[f"{table.name}.csv"] = to_csv(table, rows[table.name])
@@ -169,6 +169,7 @@ def dataset_files(rows: dict[str, list[dict]], tables: list[Table], city: Munici
     stats.add(rows, files, package)  # stats-*.csv, their resources and stats.json
     from . import member_stats  # here: it builds on stats, which imports this module
     member_stats.add(rows, files, package)  # stats-members-*.csv, their resources and stats-members.json
+    history.add(change_history, files, package)  # history.csv (old and new values) and its resource
     files["datapackage.json"] = (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return files
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import parallel
+from . import history as record_history, parallel
 from .files import write_if_changed
 from .normalise import to_persian_digits
 from .schema import PROPERTIES, RESERVED_SLUGS, RULINGS, VIOLATIONS
@@ -98,7 +98,17 @@ def _json(record: dict) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
-def ruling_page(record: dict) -> str:
+def _history_lines(history: list[dict] | None, withdrawn: str | None) -> list[str]:
+    """The record's own history (``pipeline.history``) and, for a withdrawn record, the date
+    it went: part of the page's text, so that a new event changes the file and re-renders
+    that page, and nothing else."""
+    lines = [_metadata_line("History", _json(history))] if history else []
+    if withdrawn:
+        lines.append(_metadata_line("Withdrawn", withdrawn))
+    return lines
+
+
+def ruling_page(record: dict, history: list[dict] | None = None, withdrawn: str | None = None) -> str:
     return "".join([
         _metadata_line("Title", f"رأی شماره {record['ruling_no']}"),
         _metadata_line("Slug", record["slug"]),
@@ -107,13 +117,14 @@ def ruling_page(record: dict) -> str:
         _metadata_line("Save_as", URLS.save_as(URLS.ruling(record["slug"]))),
         _metadata_line("Template", "ruling"),
         _metadata_line("Record", _json(record)),
+        *_history_lines(history, withdrawn),
         "\n",
         escape_markdown(to_persian_digits(record.get("ruling_text") or "")),
         "\n",
     ])
 
 
-def property_page(record: dict) -> str:
+def property_page(record: dict, history: list[dict] | None = None, withdrawn: str | None = None) -> str:
     return "".join([
         _metadata_line("Title", f"{record['title']} ({record['property_code']})"),
         _metadata_line("Slug", f"property-{record['slug']}"),
@@ -121,6 +132,7 @@ def property_page(record: dict) -> str:
         _metadata_line("Save_as", URLS.save_as(URLS.property(record["slug"]))),
         _metadata_line("Template", "property"),
         _metadata_line("Record", _json(record)),
+        *_history_lines(history, withdrawn),
         "\n",
     ])
 
@@ -155,15 +167,38 @@ def _write_some(records: list[dict], folder: Path, name, page) -> int:
     return sum(write_if_changed(folder / name(record), page(record)) for record in records)
 
 
-def write_content(content: Path, rulings: list[dict], properties: list[dict]) -> dict[str, dict]:
+def write_content(content: Path, rulings: list[dict], properties: list[dict], log=None) -> dict[str, dict]:
     """Every page name is checked first: ``content/`` is never left half-written by a name
-    the file system refuses or that would take a listing's address."""
-    _check_names(RULINGS.name, rulings)
-    _check_names(PROPERTIES.name, properties)
-    return {
-        "rulings": write_pages(content / "rulings", rulings, _page_name, ruling_page),
-        "properties": write_pages(content / "properties", properties, _page_name, property_page),
-    }
+    the file system refuses or that would take a listing's address.
+
+    ``log`` (a ``changes.ChangeLog``): each page gets its history, and every record withdrawn
+    and not back gets a page of its last published values, from the state, so that it
+    survives a fresh ``content/``."""
+    events = record_history.events(log.history) if log else {}
+    withdrawn = log.withdrawn if log else {}
+    tables = ((RULINGS, rulings, ruling_page), (PROPERTIES, properties, property_page))
+    pages = {}
+    for table, current, page in tables:
+        gone = {key: (_withdrawn_record(table.name, entry["record"]), entry["withdrawn"])
+                for key, entry in sorted(withdrawn.get(table.name, {}).items())}
+        pages[table.name] = ([(r, events.get((table.name, r[table.key[0]])), None) for r in current]
+                             + [(r, events.get((table.name, key)), date) for key, (r, date) in gone.items()])
+        _check_names(table.name, [r for r, _, _ in pages[table.name]])
+    return {table.name: write_pages(content / table.name, pages[table.name], _page_name_of,
+                                    lambda item, page=page: page(*item))
+            for table, _current, page in tables}
+
+
+def _page_name_of(item: tuple) -> str:
+    return _page_name(item[0])
+
+
+def _withdrawn_record(dataset: str, values: dict) -> dict:
+    """A withdrawn record as its page reads it: its last public values; a ruling's appeal
+    links are not kept (the rulings they named may have changed since)."""
+    if dataset == RULINGS.name:
+        return {**values, "appealed_slug": None, "appeals": []}
+    return dict(values)
 
 
 def _page_name(record: dict) -> str:

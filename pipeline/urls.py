@@ -154,6 +154,10 @@ class Urls:
         """The change log as CSV or JSON; with ``date``, one publication's changes."""
         return self.data_file(f"{date}/changes.{extension}" if date else f"changes.{extension}")
 
+    def history_file(self) -> str:
+        """Every record's changes with their old and new values (pipeline/history.py)."""
+        return self.data_file("history.csv")
+
     def dictionary_anchor(self, table: str) -> str:
         """The id of one table's section in the data dictionary."""
         return self.anchors["dictionary_table"].format(name=table)

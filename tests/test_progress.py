@@ -16,7 +16,7 @@ from pipeline import progress
 from test_publish import publish, tree
 
 STAGE_LINE = re.compile(r"^stage (\w+)/([\w -]+) (\d+\.\d) s$")
-BUILD_STAGES = ["read", "validate", "privacy and records", "datasets", "changes", "downloads",
+BUILD_STAGES = ["read", "validate", "privacy and records", "changes", "datasets", "downloads",
                 "pages", "write data", "search index", "reports"]
 PUBLISH_GATES = ["pelican", "frictionless", "personal-data", "links", "gzip", "swap"]
 

@@ -22,13 +22,14 @@ from pathlib import Path
 from markdown import Markdown
 from pelican.generators import Generator
 
+from pipeline.history import WITHDRAWN_FIELDS
 from pipeline.pages import write_if_changed
 from pipeline.parallel import in_halves
 from pipeline.urls import URLS
 
 from .render import PARALLEL_MINIMUM, renderer_for
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 REQUIRED_METADATA = ("title", "template", "url", "save_as", "record")
 
 
@@ -43,6 +44,8 @@ class RecordPage:
     template: str
     source: str        # the Markdown file, relative to the content folder
     digest: str        # of that file's text: everything above comes from it
+    history: list      # the record's events across publications (pipeline/history.py)
+    withdrawn: str | None = None   # the date it was withdrawn: a page kept, in no listing
 
     def render_key(self) -> list:
         return [self.source, self.digest]
@@ -95,11 +98,15 @@ class RecordPagesGenerator(Generator):
         self.read_stats = {"cached": sum(map(len, listing.values())) - len(stale), "read": len(stale)}
         fresh = {}
         self.record_pages: dict[str, list[RecordPage]] = {}
+        # A withdrawn record's page is rendered at its address but is in no listing, count,
+        # feed, sitemap or record.json: ``record_pages`` holds the current records only.
+        self.withdrawn_pages: dict[str, list[RecordPage]] = {}
         for folder, files in listing.items():
             pages = self.record_pages[folder] = []
+            gone = self.withdrawn_pages[folder] = []
             for source, _, _, stat in files:
                 page = fresh[source] = ((stat.st_size, stat.st_mtime_ns), read.get(source) or cache[source][1])
-                pages.append(page[1])
+                (gone if page[1].withdrawn else pages).append(page[1])
         if self.read_stats["read"] or len(fresh) != len(cache):
             _save(cache_path, fresh)
         self.context["record_pages"] = self.record_pages
@@ -122,6 +129,9 @@ class RecordPagesGenerator(Generator):
                 else:  # a per-page flag, not the date: only a page whose lease has ended changes
                     kwargs["contract_ended"] = bool(published and (page.record.get("contract_end") or "9") < published)
                 jobs.append((page.save_as, page.template, kwargs))
+            for page in self.withdrawn_pages.get(folder, []):
+                jobs.append((page.save_as, "withdrawn", {"page": page, "dataset": folder, "DATA_DATE": None,
+                                                         "fields": WITHDRAWN_FIELDS[folder]}))
             renderer.render(writer, self.context, jobs, folder)
 
 
@@ -145,7 +155,9 @@ def read_page(path: str, source: str, folder: str, markdown: Markdown) -> Record
                       content=markdown.reset().convert(body) if body.strip() else "",
                       title=metadata["title"], url=metadata["url"], save_as=metadata["save_as"],
                       template=metadata["template"], source=source,
-                      digest=hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest())
+                      digest=hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest(),
+                      history=json.loads(metadata["history"]) if "history" in metadata else [],
+                      withdrawn=metadata.get("withdrawn"))
 
 
 def _markdown_settings(settings: dict) -> dict:
