@@ -25,7 +25,7 @@ from pathlib import Path
 import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from plugins.shafaf.slugs import ROLES, member_names
+from .slugs import ROLES, member_names
 
 from . import schema
 from .datasets import getters, to_csv
@@ -190,7 +190,7 @@ def all_datasets_zip(files: dict[str, bytes], tables: list[Table]) -> bytes:
 
 def member_rulings(rulings: list[dict]) -> dict[tuple[str, str], list[dict]]:
     """(role, slug of the member's page) -> the member's rulings, in the dataset's order:
-    named and slugged as the member pages are (plugins/shafaf/slugs.py: member_names)."""
+    named and slugged as the member pages are (pipeline/slugs.py: member_names)."""
     spellings: dict[str, dict[str, Counter]] = {role: {} for role, _, _ in ROLES}
     by_member: dict[tuple[str, str], list[dict]] = {}
     for record in rulings:

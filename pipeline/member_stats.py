@@ -3,7 +3,7 @@
 Like ``pipeline/stats.py`` (whose ``Column``, ``Figure``, ``MIN_ROWS`` and ``resource`` it
 reuses) it reads only the rows the datasets stage publishes, so anyone can recompute every
 figure from ``rulings.csv`` and ``violations.csv``. A member is who the member pages say
-(``plugins/shafaf/slugs.py``: ``member_names``): one of the three roles, the names whose
+(``pipeline/slugs.py``: ``member_names``): one of the three roles, the names whose
 ``match_key`` is equal, shown by their commonest spelling, keyed by ``role`` and
 ``member_slug``.
 
@@ -27,7 +27,7 @@ from collections import Counter
 
 import pandas as pd
 
-from plugins.shafaf.slugs import member_names
+from .slugs import member_names
 
 from . import datasets
 from .display import jalali_year

@@ -41,7 +41,7 @@ from lunr.builder import Builder
 from lunr.index import Index
 from lunr.pipeline import Pipeline
 
-from plugins.shafaf.slugs import ROLES, member_names
+from .slugs import ROLES, member_names
 
 from .display import jalali, jalali_year
 from .files import write_atomically, write_if_changed
@@ -189,7 +189,7 @@ def full_index(rulings: list[dict], properties: list[dict]) -> Index:
 
 def members(rulings: list[dict]) -> list[list[str]]:
     """[role, name shown, page path, match key] of every member, named and linked as the
-    member pages are (plugins/shafaf/slugs.py: member_names)."""
+    member pages are (pipeline/slugs.py: member_names)."""
     spellings: dict[str, dict[str, Counter]] = {role: {} for role, _, _ in ROLES}
     for record in rulings:
         for role, _, _ in ROLES:

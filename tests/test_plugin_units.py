@@ -9,7 +9,8 @@ import pytest
 
 from pipeline.schema import RESERVED_SLUGS
 from pipeline.urls import URLS
-from plugins.shafaf import feeds, sitemap, slugs
+from pipeline import slugs
+from plugins.shafaf import feeds, sitemap
 from plugins.shafaf.listings import RulingGroups, check_slugs, member_links, property_groups
 from plugins.shafaf.pagination import page_count, page_url, pages, pagination
 

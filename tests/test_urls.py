@@ -172,7 +172,7 @@ def _theme(scheme: Urls):
 
     import pelicanconf
     from pipeline.display import FILTERS
-    from plugins.shafaf.slugs import ENUM_SLUGS
+    from pipeline.slugs import ENUM_SLUGS
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "theme" / "templates"),
                              **pelicanconf.JINJA_ENVIRONMENT)
     env.filters.update(FILTERS)

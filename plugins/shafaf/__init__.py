@@ -12,7 +12,7 @@
 * ``ThemeFilesGenerator`` (``theme_files.py``): the theme's static files.
 
 Every path comes from ``pipeline.urls`` (templates see it as ``urls``); path segments made
-from text come from ``slugs.py``.
+from text come from ``pipeline/slugs.py``.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from pipeline.settings import OPTIONAL_KEYS, check_site
 from pipeline.urls import URLS
 
 from .render import finish_rendering
-from .slugs import ENUM_SLUGS
+from pipeline.slugs import ENUM_SLUGS
 
 
 def check_settings(pelican) -> None:

@@ -26,7 +26,7 @@ from pipeline.values import match_key
 from . import feeds, member_stats_page, sitemap
 from .pagination import pages
 from .render import digest, renderer_for
-from .slugs import ENUM_SLUGS, ROLES, member_names
+from pipeline.slugs import ENUM_SLUGS, ROLES, member_names
 
 # (kind, index title, title prefix of a group's page) of the ruling facets.
 RULING_FACETS = [

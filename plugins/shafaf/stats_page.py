@@ -19,7 +19,7 @@ from pipeline.schema import (APPEAL_RESULTS, COLLECTED, DECISIONS, DEMOLITION, E
 from pipeline.stats import UNKNOWN_FA
 from pipeline.urls import URLS
 
-from .slugs import ENUM_SLUGS
+from pipeline.slugs import ENUM_SLUGS
 
 HEADERS_FA = {
     "jalali_year": "سال", "district": "منطقه", "rulings": "شمار آرا", "violation_type": "نوع تخلف",

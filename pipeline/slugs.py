@@ -9,10 +9,10 @@ import hashlib
 import re
 from collections import Counter
 
-from pipeline.normalise import fold
-from pipeline.schema import DECISIONS, LAND_USES, MEMBER_ROLES, OCCUPANCIES, VIOLATION_TYPES
-from pipeline.urls import ROLE_SLUGS
-from pipeline.values import match_key
+from .normalise import fold
+from .schema import DECISIONS, LAND_USES, MEMBER_ROLES, OCCUPANCIES, VIOLATION_TYPES
+from .urls import ROLE_SLUGS
+from .values import match_key
 
 # (schema role name, its path segment, its Persian title)
 ROLES = [(name, ROLE_SLUGS[name], title_fa) for name, title_fa, _ in MEMBER_ROLES]
