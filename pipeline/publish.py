@@ -40,11 +40,12 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from . import build, gates, lock, progress, report, seal, settings, staff_report, transaction
+from . import build, files, gates, incremental, lock, progress, report, seal, settings, staff_report, transaction
 from .changes import TRACKED, ChangesError, commit_state, load_state
 from .errors import FileError
 from .faults import point
@@ -76,6 +77,7 @@ class Options:
     max_rejected: float = DEFAULT_MAX_REJECTED
     max_shrink: float = DEFAULT_MAX_SHRINK
     first: bool = False
+    full_check: bool = False   # a fresh folder and every gate over every file (FULL_CHECK=1)
     frictionless: str = str(BIN / "frictionless")
     pelican: str = str(BIN / "pelican")
 
@@ -94,6 +96,11 @@ class Run:
     publication: build.Publication | None = None
     last: dict | None = None   # the fingerprints of the last publication (state/published.json)
     stages: progress.Stages = progress.QUIET   # what staff see while it runs (stderr only)
+    live: incremental.Live | None = None   # the published site this build started from
+    unchanged: set[str] = field(default_factory=set)   # files of the build that are still its files
+    links: dict[str, list[str]] = field(default_factory=dict)   # the link index of the build
+    private: set[str] = field(default_factory=set)   # digests of the private values looked for
+    public: set[str] = field(default_factory=set)    # digests of the numbers let pass as published
 
     def passed(self, name: str, detail: str) -> None:
         self.gates.append({"name": name, "passed": True, "detail": detail})
@@ -143,12 +150,18 @@ def _publish(options: Options, run: Run, city: settings.Municipality, siteurl: s
     check_rejected_share(options, run)
     check_shrink(options, run)
     check_date_order(options, run)
-    build_into_fresh_folder(options, publication, city, siteurl, run.stages)
+    run.live, how = incremental.live_site(options.output, options.state, options.full_check)
+    if run.live is None and options.output.exists():
+        print(f"make publish: a full build ({how})", file=sys.stderr)
+    removed = build_into_fresh_folder(options, publication, city, siteurl, run.stages, run.live)
+    run.passed("start", f"{how}; {len(removed)} files no longer made removed" if run.live
+               else f"a full build into an empty {options.new.name}/: {how}")
+    run.unchanged = incremental.unchanged(options.new, run.live)
     check_build(options, run, siteurl)
     run.stages.begin("gzip")
     point("compressing")
-    written = precompress(options.new)
-    run.passed("gzip", f"{written} .gz copies written")
+    written, kept = compress(options.new, run.unchanged)
+    run.passed("gzip", f"{written} .gz copies written, {kept} kept from the live site (their files unchanged)")
     point("compressed")
     run.stages.begin("swap")
     put_in_place(options, run)
@@ -265,21 +278,40 @@ def check_date_order(options: Options, run: Run) -> None:
 
 
 def build_into_fresh_folder(options: Options, publication: build.Publication, city: settings.Municipality,
-                            siteurl: str, stages: progress.Stages = progress.QUIET) -> None:
+                            siteurl: str, stages: progress.Stages = progress.QUIET,
+                            live: incremental.Live | None = None) -> list[str]:
+    """Build into ``<output>.new/``: an empty folder, or (``live``) hard links of the live site
+    in which the build replaces what changed and from which what it no longer makes is
+    removed. Returns the files removed so."""
     new = options.new
     if new.exists():
         shutil.rmtree(new)
     new.mkdir(parents=True)
-    carry_over_snapshots(options, new / URLS.data(), publication.change_log.published)
-    build.write(publication, options.content, new, options.reports, city, siteurl, stages)
-    stages.begin("pelican")
-    env = {**os.environ, "PYTHONHASHSEED": "0", "SHAFAF_SITEURL": siteurl}
-    pelican = subprocess.run([options.pelican, str(options.content), "-o", str(new), "-s", str(options.settings)],
-                             cwd=ROOT, capture_output=True, text=True, env=env, check=False)
-    log = pelican.stdout + pelican.stderr
-    if pelican.returncode != 0 or "ERROR" in log:
-        lines = [line for line in log.splitlines() if "ERROR" in line or "Error" in line] or log.splitlines()[-5:]
-        raise Refused("pelican", [gates.Finding(str(options.settings), line.strip()) for line in lines[:20]])
+    if live is not None:
+        stages.begin("seed")
+        incremental.seed(live, new)
+    with tempfile.TemporaryDirectory(prefix="shafaf-written-") as folder, files.recording(Path(folder)) as written:
+        carry_over_snapshots(options, new / URLS.data(), publication.change_log.published)
+        build.write(publication, options.content, new, options.reports, city, siteurl, stages)
+        stages.begin("pelican")
+        env = {**os.environ, "PYTHONHASHSEED": "0", "SHAFAF_SITEURL": siteurl}
+        pelican = subprocess.run([options.pelican, str(options.content), "-o", str(new), "-s", str(options.settings)],
+                                 cwd=ROOT, capture_output=True, text=True, env=env, check=False)
+        log = pelican.stdout + pelican.stderr
+        if pelican.returncode != 0 or "ERROR" in log:
+            lines = [line for line in log.splitlines() if "ERROR" in line or "Error" in line] or log.splitlines()[-5:]
+            raise Refused("pelican", [gates.Finding(str(options.settings), line.strip()) for line in lines[:20]])
+        produced = incremental.real_paths(written())
+    # The .gz copies come later (compress): the live site's stay beside their files.
+    produced |= {path + ".gz" for path in produced if os.path.splitext(path)[1] in GZIP_SUFFIXES}
+    stages.begin("stale files")
+    removed = incremental.remove_stale(new, produced)
+    if live is None and removed:
+        # An empty folder holds only what was written: a file nobody recorded has a writer
+        # that bypasses pipeline.files, and the next publish would delete it.
+        raise Refused("manifest", [gates.Finding(f"{new.name}/{name}", "written by no writer that records "
+                                                 "its files (pipeline.files.record)") for name in removed])
+    return removed
 
 
 def snapshots(options: Options) -> list[Path]:
@@ -296,11 +328,19 @@ def snapshots(options: Options) -> list[Path]:
 
 def carry_over_snapshots(options: Options, new_data: Path, published: str) -> int:
     """Earlier publications' dated folders stay published: hard links (or copies) of them.
-    Hard links are safe: files are only ever replaced, never rewritten in place."""
+    Hard links are safe: files are only ever replaced, never rewritten in place. A file
+    already there (linked from the live site) is kept when it is the same file, else replaced."""
     count = 0
     for folder in snapshots(options):
         if folder.name != published:
-            shutil.copytree(folder, new_data / folder.name, copy_function=_link_or_copy)
+            for path in sorted(folder.rglob("*")):
+                target = new_data / folder.name / path.relative_to(folder)
+                if path.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                else:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    incremental.link(path, target)
+                    files.record(target)
             count += 1
     return count
 
@@ -313,6 +353,9 @@ def _link_or_copy(source: str, target: str) -> None:
 
 
 def check_build(options: Options, run: Run, siteurl: str) -> None:
+    """Every gate over the build. A file in ``run.unchanged`` (still the live site's file,
+    which these gates passed when it was published) is looked at only for what is new since:
+    private values not looked for then, link targets no longer there."""
     new = options.new
     package = new / URLS.datapackage()
     run.stages.begin("frictionless")
@@ -323,25 +366,60 @@ def check_build(options: Options, run: Run, siteurl: str) -> None:
     run.stages.begin("personal-data")
     private = gates.private_values(run.publication.validated, gates.snapshot_published(new / URLS.data()))
     private.public_numbers |= gates.snapshot_numbers(new / URLS.data())
-    findings = gates.scan_personal_data(new, private, run.stages)
+    findings, how = scan_personal_data(new, private, run)
     if findings:
         raise Refused("personal-data", [gates.Finding(f"{new.name}/{f.file}", f.cause) for f in findings])
-    run.passed("personal-data", f"no national ID, mobile number or private value ({len(private)} known) in any file")
+    run.passed("personal-data", f"no national ID, mobile number or private value ({len(private)} known) in any "
+                                f"file: {how}")
     run.stages.begin("links")
-    findings, checked = gates.broken_links(new, siteurl, run.stages)
+    findings, checked, found = gates.check_links(new, siteurl, run.unchanged, run.live.links if run.live else None,
+                                                 run.stages)
     if findings:
         raise Refused("links", [gates.Finding(f"{new.name}/{f.file}", f.cause) for f in findings])
-    run.passed("links", f"{checked} internal links resolve")
+    run.links = found["index"]
+    run.passed("links", f"{checked} internal links of {found['full']} pages read in full resolve"
+               + (f"; the {found['targets']} link targets recorded for {found['incremental']} unchanged pages "
+                  "are all files of the site" if run.live else ""))
+
+
+def scan_personal_data(new: Path, private: gates.PrivateValues, run: Run) -> tuple[list[gates.Finding], str]:
+    """Changed files against every private value; unchanged ones against the values that are
+    new since the last publication (all of them, should a number published then no longer be)."""
+    digests = private.digests()
+    run.private, run.public = set(digests), gates.number_digests(private.public_numbers)
+    every = sorted(p for p in new.rglob("*") if p.is_file())
+    same = [p for p in every if p.relative_to(new).as_posix() in run.unchanged]
+    changed = [p for p in every if p.relative_to(new).as_posix() not in run.unchanged]
+    if run.live is None or run.live.public - run.public:
+        return gates.scan_personal_data(new, private, run.stages, every), \
+            f"{len(every)} files scanned in full" + (" (a number published before is no longer: unchanged "
+                                                     "files too)" if run.live else "")
+    fresh = run.private - run.live.private
+    findings = gates.scan_personal_data(new, private, run.stages, changed)
+    if fresh:
+        findings += gates.scan_personal_data(new, private.only(fresh), run.stages, same)
+    return findings, (f"{len(changed)} files scanned in full, {len(same) if fresh else 0} unchanged files "
+                      f"against the {len(fresh)} values new since the last publication")
 
 
 def precompress(root: Path) -> int:
     """``name.gz`` beside every text file, for static hosts (nginx ``gzip_static on``)."""
-    written = 0
+    return compress(root)[0]
+
+
+def compress(root: Path, unchanged: set[str] = frozenset()) -> tuple[int, int]:
+    """``precompress``, but a file that is unchanged beside its unchanged ``.gz`` (both still
+    the live site's) keeps it; returns (written, kept)."""
+    written = kept = 0
     for path in sorted(root.rglob("*")):
         if path.is_file() and path.suffix in GZIP_SUFFIXES:
             target = path.with_name(path.name + ".gz")
+            relative = path.relative_to(root).as_posix()
+            if relative in unchanged and relative + ".gz" in unchanged:
+                kept += 1
+                continue
             written += write_if_changed(target, gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
-    return written
+    return written, kept
 
 
 # --- the transaction ----------------------------------------------------------------------
@@ -352,6 +430,7 @@ def put_in_place(options: Options, run: Run) -> None:
     staged = transaction.Slot(options.state).new
     stage_state(options.state, staged, options.new / URLS.data() / log.published, lambda s: commit_state(s, log, run.last))
     point("state-staged")
+    incremental.save(staged, options.new, log.published, run.links, run.private, run.public)
     seal.write(options.new, log.published, staged)
     point("sealed")
     refuse_unwritable(options)   # again: the build took minutes, and nothing live has moved yet
