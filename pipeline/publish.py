@@ -491,6 +491,10 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="publish although the rejected-share, shrink, date or state-matches-site gate fails (FORCE=1)")
     parser.add_argument("--first", action="store_true",
                         help="no state yet although a site is published: start the change log afresh (FIRST=1)")
+    parser.add_argument("--full-check", action="store_true",
+                        default=os.environ.get("FULL_CHECK", "") not in ("", "0"),
+                        help="build into an empty folder and run every gate over every file, as if nothing "
+                             "had been published before (FULL_CHECK=1)")
     parser.add_argument("--wait", action="store_true", help="wait for a running publish or upload instead of stopping")
     parser.add_argument("--recover", action="store_true",
                         help="only finish or clear an interrupted publish, then stop (make recover)")
@@ -506,7 +510,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_GATE
     options = Options(args.exports, transaction.real_folder(args.output), args.content, args.reports,
                       transaction.real_folder(args.state), args.cache,
-                      args.settings, date, args.force, args.max_rejected, args.max_shrink, args.first)
+                      args.settings, date, args.force, args.max_rejected, args.max_shrink, args.first,
+                      args.full_check)
     try:
         refuse_unwritable(options)   # first, or the lock file could not even be created
         with lock.held(options.output, "make publish", wait=args.wait):
