@@ -9,12 +9,21 @@ file of ``<output>.new/`` that no writer asked for is stale.
 
 A file of ``<output>.new/`` that is still the live file's inode is *unchanged*: the gates
 checked it when it was published, so they look at it again only for what is new since then
-(``pipeline.publish.check_build``). That needs to know what the last publication was and
-looked for; the index (``<state>/site-index.json``) says so:
+(``pipeline.publish.check_build``). That needs two records of the last publication:
 
-- ``files``: every file of the site as it was put in place: device, inode, size, mtime (a
-  rename keeps them), so that a site changed by hand since is noticed (then: a full build);
+The *inventory* (``<cache>/publish/inventory-<hash of the output path>.json``): every file of
+the site as it was put in place, by device, inode, size and modification time (a rename keeps
+them), and the digest of the state it was published with. A live site that no longer matches
+it (a file edited, added or removed by hand) is not started from. It names inodes and times,
+which differ on every machine and every copy, so it is kept with the other caches, never in
+the state (whose bytes the same exports always make the same).
+
+The *index* (``<state>/site-index.json``), what the last publication looked for:
+
 - ``targets``/``links``: each page's internal link targets, for the link gate;
+- ``settings``: a digest of the site address and the Pelican settings files: Pelican's renderer
+  keys a page by what its template reads, but not by the absolute address every link starts
+  with, so a changed address (or settings file) means a build into an empty folder;
 - ``private``: the sha256 of every private value the personal-data gate looked for (never a
   value itself); ``public``: shortened sha256 of the numbers it let pass as published.
 
@@ -25,6 +34,7 @@ served, and it moves into place in the same transaction as the site it describes
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -62,8 +72,22 @@ def inventory(site: Path) -> dict[str, list[int]]:
     return found
 
 
-def live_site(output: Path, state: Path, full_check: bool) -> tuple[Live | None, str]:
-    """The live site to start from, or None and why a build starts from an empty folder."""
+def settings_digest(siteurl: str, settings: list[Path]) -> str:
+    h = hashlib.sha256(siteurl.encode("utf-8") + b"\0")
+    for path in settings:
+        h.update(path.name.encode("utf-8") + b"\0" + (path.read_bytes() if path.is_file() else b"") + b"\0")
+    return h.hexdigest()
+
+
+def inventory_path(cache: Path, output: Path) -> Path:
+    where = hashlib.blake2b(str(output.resolve()).encode("utf-8"), digest_size=8).hexdigest()
+    return cache / "publish" / f"inventory-{where}.json"
+
+
+def live_site(output: Path, state: Path, cache: Path | None, full_check: bool,
+              settings: str = "") -> tuple[Live | None, str]:
+    """The live site to start from, or None and why a build starts from an empty folder.
+    ``settings``: this build's ``settings_digest``."""
     if full_check:
         return None, "FULL_CHECK: a fresh folder, every gate over every file"
     published = seal.read(output)
@@ -71,15 +95,26 @@ def live_site(output: Path, state: Path, full_check: bool) -> tuple[Live | None,
         return None, f"no sealed site in {output}/ to start from"
     if published.state is None or published.state != seal.state_digest(state):
         return None, f"{state}/ is not the state {output}/ was published with"
+    if cache is None:
+        return None, "no cache folder to keep the inventory of the published site in"
     try:
         index = json.loads((state / INDEX).read_text(encoding="utf-8"))
         if index.get("format") != FORMAT:
             raise ValueError(f"format {index.get('format')!r}")
         targets = index["targets"]
-        live = Live(output, index["files"], {page: [targets[i] for i in ids] for page, ids in index["links"].items()},
+        live = Live(output, {}, {page: [targets[i] for i in ids] for page, ids in index["links"].items()},
                     set(index["private"]), set(index["public"]))
     except (OSError, ValueError, KeyError, TypeError, IndexError) as error:
         return None, f"{state}/{INDEX} cannot be read ({error}): the site was published without one"
+    try:
+        kept = json.loads(inventory_path(cache, output).read_text(encoding="utf-8"))
+        if kept.get("state") != published.state:
+            raise ValueError("it describes another publication")
+        live.files = kept["files"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return None, f"no inventory of {output}/ as published in {cache}/ ({error})"
+    if index.get("settings") != settings:
+        return None, "the site address or the Pelican settings changed since the last publication"
     found = inventory(output)
     if found != live.files:
         changed = sorted(found.keys() ^ live.files.keys()) or sorted(
@@ -156,11 +191,17 @@ def unchanged(new: Path, live: Live | None) -> set[str]:
 
 
 def save(state: Path, site: Path, published: str, links: dict[str, list[str]], private: set[str],
-         public: set[str]) -> None:
-    """The index of ``site`` (about to be put in place) into the staged ``state``."""
+         public: set[str], settings: str = "", cache: Path | None = None, output: Path | None = None) -> None:
+    """The index of ``site`` (about to be put in place as ``output``) into the staged
+    ``state``, and its inventory into ``cache``. Both before the swap: a publish that does not
+    complete leaves an inventory that matches no live site, so the next one starts afresh."""
+    if cache is not None and output is not None:
+        write_if_changed(inventory_path(cache, output), json.dumps(
+            {"format": FORMAT, "state": seal.state_digest(state), "files": inventory(site)},
+            sort_keys=True, separators=(",", ":")))
     targets = sorted({t for found in links.values() for t in found})
     number = {t: i for i, t in enumerate(targets)}
-    index = {"format": FORMAT, "published": published, "files": inventory(site), "targets": targets,
+    index = {"format": FORMAT, "published": published, "targets": targets,
              "links": {page: [number[t] for t in found] for page, found in sorted(links.items())},
-             "private": sorted(private), "public": sorted(public)}
+             "private": sorted(private), "public": sorted(public), "settings": settings}
     write_if_changed(state / INDEX, json.dumps(index, sort_keys=True, separators=(",", ":")))

@@ -1,7 +1,7 @@
-"""``make publish``: build the whole site into a fresh folder, check it, and only then put it in
+"""``make publish``: build the site into a folder of its own, check it, and only then put it in
 place. Either the public site becomes the new build, or nothing about it changes.
 
-    python -m pipeline.publish --exports DIR [--output output] [--state state] [--force] [--first]
+    python -m pipeline.publish --exports DIR [--output output] [--state state] [--force] [--first] [--full-check]
     python -m pipeline.publish --recover [--output output] [--state state]
 
 0. One publish (or upload) at a time: an exclusive lock on ``<output>.lock`` (``pipeline.lock``);
@@ -18,11 +18,16 @@ place. Either the public site becomes the new build, or nothing about it changes
    (``FORCE=1``) publishes anyway. The publication date must not be earlier than the last
    publication's.
 3. The pipeline and Pelican (``publishconf.py``: absolute ``SITEURL``) build into
-   ``<output>.new/``; dated snapshots of earlier publications are carried over from the
-   state's own archive, ``<state>/archive/<date>/``, never from whatever ``<output>/`` holds.
+   ``<output>.new/``, which starts as hard links of the live site (``pipeline.incremental``;
+   an empty folder with ``--full-check`` or when the live site cannot be trusted to be the
+   one its state describes); what the build no longer makes is removed. Dated snapshots of
+   earlier publications are carried over from the state's own archive,
+   ``<state>/archive/<date>/``, never from whatever ``<output>/`` holds.
 4. Gates on the build: ``frictionless validate`` of ``data/datapackage.json``; no personal
    data in any file (see ``pipeline.gates``); every internal href/src resolves to a file.
-5. Precompressed ``.gz`` copies of the text files (gzip mtime 0: reproducible).
+   A file still the live one is checked only for what is new since it was published.
+5. Precompressed ``.gz`` copies of the text files (gzip mtime 0: reproducible); an
+   unchanged file keeps its ``.gz``.
 6. The new state (baseline, change log, this publication's snapshot in the archive) is staged
    in ``<state>.new/``, the site is sealed (``pipeline.seal``: the digest ``make upload``
    checks), and one journaled transaction puts site and state in place, keeping the ones
@@ -101,6 +106,7 @@ class Run:
     links: dict[str, list[str]] = field(default_factory=dict)   # the link index of the build
     private: set[str] = field(default_factory=set)   # digests of the private values looked for
     public: set[str] = field(default_factory=set)    # digests of the numbers let pass as published
+    settings: str = ""   # incremental.settings_digest of this build
 
     def passed(self, name: str, detail: str) -> None:
         self.gates.append({"name": name, "passed": True, "detail": detail})
@@ -150,7 +156,9 @@ def _publish(options: Options, run: Run, city: settings.Municipality, siteurl: s
     check_rejected_share(options, run)
     check_shrink(options, run)
     check_date_order(options, run)
-    run.live, how = incremental.live_site(options.output, options.state, options.full_check)
+    run.settings = incremental.settings_digest(siteurl, [options.settings, ROOT / "pelicanconf.py"])
+    run.live, how = incremental.live_site(options.output, options.state, options.cache, options.full_check,
+                                          run.settings)
     if run.live is None and options.output.exists():
         print(f"make publish: a full build ({how})", file=sys.stderr)
     removed = build_into_fresh_folder(options, publication, city, siteurl, run.stages, run.live)
@@ -398,8 +406,10 @@ def scan_personal_data(new: Path, private: gates.PrivateValues, run: Run) -> tup
     findings = gates.scan_personal_data(new, private, run.stages, changed)
     if fresh:
         findings += gates.scan_personal_data(new, private.only(fresh), run.stages, same)
-    return findings, (f"{len(changed)} files scanned in full, {len(same) if fresh else 0} unchanged files "
-                      f"against the {len(fresh)} values new since the last publication")
+    return findings, (f"{len(changed)} files scanned in full, {len(same)} unchanged files against the "
+                      f"{len(fresh)} values new since the last publication" if fresh else
+                      f"{len(changed)} files scanned in full; {len(same)} unchanged files not read again "
+                      "(no value is new since the last publication)")
 
 
 def precompress(root: Path) -> int:
@@ -430,7 +440,8 @@ def put_in_place(options: Options, run: Run) -> None:
     staged = transaction.Slot(options.state).new
     stage_state(options.state, staged, options.new / URLS.data() / log.published, lambda s: commit_state(s, log, run.last))
     point("state-staged")
-    incremental.save(staged, options.new, log.published, run.links, run.private, run.public)
+    incremental.save(staged, options.new, log.published, run.links, run.private, run.public, run.settings,
+                     options.cache, options.output)
     seal.write(options.new, log.published, staged)
     point("sealed")
     refuse_unwritable(options)   # again: the build took minutes, and nothing live has moved yet
