@@ -169,7 +169,8 @@ def _publish(options: Options, run: Run, city: settings.Municipality, siteurl: s
     run.stages.begin("gzip")
     point("compressing")
     written, kept = compress(options.new, run.unchanged)
-    run.passed("gzip", f"{written} .gz copies written, {kept} kept from the live site (their files unchanged)")
+    # Details start with a word: the staff report is right-to-left, and a leading number moves.
+    run.passed("gzip", f"copies written: {written}; kept from the live site, their files unchanged: {kept}")
     point("compressed")
     run.stages.begin("swap")
     put_in_place(options, run)
@@ -312,8 +313,7 @@ def build_into_fresh_folder(options: Options, publication: build.Publication, ci
         produced = incremental.real_paths(written())
     # The .gz copies come later (compress): the live site's stay beside their files.
     produced |= {path + ".gz" for path in produced if os.path.splitext(path)[1] in GZIP_SUFFIXES}
-    stages.begin("stale files")
-    removed = incremental.remove_stale(new, produced)
+    removed = incremental.remove_stale(new, produced)   # timed with pelican: a walk, no new stage line
     if live is None and removed:
         # An empty folder holds only what was written: a file nobody recorded has a writer
         # that bypasses pipeline.files, and the next publish would delete it.
@@ -385,8 +385,8 @@ def check_build(options: Options, run: Run, siteurl: str) -> None:
     if findings:
         raise Refused("links", [gates.Finding(f"{new.name}/{f.file}", f.cause) for f in findings])
     run.links = found["index"]
-    run.passed("links", f"{checked} internal links of {found['full']} pages read in full resolve"
-               + (f"; the {found['targets']} link targets recorded for {found['incremental']} unchanged pages "
+    run.passed("links", f"internal links that resolve: {checked}, on the {found['full']} pages read in full"
+               + (f"; unchanged pages: {found['incremental']}, whose {found['targets']} recorded link targets "
                   "are all files of the site" if run.live else ""))
 
 
@@ -400,16 +400,16 @@ def scan_personal_data(new: Path, private: gates.PrivateValues, run: Run) -> tup
     changed = [p for p in every if p.relative_to(new).as_posix() not in run.unchanged]
     if run.live is None or run.live.public - run.public:
         return gates.scan_personal_data(new, private, run.stages, every), \
-            f"{len(every)} files scanned in full" + (" (a number published before is no longer: unchanged "
-                                                     "files too)" if run.live else "")
+            f"files scanned in full: {len(every)}" + (" (unchanged ones too: a number published before is "
+                                                     "no longer)" if run.live else "")
     fresh = run.private - run.live.private
     findings = gates.scan_personal_data(new, private, run.stages, changed)
     if fresh:
         findings += gates.scan_personal_data(new, private.only(fresh), run.stages, same)
-    return findings, (f"{len(changed)} files scanned in full, {len(same)} unchanged files against the "
-                      f"{len(fresh)} values new since the last publication" if fresh else
-                      f"{len(changed)} files scanned in full; {len(same)} unchanged files not read again "
-                      "(no value is new since the last publication)")
+    return findings, (f"files scanned in full: {len(changed)}; unchanged files scanned for the {len(fresh)} "
+                      f"values new since the last publication: {len(same)}" if fresh else
+                      f"files scanned in full: {len(changed)}; unchanged files not read again, no value being "
+                      f"new since the last publication: {len(same)}")
 
 
 def precompress(root: Path) -> int:
