@@ -19,7 +19,8 @@ from pipeline.urls import URLS
 from test_publish import good_properties, publish, tree
 
 FIRST, SECOND = "2026-11-21", "2026-11-28"
-WITHDRAWN = "1402/3/102"              # its page, and the page of its only member, disappear
+# Withdrawn in B: the listings of its year (its only ruling) and of its only member disappear.
+WITHDRAWN, WITHDRAWN_YEAR = "1401/3/102", 1401
 ONLY_MEMBER = "ناصر توکلی"
 STAFF_PAGE = URLS.save_as(URLS.static_page("links"))   # content/pages/links.md below
 
@@ -28,7 +29,7 @@ def rulings_a() -> list[dict]:
     # twelve rulings: one withdrawn stays below the 10 % shrink gate
     rows = [ruling(ruling_no=f"1402/3/{n}", case_no=f"۵۵{n}", owner_name=f"مالک شماره {n} نیک‌نام")
             for n in range(100, 112)]
-    rows[2]["interior_rep"] = ONLY_MEMBER
+    rows[2].update(ruling_no=WITHDRAWN, ruling_date="۱۴۰۱/۰۵/۱۲", interior_rep=ONLY_MEMBER)
     return rows
 
 
@@ -119,7 +120,8 @@ def test_files_no_longer_made_are_removed(published):
     before, now = published["before"], tree(published["work"] / "output")
     gone = sorted(set(before) - set(now))
     member_pages = [name for name in gone if name.startswith(URLS.members().strip("/"))]
-    assert page_of("1402-3-102") in gone and page_of("1402-3-102") + ".gz" in gone
+    year_page = URLS.save_as(URLS.facet("years", WITHDRAWN_YEAR))
+    assert year_page in gone and year_page + ".gz" in gone
     assert member_pages, "the page of a member who sat only on the withdrawn ruling"
     assert sorted(set(tree(published["full_work"] / "output")) - set(now)) == []
     # the writers remove some themselves (search shards, pages the renderer no longer makes);
@@ -169,10 +171,10 @@ def _refused_with_the_page_unchanged(work: Path, run, before: dict, gate: str) -
 
 
 def test_the_link_gate_catches_a_removed_target_linked_from_an_unchanged_page(tmp_path):
-    page = (f"Title: پیوندها\nSlug: links\n\n[رأی حذف‌شده](/{URLS.ruling('1402-3-102')})\n")
+    page = f"Title: پیوندها\nSlug: links\n\n[آرای {WITHDRAWN_YEAR}](/{URLS.facet('years', WITHDRAWN_YEAR)})\n"
     run, before = _two_publications(tmp_path, page, exports_b)
     _refused_with_the_page_unchanged(tmp_path, run, before, "links")
-    assert page_of("1402-3-102") in run.stderr
+    assert URLS.save_as(URLS.facet("years", WITHDRAWN_YEAR)) in run.stderr
 
 
 def test_a_value_in_an_unchanged_page_that_becomes_private_is_caught(tmp_path):
