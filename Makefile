@@ -15,7 +15,9 @@ PELICAN_SETTINGS ?= pelicanconf.py
 # make publish: the folder staff keep (last publication's fingerprints and the change log),
 # the publication date (today in Tehran unless given) and FORCE=1 to publish past the
 # rejected-rows, shrink and date gates, FIRST=1 to publish with no state beside a published
-# site, WAIT=1 to wait for a running publish or upload instead of stopping. The site's address
+# site, WAIT=1 to wait for a running publish or upload instead of stopping, FULL_CHECK=1 to build
+# into an empty folder and run every gate over every file (a publish otherwise starts from the
+# live site and checks what changed: pipeline.incremental). The site's address
 # comes from SHAFAF_SITEURL (see publishconf.py).
 STATE ?= state
 PUBLICATION_DATE ?= $(shell TZ=Asia/Tehran date +%F)
@@ -83,7 +85,8 @@ $(VENDOR)/leaflet/markercluster-LICENSE.txt: node_modules/.installed
 publish: setup
 	$(BIN)/python -m pipeline.publish --exports $(EXPORTS) --content $(CONTENT) --output $(OUTPUT) \
 		--reports $(REPORTS) --state $(STATE) --date $(PUBLICATION_DATE) $(if $(filter-out 0,$(FORCE)),--force) \
-		$(if $(filter-out 0,$(FIRST)),--first) $(if $(filter-out 0,$(WAIT)),--wait)
+		$(if $(filter-out 0,$(FIRST)),--first) $(if $(filter-out 0,$(WAIT)),--wait) \
+		$(if $(filter-out 0,$(FULL_CHECK)),--full-check)
 
 # Sends the published site, only as publish sealed it, to $$SHAFAF_UPLOAD_DEST (rsync -rlc --delete).
 upload: setup

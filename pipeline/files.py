@@ -9,13 +9,22 @@ published site (publish.py links unchanged files) without the site changing unde
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
+
+# A folder: while it is set, every process (Pelican's too, and every forked worker) appends
+# each path it is asked to write, changed or not, to its own ``<folder>/<pid>.written``. A
+# publish that starts from the last published site learns so which of its files this build
+# still makes; the others are removed (pipeline.incremental).
+RECORD = "SHAFAF_WRITTEN"
+_recording: tuple[int, str, int] | None = None   # (pid, folder, fd) of this process's record
 
 
 def write_atomically(path: Path, data: bytes, *, durable: bool = False) -> None:
     """Replace ``path`` with ``data``. ``durable``: also survive a power cut (fsync of the file
     and of its folder), for the few files a later run decides by (the journal, the seal, the
     state); a kill needs none of it, and an fsync per page would make a 10k build minutes slower."""
+    record(path)
     tmp = temporary(path)
     try:
         with open(tmp, "wb") as handle:
@@ -42,6 +51,7 @@ def write_if_changed(path: Path, content: str | bytes, *, durable: bool = False)
     data = content.encode("utf-8") if isinstance(content, str) else content
     try:
         if path.read_bytes() == data:
+            record(path)
             return False
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,3 +66,47 @@ def fsync_folder(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def record(*paths: Path | str) -> None:
+    """Note ``paths`` as written by this build (see ``RECORD``). Unbuffered appends: a forked
+    worker ends with ``os._exit``, which flushes nothing."""
+    global _recording
+    folder = os.environ.get(RECORD)
+    if not folder or not paths:
+        return
+    pid = os.getpid()
+    if _recording is None or _recording[:2] != (pid, folder):
+        if _recording is not None and _recording[0] == pid:
+            os.close(_recording[2])
+        fd = os.open(os.path.join(folder, f"{pid}.written"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        _recording = (pid, folder, fd)
+    data = b"".join(os.fsencode(os.path.abspath(p)) + b"\0" for p in paths)
+    while data:
+        data = data[os.write(_recording[2], data):]
+
+
+@contextmanager
+def recording(folder: Path):
+    """Record every write of this process and of the processes it starts into ``folder``;
+    yields a function that returns the recorded paths (absolute, as strings)."""
+    global _recording
+    folder.mkdir(parents=True, exist_ok=True)
+    before = os.environ.get(RECORD)
+    os.environ[RECORD] = str(folder.resolve())
+
+    def written() -> set[str]:
+        found: set[str] = set()
+        for path in folder.glob("*.written"):
+            found.update(os.fsdecode(p) for p in path.read_bytes().split(b"\0") if p)
+        return found
+    try:
+        yield written
+    finally:
+        if before is None:
+            os.environ.pop(RECORD, None)
+        else:
+            os.environ[RECORD] = before
+        if _recording is not None and _recording[0] == os.getpid():
+            os.close(_recording[2])
+        _recording = None

@@ -32,8 +32,10 @@ uses):
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import json
+import os
 import re
 import subprocess
 import zipfile
@@ -90,6 +92,41 @@ class PrivateValues:
 
     def __len__(self) -> int:
         return sum(len(s) for by_length in self.sequences.values() for s in by_length.values()) + len(self.digits)
+
+    def digests(self) -> dict[str, tuple[str, ...] | str]:
+        """Every value looked for, by its ``value_digest``: what the state keeps of them."""
+        found: dict[str, tuple[str, ...] | str] = {value_digest(d): d for d in self.digits}
+        for by_length in self.sequences.values():
+            for sequences in by_length.values():
+                found.update((value_digest(s), s) for s in sequences)
+        return found
+
+    def only(self, wanted: set[str]) -> PrivateValues:
+        """The same numbers published, looking only for the values whose digest is in ``wanted``."""
+        sequences: dict[str, dict[int, set[tuple[str, ...]]]] = {}
+        digits = set()
+        for digest, value in self.digests().items():
+            if digest not in wanted:
+                continue
+            if isinstance(value, str):
+                digits.add(value)
+            else:
+                sequences.setdefault(value[0], {}).setdefault(len(value), set()).add(value)
+        return PrivateValues(sequences, self.public_numbers, frozenset(digits))
+
+
+def value_digest(value: tuple[str, ...] | str) -> str:
+    """A private value (a folded word sequence, or digits) as a sha256, never the value itself:
+    the state keeps the set the last publication looked for, to tell which values are new.
+    (Ten digits with a checksum can be found again from it by trying them all: the state
+    folder stays staff's, as it always was.)"""
+    text = "d:" + value if isinstance(value, str) else "s:" + "\x1f".join(value)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def number_digests(numbers: set[str]) -> set[str]:
+    """The published numbers, shortened sha256: enough to tell whether one stopped being published."""
+    return {hashlib.sha256(n.encode()).hexdigest()[:16] for n in numbers}
 
 
 def tokens(text: str) -> list[str]:
@@ -287,9 +324,11 @@ def scan_text(where: str, text: str, private: PrivateValues) -> list[Finding]:
     return findings
 
 
-def scan_personal_data(root: Path, private: PrivateValues, stages: Stages = QUIET) -> list[Finding]:
+def scan_personal_data(root: Path, private: PrivateValues, stages: Stages = QUIET,
+                       files: list[Path] | None = None) -> list[Finding]:
+    """Every file of ``root``, or only ``files`` (of ``root``)."""
     findings = []
-    files = sorted(p for p in root.rglob("*") if p.is_file())
+    files = sorted(p for p in root.rglob("*") if p.is_file()) if files is None else files
     for path in stages.track(files, len(files), "files"):
         for where, text in readable_text(path):
             found = scan_text(where, text, private)
@@ -317,22 +356,68 @@ def link_target(root: Path, page: Path, link: str, siteurl: str = "") -> Path | 
     return target.resolve()
 
 
+def page_links(root: Path, page: Path, siteurl: str = "") -> list[tuple[str, Path]]:
+    """(href/src, the file it resolves to) of every internal link of an HTML page; ``root``
+    resolved."""
+    found = []
+    text = page.read_text(encoding="utf-8", errors="replace")
+    for match in _LINK.finditer(text):
+        link = match.group(1) if match.group(1) is not None else match.group(2)
+        target = link_target(root, page, link, siteurl)
+        if target is not None:
+            found.append((link, target))
+    return found
+
+
 def broken_links(root: Path, siteurl: str = "", stages: Stages = QUIET) -> tuple[list[Finding], int]:
     """Every href/src of every HTML page that should resolve to a file of the build."""
-    root = root.resolve()
-    findings, checked = [], 0
-    pages = sorted(root.rglob("*.html"))
-    for page in stages.track(pages, len(pages), "pages"):
-        text = page.read_text(encoding="utf-8", errors="replace")
-        for match in _LINK.finditer(text):
-            link = match.group(1) if match.group(1) is not None else match.group(2)
-            target = link_target(root, page, link, siteurl)
-            if target is None:
-                continue
-            checked += 1
-            if root not in target.parents or not target.is_file():
-                findings.append(Finding(str(page.relative_to(root)), f"link {link!r} resolves to no file of the site"))
+    findings, checked, _ = check_links(root, siteurl, stages=stages)
     return findings, checked
+
+
+@dataclass
+class LinkCheck:
+    full: int = 0          # pages whose every link was resolved
+    incremental: int = 0   # unchanged pages whose recorded targets were looked up
+    links: int = 0         # links of the pages read
+    targets: int = 0       # distinct targets of the unchanged pages
+
+
+def check_links(root: Path, siteurl: str = "", unchanged: set[str] = frozenset(),
+                recorded: dict[str, list[str]] | None = None,
+                stages: Stages = QUIET) -> tuple[list[Finding], int, dict]:
+    """The link gate, and the link index of the site: page -> the files its links resolve to
+    (relative to ``root``; «..» for one outside it).
+
+    A page in ``unchanged`` (the same file as in the last published site) with an entry in
+    ``recorded`` (that site's index) is not read again: its links resolve as they did, to the
+    same paths, so only whether each of those paths is still a file of the site is asked."""
+    root = root.resolve()
+    prefix = str(root) + os.sep
+    files = {os.path.relpath(os.path.join(folder, name), root)
+             for folder, _, names in os.walk(root) for name in names}
+    recorded = recorded or {}
+    findings, counts, index = [], LinkCheck(), {}
+    pages = sorted(f for f in files if f.endswith(".html"))
+    for name in stages.track(pages, len(pages), "pages"):
+        if name in unchanged and name in recorded:
+            counts.incremental += 1
+            index[name] = targets = recorded[name]
+            counts.targets += len(targets)
+            findings += [Finding(name, f"a link to {target!r} resolves to no file of the site (it is gone)")
+                         for target in targets if target not in files]
+            continue
+        counts.full += 1
+        targets = set()
+        for link, target in page_links(root, root / name, siteurl):
+            counts.links += 1
+            inside = str(target).startswith(prefix)
+            targets.add(str(target)[len(prefix):] if inside else "..")
+            if not inside or not target.is_file():
+                findings.append(Finding(name, f"link {link!r} resolves to no file of the site"))
+        index[name] = sorted(targets)
+    return findings, counts.links, {"index": index, "full": counts.full, "incremental": counts.incremental,
+                                    "targets": counts.targets}
 
 
 # --- datasets -----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
-"""``make publish``: build the whole site into a fresh folder, check it, and only then put it in
+"""``make publish``: build the site into a folder of its own, check it, and only then put it in
 place. Either the public site becomes the new build, or nothing about it changes.
 
-    python -m pipeline.publish --exports DIR [--output output] [--state state] [--force] [--first]
+    python -m pipeline.publish --exports DIR [--output output] [--state state] [--force] [--first] [--full-check]
     python -m pipeline.publish --recover [--output output] [--state state]
 
 0. One publish (or upload) at a time: an exclusive lock on ``<output>.lock`` (``pipeline.lock``);
@@ -18,11 +18,16 @@ place. Either the public site becomes the new build, or nothing about it changes
    (``FORCE=1``) publishes anyway. The publication date must not be earlier than the last
    publication's.
 3. The pipeline and Pelican (``publishconf.py``: absolute ``SITEURL``) build into
-   ``<output>.new/``; dated snapshots of earlier publications are carried over from the
-   state's own archive, ``<state>/archive/<date>/``, never from whatever ``<output>/`` holds.
+   ``<output>.new/``, which starts as hard links of the live site (``pipeline.incremental``;
+   an empty folder with ``--full-check`` or when the live site cannot be trusted to be the
+   one its state describes); what the build no longer makes is removed. Dated snapshots of
+   earlier publications are carried over from the state's own archive,
+   ``<state>/archive/<date>/``, never from whatever ``<output>/`` holds.
 4. Gates on the build: ``frictionless validate`` of ``data/datapackage.json``; no personal
    data in any file (see ``pipeline.gates``); every internal href/src resolves to a file.
-5. Precompressed ``.gz`` copies of the text files (gzip mtime 0: reproducible).
+   A file still the live one is checked only for what is new since it was published.
+5. Precompressed ``.gz`` copies of the text files (gzip mtime 0: reproducible); an
+   unchanged file keeps its ``.gz``.
 6. The new state (baseline, change log, this publication's snapshot in the archive) is staged
    in ``<state>.new/``, the site is sealed (``pipeline.seal``: the digest ``make upload``
    checks), and one journaled transaction puts site and state in place, keeping the ones
@@ -40,11 +45,12 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from . import build, gates, lock, progress, report, seal, settings, staff_report, transaction
+from . import build, files, gates, incremental, lock, progress, report, seal, settings, staff_report, transaction
 from .changes import TRACKED, ChangesError, commit_state, load_state
 from .errors import FileError
 from .faults import point
@@ -76,6 +82,7 @@ class Options:
     max_rejected: float = DEFAULT_MAX_REJECTED
     max_shrink: float = DEFAULT_MAX_SHRINK
     first: bool = False
+    full_check: bool = False   # a fresh folder and every gate over every file (FULL_CHECK=1)
     frictionless: str = str(BIN / "frictionless")
     pelican: str = str(BIN / "pelican")
 
@@ -94,6 +101,12 @@ class Run:
     publication: build.Publication | None = None
     last: dict | None = None   # the fingerprints of the last publication (state/published.json)
     stages: progress.Stages = progress.QUIET   # what staff see while it runs (stderr only)
+    live: incremental.Live | None = None   # the published site this build started from
+    unchanged: set[str] = field(default_factory=set)   # files of the build that are still its files
+    links: dict[str, list[str]] = field(default_factory=dict)   # the link index of the build
+    private: set[str] = field(default_factory=set)   # digests of the private values looked for
+    public: set[str] = field(default_factory=set)    # digests of the numbers let pass as published
+    settings: str = ""   # incremental.settings_digest of this build
 
     def passed(self, name: str, detail: str) -> None:
         self.gates.append({"name": name, "passed": True, "detail": detail})
@@ -143,12 +156,21 @@ def _publish(options: Options, run: Run, city: settings.Municipality, siteurl: s
     check_rejected_share(options, run)
     check_shrink(options, run)
     check_date_order(options, run)
-    build_into_fresh_folder(options, publication, city, siteurl, run.stages)
+    run.settings = incremental.settings_digest(siteurl, [options.settings, ROOT / "pelicanconf.py"])
+    run.live, how = incremental.live_site(options.output, options.state, options.cache, options.full_check,
+                                          run.settings)
+    if run.live is None and options.output.exists():
+        print(f"make publish: a full build ({how})", file=sys.stderr)
+    removed = build_into_fresh_folder(options, publication, city, siteurl, run.stages, run.live)
+    run.passed("start", f"{how}; {len(removed)} files no longer made removed" if run.live
+               else f"a full build into an empty {options.new.name}/: {how}")
+    run.unchanged = incremental.unchanged(options.new, run.live)
     check_build(options, run, siteurl)
     run.stages.begin("gzip")
     point("compressing")
-    written = precompress(options.new)
-    run.passed("gzip", f"{written} .gz copies written")
+    written, kept = compress(options.new, run.unchanged)
+    # Details start with a word: the staff report is right-to-left, and a leading number moves.
+    run.passed("gzip", f"copies written: {written}; kept from the live site, their files unchanged: {kept}")
     point("compressed")
     run.stages.begin("swap")
     put_in_place(options, run)
@@ -265,21 +287,39 @@ def check_date_order(options: Options, run: Run) -> None:
 
 
 def build_into_fresh_folder(options: Options, publication: build.Publication, city: settings.Municipality,
-                            siteurl: str, stages: progress.Stages = progress.QUIET) -> None:
+                            siteurl: str, stages: progress.Stages = progress.QUIET,
+                            live: incremental.Live | None = None) -> list[str]:
+    """Build into ``<output>.new/``: an empty folder, or (``live``) hard links of the live site
+    in which the build replaces what changed and from which what it no longer makes is
+    removed. Returns the files removed so."""
     new = options.new
     if new.exists():
         shutil.rmtree(new)
     new.mkdir(parents=True)
-    carry_over_snapshots(options, new / URLS.data(), publication.change_log.published)
-    build.write(publication, options.content, new, options.reports, city, siteurl, stages)
-    stages.begin("pelican")
-    env = {**os.environ, "PYTHONHASHSEED": "0", "SHAFAF_SITEURL": siteurl}
-    pelican = subprocess.run([options.pelican, str(options.content), "-o", str(new), "-s", str(options.settings)],
-                             cwd=ROOT, capture_output=True, text=True, env=env, check=False)
-    log = pelican.stdout + pelican.stderr
-    if pelican.returncode != 0 or "ERROR" in log:
-        lines = [line for line in log.splitlines() if "ERROR" in line or "Error" in line] or log.splitlines()[-5:]
-        raise Refused("pelican", [gates.Finding(str(options.settings), line.strip()) for line in lines[:20]])
+    if live is not None:
+        stages.begin("seed")
+        incremental.seed(live, new)
+    with tempfile.TemporaryDirectory(prefix="shafaf-written-") as folder, files.recording(Path(folder)) as written:
+        carry_over_snapshots(options, new / URLS.data(), publication.change_log.published)
+        build.write(publication, options.content, new, options.reports, city, siteurl, stages)
+        stages.begin("pelican")
+        env = {**os.environ, "PYTHONHASHSEED": "0", "SHAFAF_SITEURL": siteurl}
+        pelican = subprocess.run([options.pelican, str(options.content), "-o", str(new), "-s", str(options.settings)],
+                                 cwd=ROOT, capture_output=True, text=True, env=env, check=False)
+        log = pelican.stdout + pelican.stderr
+        if pelican.returncode != 0 or "ERROR" in log:
+            lines = [line for line in log.splitlines() if "ERROR" in line or "Error" in line] or log.splitlines()[-5:]
+            raise Refused("pelican", [gates.Finding(str(options.settings), line.strip()) for line in lines[:20]])
+        produced = incremental.real_paths(written())
+    # The .gz copies come later (compress): the live site's stay beside their files.
+    produced |= {path + ".gz" for path in produced if os.path.splitext(path)[1] in GZIP_SUFFIXES}
+    removed = incremental.remove_stale(new, produced)   # timed with pelican: a walk, no new stage line
+    if live is None and removed:
+        # An empty folder holds only what was written: a file nobody recorded has a writer
+        # that bypasses pipeline.files, and the next publish would delete it.
+        raise Refused("manifest", [gates.Finding(f"{new.name}/{name}", "written by no writer that records "
+                                                 "its files (pipeline.files.record)") for name in removed])
+    return removed
 
 
 def snapshots(options: Options) -> list[Path]:
@@ -296,11 +336,19 @@ def snapshots(options: Options) -> list[Path]:
 
 def carry_over_snapshots(options: Options, new_data: Path, published: str) -> int:
     """Earlier publications' dated folders stay published: hard links (or copies) of them.
-    Hard links are safe: files are only ever replaced, never rewritten in place."""
+    Hard links are safe: files are only ever replaced, never rewritten in place. A file
+    already there (linked from the live site) is kept when it is the same file, else replaced."""
     count = 0
     for folder in snapshots(options):
         if folder.name != published:
-            shutil.copytree(folder, new_data / folder.name, copy_function=_link_or_copy)
+            for path in sorted(folder.rglob("*")):
+                target = new_data / folder.name / path.relative_to(folder)
+                if path.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                else:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    incremental.link(path, target)
+                    files.record(target)
             count += 1
     return count
 
@@ -313,6 +361,9 @@ def _link_or_copy(source: str, target: str) -> None:
 
 
 def check_build(options: Options, run: Run, siteurl: str) -> None:
+    """Every gate over the build. A file in ``run.unchanged`` (still the live site's file,
+    which these gates passed when it was published) is looked at only for what is new since:
+    private values not looked for then, link targets no longer there."""
     new = options.new
     package = new / URLS.datapackage()
     run.stages.begin("frictionless")
@@ -323,25 +374,62 @@ def check_build(options: Options, run: Run, siteurl: str) -> None:
     run.stages.begin("personal-data")
     private = gates.private_values(run.publication.validated, gates.snapshot_published(new / URLS.data()))
     private.public_numbers |= gates.snapshot_numbers(new / URLS.data())
-    findings = gates.scan_personal_data(new, private, run.stages)
+    findings, how = scan_personal_data(new, private, run)
     if findings:
         raise Refused("personal-data", [gates.Finding(f"{new.name}/{f.file}", f.cause) for f in findings])
-    run.passed("personal-data", f"no national ID, mobile number or private value ({len(private)} known) in any file")
+    run.passed("personal-data", f"no national ID, mobile number or private value ({len(private)} known) in any "
+                                f"file: {how}")
     run.stages.begin("links")
-    findings, checked = gates.broken_links(new, siteurl, run.stages)
+    findings, checked, found = gates.check_links(new, siteurl, run.unchanged, run.live.links if run.live else None,
+                                                 run.stages)
     if findings:
         raise Refused("links", [gates.Finding(f"{new.name}/{f.file}", f.cause) for f in findings])
-    run.passed("links", f"{checked} internal links resolve")
+    run.links = found["index"]
+    run.passed("links", f"internal links that resolve: {checked}, on the {found['full']} pages read in full"
+               + (f"; unchanged pages: {found['incremental']}, whose {found['targets']} recorded link targets "
+                  "are all files of the site" if run.live else ""))
+
+
+def scan_personal_data(new: Path, private: gates.PrivateValues, run: Run) -> tuple[list[gates.Finding], str]:
+    """Changed files against every private value; unchanged ones against the values that are
+    new since the last publication (all of them, should a number published then no longer be)."""
+    digests = private.digests()
+    run.private, run.public = set(digests), gates.number_digests(private.public_numbers)
+    every = sorted(p for p in new.rglob("*") if p.is_file())
+    same = [p for p in every if p.relative_to(new).as_posix() in run.unchanged]
+    changed = [p for p in every if p.relative_to(new).as_posix() not in run.unchanged]
+    if run.live is None or run.live.public - run.public:
+        return gates.scan_personal_data(new, private, run.stages, every), \
+            f"files scanned in full: {len(every)}" + (" (unchanged ones too: a number published before is "
+                                                     "no longer)" if run.live else "")
+    fresh = run.private - run.live.private
+    findings = gates.scan_personal_data(new, private, run.stages, changed)
+    if fresh:
+        findings += gates.scan_personal_data(new, private.only(fresh), run.stages, same)
+    return findings, (f"files scanned in full: {len(changed)}; unchanged files scanned for the {len(fresh)} "
+                      f"values new since the last publication: {len(same)}" if fresh else
+                      f"files scanned in full: {len(changed)}; unchanged files not read again, no value being "
+                      f"new since the last publication: {len(same)}")
 
 
 def precompress(root: Path) -> int:
     """``name.gz`` beside every text file, for static hosts (nginx ``gzip_static on``)."""
-    written = 0
+    return compress(root)[0]
+
+
+def compress(root: Path, unchanged: set[str] = frozenset()) -> tuple[int, int]:
+    """``precompress``, but a file that is unchanged beside its unchanged ``.gz`` (both still
+    the live site's) keeps it; returns (written, kept)."""
+    written = kept = 0
     for path in sorted(root.rglob("*")):
         if path.is_file() and path.suffix in GZIP_SUFFIXES:
             target = path.with_name(path.name + ".gz")
+            relative = path.relative_to(root).as_posix()
+            if relative in unchanged and relative + ".gz" in unchanged:
+                kept += 1
+                continue
             written += write_if_changed(target, gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
-    return written
+    return written, kept
 
 
 # --- the transaction ----------------------------------------------------------------------
@@ -352,6 +440,8 @@ def put_in_place(options: Options, run: Run) -> None:
     staged = transaction.Slot(options.state).new
     stage_state(options.state, staged, options.new / URLS.data() / log.published, lambda s: commit_state(s, log, run.last))
     point("state-staged")
+    incremental.save(staged, options.new, log.published, run.links, run.private, run.public, run.settings,
+                     options.cache, options.output)
     seal.write(options.new, log.published, staged)
     point("sealed")
     refuse_unwritable(options)   # again: the build took minutes, and nothing live has moved yet
@@ -412,6 +502,10 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="publish although the rejected-share, shrink, date or state-matches-site gate fails (FORCE=1)")
     parser.add_argument("--first", action="store_true",
                         help="no state yet although a site is published: start the change log afresh (FIRST=1)")
+    parser.add_argument("--full-check", action="store_true",
+                        default=os.environ.get("FULL_CHECK", "") not in ("", "0"),
+                        help="build into an empty folder and run every gate over every file, as if nothing "
+                             "had been published before (FULL_CHECK=1)")
     parser.add_argument("--wait", action="store_true", help="wait for a running publish or upload instead of stopping")
     parser.add_argument("--recover", action="store_true",
                         help="only finish or clear an interrupted publish, then stop (make recover)")
@@ -427,7 +521,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_GATE
     options = Options(args.exports, transaction.real_folder(args.output), args.content, args.reports,
                       transaction.real_folder(args.state), args.cache,
-                      args.settings, date, args.force, args.max_rejected, args.max_shrink, args.first)
+                      args.settings, date, args.force, args.max_rejected, args.max_shrink, args.first,
+                      args.full_check)
     try:
         refuse_unwritable(options)   # first, or the lock file could not even be created
         with lock.held(options.output, "make publish", wait=args.wait):

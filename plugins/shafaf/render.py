@@ -27,6 +27,7 @@ from pathlib import Path
 
 from jinja2 import meta
 
+from pipeline.files import record
 from pipeline.pages import write_if_changed
 from pipeline.parallel import in_halves
 
@@ -217,6 +218,7 @@ class Renderer:
                 path.unlink()
                 removed += 1
         self.stats["removed (no longer built)"] = removed
+        record(*(self.output / save_as for save_as in sorted(self.new)))  # skipped pages are built too
         # The counts tell the next reader (and tests/test_rebuild.py) what this build did.
         write_if_changed(self.manifest_path, json.dumps(
             {"version": MANIFEST_VERSION, "pages": self.new, "last_build": self.stats},

@@ -1,0 +1,207 @@
+"""A publish that costs what changed: ``<output>.new/`` starts as hard links of the live site.
+
+Every writer replaces a file (``pipeline.files``: a new inode) and never rewrites one in place,
+so a hard link of a live file in ``<output>.new/`` can be replaced by the build but never
+changes the live file through the link. The build then writes what changed; what it no longer
+makes is removed: every writer notes each path it was asked for, changed or not
+(``files.record``, one list per process, Pelican's and every forked worker's included), and a
+file of ``<output>.new/`` that no writer asked for is stale.
+
+A file of ``<output>.new/`` that is still the live file's inode is *unchanged*: the gates
+checked it when it was published, so they look at it again only for what is new since then
+(``pipeline.publish.check_build``). That needs two records of the last publication:
+
+The *inventory* (``<cache>/publish/inventory-<hash of the output path>.json``): every file of
+the site as it was put in place, by device, inode, size and modification time (a rename keeps
+them), and the digest of the state it was published with. A live site that no longer matches
+it (a file edited, added or removed by hand) is not started from. It names inodes and times,
+which differ on every machine and every copy, so it is kept with the other caches, never in
+the state (whose bytes the same exports always make the same).
+
+The *index* (``<state>/site-index.json``), what the last publication looked for:
+
+- ``targets``/``links``: each page's internal link targets, for the link gate;
+- ``settings``: a digest of the site address and the Pelican settings files: Pelican's renderer
+  keys a page by what its template reads, but not by the absolute address every link starts
+  with, so a changed address (or settings file) means a build into an empty folder;
+- ``private``: the sha256 of every private value the personal-data gate looked for (never a
+  value itself); ``public``: shortened sha256 of the numbers it let pass as published.
+
+It lives in the state folder, not beside the seal in the site: the state is never uploaded or
+served, and it moves into place in the same transaction as the site it describes
+(``pipeline.transaction``), so ``<state>.prev/`` describes ``<output>.prev/``.
+"""
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import seal
+from .files import write_if_changed
+
+INDEX = "site-index.json"
+FORMAT = 1
+
+
+@dataclass
+class Live:
+    """The published site a build starts from, and what its publication recorded."""
+    folder: Path
+    files: dict[str, list[int]]      # relative path -> [device, inode, size, mtime_ns]
+    links: dict[str, list[str]]      # page -> its link targets
+    private: set[str]
+    public: set[str]
+
+
+def inventory(site: Path) -> dict[str, list[int]]:
+    """Every regular file of ``site`` but its seal."""
+    found = {}
+    for folder, dirs, names in os.walk(site):
+        dirs.sort()
+        for name in names:
+            path = os.path.join(folder, name)
+            status = os.stat(path, follow_symlinks=False)
+            relative = os.path.relpath(path, site)
+            if relative != seal.NAME and not os.path.islink(path):
+                found[relative] = [status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns]
+    return found
+
+
+def settings_digest(siteurl: str, settings: list[Path]) -> str:
+    h = hashlib.sha256(siteurl.encode("utf-8") + b"\0")
+    for path in settings:
+        h.update(path.name.encode("utf-8") + b"\0" + (path.read_bytes() if path.is_file() else b"") + b"\0")
+    return h.hexdigest()
+
+
+def inventory_path(cache: Path, output: Path) -> Path:
+    where = hashlib.blake2b(str(output.resolve()).encode("utf-8"), digest_size=8).hexdigest()
+    return cache / "publish" / f"inventory-{where}.json"
+
+
+def live_site(output: Path, state: Path, cache: Path | None, full_check: bool,
+              settings: str = "") -> tuple[Live | None, str]:
+    """The live site to start from, or None and why a build starts from an empty folder.
+    ``settings``: this build's ``settings_digest``."""
+    if full_check:
+        return None, "FULL_CHECK: a fresh folder, every gate over every file"
+    published = seal.read(output)
+    if not output.is_dir() or published is None:
+        return None, f"no sealed site in {output}/ to start from"
+    if published.state is None or published.state != seal.state_digest(state):
+        return None, f"{state}/ is not the state {output}/ was published with"
+    if cache is None:
+        return None, "no cache folder to keep the inventory of the published site in"
+    try:
+        index = json.loads((state / INDEX).read_text(encoding="utf-8"))
+        if index.get("format") != FORMAT:
+            raise ValueError(f"format {index.get('format')!r}")
+        targets = index["targets"]
+        live = Live(output, {}, {page: [targets[i] for i in ids] for page, ids in index["links"].items()},
+                    set(index["private"]), set(index["public"]))
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as error:
+        return None, f"{state}/{INDEX} cannot be read ({error}): the site was published without one"
+    try:
+        kept = json.loads(inventory_path(cache, output).read_text(encoding="utf-8"))
+        if kept.get("state") != published.state:
+            raise ValueError("it describes another publication")
+        live.files = kept["files"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return None, f"no inventory of {output}/ as published in {cache}/ ({error})"
+    if index.get("settings") != settings:
+        return None, "the site address or the Pelican settings changed since the last publication"
+    found = inventory(output)
+    if found != live.files:
+        changed = sorted(found.keys() ^ live.files.keys()) or sorted(
+            name for name in found if found[name] != live.files[name])
+        return None, f"{output}/ changed since it was published ({changed[0]}, {len(changed)} in all)"
+    return live, f"started from {output}/ ({len(found)} files linked)"
+
+
+def seed(live: Live, new: Path) -> None:
+    """``new`` (empty): a hard link of every file of the live site."""
+    made = set()
+    for relative in live.files:
+        folder = os.path.dirname(relative)
+        if folder not in made:
+            os.makedirs(new / folder, exist_ok=True)
+            made.add(folder)
+        link(live.folder / relative, new / relative)
+
+
+def link(source: Path, target: Path) -> None:
+    """``target`` becomes a hard link of ``source`` (a copy across devices); an existing
+    ``target`` is removed first, never written through (it may be a link of a live file)."""
+    if target.exists() or target.is_symlink():
+        if os.path.samefile(source, target):
+            return
+        target.unlink()
+    try:
+        os.link(source, target)
+    except OSError as error:
+        if error.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
+            raise
+        shutil.copy2(source, target)
+
+
+def real_paths(paths: set[str]) -> set[str]:
+    """``paths`` with their folders' symbolic links resolved (Pelican and the pipeline may
+    name one folder differently); one ``realpath`` per folder, not per file."""
+    folders: dict[str, str] = {}
+    found = set()
+    for path in paths:
+        folder, name = os.path.split(path)
+        if folder not in folders:
+            folders[folder] = os.path.realpath(folder)
+        found.add(os.path.join(folders[folder], name))
+    return found
+
+
+def remove_stale(new: Path, produced: set[str]) -> list[str]:
+    """Remove every file of ``new`` that is not in ``produced`` (``real_paths``), then the
+    folders left empty; returns the removed files, relative."""
+    removed = []
+    root = os.path.realpath(new)
+    for folder, _, names in os.walk(root, topdown=False):
+        for name in names:
+            path = os.path.join(folder, name)
+            if path not in produced:
+                os.unlink(path)
+                removed.append(os.path.relpath(path, root))
+        if folder != root and not os.listdir(folder):
+            os.rmdir(folder)
+    return sorted(removed)
+
+
+def unchanged(new: Path, live: Live | None) -> set[str]:
+    """Files of ``new`` that are still the live site's files (the same inode)."""
+    if live is None:
+        return set()
+    same = set()
+    for relative, status in inventory(new).items():
+        old = live.files.get(relative)
+        if old is not None and old[:2] == status[:2]:
+            same.add(relative)
+    return same
+
+
+def save(state: Path, site: Path, published: str, links: dict[str, list[str]], private: set[str],
+         public: set[str], settings: str = "", cache: Path | None = None, output: Path | None = None) -> None:
+    """The index of ``site`` (about to be put in place as ``output``) into the staged
+    ``state``, and its inventory into ``cache``. Both before the swap: a publish that does not
+    complete leaves an inventory that matches no live site, so the next one starts afresh."""
+    if cache is not None and output is not None:
+        write_if_changed(inventory_path(cache, output), json.dumps(
+            {"format": FORMAT, "state": seal.state_digest(state), "files": inventory(site)},
+            sort_keys=True, separators=(",", ":")))
+    targets = sorted({t for found in links.values() for t in found})
+    number = {t: i for i, t in enumerate(targets)}
+    index = {"format": FORMAT, "published": published, "targets": targets,
+             "links": {page: [number[t] for t in found] for page, found in sorted(links.items())},
+             "private": sorted(private), "public": sorted(public), "settings": settings}
+    write_if_changed(state / INDEX, json.dumps(index, sort_keys=True, separators=(",", ":")))
