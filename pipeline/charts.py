@@ -17,13 +17,18 @@ The same spec gives the same bytes (no clock, no random id: ``tests/test_stats.p
 """
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from .normalise import PERSIAN_DIGITS
 
 FONT = "Vazirmatn"
-FONTS = Path(__file__).resolve().parent.parent / "node_modules" / "vazirmatn" / "fonts" / "ttf"
+ROOT = Path(__file__).resolve().parent.parent
+FONTS = ROOT / "node_modules" / "vazirmatn" / "fonts" / "ttf"
 LOCALE = {"decimal": "٫", "thousands": "٬", "grouping": [3], "currency": ["", " ریال"],
           "numerals": list(PERSIAN_DIGITS), "percent": "٪", "minus": "−"}
 # The site's palette (site.css), then colours that stay apart for colour-blind readers (Okabe-Ito).
@@ -40,26 +45,66 @@ CONFIG = {
     "text": {"font": FONT, "fontSize": 12},
 }
 
-_registered = False
+class ChartError(RuntimeError):
+    """vl-convert could not draw a chart (its message), or its process ended."""
 
 
-def _register_fonts(vlc) -> None:
-    global _registered
-    if not _registered:
-        if not (FONTS / f"{FONT}-Regular.ttf").is_file():
-            raise FileNotFoundError(f"{FONTS}/{FONT}-Regular.ttf is missing: run `make setup` (npm ci), "
-                                    "the charts measure their labels with it")
-        vlc.register_font_directory(str(FONTS))
-        _registered = True
+class _Drawer:
+    """vl-convert in a process of its own (``python -m pipeline.charts``), fed one spec per line.
+
+    vl-convert runs a JavaScript engine with threads of its own. A process that has started it
+    and then forks (Pelican renders pages in two halves, ``pipeline.parallel``) hands the child a
+    copy of that engine without its threads, and the child's first chart waits forever on a lock
+    (seen at 100k: ``make html`` hung). So no process of the build ever loads vl-convert: each
+    process that draws starts its own drawer, by exec, never by fork, and a forked child starts
+    a new one rather than share its parent's pipes."""
+
+    def __init__(self):
+        self.process = subprocess.Popen([sys.executable, "-m", "pipeline.charts"], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, cwd=str(ROOT), text=True, encoding="utf-8")
+
+    def draw(self, spec: dict) -> str:
+        self.process.stdin.write(json.dumps(spec, ensure_ascii=False) + "\n")
+        self.process.stdin.flush()
+        answer = self.process.stdout.readline()
+        if not answer:
+            raise ChartError(f"the chart process ended (exit {self.process.wait()})")
+        answer = json.loads(answer)
+        if "error" in answer:
+            raise ChartError(answer["error"])
+        return answer["svg"]
+
+
+_drawers: dict[int, _Drawer] = {}
+
+
+def _drawer() -> _Drawer:
+    pid = os.getpid()
+    if pid not in _drawers:
+        _drawers[pid] = _Drawer()
+    return _drawers[pid]
+
+
+def _serve() -> None:
+    """The drawer's side: a spec per line in, ``{"svg": …}`` or ``{"error": …}`` per line out."""
+    import vl_convert as vlc
+    if not (FONTS / f"{FONT}-Regular.ttf").is_file():
+        raise SystemExit(f"{FONTS}/{FONT}-Regular.ttf is missing: run `make setup` (npm ci), "
+                         "the charts measure their labels with it")
+    vlc.register_font_directory(str(FONTS))
+    for line in sys.stdin:
+        try:
+            answer = {"svg": vlc.vegalite_to_svg(json.loads(line), format_locale=LOCALE)}
+        except Exception as error:  # noqa: BLE001  (sent back: the build names it)
+            answer = {"error": f"{type(error).__name__}: {error}"}
+        sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
 
 
 def svg(spec: dict, title: str) -> str:
     """The chart as an SVG element for inline use: ``role="img"`` with ``title`` as its
     accessible name (the table beside it carries the numbers for a screen reader)."""
-    import vl_convert as vlc
-    _register_fonts(vlc)
-    drawn = vlc.vegalite_to_svg({"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-                                 "config": CONFIG, **spec}, format_locale=LOCALE)
+    drawn = _drawer().draw({"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "config": CONFIG, **spec})
     # The XML head and the white page background belong to a file, not to an inline element.
     drawn = re.sub(r"^<\?xml[^>]*>\s*", "", drawn)
     drawn = re.sub(r'<rect width="[\d.]+" height="[\d.]+" fill="white"/>', "", drawn, count=1)
@@ -97,3 +142,7 @@ def bars(values: list[dict], category: str, amount: str, *, colour: str | None =
             values = [{**v, "_order": index.get(v[colour], len(index))} for v in values]
     return {"data": {"values": values}, "mark": {"type": "bar"}, "encoding": encoding,
             "width": width, "height": {"step": 22}}
+
+
+if __name__ == "__main__":
+    _serve()

@@ -17,6 +17,7 @@ import jdatetime
 import pytest
 
 from browser_helpers import axe_serious, fa_int, nu_errors, read_csv, site_data  # noqa: F401
+from conftest import ROOT
 from pipeline import charts, stats
 from pipeline.urls import URLS
 
@@ -355,3 +356,32 @@ def test_the_dated_snapshot_holds_every_file_its_datapackage_names(sample_site):
     missing = [r["path"] for r in package["resources"] if not (data / snapshot / r["path"]).is_file()]
     assert not missing, missing
     assert any(r["name"].startswith("stats-") for r in package["resources"])
+
+
+FORK_AFTER_A_CHART = """
+import sys
+from pipeline import charts
+from pipeline.parallel import in_halves
+spec = {"data": {"values": [{"a": "x", "b": 1}]}, "mark": "bar",
+        "encoding": {"y": {"field": "a", "type": "nominal"}, "x": {"field": "b", "type": "quantitative"}}}
+first = charts.svg(spec, "t")
+assert "vl_convert" not in sys.modules, "vl-convert was loaded into the drawing process"
+halves = in_halves(lambda items: [charts.svg(spec, "t") == first for _ in items], [1, 2, 3, 4])
+print(halves)
+"""
+
+
+def test_a_process_that_drew_a_chart_can_fork_and_draw_again():
+    """Pelican draws charts and then renders pages in two forked halves. With vl-convert loaded
+    in the drawing process the forked child waited forever on a lock of its engine (``make
+    html`` hung at 100k); the drawer is now a process of its own. The timeout only turns a
+    hang into a failure: it measures nothing."""
+    run = subprocess.run([sys.executable, "-c", FORK_AFTER_A_CHART], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[[True, True], [True, True]]"
+
+
+def test_a_chart_vl_convert_refuses_is_an_error_with_its_message():
+    with pytest.raises(charts.ChartError, match="Error"):
+        charts.svg({"mark": "no-such-mark", "data": {"values": []}}, "t")
