@@ -284,3 +284,17 @@ def test_a_script_regular_expression_is_no_json_escape(tmp_path, tiny_private):
     assert gates.scan_personal_data(tmp_path, tiny_private) == []
     script.write_text(rf'const re = /\B/; const id = "{VALID_NATIONAL_ID}";', encoding="utf-8")
     assert gates.scan_personal_data(tmp_path, tiny_private)
+
+
+@pytest.mark.parametrize("name, text, found", [
+    ("words.json", '["آزاد","کاوه","صادقی","مهرشهر"]', False),      # a sorted word list: two values
+    ("record.json", '{"owner": "کاوه  صادقي"}', True),               # one value holds the name
+    ("record.json", '{"note": "از \\"کاوه صادقی\\" شکایت"}', True),   # escaped quotes around it
+    ("points.geojson", '{"properties": {"t": "کاوه صادقی"}}', True),
+    ("page.html", "<p>کاوه صادقی</p>", True),                         # HTML as before
+])
+def test_a_name_is_looked_for_within_one_json_value(tmp_path, tiny_private, name, text, found):
+    """Found by the 10k publish: the search index's sorted word lists put a first name beside a
+    surname, and the gate refused a site that held no name at all."""
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    assert bool(gates.scan_personal_data(tmp_path, tiny_private)) is found
