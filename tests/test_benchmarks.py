@@ -54,4 +54,6 @@ def test_build_benchmark_times_three_publishes_and_every_gate(bench_output):
         for gate in ("publish (whole process)", "pelican", "frictionless", "personal-data", "links", "gzip", "swap"):
             assert gate in rows, (gate, table)
             wall, _cpu, peak = (float(x) for x in rows[gate])
-            assert wall > 0 and peak > 0, (gate, rows[gate])
+            # a gate with nothing to read rounds to 0.0 s (links after a publish of no change)
+            assert wall >= 0 and peak > 0, (gate, rows[gate])
+        assert float(rows["publish (whole process)"][0]) > 0
