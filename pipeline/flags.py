@@ -21,8 +21,12 @@ from .schema import ASSIGNED, LET, OCCUPIED_ILLEGALLY, PROPERTIES, VACANT
 from .settings import Municipality
 
 # ``rent_to_appraisal`` is a small fraction (0.0123 = 1.23 % a year): six places, as the
-# statistics round their numbers.
+# statistics round their numbers. Rials per m² are whole Rials: a Rial has no smaller unit, and
+# six decimals of 65386.59081 made a ten-digit run that passes the national-ID checksum, which
+# the personal-data gate rightly refused (a generated 10k publish). The flags compare the
+# unrounded values.
 DIGITS = 6
+RIAL_DIGITS = 0
 # The group a rent is compared within: the same district and land use.
 GROUP = ("district", "land_use")
 
@@ -94,9 +98,9 @@ def flag(frame: pd.DataFrame, city: Municipality, published: str) -> pd.DataFram
     median = groups.transform("median").where(compared & (rows >= city.rent_flag_min_group))
     # In whole numbers where the data are: 100 × rent per m² against percent × median.
     low = 100 * per_m2 < city.rent_flag_percent * median
-    frame["rent_per_m2_rial"] = _numbers(per_m2)
+    frame["rent_per_m2_rial"] = _numbers(per_m2, RIAL_DIGITS)
     frame["rent_group_rows"] = [int(n) if c else None for n, c in zip(rows.fillna(0), compared)]
-    frame["rent_group_median_per_m2_rial"] = _numbers(median)
+    frame["rent_group_median_per_m2_rial"] = _numbers(median, RIAL_DIGITS)
     frame["flag_low_rent"] = [bool(x) if m == m else None for x, m in zip(low, median)]
 
     appraisal = pd.to_numeric(frame["appraisal_rial"]).astype(float)
@@ -107,13 +111,13 @@ def flag(frame: pd.DataFrame, city: Municipality, published: str) -> pd.DataFram
     return frame
 
 
-def _numbers(series: pd.Series) -> list:
+def _numbers(series: pd.Series, digits: int = DIGITS) -> list:
     """Plain floats (an integral one as int), None where empty: the same bytes every run."""
     result = []
     for value in series:
         if value != value:  # NaN
             result.append(None)
         else:
-            value = round(float(value), DIGITS)
+            value = round(float(value), digits)
             result.append(int(value) if value.is_integer() else value)
     return result

@@ -163,10 +163,10 @@ def recompute(rows: list[dict], published: str, percent: int, minimum: int) -> d
     def number(text):
         return float(text) if text != "" else None
 
-    def written(value):
+    def written(value, digits=6):
         if value is None:
             return ""
-        value = round(value, 6)
+        value = round(value, digits)
         return str(int(value)) if value == int(value) else repr(value)
 
     def yes(value):
@@ -194,9 +194,9 @@ def recompute(rows: list[dict], published: str, percent: int, minimum: int) -> d
             "flag_no_contract": yes(occupancy in (LET, ASSIGNED) and not r["contract_start"] and not r["contract_end"]),
             "flag_occupied_illegally": yes(occupancy == ILLEGAL),
             "flag_vacant": yes(occupancy == VACANT),
-            "rent_per_m2_rial": written(mine),
+            "rent_per_m2_rial": written(mine, 0),  # whole Rials
             "rent_group_rows": str(len(group)) if mine is not None else "",
-            "rent_group_median_per_m2_rial": written(median),
+            "rent_group_median_per_m2_rial": written(median, 0),
             "flag_low_rent": yes(None if median is None else mine * 100 < percent * median),
             "rent_to_appraisal": written(12 * rent / appraisal if rent is not None and appraisal else None),
         }
@@ -442,3 +442,19 @@ def test_the_registry_charts_draw_the_published_numbers(sample_site):
     assert sorted((fa_int(m["district_fa"]), m["occupancy"], int(m["properties"].translate(latin).replace(",", "")))
                   for m in district) == sorted((int(r["district"]), r["occupancy"], int(r["properties"]))
                                                for r in read_csv(sample_site.output / URLS.stats_file("properties_by_district")))
+
+
+def test_rent_per_m2_is_in_whole_rials_so_no_decimal_reads_as_a_national_id():
+    """A generated 10k publish was refused: 66,200,000 Rials over 1,012.44 m² was written
+    65386.59081, whose ten digits pass the national-ID checksum. Whole Rials; the flag itself
+    compares the exact values."""
+    from pipeline import flags
+    from pipeline.personal import find
+    import pandas as pd
+    row = {"occupancy": LET, "contract_start": "2021-06-27", "contract_end": "2022-06-26", "district": 3,
+           "land_use": "تجاری", "monthly_rent_rial": 66200000, "building_area_m2": 1012.44, "land_area_m2": 843.7,
+           "appraisal_rial": 54468000000}
+    assert find("65386.59081", set(), frozenset()), "the decimal that was written passes the checksum"
+    frame = flags.flag(pd.DataFrame([row] * 5), CITY, PUBLISHED)
+    assert frame["rent_per_m2_rial"].tolist() == [65387] * 5
+    assert frame["rent_group_median_per_m2_rial"].tolist() == [65387] * 5
