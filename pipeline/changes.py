@@ -303,7 +303,7 @@ def atom_feed(log: ChangeLog, site_name: str, siteurl: str = "") -> bytes:
 
     Links are absolute when the site's URL is known (publish), else relative to the feed.
     """
-    from plugins.shafaf.feeds import Feed
+    from .feeds import Feed
 
     def url(path: str) -> str:
         return absolute(path, siteurl, URLS.changes_feed())

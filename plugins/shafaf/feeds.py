@@ -1,48 +1,17 @@
-"""Every Atom feed of the site, through feedgenerator: the new rulings (site-wide and per
-district, written by the plugin) and the change log (pipeline/changes.py, written by the
-pipeline)."""
+"""The Atom feeds of new rulings (site-wide, per district, per member), written by the plugin
+with ``pipeline.feeds.Feed``, the class the change log's feed (pipeline/changes.py) uses too."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
 
-from feedgenerator import Atom1Feed
-
 from pipeline.display import fa_digits, isolate, jalali
+from pipeline.feeds import Feed  # noqa: F401  (re-exported: feeds.Feed)
 from pipeline.urls import URLS, absolute
 
 
 def when(iso: str) -> datetime:
     """Noon UTC of a day: a date read from the data, never the build's clock."""
     return datetime.combine(date.fromisoformat(iso[:10]), time(12, 0), tzinfo=timezone.utc)
-
-
-class Feed(Atom1Feed):
-    """An Atom feed that never reads the clock and may link related files (a CSV).
-
-    ``updated``: the feed's date when it has no entry (feedgenerator would take the clock's).
-    ``related``: (href, media type) links of the feed; an entry's come from ``add_item``'s
-    ``related`` keyword."""
-
-    def __init__(self, *args, updated: datetime, related: tuple = (), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.updated, self.related = updated, related
-
-    def latest_post_date(self):
-        dates = [item["updateddate"] or item["pubdate"] for item in self.items]
-        return max((d for d in dates if d), default=self.updated)
-
-    @staticmethod
-    def _related(handler, links) -> None:
-        for href, media_type in links:
-            handler.addQuickElement("link", "", {"rel": "related", "href": href, "type": media_type})
-
-    def add_root_elements(self, handler):
-        super().add_root_elements(handler)
-        self._related(handler, self.related)
-
-    def add_item_elements(self, handler, item):
-        super().add_item_elements(handler, item)
-        self._related(handler, item.get("related", ()))
 
 
 def ruling_feeds(rows: list[dict], districts: list, members: dict | None = None) -> list[tuple[str, str, list, str]]:
