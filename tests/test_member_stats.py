@@ -212,7 +212,7 @@ def member_html(site, role: str, slug: str) -> str:
 def page_tables(html: str) -> dict[str, list[dict]]:
     """The comparison's tables: figure -> rows of {column: (shown text, data-value)}."""
     tables = defaultdict(list)
-    for name, body in re.findall(r'<table class="counts stats-table compare-table" data-figure="(\w+)">.*?<tbody>(.*?)</tbody>',
+    for name, body in re.findall(r'<table class="counts stats-table" data-figure="(\w+)">.*?<tbody>(.*?)</tbody>',
                                  html, re.S):
         tables[name] += [{c: (re.sub(r"<[^>]+>", "", text), value)
                           for c, value, text in re.findall(r'<td data-column="(\w+)" data-value="([^"]*)">(.*?)</td>', row)}

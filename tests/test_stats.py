@@ -308,6 +308,49 @@ def test_the_page_links_every_csv_and_the_nav_links_the_page(sample_site):
     assert f'href="./{URLS.stats()}"' in home or f'href="{URLS.stats()}"' in home or URLS.stats() in home
 
 
+def render_figure(**arguments) -> str:
+    """The one figure macro of _macros.html (the statistics page's and a member's comparison),
+    rendered as Pelican renders it."""
+    import jinja2
+
+    import pelicanconf
+    from pipeline.display import FILTERS
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "theme" / "templates"),
+                             **pelicanconf.JINJA_ENVIRONMENT)
+    env.filters.update(FILTERS)
+    env.globals["urls"] = URLS
+    template = env.from_string('{% from "_macros.html" import figure with context %}'
+                               '{{ figure(f, "x", title, 2, caption, 20, "CSV:", empty=empty) }}')
+    return template.render(SITEURL="..", title="<i>عنوان</i>", caption="<b>شرح</b> 1403-11-06", **arguments)
+
+
+@pytest.mark.parametrize("empty", [None, "هنوز ردیفی نیست."])
+def test_the_figure_macro_says_its_empty_sentence_only_when_given_and_escapes_hostile_text(empty):
+    hostile = '<img src=x onerror="alert(1)">'
+    figure = {"name": "n", "svg": "", "small": False, "folded": False, "rows": [], "csv": "data/stats-n.csv",
+              "headers": [("a", hostile)], "table": []}
+    html = render_figure(f=figure, empty=empty)
+    assert ("<p>هنوز ردیفی نیست.</p>" in html) == bool(empty)
+    assert "<figure" not in html and "<figcaption" not in html, "no chart, no caption"
+    assert "<img" not in html and "&lt;img" in html and "<i>" not in html
+    assert '<a href="../data/stats-n.csv" dir="ltr">data/stats-n.csv</a>' in html
+
+
+def test_the_figure_macro_links_a_cell_that_has_a_link_and_isolates_one_that_has_none():
+    figure = {"name": "n", "svg": "<svg></svg>", "small": True, "folded": True, "rows": [{}, {}],
+              "csv": "data/stats-n.csv", "headers": [("a", "A"), ("b", "B")],
+              "table": [[("a", "<b>نام</b>", "v", "members/council/x/"), ("b", "1403-11-06", None, None)],
+                        [("a", "۱۴۰۳-۱۱-۰۶", 2), ("small_sample", "بله", True)]]}
+    html = render_figure(f=figure, empty=None)
+    assert '<td data-column="a" data-value="v"><a href="../members/council/x/">&lt;b&gt;نام&lt;/b&gt;</a></td>' in html
+    assert '<td data-column="b" data-value=""><bdi>1403-11-06</bdi></td>' in html
+    assert '<td data-column="a" data-value="2"><bdi>۱۴۰۳-۱۱-۰۶</bdi></td>' in html
+    assert re.search(r'<tr class="small-sample"><td data-column="a" data-value="2">', html), "the small row is marked"
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", html).group(1)
+    assert caption.startswith("&lt;b&gt;شرح&lt;/b&gt; <bdi>1403-11-06</bdi>؛ کم‌رنگ: نمونه‌ی کوچک (کمتر از ۲۰ ردیف)")
+    assert '<details class="numbers">' in html, "a folded table is closed"
+
+
 # --- follow a member -------------------------------------------------------------------------
 
 def test_each_member_feed_holds_exactly_that_members_newest_rulings(sample_site, site_data):
