@@ -12,9 +12,12 @@ import subprocess
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
+from pipeline.flags import FLAGS
+from pipeline.urls import URLS
 from pipeline.values import match_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,44 +75,114 @@ def site_data(sample_site) -> SiteData:
     return load_site_data(sample_site.output)
 
 
-@pytest.fixture(scope="session")
-def member_path(sample_site, site_data) -> str:
-    """The page of the council member with the most rulings (found by the link on a ruling)."""
-    groups = site_data.member_rulings("council_rep")
-    key = max(sorted(groups), key=lambda k: len(groups[k]))
-    ruling = groups[key][0]
-    html = (sample_site.output / "rulings" / ruling["slug"] / "index.html").read_text(encoding="utf-8")
-    match = re.search(r'<li data-role="council">.*?href="\.\./\.\./(members/[^"]+)"', html)
-    assert match, "the ruling page does not link its council member"
+def linked_member(output: Path, data: SiteData, role: str, pick) -> str:
+    """The page of one member of ``role``, read off the link on one of their rulings (as a
+    reader finds it); ``pick`` chooses among the members' match keys, sorted."""
+    groups = data.member_rulings(role)
+    ruling = groups[pick(sorted(groups), groups)][0]
+    html = (output / "rulings" / ruling["slug"] / "index.html").read_text(encoding="utf-8")
+    match = re.search(rf'<li data-role="{dict(ROLES)[role]}">.*?href="\.\./\.\./(members/[^"]+)"', html)
+    assert match, f"the ruling page does not link its {role}"
     return match.group(1)
 
 
+def most(keys, groups):
+    """The member with the most rulings (the first of equals)."""
+    return max(keys, key=lambda k: len(groups[k]))
+
+
+def fewest(keys, groups):
+    return min(keys, key=lambda k: len(groups[k]))
+
+
 @pytest.fixture(scope="session")
-def key_pages(site_data, member_path) -> dict[str, str]:
-    """The pages a citizen lands on, by name → path under the site root."""
-    appeal, first = site_data.appeal_pairs()[0]
-    busiest = Counter(r["district"] for r in site_data.rulings).most_common(1)[0][0]
-    return {
-        "home": "",
-        "appeal": f"rulings/{appeal['slug']}/",
-        "first-instance": f"rulings/{first['slug']}/",
-        "member": member_path,
-        "members": "members/",
-        "district": f"districts/{busiest}/",
-        "district-page-2": f"districts/{busiest}/page/2/",
-        "districts": "districts/",
-        "types": "types/",
-        "property": f"properties/{site_data.properties[0]['slug']}/",
-        "properties": "properties/",
-        "properties-district": f"properties/district/{site_data.properties[0]['district']}/",
-        "about": "about/",
-        "methodology": "methodology/",
-        "datasets": "data/",
-        "dictionary": "data/dictionary/",
-        "changes": "data/changes/",
-        "search": "search/",
-        "404": "404.html",
-    }
+def member_path(sample_site, site_data) -> str:
+    """The page of the council member with the most rulings (found by the link on a ruling)."""
+    return linked_member(sample_site.output, site_data, "council_rep", most)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """What a page's path is found from: the built sample site and its published datasets."""
+    output: Path
+    data: SiteData
+
+    def flags_held(self, row: dict) -> int:
+        return sum(row[f.column] == "true" for f in FLAGS)
+
+
+def small_map_near(tab) -> None:
+    """A property page's small map draws itself only when it comes near: bring it, wait for its pin."""
+    if tab.locator(".property-map").count():
+        tab.locator(".property-map").scroll_into_view_if_needed()
+        tab.locator(".property-map .map-pin").wait_for()
+
+
+def markers_drawn(tab) -> None:
+    tab.wait_for_selector("#map-count:not([hidden])")
+    tab.locator("#registry-map .marker-cluster, #registry-map .map-pin").first.wait_for()
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the sample site: how its path is found, the widths axe reads it at (in light and
+    dark; none: Nu only, where axe reads another page of the same template, since axe's run is
+    what costs), and what to wait for before axe reads it (a map's markers)."""
+    path: Callable[[Sample], str]
+    widths: tuple[int, ...] = (360,)
+    ready: Callable | None = None
+
+
+NU_ONLY = ()
+
+
+def _busiest_district(s: Sample) -> str:
+    return Counter(r["district"] for r in s.data.rulings).most_common(1)[0][0]
+
+
+# The pages a citizen lands on, by name: the Nu HTML checker and axe read each
+# (tests/test_pages_checked.py), other tests open them by name (``key_pages``). A new page
+# joins by one line.
+PAGES = {
+    "home": Page(lambda s: URLS.home()),
+    "appeal": Page(lambda s: URLS.ruling(s.data.appeal_pairs()[0][0]["slug"])),
+    "first-instance": Page(lambda s: URLS.ruling(s.data.appeal_pairs()[0][1]["slug"])),
+    "member": Page(lambda s: linked_member(s.output, s.data, "council_rep", most)),
+    "member-interior": Page(lambda s: linked_member(s.output, s.data, "interior_rep", most)),
+    "member-judiciary": Page(lambda s: linked_member(s.output, s.data, "judiciary_rep", most), NU_ONLY),
+    "member-fewest": Page(lambda s: linked_member(s.output, s.data, "interior_rep", fewest), widths=(360, 1280)),
+    "members": Page(lambda s: URLS.members()),
+    "district": Page(lambda s: URLS.district(_busiest_district(s))),
+    "district-page-2": Page(lambda s: URLS.page(URLS.district(_busiest_district(s)), 2), NU_ONLY),
+    "districts": Page(lambda s: URLS.facets("districts")),
+    "types": Page(lambda s: URLS.facets("types"), NU_ONLY),
+    "property": Page(lambda s: URLS.property(s.data.properties[0]["slug"]), widths=(360, 1280), ready=small_map_near),
+    "property-most-flags": Page(lambda s: URLS.property(max(s.data.properties,
+                                                            key=lambda r: (s.flags_held(r), r["slug"]))["slug"])),
+    "property-rent-compared": Page(lambda s: URLS.property(next(
+        r for r in s.data.properties if r["rent_group_median_per_m2_rial"])["slug"])),
+    "properties": Page(lambda s: URLS.properties()),
+    "properties-district": Page(lambda s: URLS.property_facet("district", s.data.properties[0]["district"]), NU_ONLY),
+    "properties-map": Page(lambda s: URLS.property_map(), widths=(1280,), ready=markers_drawn),
+    # The flag listings share one template: axe reads the last.
+    **{f"properties-{f.slug}": Page(lambda s, f=f: URLS.property_flag(f.slug), NU_ONLY if f != FLAGS[-1] else (360,))
+       for f in FLAGS},
+    "stats": Page(lambda s: URLS.stats()),
+    "about": Page(lambda s: URLS.static_page("about")),
+    "methodology": Page(lambda s: URLS.static_page("methodology")),
+    "datasets": Page(lambda s: URLS.data()),
+    "dictionary": Page(lambda s: URLS.dictionary()),
+    "changes": Page(lambda s: URLS.changes()),
+    "search": Page(lambda s: URLS.search()),
+    "404": Page(lambda s: URLS.not_found()),
+}
+
+
+@pytest.fixture(scope="session")
+def key_pages(sample_site, site_data) -> dict[str, str]:
+    """The pages of ``PAGES``, by name → path under the site root."""
+    sample = Sample(sample_site.output, site_data)
+    return {name: page.path(sample) for name, page in PAGES.items()}
 
 
 def file_of(output: Path, path: str) -> Path:
@@ -125,10 +198,16 @@ def axe_serious(page) -> list:
             if v["impact"] in ("serious", "critical")]
 
 
-def nu_errors(files) -> list[str]:
-    """The Nu HTML checker's errors (and fatal messages) on these files, each with its file."""
+def nu_messages(files) -> list[tuple[str, str]]:
+    """The Nu HTML checker's errors (and fatal messages) on these files, in one run: (the file's
+    URL as Nu names it, the message) each."""
     run = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, files)],
                          capture_output=True, text=True, check=False, timeout=300)
     messages = json.loads(run.stderr or run.stdout or '{"messages": []}')["messages"]
-    return [f"{m.get('url', '')}: {m['message']}" for m in messages
+    return [(m.get("url", ""), m["message"]) for m in messages
             if m.get("type") == "error" or m.get("subType") == "fatal"]
+
+
+def nu_errors(files) -> list[str]:
+    """The Nu HTML checker's errors (and fatal messages) on these files, each with its file."""
+    return [f"{url}: {message}" for url, message in nu_messages(files)]

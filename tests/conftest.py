@@ -93,13 +93,32 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    """A fresh phone-sized page that fails the test on any JavaScript error."""
-    context = browser.new_context(viewport={"width": 360, "height": 800}, locale="fa-IR")
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.js_errors = errors
-    yield tab
-    context.close()
+def make_page(browser):
+    """Makes fresh pages, each in its own context: ``make_page(width=1280, height=900,
+    block=("https://tiles.example.org/**",), **context_options)``. A request to a ``block``
+    pattern is aborted (as offline) and its URL kept in the page's ``blocked`` list. Each page
+    keeps its JavaScript errors in ``js_errors``; any error fails the test."""
+    made = []
+
+    def make(width: int = 360, height: int = 800, block: tuple[str, ...] = (), **context_options):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="fa-IR",
+                                      **context_options)
+        tab = context.new_page()
+        tab.js_errors, tab.blocked = [], []
+        tab.on("pageerror", lambda error: tab.js_errors.append(str(error)))
+        for pattern in block:
+            context.route(pattern, lambda route: (tab.blocked.append(route.request.url), route.abort()))
+        made.append((context, tab))
+        return tab
+
+    yield make
+    for context, _ in made:
+        context.close()
+    errors = [error for _, tab in made for error in tab.js_errors]
     assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture
+def page(make_page):
+    """A fresh phone-sized page that fails the test on any JavaScript error."""
+    return make_page()

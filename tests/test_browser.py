@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from browser_helpers import axe_serious, fa_int, key_pages, member_path, site_data  # noqa: F401
+from browser_helpers import fa_int, key_pages, site_data  # noqa: F401
 from pipeline.values import match_key
 
 LATIN_DIGIT = re.compile(r"[0-9]")
@@ -188,14 +188,3 @@ def test_skip_link_and_visible_focus(page, serve_site):
     page.keyboard.press("Tab")
     outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
-
-
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("name", ["home", "appeal", "first-instance", "member", "members", "district",
-                                  "districts", "property", "properties", "about", "404", "datasets",
-                                  "dictionary", "changes", "search"])
-def test_axe_no_serious_violations(page, serve_site, key_pages, name, scheme):
-    page.emulate_media(color_scheme=scheme)
-    open_page(page, serve_site, key_pages[name])
-    bad = axe_serious(page)
-    assert not bad, bad

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import factory
-from browser_helpers import axe_serious, fa_int
+from browser_helpers import fa_int
 from conftest import build_site
 from pipeline.errors import PUBLIC_REASONS, ROW_ERRORS
 from pipeline.schema import TABLES
@@ -223,14 +223,6 @@ def test_frictionless_validates_the_statement(sample_site):
     report = json.loads(run.stdout)
     assert report["valid"], run.stdout[:2000]
     assert "completeness" in [task["name"] for task in report["tasks"]]
-
-
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_on_the_statement(page, serve_site, scheme):
-    page.emulate_media(color_scheme=scheme)
-    page.goto(f"{serve_site}/methodology/")
-    bad = axe_serious(page)
-    assert not bad, bad
 
 
 # --- planted bad rows ----------------------------------------------------------------------

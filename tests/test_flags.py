@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import factory
-from browser_helpers import axe_serious, fa_int, nu_errors, read_csv
+from browser_helpers import fa_int, read_csv
 from pipeline import build, settings
 from pipeline.urls import URLS
 
@@ -394,33 +394,6 @@ def test_the_statistics_page_tables_hold_the_figures(sample_site, sample_propert
         assert key in want
         assert int(cells.get("properties", cells.get("base_rows"))) == \
             want[key].get("properties", want[key].get("base_rows"))
-
-
-# --- the pages in the checkers ----------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def flag_pages(sample_properties, expected_flags):
-    """A property holding the most flags, one in a compared rent group, and the flag listings."""
-    def held(r):
-        return sum(expected_flags[r["property_code"]][c] == "true" for c in FLAG_COLUMNS)
-    most = max(sample_properties, key=lambda r: (held(r), r["slug"]))
-    compared = next(r for r in sample_properties if expected_flags[r["property_code"]]["rent_group_median_per_m2_rial"])
-    return [URLS.property(most["slug"]), URLS.property(compared["slug"]), URLS.properties(),
-            *(URLS.property_flag(s) for s in SLUGS.values())]
-
-
-def test_vnu_on_the_flag_pages(sample_site, flag_pages):
-    errors = nu_errors([sample_site.output / URLS.save_as(p) for p in (*flag_pages, URLS.static_page("methodology"))])
-    assert not errors, errors
-
-
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_on_the_flag_pages(page, serve_site, flag_pages, scheme):
-    page.emulate_media(color_scheme=scheme)
-    for path in flag_pages[:3] + flag_pages[-1:]:
-        page.goto(f"{serve_site}/{path}")
-        bad = axe_serious(page)
-        assert not bad, (path, bad)
 
 
 def test_the_registry_charts_draw_the_published_numbers(sample_site):

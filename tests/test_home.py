@@ -8,7 +8,7 @@ from html import unescape
 
 import pytest
 
-from browser_helpers import axe_serious, fa_int, nu_errors, read_csv, site_data  # noqa: F401
+from browser_helpers import fa_int, read_csv, site_data  # noqa: F401
 from pipeline.urls import URLS
 
 LATIN = str.maketrans("۰۱۲۳۴۵۶۷۸۹٫٬", "0123456789.,")
@@ -87,29 +87,14 @@ def test_each_figure_links_to_an_existing_page_and_numbers_are_isolated(sample_s
     assert f"{URLS.stats()}#rulings_by_year_district" in html and '<svg role="img"' in html
 
 
-def test_vnu_on_the_home_page(sample_site):
-    errors = nu_errors([sample_site.output / "index.html"])
-    assert not errors, errors
-
-
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_on_the_home_page(page, serve_site, scheme):
-    page.emulate_media(color_scheme=scheme)
-    page.goto(f"{serve_site}/")
-    bad = axe_serious(page)
-    assert not bad, bad
-
-
 @pytest.mark.parametrize("width", [360, 1280])
-def test_the_figures_stack_two_a_row_on_a_phone_and_fill_the_width_and_are_big_targets(browser, serve_site, width):
-    context = browser.new_context(viewport={"width": width, "height": 900}, locale="fa-IR")
-    tab = context.new_page()
+def test_the_figures_stack_two_a_row_on_a_phone_and_fill_the_width_and_are_big_targets(make_page, serve_site, width):
+    tab = make_page(width=width, height=900)
     tab.goto(f"{serve_site}/")
     boxes = tab.eval_on_selector_all('.facts li:not([data-figure^="fines"]) a',
                                      "els => els.map(e => e.getBoundingClientRect().toJSON())")
     facts = tab.eval_on_selector(".facts", "e => e.getBoundingClientRect().toJSON()")
     content = tab.eval_on_selector("main h1", "e => e.getBoundingClientRect().toJSON()")
-    context.close()
     assert all(b["height"] >= 24 and b["width"] >= 24 for b in boxes)
     per_row = len({round(b["x"]) for b in boxes})
     assert (per_row == 2) if width == 360 else (per_row >= 4)

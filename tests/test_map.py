@@ -1,6 +1,7 @@
 """The registry's maps in real headless Chromium, the tile server blocked (as offline): the map
 page's markers, filters, popups and the list a reader without scripts gets; a property page's
-small map; Nu and axe; the tile server named only where maps are, and in the example CSP.
+small map; the tile server named only where maps are, and in the example CSP (Nu and axe read
+the map pages in tests/test_pages_checked.py).
 
 Expected counts come from the published data/properties.geojson and properties.csv, never from
 the plugin.
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser_helpers import axe_serious, fa_int, file_of, nu_errors, read_csv
+from browser_helpers import fa_int, read_csv
 from conftest import ROOT
 from test_nginx import nginx_site  # noqa: F401  (the example server, serving the sample site)
 from pipeline import settings
@@ -44,19 +45,13 @@ def properties(sample_site) -> list[dict]:
     return read_csv(sample_site.output / "data" / "properties.csv")
 
 
+OFFLINE = (f"https://{TILE_HOST}/**",)  # the tile server blocked, as offline
+
+
 @pytest.fixture
-def tab(browser):
-    """A desktop page with the tile server blocked, failing on any script error."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fa-IR")
-    blocked: list[str] = []
-    context.route(f"https://{TILE_HOST}/**", lambda route: (blocked.append(route.request.url), route.abort()))
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.blocked = blocked
-    yield page
-    context.close()
-    assert not errors, errors
+def tab(make_page):
+    """A desktop page, the tile server blocked (``tab.blocked``), failing on any script error."""
+    return make_page(width=1280, height=900, block=OFFLINE)
 
 
 def open_map(tab, serve_site):
@@ -168,67 +163,42 @@ def test_a_property_page_shows_its_place_on_a_small_map(tab, serve_site, propert
         assert tab.locator(".property-map").count() == 0
 
 
-def test_the_small_map_loads_leaflet_only_when_it_comes_near(browser, serve_site, properties):
+def test_the_small_map_loads_leaflet_only_when_it_comes_near(make_page, serve_site, properties):
     placed = next(p for p in properties if p["latitude"] and p["longitude"])
-    context = browser.new_context(viewport={"width": 360, "height": 400})
-    context.route(f"https://{TILE_HOST}/**", lambda route: route.abort())
-    try:
-        page = context.new_page()
-        asked: list[str] = []
-        page.on("request", lambda request: asked.append(request.url))
-        page.goto(f"{serve_site}/{URLS.property(placed['slug'])}")
-        page.wait_for_load_state("networkidle")
-        assert not [u for u in asked if "leaflet" in u or TILE_HOST in u], "loaded before it was near"
-        page.locator(".property-map").scroll_into_view_if_needed()
-        page.locator(".property-map .map-pin").wait_for()
-        assert [u for u in asked if u.endswith("leaflet.js")]
-    finally:
-        context.close()
+    page = make_page(height=400, block=OFFLINE)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(f"{serve_site}/{URLS.property(placed['slug'])}")
+    page.wait_for_load_state("networkidle")
+    assert not [u for u in asked if "leaflet" in u or TILE_HOST in u], "loaded before it was near"
+    page.locator(".property-map").scroll_into_view_if_needed()
+    page.locator(".property-map .map-pin").wait_for()
+    assert [u for u in asked if u.endswith("leaflet.js")]
 
 
-def test_without_scripts_the_map_page_lists_its_properties(browser, serve_site, features, properties):
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 800})
-    try:
-        page = context.new_page()
-        assert page.goto(f"{serve_site}/{MAP}").ok
-        assert not page.locator("#registry-map").is_visible()
-        assert not page.locator("#map-filters").is_visible()
-        links = page.locator(".map-list li[data-slug] a")
-        expected = sorted(f["properties"]["slug"] for f in features)
-        hrefs = links.evaluate_all("links => links.map(a => a.href)")
-        assert sorted(re.search(r"properties/([^/]+)/$", h).group(1) for h in hrefs) == expected
-        assert all(link.is_visible() for link in links.all()[:5])
-        # each district's heading counts its properties on the map, and links to its listing
-        by_district = Counter(f["properties"]["district"] for f in features)
-        headings = page.locator(".map-district h3")
-        assert headings.count() == len(by_district)
-        for i in range(headings.count()):
-            district = fa_int(headings.nth(i).locator("a").inner_text())
-            assert fa_int(headings.nth(i).locator(".count").inner_text()) == by_district[district]
-        # the properties without coordinates are counted, and sent to the full listing
-        without = len(properties) - len(features)
-        lead = page.locator(".lead").inner_text()
-        assert fa_int(lead.split("؛")[0]) == len(features)
-        if without:
-            assert str(without) in lead.translate(LATIN)
-    finally:
-        context.close()
-
-
-def test_map_pages_pass_nu_and_axe(tab, serve_site, sample_site, properties):
-    placed = next(p for p in properties if p["latitude"] and p["longitude"])
-    open_map(tab, serve_site)
-    tab.locator("#registry-map .marker-cluster, #registry-map .map-pin").first.wait_for()
-    assert axe_serious(tab) == []
-    tab.emulate_media(color_scheme="dark")
-    assert axe_serious(tab) == []
-    tab.emulate_media(color_scheme="light")
-    assert tab.goto(f"{serve_site}/{URLS.property(placed['slug'])}").ok
-    tab.locator(".property-map").scroll_into_view_if_needed()
-    tab.locator(".property-map .map-pin").wait_for()
-    assert axe_serious(tab) == []
-    assert nu_errors([file_of(sample_site.output, MAP),
-                      file_of(sample_site.output, URLS.property(placed["slug"]))]) == []
+def test_without_scripts_the_map_page_lists_its_properties(make_page, serve_site, features, properties):
+    page = make_page(java_script_enabled=False)
+    assert page.goto(f"{serve_site}/{MAP}").ok
+    assert not page.locator("#registry-map").is_visible()
+    assert not page.locator("#map-filters").is_visible()
+    links = page.locator(".map-list li[data-slug] a")
+    expected = sorted(f["properties"]["slug"] for f in features)
+    hrefs = links.evaluate_all("links => links.map(a => a.href)")
+    assert sorted(re.search(r"properties/([^/]+)/$", h).group(1) for h in hrefs) == expected
+    assert all(link.is_visible() for link in links.all()[:5])
+    # each district's heading counts its properties on the map, and links to its listing
+    by_district = Counter(f["properties"]["district"] for f in features)
+    headings = page.locator(".map-district h3")
+    assert headings.count() == len(by_district)
+    for i in range(headings.count()):
+        district = fa_int(headings.nth(i).locator("a").inner_text())
+        assert fa_int(headings.nth(i).locator(".count").inner_text()) == by_district[district]
+    # the properties without coordinates are counted, and sent to the full listing
+    without = len(properties) - len(features)
+    lead = page.locator(".lead").inner_text()
+    assert fa_int(lead.split("؛")[0]) == len(features)
+    if without:
+        assert str(without) in lead.translate(LATIN)
 
 
 def test_the_tile_server_is_named_only_on_map_pages_and_in_the_csp(sample_site):
@@ -257,33 +227,24 @@ def test_the_tile_server_is_named_only_on_map_pages_and_in_the_csp(sample_site):
     assert URLS.property_map().startswith("properties/")
 
 
-def test_the_map_pages_run_under_the_example_csp(nginx_site, sample_site, browser, properties):
+def test_the_map_pages_run_under_the_example_csp(nginx_site, sample_site, make_page, properties):
     """Through the example nginx: Leaflet, the clusters and the tiles' requests break no rule
     of the policy (the tile server is blocked after the policy allowed it)."""
     placed = next(p for p in properties if p["latitude"] and p["longitude"])
-    context = browser.new_context(ignore_https_errors=True, viewport={"width": 360, "height": 800})
-    context.add_init_script("""
+    page = make_page(block=OFFLINE, ignore_https_errors=True)
+    page.context.add_init_script("""
         window.__violations = [];
         document.addEventListener('securitypolicyviolation',
             e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));
     """)
-    asked: list[str] = []
-    context.route(f"https://{TILE_HOST}/**", lambda route: (asked.append(route.request.url), route.abort()))
-    try:
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        for path in (MAP, URLS.property(placed["slug"])):
-            assert page.goto(f"{nginx_site}/{path}").status == 200
-            if page.locator(".property-map").count():
-                page.locator(".property-map").scroll_into_view_if_needed()
-            page.locator(".map-pin, .marker-cluster").first.wait_for()
-            page.wait_for_load_state("networkidle")
-            assert page.evaluate("window.__violations") == [], path
-        assert asked, "the policy let the tile requests through to the network"
-        assert not errors, errors
-    finally:
-        context.close()
+    for path in (MAP, URLS.property(placed["slug"])):
+        assert page.goto(f"{nginx_site}/{path}").status == 200
+        if page.locator(".property-map").count():
+            page.locator(".property-map").scroll_into_view_if_needed()
+        page.locator(".map-pin, .marker-cluster").first.wait_for()
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("window.__violations") == [], path
+    assert page.blocked, "the policy let the tile requests through to the network"
 
 
 KARAJ_BLOCK = settings.site(ROOT / "pelicanconf.py")[1]["MUNICIPALITY"]

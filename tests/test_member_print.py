@@ -17,7 +17,7 @@ import pytest
 
 import pelicanconf
 
-from browser_helpers import ROLES, ROOT, axe_serious, fa_int, file_of, member_path, nu_errors, site_data  # noqa: F401
+from browser_helpers import ROLES, ROOT, fa_int, member_path, site_data  # noqa: F401
 from pipeline.normalise import fold
 from pipeline.values import match_key
 
@@ -267,22 +267,3 @@ def test_the_print_header_gives_the_absolute_address_when_the_site_has_one(siteu
     assert "&lt;b&gt;کرج&lt;/b&gt;" in html_text and "<b>" not in html_text
     # a record page has no data date: its date line waits, hidden, for the script
     assert re.search(r'<p class="print-date" hidden>', html_text)
-
-
-# --- checkers --------------------------------------------------------------------------------
-
-def test_member_pages_pass_the_nu_checker(sample_site, members):
-    paths = [p for p, _ in members["busy"].values()] + [members["few"][1]]
-    files = [str(file_of(sample_site.output, p)) for p in paths]
-    errors = nu_errors(files)
-    assert not errors, errors
-
-
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("width", [360, 1280])
-def test_member_page_has_no_serious_axe_violation(page, serve_site, members, scheme, width):
-    page.set_viewport_size({"width": width, "height": 800})
-    page.emulate_media(color_scheme=scheme)
-    page.goto(f"{serve_site}/{members['few'][1]}")
-    bad = axe_serious(page)
-    assert not bad, bad

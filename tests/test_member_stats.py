@@ -17,7 +17,7 @@ from pathlib import Path
 import jdatetime
 import pytest
 
-from browser_helpers import ROLES, axe_serious, fa_int, nu_errors, read_csv, site_data  # noqa: F401
+from browser_helpers import ROLES, fa_int, read_csv, site_data  # noqa: F401
 from conftest import build_site
 from factory import property_, ruling, violation, write_exports
 from pipeline.stats import MIN_ROWS
@@ -382,24 +382,6 @@ def test_a_member_with_a_handful_of_rulings_shows_the_small_sample_mark(small_si
     assert rows[f"judiciary_rep/{many['member_slug']}"]["small_sample"] == "False"
     index = (small_site.output / URLS.save_as(URLS.members())).read_text(encoding="utf-8")
     assert re.search(rf'<tr data-member="judiciary_rep/{re.escape(few["member_slug"])}" class="small-sample">', index)
-
-
-# --- checkers -----------------------------------------------------------------------------------
-
-def test_vnu_on_member_pages_and_the_index(sample_site):
-    pages = [sample_site.output / URLS.save_as(URLS.member(role, slug)) for role, slug in sample_members(sample_site)]
-    errors = nu_errors([*pages[:2], sample_site.output / URLS.save_as(URLS.members())])
-    assert not errors, errors
-
-
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_on_a_member_page_and_the_index(page, serve_site, sample_site, scheme):
-    page.emulate_media(color_scheme=scheme)
-    role, slug = sample_members(sample_site)[1]
-    for path in (URLS.member(role, slug), URLS.members()):
-        page.goto(f"{serve_site}/{path}")
-        bad = axe_serious(page)
-        assert not bad, (path, bad)
 
 
 def test_the_index_reads_at_360_px(page, serve_site):

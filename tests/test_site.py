@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from browser_helpers import ROLES, file_of, key_pages, load_site_data, member_path, nu_errors, site_data  # noqa: F401
+from browser_helpers import ROLES, file_of, load_site_data, site_data  # noqa: F401
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -174,9 +174,3 @@ def test_listing_pages_do_not_collide(sample_site):
     for page in pages:
         assert page.parent.name.isdigit() and int(page.parent.name) >= 2
     assert not list((output / "members").glob("*/*/page")), "member pages are never paginated"
-
-
-def test_vnu_reports_no_errors(sample_site, key_pages):
-    files = [str(file_of(sample_site.output, path)) for path in key_pages.values()]
-    errors = nu_errors(files)
-    assert not errors, errors

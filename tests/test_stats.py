@@ -16,7 +16,7 @@ from urllib.parse import unquote
 import jdatetime
 import pytest
 
-from browser_helpers import axe_serious, fa_int, nu_errors, read_csv, site_data  # noqa: F401
+from browser_helpers import fa_int, read_csv, site_data  # noqa: F401
 from conftest import ROOT
 from pipeline import charts, stats
 from pipeline.urls import URLS
@@ -284,20 +284,6 @@ def test_the_stats_csvs_are_formula_neutralised(sample_site):
 
 
 # --- the page in a browser and the checkers -------------------------------------------------
-
-def test_vnu_on_the_statistics_page(sample_site):
-    page = sample_site.output / URLS.save_as(URLS.stats())
-    errors = nu_errors([page])
-    assert not errors, errors
-
-
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_on_the_statistics_page(page, serve_site, scheme):
-    page.emulate_media(color_scheme=scheme)
-    page.goto(f"{serve_site}/{URLS.stats()}")
-    bad = axe_serious(page)
-    assert not bad, bad
-
 
 def test_the_page_links_every_csv_and_the_nav_links_the_page(sample_site):
     html = (sample_site.output / URLS.save_as(URLS.stats())).read_text(encoding="utf-8")
