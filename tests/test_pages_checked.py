@@ -1,8 +1,9 @@
 """Every page of ``PAGES`` (tests/browser_helpers.py) through the Nu HTML checker and axe.
 
 Nu reads all the pages in one run (a Java start each would cost more than the checking); axe
-reads each page in real headless Chromium, in light and in dark, at each of the page's widths,
-the tile server blocked (as offline). A new page joins by one line in ``PAGES``."""
+reads each page in real headless Chromium, in light and in dark, at each of the page's widths
+(a page of a template axe already reads elsewhere has none: Nu only), the tile server blocked
+(as offline). A new page joins by one line in ``PAGES``."""
 from __future__ import annotations
 
 from pathlib import Path
