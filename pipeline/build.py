@@ -12,6 +12,7 @@ from pathlib import Path
 from . import changes, completeness, datasets, downloads, flags, pages, parallel, privacy, report, search, staff_report
 from .progress import QUIET, Stages
 from .read import read_exports
+from .rowcache import RowCache
 from .schema import PROPERTIES, RULINGS, TABLES, VIOLATIONS
 from .settings import Municipality
 from .urls import URLS
@@ -26,6 +27,7 @@ class Publication:
     files: dict[str, bytes]     # output/data/<name> -> bytes
     change_log: changes.ChangeLog
     search: parallel.Forked     # .result(): (output/search/<name> -> bytes, statistics)
+    rows: RowCache | None = None  # what validate and privacy made of each raw row, saved by write
 
 
 def settle() -> None:
@@ -43,14 +45,15 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
             state: Path | None = None, cache: Path | None = None, stages: Stages = QUIET) -> Publication:
     """``published``: the publication date (default: the newest ruling's); ``state``: the
     folder holding the last publication's fingerprints (None: compare with nothing);
-    ``cache``: where unchanged search shards and workbooks are kept between builds."""
+    ``cache``: where unchanged search shards, workbooks and parsed rows are kept between builds."""
+    row_cache = RowCache(cache / "rows") if cache else None
     stages.begin("read")
     exports_read = read_exports(exports)
     stages.begin("validate")
-    validated = validate(exports_read, city)
+    validated = validate(exports_read, city, row_cache)
     settle()
     stages.begin("privacy and records")
-    public = {t.name: privacy.withhold(c.frame, t) for t, c in
+    public = {t.name: privacy.withhold(c.frame, t, row_cache) for t, c in
               zip((RULINGS, VIOLATIONS, PROPERTIES), validated.tables())}
     rulings = pages.ruling_records(public["rulings"], public["violations"])
     dates = [r["ruling_date"] for r in rulings]
@@ -80,7 +83,7 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
     files = downloads.download_files(files, rows, list(TABLES), city, updated, published,
                                      workbooks.result())
     stages.end()
-    return Publication(validated, rulings, properties, files, log, search_files)
+    return Publication(validated, rulings, properties, files, log, search_files, row_cache)
 
 
 def write(publication: Publication, content: Path, output: Path, reports: Path, city: Municipality,
@@ -99,5 +102,7 @@ def write(publication: Publication, content: Path, output: Path, reports: Path, 
     stages.begin("reports")
     report.write_report(reports, publication.validated)
     staff_report.write(reports, publication)
+    if publication.rows is not None:
+        publication.rows.save()
     stages.end()
     return changed
