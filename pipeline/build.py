@@ -6,6 +6,7 @@ with a FileError and leaves ``content/``, ``output/`` and ``reports/`` as they w
 from __future__ import annotations
 
 import gc
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +72,8 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
     search_files = parallel.Forked(search.build_search, rulings, properties, city.districts,
                                    cache / "search" if cache else None)
     stages.begin("changes")
-    log = changes.change_log(published, rulings, properties, changes.load_state(state))
+    log = changes.change_log(published, rulings, properties, changes.load_state(state),
+                             fingerprints(row_cache, validated, rulings, properties))
     stages.begin("datasets")
     files = datasets.dataset_files(rows, list(TABLES), city, updated, completeness.statement(validated),
                                    log.history)
@@ -84,6 +86,40 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
                                      workbooks.result())
     stages.end()
     return Publication(validated, rulings, properties, files, log, search_files, row_cache)
+
+
+def fingerprints(row_cache: RowCache | None, validated: Validated, rulings: list[dict],
+                 properties: list[dict]) -> dict[str, dict[str, list]] | None:
+    """Each record's fingerprint (``changes.fingerprint``), computed only for records whose
+    rows changed: a ruling's public values are made of its own row and its violations' rows
+    (each with its number within the ruling), a property's of its row alone, so the hash of
+    those rows' keys stands for the record under the cache's version."""
+    if row_cache is None or any(t not in row_cache.keys for t in ("rulings", "violations", "properties")):
+        return None
+    def keys_of(checked, name):
+        return dict(zip(checked.frame.index, row_cache.keys[name].loc[checked.frame.index].tolist()))
+    ruling_key, violation_key = keys_of(validated.rulings, "rulings"), keys_of(validated.violations, "violations")
+    parts: dict[str, list[bytes]] = {}
+    frame = validated.violations.frame.sort_values(["ruling_no", "seq"])
+    for index, number, seq in zip(frame.index, frame["ruling_no"].tolist(), frame["seq"].tolist()):
+        parts.setdefault(number, []).append(violation_key[index] + str(seq).encode("ascii"))
+    rows = {"rulings": {number: ruling_key[index] + b"|" + b";".join(parts.get(number, []))
+                        for index, number in zip(validated.rulings.frame.index, validated.rulings.frame["ruling_no"])},
+            "properties": {code: property_key for code, property_key in zip(
+                validated.properties.frame["property_code"], keys_of(validated.properties, "properties").values())}}
+    old, new = row_cache.load("fingerprints"), row_cache.new.setdefault("fingerprints", {})
+    result: dict[str, dict[str, list]] = {}
+    for name, records in (("rulings", rulings), ("properties", properties)):
+        fields = changes.TRACKED[name][1]
+        key_field = changes.TRACKED[name][0].key[0]
+        result[name] = {}
+        for record in records:
+            digest = hashlib.blake2b(name.encode("ascii") + b"|" + rows[name][record[key_field]], digest_size=16).digest()
+            print_ = old.get(digest)
+            print_ = list(print_) if print_ is not None else changes.fingerprint(record, fields)
+            new[digest] = print_
+            result[name][record[key_field]] = print_
+    return result
 
 
 def write(publication: Publication, content: Path, output: Path, reports: Path, city: Municipality,

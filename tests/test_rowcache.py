@@ -19,13 +19,13 @@ PUBLISHED = "2024-06-01"
 
 
 def exports(folder: Path, texts: dict[int, str] | None = None, dates: dict[int, str] | None = None,
-            dropped: int | None = None) -> Path:
-    texts, dates = texts or {}, dates or {}
+            dropped: int | None = None, areas: dict[int, str] | None = None) -> Path:
+    texts, dates, areas = texts or {}, dates or {}, areas or {}
     numbers = [n for n in range(1, 13) if n != dropped]
     rulings = [ruling(ruling_no=f"1402/3/{n}", case_no=f"55{n:03d}", ruling_date=dates.get(n, "1402/05/12"),
                       ruling_text=texts.get(n, f"متن رأی {n}؛ شناسه‌ی {VALID_NATIONAL_ID} در متن"))
                for n in numbers]
-    violations = [violation(ruling_no=f"1402/3/{n}") for n in numbers]
+    violations = [violation(ruling_no=f"1402/3/{n}", area_m2=areas.get(n, "۲۰")) for n in numbers]
     properties = [property_(property_code=f"P-05-{n:04d}") for n in range(1, 5)]
     return write_exports(folder, rulings=rulings, violations=violations, properties=properties, fmt="csv")
 
@@ -64,7 +64,10 @@ def forge(path: Path, change, version: bytes | None = None, checksum: bool = Tru
 
 def wrong_text(entry: tuple) -> tuple:
     """The ruling's text, parsed and public, replaced by a marker (its other values kept, so
-    that the row is still published)."""
+    that the row is still published); a record's fingerprint (``fingerprints``) replaced by
+    zeros, which would make the state and the change log wrong."""
+    if all(isinstance(part, str) for part in entry):
+        return tuple("0" * len(part) for part in entry)
     values, errors, public = entry
     mark = lambda v: "نادرست-از-حافظه" if isinstance(v, str) and v.startswith("متن رأی") else v  # noqa: E731
     return (tuple(map(mark, values)), errors, None if public is None else tuple(map(mark, public)))
@@ -124,7 +127,7 @@ def test_the_same_exports_give_the_same_files_whatever_the_cache_holds(cache, re
     assert "نادرست".encode() not in b"".join(made.values())
     # ... and the cache it leaves is whole again: every row, the current version.
     files = cache_files(work)
-    assert sorted(files) == ["properties", "rulings", "violations"]
+    assert sorted(files) == ["fingerprints", "properties", "rulings", "violations"]
     assert not list((work / "cache" / "rows").glob("*.tmp"))
     for path in files.values():
         head, rows = entries(path)
@@ -145,6 +148,9 @@ def test_a_valid_cache_is_used_so_the_tests_above_test_something(tmp_path):
     forge(cache_files(work)["rulings"], wrong_text)
     made = run(exports(tmp_path / "source"), work)
     assert "نادرست-از-حافظه" in made["output/data/rulings.csv"].decode("utf-8-sig")
+    forge(cache_files(work)["fingerprints"], wrong_text)
+    made = run(exports(tmp_path / "source"), work)
+    assert '["' + "0" * 64 + '"' in made["state/published.json"].decode("utf-8")
 
 
 def test_the_version_follows_the_code_the_settings_and_the_day(tmp_path, monkeypatch):
@@ -168,12 +174,19 @@ def test_the_version_follows_the_code_the_settings_and_the_day(tmp_path, monkeyp
 
 
 def test_a_changed_row_is_parsed_again_and_its_new_value_and_error_reach_the_output(tmp_path):
+    """Ruling 5's text, ruling 6's date (now impossible) and ruling 3's violation change: the
+    files (the state's fingerprints too) are those a build without a cache makes."""
     work = tmp_path / "work"
     run(exports(tmp_path / "a"), work)
-    made = run(exports(tmp_path / "b", texts={5: "متن تازه‌ی رأی پنجم"}, dates={6: "1402/13/01"}), work)
-    fresh = run(exports(tmp_path / "b2", texts={5: "متن تازه‌ی رأی پنجم"}, dates={6: "1402/13/01"}),
-                tmp_path / "fresh")
+    changed = {"texts": {5: "متن تازه‌ی رأی پنجم"}, "dates": {6: "1402/13/01"}, "areas": {3: "۲۵"}}
+    made = run(exports(tmp_path / "b", **changed), work)
+    fresh = run(exports(tmp_path / "b2", **changed), tmp_path / "fresh")
     assert made == fresh
+    before = run(exports(tmp_path / "a2"), tmp_path / "before")["state/published.json"].decode()
+    changed_prints = [line for line in made["state/published.json"].decode().splitlines()
+                      if line.startswith('   "') and line not in before.splitlines()]
+    assert sorted(line.split('"')[1] for line in changed_prints if line.split('"')[1].startswith("1402")) == [
+        "1402/3/3", "1402/3/3", "1402/3/5", "1402/3/5"]   # fingerprint and values, each
     assert "متن تازه‌ی رأی پنجم" in made["output/data/rulings.csv"].decode("utf-8-sig")
     rejections = made["reports/rejections.csv"].decode("utf-8-sig")
     assert "bad-date" in rejections and "1402/13/01" in rejections
