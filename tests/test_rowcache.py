@@ -212,3 +212,15 @@ def test_no_private_column_is_cached(tmp_path):
     held = b"".join(path.read_bytes() for path in cache_files(work).values())
     assert b"09121234567" not in held and "بهرام".encode() not in held
     assert all(path.stat().st_mode & 0o077 == 0 for path in cache_files(work).values())
+
+
+def test_only_the_changed_rows_are_parsed_again(tmp_path):
+    """After one ruling's text changed, the cache answers for every other row of every table;
+    with nothing changed, for every row."""
+    work = tmp_path / "work"
+    run(exports(tmp_path / "a"), work)
+    publication = build.prepare(exports(tmp_path / "b", texts={5: "متن تازه"}), CITY, PUBLISHED, None,
+                                work / "cache")
+    assert publication.rows.hits == {"rulings": 11, "violations": 12, "properties": 4}
+    publication = build.prepare(exports(tmp_path / "c"), CITY, PUBLISHED, None, work / "cache")
+    assert publication.rows.hits == {"rulings": 12, "violations": 12, "properties": 4}
