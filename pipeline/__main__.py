@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", type=Path, default=Path("reports"))
     parser.add_argument("--settings", type=Path, default=settings.ROOT / "pelicanconf.py")
     parser.add_argument("--cache", type=Path, default=Path("cache"),
-                        help="where unchanged search shards and workbooks are kept between builds")
+                        help="where parsed rows, unchanged search shards and workbooks are kept between builds")
     parser.add_argument("--state", type=Path, default=None,
                         help="the last publication's fingerprints, to list what changed (read only)")
     parser.add_argument("--date", default=os.environ.get("SHAFAF_PUBLICATION_DATE") or None,

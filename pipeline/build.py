@@ -6,12 +6,14 @@ with a FileError and leaves ``content/``, ``output/`` and ``reports/`` as they w
 from __future__ import annotations
 
 import gc
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import changes, completeness, datasets, downloads, flags, pages, parallel, privacy, report, search, staff_report
 from .progress import QUIET, Stages
 from .read import read_exports
+from .rowcache import RowCache
 from .schema import PROPERTIES, RULINGS, TABLES, VIOLATIONS
 from .settings import Municipality
 from .urls import URLS
@@ -26,6 +28,7 @@ class Publication:
     files: dict[str, bytes]     # output/data/<name> -> bytes
     change_log: changes.ChangeLog
     search: parallel.Forked     # .result(): (output/search/<name> -> bytes, statistics)
+    rows: RowCache | None = None  # what validate and privacy made of each raw row, saved by write
 
 
 def settle() -> None:
@@ -43,14 +46,15 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
             state: Path | None = None, cache: Path | None = None, stages: Stages = QUIET) -> Publication:
     """``published``: the publication date (default: the newest ruling's); ``state``: the
     folder holding the last publication's fingerprints (None: compare with nothing);
-    ``cache``: where unchanged search shards and workbooks are kept between builds."""
+    ``cache``: where unchanged search shards, workbooks and parsed rows are kept between builds."""
+    row_cache = RowCache(cache / "rows") if cache else None
     stages.begin("read")
     exports_read = read_exports(exports)
     stages.begin("validate")
-    validated = validate(exports_read, city)
+    validated = validate(exports_read, city, row_cache)
     settle()
     stages.begin("privacy and records")
-    public = {t.name: privacy.withhold(c.frame, t) for t, c in
+    public = {t.name: privacy.withhold(c.frame, t, row_cache) for t, c in
               zip((RULINGS, VIOLATIONS, PROPERTIES), validated.tables())}
     rulings = pages.ruling_records(public["rulings"], public["violations"])
     dates = [r["ruling_date"] for r in rulings]
@@ -68,7 +72,8 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
     search_files = parallel.Forked(search.build_search, rulings, properties, city.districts,
                                    cache / "search" if cache else None)
     stages.begin("changes")
-    log = changes.change_log(published, rulings, properties, changes.load_state(state))
+    log = changes.change_log(published, rulings, properties, changes.load_state(state),
+                             fingerprints(row_cache, validated, rulings, properties))
     stages.begin("datasets")
     files = datasets.dataset_files(rows, list(TABLES), city, updated, completeness.statement(validated),
                                    log.history)
@@ -80,7 +85,41 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
     files = downloads.download_files(files, rows, list(TABLES), city, updated, published,
                                      workbooks.result())
     stages.end()
-    return Publication(validated, rulings, properties, files, log, search_files)
+    return Publication(validated, rulings, properties, files, log, search_files, row_cache)
+
+
+def fingerprints(row_cache: RowCache | None, validated: Validated, rulings: list[dict],
+                 properties: list[dict]) -> dict[str, dict[str, list]] | None:
+    """Each record's fingerprint (``changes.fingerprint``), computed only for records whose
+    rows changed: a ruling's public values are made of its own row and its violations' rows
+    (each with its number within the ruling), a property's of its row alone, so the hash of
+    those rows' keys stands for the record under the cache's version."""
+    if row_cache is None or any(t not in row_cache.keys for t in ("rulings", "violations", "properties")):
+        return None
+    def keys_of(checked, name):
+        return dict(zip(checked.frame.index, row_cache.keys[name].loc[checked.frame.index].tolist()))
+    ruling_key, violation_key = keys_of(validated.rulings, "rulings"), keys_of(validated.violations, "violations")
+    parts: dict[str, list[bytes]] = {}
+    frame = validated.violations.frame.sort_values(["ruling_no", "seq"])
+    for index, number, seq in zip(frame.index, frame["ruling_no"].tolist(), frame["seq"].tolist()):
+        parts.setdefault(number, []).append(violation_key[index] + str(seq).encode("ascii"))
+    rows = {"rulings": {number: ruling_key[index] + b"|" + b";".join(parts.get(number, []))
+                        for index, number in zip(validated.rulings.frame.index, validated.rulings.frame["ruling_no"])},
+            "properties": {code: property_key for code, property_key in zip(
+                validated.properties.frame["property_code"], keys_of(validated.properties, "properties").values())}}
+    old, new = row_cache.load("fingerprints"), row_cache.new.setdefault("fingerprints", {})
+    result: dict[str, dict[str, list]] = {}
+    for name, records in (("rulings", rulings), ("properties", properties)):
+        fields = changes.TRACKED[name][1]
+        key_field = changes.TRACKED[name][0].key[0]
+        result[name] = {}
+        for record in records:
+            digest = hashlib.blake2b(name.encode("ascii") + b"|" + rows[name][record[key_field]], digest_size=16).digest()
+            print_ = old.get(digest)
+            print_ = list(print_) if print_ is not None else changes.fingerprint(record, fields)
+            new[digest] = print_
+            result[name][record[key_field]] = print_
+    return result
 
 
 def write(publication: Publication, content: Path, output: Path, reports: Path, city: Municipality,
@@ -99,5 +138,7 @@ def write(publication: Publication, content: Path, output: Path, reports: Path, 
     stages.begin("reports")
     report.write_report(reports, publication.validated)
     staff_report.write(reports, publication)
+    if publication.rows is not None:
+        publication.rows.save()
     stages.end()
     return changed

@@ -106,15 +106,17 @@ def public_values(record: dict, fields: tuple[str, ...]) -> dict:
     return {"slug": record["slug"], **{name: record.get(name) for name in fields}}
 
 
-def manifest(published: str, records: dict[str, list[dict]]) -> dict:
-    """Fingerprints and public values of every tracked record of one publication."""
+def manifest(published: str, records: dict[str, list[dict]], prints: dict[str, dict] | None = None) -> dict:
+    """Fingerprints and public values of every tracked record of one publication.
+    ``prints``: dataset -> key -> fingerprint, known already (``build.fingerprints``)."""
     result = {"format": FORMAT, "published": published, "fields": {}, "records": {}, "values": {},
               "withdrawn": {}}
     for name, (_table, fields) in TRACKED.items():
         key = _KEYS[name]
         rows = sorted(records[name], key=lambda r: r[key])
         result["fields"][name] = list(fields)
-        result["records"][name] = {r[key]: fingerprint(r, fields) for r in rows}
+        known = (prints or {}).get(name, {})
+        result["records"][name] = {r[key]: known.get(r[key]) or fingerprint(r, fields) for r in rows}
         result["values"][name] = {r[key]: public_values(r, fields) for r in rows}
         result["withdrawn"][name] = {}
     return result
@@ -181,10 +183,11 @@ def load_state(state: Path | None) -> dict:
     return loaded
 
 
-def change_log(published: str, rulings: list[dict], properties: list[dict], state: dict) -> ChangeLog:
+def change_log(published: str, rulings: list[dict], properties: list[dict], state: dict,
+               prints: dict[str, dict] | None = None) -> ChangeLog:
     """This publication's changes against the baseline, and the history with it in place."""
     records = {"rulings": rulings, "properties": properties}
-    current = manifest(published, records)
+    current = manifest(published, records, prints)
     last = state["published"]
     # Publishing again on the same day compares with the day before's publication and
     # replaces that day's entry, so nothing done between the two is lost or counted twice.

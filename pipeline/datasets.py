@@ -90,6 +90,28 @@ def to_csv(table: Table, rows: list[dict]) -> bytes:
                      [CSV_CELLS[f.kind.spec.storage] for f in fields])
 
 
+def csv_lines(table: Table, rows: list[dict]) -> tuple[str, list[str]]:
+    """The header line of ``to_csv`` and each row's own line (CRLF included): a file of any of
+    these rows is its BOM, the header and their lines, byte for byte what ``to_csv`` writes (the
+    csv module quotes each row on its own). Files that share rows (a district's, a member's)
+    are so joined from lines made once."""
+    fields = table.dataset_fields
+    get, cells = getters(fields), [CSV_CELLS[f.kind.spec.storage] for f in fields]
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    lines = []
+    for row in [[csv_cell(f.name) for f in fields]] + [[c(g(r)) for c, g in zip(cells, get)] for r in rows]:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(row)
+        lines.append(buffer.getvalue())
+    return lines[0], lines[1:]
+
+
+def joined_csv(header: str, lines) -> bytes:
+    return ("\ufeff" + header + "".join(lines)).encode("utf-8")
+
+
 def to_json(table: Table, rows: list[dict]) -> bytes:
     columns, get = [f.name for f in table.dataset_fields], getters(table.dataset_fields)
     # One record per line: as readable and diffable as an indented file, and written by

@@ -28,7 +28,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from .slugs import ROLES, member_names
 
 from . import schema
-from .datasets import getters, to_csv
+from .datasets import csv_lines, getters, joined_csv
 from .pages import write_if_changed
 from .schema import RULINGS, VIOLATIONS, Storage, Table
 from .settings import Municipality
@@ -216,11 +216,17 @@ def group_files(rows: dict[str, list[dict]], districts: int) -> dict[str, bytes]
             groups[URLS.district_data(record["district"], "{name}")].append(record)
     for (role, slug), group in member_rulings(rows[RULINGS.name]).items():
         groups[URLS.member_data(role, slug, "{name}")] = group
+    # Each ruling is in its district's file and in up to three members': its line is made once.
+    ruling_head, ruling_lines = csv_lines(RULINGS, rows[RULINGS.name])
+    ruling_line = {id(r): line for r, line in zip(rows[RULINGS.name], ruling_lines)}
+    violation_head, violation_lines = csv_lines(VIOLATIONS, rows[VIOLATIONS.name])
+    violation_line = {id(v): line for v, line in zip(rows[VIOLATIONS.name], violation_lines)}
     files = {}
     for template, group in groups.items():
-        files[URLS.in_data(template.format(name=RULINGS.name))] = to_csv(RULINGS, group)
-        files[URLS.in_data(template.format(name=VIOLATIONS.name))] = to_csv(
-            VIOLATIONS, [v for r in group for v in violations.get(r["ruling_no"], [])])
+        files[URLS.in_data(template.format(name=RULINGS.name))] = joined_csv(
+            ruling_head, (ruling_line[id(r)] for r in group))
+        files[URLS.in_data(template.format(name=VIOLATIONS.name))] = joined_csv(
+            violation_head, (violation_line[id(v)] for r in group for v in violations.get(r["ruling_no"], [])))
     return files
 
 

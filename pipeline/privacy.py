@@ -11,6 +11,7 @@ import re
 import pandas as pd
 
 from . import personal
+from .rowcache import RowCache
 from .schema import Field, Privacy, Table, Visibility
 
 MASK = "[محرمانه]"
@@ -85,25 +86,55 @@ _TREATMENTS = {
 }
 
 
-def withhold(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
-    """The public view of a validated table: what may be published, nothing more."""
+def withhold(frame: pd.DataFrame, table: Table, rows: RowCache | None = None) -> pd.DataFrame:
+    """The public view of a validated table: what may be published, nothing more.
+
+    ``rows``: the row cache ``validate`` filled; a row it holds the public values of is not
+    treated again (they depend on the row's own cells only), and the others' are kept in it."""
     frame = frame.copy()
+    keys = rows.keys.get(table.name) if rows is not None else None
+    if keys is None:
+        columns = _treated(frame, table)
+    else:
+        columns = _treated_with(frame, table, keys.loc[frame.index].tolist(), rows.new[table.name])
+    for name, column in columns.items():
+        frame[name] = pd.Series(column, index=frame.index, dtype=object)
+    for f in conditional_fields(table, frame):
+        frame.loc[withheld_where(frame, f), f.name] = None
+    return frame[[f.name for f in table.public_fields]]
+
+
+def _treated_fields(table: Table) -> list[Field]:
+    """The published fields whose cells privacy changes (a private one is dropped whole)."""
+    return [f for f in table.fields if f.published and
+            (_TREATMENTS.get(f.kind.spec.privacy) is not None or f.visibility is Visibility.COARSENED)]
+
+
+def _treated(frame: pd.DataFrame, table: Table) -> dict[str, list]:
     names = _private_names(frame, table)
-    for f in table.fields:
+    columns = {}
+    for f in _treated_fields(table):
         treat = _TREATMENTS.get(f.kind.spec.privacy)
-        if treat is None and f.visibility is not Visibility.COARSENED:
-            continue
         # object dtype and explicit None: pandas would otherwise infer a string dtype and
         # hand NaN to the next stage for every empty cell.
         column = [v if isinstance(v, str) else None for v in frame[f.name]]
         if f.visibility is Visibility.COARSENED:
             column = [coarsen_address(v) for v in column]
-        if f.published and treat is not None:
+        if treat is not None:
             column = treat(column, names)
-        frame[f.name] = pd.Series(column, index=frame.index, dtype=object)
-    for f in conditional_fields(table, frame):
-        frame.loc[withheld_where(frame, f), f.name] = None
-    return frame[[f.name for f in table.public_fields]]
+        columns[f.name] = column
+    return columns
+
+
+def _treated_with(frame: pd.DataFrame, table: Table, keys: list, entries: dict) -> dict[str, list]:
+    """``_treated``, taken from the cache's entries where they hold it."""
+    public = [entries[key][2] for key in keys]
+    missing = [i for i, values in enumerate(public) if values is None]
+    if missing:
+        fresh = _treated(frame.iloc[missing], table)
+        for i, values in zip(missing, zip(*fresh.values()) if fresh else [()] * len(missing)):
+            public[i] = entries[keys[i]][2] = tuple(values)
+    return {f.name: [values[j] for values in public] for j, f in enumerate(_treated_fields(table))}
 
 
 def _private_names(frame: pd.DataFrame, table: Table) -> list[tuple[str, ...]]:

@@ -13,6 +13,7 @@ import pandas as pd
 from . import values
 from .errors import CellError
 from .read import SOURCE_COLUMNS, Exports, RawTable
+from .rowcache import RowCache, row_keys
 from .schema import (
     REQUIRED, RESERVED_SLUGS, RULINGS, ForeignKey, Privacy, Table, When,
 )
@@ -53,18 +54,23 @@ class Validated:
         return [self.rulings, self.violations, self.properties]
 
 
-def validate(exports: Exports, city: Municipality) -> Validated:
+def validate(exports: Exports, city: Municipality, rows: RowCache | None = None) -> Validated:
+    """``rows``: what earlier runs made of each raw row (``pipeline.rowcache``); only rows it
+    does not hold are parsed, and it is given this run's rows."""
     today = values.today()  # read once: one run has one horizon
+    if rows is not None:
+        rows.bind(city, today)
     checked: dict[str, Checked] = {}
     for raw in exports.tables():  # rulings first: the others' foreign keys name them
-        checked[raw.table.name] = _check(raw, city, today, checked)
+        checked[raw.table.name] = _check(raw, city, today, checked, rows)
     validated = Validated(*checked.values())
     _warn_rulings(validated.rulings, validated.violations)
     return validated
 
 
-def _check(raw: RawTable, city: Municipality, today: dt.date, parents: dict[str, Checked]) -> Checked:
-    parsed, problems = _parse_table(raw, city, today, parents)
+def _check(raw: RawTable, city: Municipality, today: dt.date, parents: dict[str, Checked],
+           rows: RowCache | None = None) -> Checked:
+    parsed, problems = _parse_table(raw, city, today, parents, rows)
     _reject_duplicates(parsed, problems, raw.table)
     for check in _TABLE_CHECKS.get(raw.table.name, ()):
         check(parsed, problems)
@@ -125,11 +131,41 @@ class _Problems:
             self.add(index, name, CellError(code, reason(index) if callable(reason) else reason))
 
 
+def _cached_columns(raw: RawTable, city: Municipality, today: dt.date,
+                    rows: RowCache) -> dict[str, tuple[pd.Series, pd.Series]]:
+    """Values and errors of every published field, parsed only for the rows ``rows`` does
+    not hold; every row's entry is handed on to ``rows.new`` (what the next run reads)."""
+    name = raw.table.name
+    fields = [f for f in raw.table.fields if f.published]
+    keys = row_keys(raw.frame, [f.name for f in raw.table.fields])
+    old = rows.load(name)
+    entries = [old.get(key) for key in keys.tolist()]
+    missing = [i for i, entry in enumerate(entries) if entry is None]
+    rows.hits[name] = len(entries) - len(missing)
+    if missing:
+        sub = raw.frame.iloc[missing]
+        fresh = [_parse_column(sub[f.name], f.parser(city, today)) for f in fields]
+        parsed_values = zip(*[column.tolist() for column, _ in fresh])
+        errors = zip(*[[None if e is None else (e.code, e.reason) for e in errs.tolist()] for _, errs in fresh])
+        for i, row_values, row_errors in zip(missing, parsed_values, errors):
+            entries[i] = [row_values, row_errors, None]
+    rows.keys[name] = keys
+    new = rows.new.setdefault(name, {})
+    for key, entry in zip(keys.tolist(), entries):
+        new.setdefault(key, entry)
+    index = raw.frame.index
+    return {f.name: (pd.Series([e[0][j] for e in entries], index=index, dtype=object),
+                     pd.Series([None if e[1][j] is None else CellError(*e[1][j]) for e in entries],
+                               index=index, dtype=object))
+            for j, f in enumerate(fields)}
+
+
 def _parse_table(raw: RawTable, city: Municipality, today: dt.date,
-                 parents: dict[str, Checked]) -> tuple[pd.DataFrame, _Problems]:
+                 parents: dict[str, Checked], rows: RowCache | None = None) -> tuple[pd.DataFrame, _Problems]:
     problems = _Problems(raw)
     _reject_bad_rows(raw, problems)
     parsed = raw.frame[SOURCE_COLUMNS].copy()
+    cached = _cached_columns(raw, city, today, rows) if rows is not None else {}
     for f in raw.table.fields:
         if not f.published and f.kind.spec.privacy is not Privacy.NAME:
             # Private columns are never checked or published; they are kept as text for
@@ -137,7 +173,10 @@ def _parse_table(raw: RawTable, city: Municipality, today: dt.date,
             # Private names are parsed: redaction masks them in their row's text.
             parsed[f.name] = raw.frame[f.name].map(lambda v: None if values.is_blank(v) else str(v))
             continue
-        column, errors = _parse_column(raw.frame[f.name], f.parser(city, today))
+        if f.name in cached:
+            column, errors = cached[f.name]
+        else:
+            column, errors = _parse_column(raw.frame[f.name], f.parser(city, today))
         parsed[f.name] = column
         for index, error in errors[errors.notna()].items():
             problems.add(index, f.name, error)

@@ -1,0 +1,226 @@
+"""The row cache (``cache/rows/``, pipeline/rowcache.py): whatever it holds, the same exports
+give the same files, byte for byte; a changed row is parsed again; a withdrawn row leaves it;
+a damaged, foreign or stale file is ignored, never trusted."""
+from __future__ import annotations
+
+import hashlib
+import marshal
+from pathlib import Path
+
+import pytest
+
+from factory import VALID_NATIONAL_ID, property_, ruling, violation, write_exports
+from pipeline import build, changes, rowcache, settings
+from pipeline.rowcache import MAGIC, SUFFIX
+
+ROOT = Path(__file__).resolve().parent.parent
+CITY = settings.load()
+PUBLISHED = "2024-06-01"
+
+
+def exports(folder: Path, texts: dict[int, str] | None = None, dates: dict[int, str] | None = None,
+            dropped: int | None = None, areas: dict[int, str] | None = None) -> Path:
+    texts, dates, areas = texts or {}, dates or {}, areas or {}
+    numbers = [n for n in range(1, 13) if n != dropped]
+    rulings = [ruling(ruling_no=f"1402/3/{n}", case_no=f"55{n:03d}", ruling_date=dates.get(n, "1402/05/12"),
+                      ruling_text=texts.get(n, f"متن رأی {n}؛ شناسه‌ی {VALID_NATIONAL_ID} در متن"))
+               for n in numbers]
+    violations = [violation(ruling_no=f"1402/3/{n}", area_m2=areas.get(n, "۲۰")) for n in numbers]
+    properties = [property_(property_code=f"P-05-{n:04d}") for n in range(1, 5)]
+    return write_exports(folder, rulings=rulings, violations=violations, properties=properties, fmt="csv")
+
+
+def run(source: Path, work: Path) -> dict[str, bytes]:
+    """``python -m pipeline`` as its main does it, and the state a publish would commit; every
+    file it made, by path (the cache excepted)."""
+    publication = build.prepare(source, CITY, PUBLISHED, None, work / "cache")
+    build.write(publication, work / "content", work / "output", work / "reports", CITY)
+    changes.commit_state(work / "state", publication.change_log, None)
+    return {str(p.relative_to(work)): p.read_bytes() for p in sorted(work.rglob("*"))
+            if p.is_file() and p.relative_to(work).parts[0] != "cache"}
+
+
+def cache_files(work: Path) -> dict[str, Path]:
+    return {p.stem: p for p in (work / "cache" / "rows").glob(f"*{SUFFIX}")}
+
+
+def entries(path: Path) -> tuple[bytes, dict]:
+    """The file's header (magic and version line) and its entries, read without the checks."""
+    data = path.read_bytes()
+    head = data[:data.index(b"\n", len(MAGIC)) + 1]
+    return head, marshal.loads(data[len(head) + 32:])
+
+
+def forge(path: Path, change, version: bytes | None = None, checksum: bool = True) -> None:
+    """Rewrite every entry with ``change``; under ``version`` (default: the file's own) and with
+    a right or a wrong checksum."""
+    head, rows = entries(path)
+    if version is not None:
+        head = MAGIC + version + b"\n"
+    payload = marshal.dumps({key: change(entry) for key, entry in rows.items()})
+    digest = hashlib.sha256(payload).digest() if checksum else bytes(32)
+    path.write_bytes(head + digest + payload)
+
+
+def wrong_text(entry: tuple) -> tuple:
+    """The ruling's text, parsed and public, replaced by a marker (its other values kept, so
+    that the row is still published); a record's fingerprint (``fingerprints``) replaced by
+    zeros, which would make the state and the change log wrong."""
+    if all(isinstance(part, str) for part in entry):
+        return tuple("0" * len(part) for part in entry)
+    values, errors, public = entry
+    mark = lambda v: "نادرست-از-حافظه" if isinstance(v, str) and v.startswith("متن رأی") else v  # noqa: E731
+    return (tuple(map(mark, values)), errors, None if public is None else tuple(map(mark, public)))
+
+
+def cold(work: Path) -> None:
+    pass
+
+
+def warm(work: Path) -> None:
+    run(exports(work.parent / "warm-source"), work)
+
+
+def other_version(work: Path) -> None:
+    """A cache of another code version whose every value is wrong: it must not be read."""
+    warm(work)
+    for path in cache_files(work).values():
+        forge(path, wrong_text, version=b"0" * 64)
+
+
+def corrupted(work: Path) -> None:
+    """Wrong values under the right version, but the checksum no longer matches."""
+    warm(work)
+    for path in cache_files(work).values():
+        forge(path, wrong_text, checksum=False)
+
+
+def truncated(work: Path) -> None:
+    warm(work)
+    for path in cache_files(work).values():
+        data = path.read_bytes()
+        path.write_bytes(data[:len(data) // 2])
+
+
+def left_by_a_kill(work: Path) -> None:
+    """A kill between the temporary file and its rename: the .tmp is never read."""
+    warm(work)
+    for path in cache_files(work).values():
+        path.with_name(path.name + ".tmp").write_bytes(path.read_bytes()[:100])
+        path.unlink()
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> dict[str, bytes]:
+    base = tmp_path_factory.mktemp("reference")
+    return run(exports(base / "source"), base / "work")
+
+
+@pytest.mark.parametrize("cache", [cold, warm, other_version, corrupted, truncated, left_by_a_kill])
+def test_the_same_exports_give_the_same_files_whatever_the_cache_holds(cache, reference, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    cache(work)
+    made = run(exports(tmp_path / "source"), work)
+    assert sorted(made) == sorted(reference)
+    assert [name for name in reference if made[name] != reference[name]] == []
+    assert "نادرست".encode() not in b"".join(made.values())
+    # ... and the cache it leaves is whole again: every row, the current version.
+    files = cache_files(work)
+    assert sorted(files) == ["fingerprints", "properties", "rulings", "violations"]
+    assert not list((work / "cache" / "rows").glob("*.tmp"))
+    for path in files.values():
+        head, rows = entries(path)
+        assert head == MAGIC + rowcache.version(CITY, rowcache_today()).encode() + b"\n"
+    assert len(entries(files["rulings"])[1]) == 12
+
+
+def rowcache_today():
+    from pipeline import values
+    return values.today()
+
+
+def test_a_valid_cache_is_used_so_the_tests_above_test_something(tmp_path):
+    """A file with the right version and checksum is trusted: its (forged) values reach the
+    output. This is what the version and the checksum stand between."""
+    work = tmp_path / "work"
+    warm(work)
+    forge(cache_files(work)["rulings"], wrong_text)
+    made = run(exports(tmp_path / "source"), work)
+    assert "نادرست-از-حافظه" in made["output/data/rulings.csv"].decode("utf-8-sig")
+    forge(cache_files(work)["fingerprints"], wrong_text)
+    made = run(exports(tmp_path / "source"), work)
+    assert '["' + "0" * 64 + '"' in made["state/published.json"].decode("utf-8")
+
+
+def test_the_version_follows_the_code_the_settings_and_the_day(tmp_path, monkeypatch):
+    import dataclasses
+    import datetime as dt
+
+    day = dt.date(2024, 6, 1)
+    base = rowcache.version(CITY, day)
+    assert rowcache.version(CITY, day) == base
+    assert rowcache.version(CITY, day + dt.timedelta(days=1)) != base
+    assert rowcache.version(dataclasses.replace(CITY, districts=CITY.districts + 1), day) != base
+    code = tmp_path / "pipeline"
+    code.mkdir()
+    for path in (ROOT / "pipeline").glob("*.py"):
+        (code / path.name).write_bytes(path.read_bytes())
+    monkeypatch.setattr(rowcache, "_CODE", code)
+    assert rowcache.version(CITY, day) == base
+    normaliser = code / "normalise.py"
+    normaliser.write_bytes(normaliser.read_bytes() + b"\n# a comment is a change too\n")
+    assert rowcache.version(CITY, day) != base
+
+
+def test_a_changed_row_is_parsed_again_and_its_new_value_and_error_reach_the_output(tmp_path):
+    """Ruling 5's text, ruling 6's date (now impossible) and ruling 3's violation change: the
+    files (the state's fingerprints too) are those a build without a cache makes."""
+    work = tmp_path / "work"
+    run(exports(tmp_path / "a"), work)
+    changed = {"texts": {5: "متن تازه‌ی رأی پنجم"}, "dates": {6: "1402/13/01"}, "areas": {3: "۲۵"}}
+    made = run(exports(tmp_path / "b", **changed), work)
+    fresh = run(exports(tmp_path / "b2", **changed), tmp_path / "fresh")
+    assert made == fresh
+    before = run(exports(tmp_path / "a2"), tmp_path / "before")["state/published.json"].decode()
+    changed_prints = [line for line in made["state/published.json"].decode().splitlines()
+                      if line.startswith('   "') and line not in before.splitlines()]
+    assert sorted(line.split('"')[1] for line in changed_prints if line.split('"')[1].startswith("1402")) == [
+        "1402/3/3", "1402/3/3", "1402/3/5", "1402/3/5"]   # fingerprint and values, each
+    assert "متن تازه‌ی رأی پنجم" in made["output/data/rulings.csv"].decode("utf-8-sig")
+    rejections = made["reports/rejections.csv"].decode("utf-8-sig")
+    assert "bad-date" in rejections and "1402/13/01" in rejections
+    assert "content/rulings/1402-3-6.md" not in made
+
+
+def test_a_withdrawn_row_disappears_and_leaves_the_cache(tmp_path):
+    work = tmp_path / "work"
+    run(exports(tmp_path / "a"), work)
+    before = entries(cache_files(work)["rulings"])[1]
+    made = run(exports(tmp_path / "b", dropped=7), work)
+    after = entries(cache_files(work)["rulings"])[1]
+    assert "content/rulings/1402-3-7.md" not in made
+    assert "1402/3/7" not in made["output/data/rulings.csv"].decode("utf-8-sig")
+    assert len(before) == 12 and len(after) == 11 and set(after) < set(before)
+
+
+def test_no_private_column_is_cached(tmp_path):
+    """Private columns are read from the export every run: the owner's mobile, typed only in
+    its own column, is nowhere in cache/rows/."""
+    work = tmp_path / "work"
+    run(exports(tmp_path / "a"), work)
+    held = b"".join(path.read_bytes() for path in cache_files(work).values())
+    assert b"09121234567" not in held and "بهرام".encode() not in held
+    assert all(path.stat().st_mode & 0o077 == 0 for path in cache_files(work).values())
+
+
+def test_only_the_changed_rows_are_parsed_again(tmp_path):
+    """After one ruling's text changed, the cache answers for every other row of every table;
+    with nothing changed, for every row."""
+    work = tmp_path / "work"
+    run(exports(tmp_path / "a"), work)
+    publication = build.prepare(exports(tmp_path / "b", texts={5: "متن تازه"}), CITY, PUBLISHED, None,
+                                work / "cache")
+    assert publication.rows.hits == {"rulings": 11, "violations": 12, "properties": 4}
+    publication = build.prepare(exports(tmp_path / "c"), CITY, PUBLISHED, None, work / "cache")
+    assert publication.rows.hits == {"rulings": 12, "violations": 12, "properties": 4}
