@@ -4,9 +4,13 @@ rebuild parses and redacts only the rows that changed.
 A row is keyed by the hash of its raw cells (their types and values, as the reader gave them);
 a table's file holds, per key, the row's parsed values and cell errors for every published
 field and, once privacy has run on it, its public (redacted, coarsened) values. Both are pure
-functions of the row's cells, the code, the settings and the day (``values.today``, the horizon
-of a date): all of these make the file's *version* (``version``), and a file of another
-version is ignored whole. Whole-table checks (duplicates, appeal links, foreign keys, the
+functions of the row's cells, the code and the settings: these make the file's *version*
+(``version``), and a file of another version is ignored whole. The day (``values.today``, the
+horizon of a ruling's date) is not in the version, or every weekly publish would parse every
+row again: a file records the day it was made, and is ignored whole when today is earlier
+(``SHAFAF_TODAY`` moved back); a row whose date was after that day (``date-out-of-range``) is
+parsed again, since a later today may accept it. A row accepted on an earlier day stays
+accepted: its dates were not after that day, so they are not after today. Whole-table checks (duplicates, appeal links, foreign keys, the
 periods, the required-when rules, statistics) are never cached: they run on the whole table
 every time.
 
@@ -42,13 +46,13 @@ SUFFIX = ".rows"
 _CODE = Path(__file__).resolve().parent
 
 
-def version(city, today: dt.date) -> str:
+def version(city) -> str:
     """Everything a cached value depends on besides the row: any change to any of these
-    (a line of the pipeline's code, the schema, the normaliser, a setting, the day, Python,
-    pandas or jdatetime) is a new version, and every row is parsed again."""
+    (a line of the pipeline's code, the schema, the normaliser, a setting, Python, pandas or
+    jdatetime) is a new version, and every row is parsed again."""
     digest = hashlib.sha256()
     for part in (f"format {FORMAT}", sys.version, str(marshal.version), metadata.version("pandas"),
-                 metadata.version("jdatetime"), repr(city), today.isoformat()):
+                 metadata.version("jdatetime"), repr(city)):
         digest.update(part.encode("utf-8") + b"\0")
     for path in sorted(_CODE.glob("*.py")):
         digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
@@ -73,17 +77,19 @@ class RowCache:
     def __init__(self, folder: Path | None):
         self.folder = Path(folder) if folder is not None else None
         self.version = ""
+        self.today = dt.date.min
         self.old: dict[str, dict] = {}
         self.new: dict[str, dict] = {}
         self.keys: dict[str, pd.Series] = {}
         self.hits: dict[str, int] = {}
 
     def bind(self, city, today: dt.date) -> None:
-        self.version = version(city, today)
+        self.version = version(city)
+        self.today = today
 
     def load(self, table: str) -> dict:
         if table not in self.old:
-            self.old[table] = _read(self.folder / f"{table}{SUFFIX}", self.version) if self.folder else {}
+            self.old[table] = _read(self.folder / f"{table}{SUFFIX}", self.version, self.today) if self.folder else {}
         return self.old[table]
 
     def save(self) -> None:
@@ -99,7 +105,8 @@ class RowCache:
             except ValueError:   # a value marshal cannot hold: no file is better than a wrong one
                 path.unlink(missing_ok=True)
                 continue
-            header = MAGIC + self.version.encode("ascii") + b"\n" + hashlib.sha256(payload).digest()
+            header = (MAGIC + self.version.encode("ascii") + b"\n" + self.today.isoformat().encode("ascii") + b"\n"
+                      + hashlib.sha256(payload).digest())
             write_if_changed(path, header + payload)
             os.chmod(path, 0o600)
         for path in self.folder.iterdir():
@@ -107,14 +114,25 @@ class RowCache:
                 path.unlink(missing_ok=True)
 
 
-def _read(path: Path, version: str) -> dict:
-    """The file's entries, or nothing when it is missing, of another version, or damaged."""
+def _read(path: Path, version: str, today: dt.date) -> dict:
+    """The file's entries, or nothing when it is missing, of another version, made on a day
+    after ``today``, or damaged."""
     try:
         data = path.read_bytes()
     except OSError:
         return {}
     head = MAGIC + version.encode("ascii") + b"\n"
-    if not data.startswith(head) or len(data) < len(head) + 32:
+    if not data.startswith(head):
+        return {}
+    day, _, rest = data[len(head):].partition(b"\n")
+    try:
+        made = dt.date.fromisoformat(day.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    if made > today:
+        return {}
+    head += day + b"\n"
+    if len(data) < len(head) + 32:
         return {}
     checksum, payload = data[len(head):len(head) + 32], data[len(head) + 32:]
     if hashlib.sha256(payload).digest() != checksum:

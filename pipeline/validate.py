@@ -139,7 +139,9 @@ def _cached_columns(raw: RawTable, city: Municipality, today: dt.date,
     fields = [f for f in raw.table.fields if f.published]
     keys = row_keys(raw.frame, [f.name for f in raw.table.fields])
     old = rows.load(name)
-    entries = [old.get(key) for key in keys.tolist()]
+    # A date after the day the row was cached may be accepted today: such a row is parsed again.
+    entries = [None if entry is None or _beyond_horizon(entry) else entry
+               for entry in map(old.get, keys.tolist())]
     missing = [i for i, entry in enumerate(entries) if entry is None]
     rows.hits[name] = len(entries) - len(missing)
     if missing:
@@ -158,6 +160,10 @@ def _cached_columns(raw: RawTable, city: Municipality, today: dt.date,
                      pd.Series([None if e[1][j] is None else CellError(*e[1][j]) for e in entries],
                                index=index, dtype=object))
             for j, f in enumerate(fields)}
+
+
+def _beyond_horizon(entry: list) -> bool:
+    return any(error is not None and error[0] == "date-out-of-range" for error in entry[1])
 
 
 def _parse_table(raw: RawTable, city: Municipality, today: dt.date,

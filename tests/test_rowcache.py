@@ -47,7 +47,7 @@ def cache_files(work: Path) -> dict[str, Path]:
 def entries(path: Path) -> tuple[bytes, dict]:
     """The file's header (magic and version line) and its entries, read without the checks."""
     data = path.read_bytes()
-    head = data[:data.index(b"\n", len(MAGIC)) + 1]
+    head = data[:data.index(b"\n", data.index(b"\n", len(MAGIC)) + 1) + 1]
     return head, marshal.loads(data[len(head) + 32:])
 
 
@@ -56,7 +56,7 @@ def forge(path: Path, change, version: bytes | None = None, checksum: bool = Tru
     a right or a wrong checksum."""
     head, rows = entries(path)
     if version is not None:
-        head = MAGIC + version + b"\n"
+        head = MAGIC + version + b"\n" + head.split(b"\n")[-2] + b"\n"
     payload = marshal.dumps({key: change(entry) for key, entry in rows.items()})
     digest = hashlib.sha256(payload).digest() if checksum else bytes(32)
     path.write_bytes(head + digest + payload)
@@ -131,7 +131,7 @@ def test_the_same_exports_give_the_same_files_whatever_the_cache_holds(cache, re
     assert not list((work / "cache" / "rows").glob("*.tmp"))
     for path in files.values():
         head, rows = entries(path)
-        assert head == MAGIC + rowcache.version(CITY, rowcache_today()).encode() + b"\n"
+        assert head == MAGIC + rowcache.version(CITY).encode() + b"\n" + rowcache_today().isoformat().encode() + b"\n"
     assert len(entries(files["rulings"])[1]) == 12
 
 
@@ -153,24 +153,61 @@ def test_a_valid_cache_is_used_so_the_tests_above_test_something(tmp_path):
     assert '["' + "0" * 64 + '"' in made["state/published.json"].decode("utf-8")
 
 
-def test_the_version_follows_the_code_the_settings_and_the_day(tmp_path, monkeypatch):
+def test_the_version_follows_the_code_and_the_settings(tmp_path, monkeypatch):
     import dataclasses
-    import datetime as dt
 
-    day = dt.date(2024, 6, 1)
-    base = rowcache.version(CITY, day)
-    assert rowcache.version(CITY, day) == base
-    assert rowcache.version(CITY, day + dt.timedelta(days=1)) != base
-    assert rowcache.version(dataclasses.replace(CITY, districts=CITY.districts + 1), day) != base
+    base = rowcache.version(CITY)
+    assert rowcache.version(CITY) == base
+    assert rowcache.version(dataclasses.replace(CITY, districts=CITY.districts + 1)) != base
     code = tmp_path / "pipeline"
     code.mkdir()
     for path in (ROOT / "pipeline").glob("*.py"):
         (code / path.name).write_bytes(path.read_bytes())
     monkeypatch.setattr(rowcache, "_CODE", code)
-    assert rowcache.version(CITY, day) == base
+    assert rowcache.version(CITY) == base
     normaliser = code / "normalise.py"
     normaliser.write_bytes(normaliser.read_bytes() + b"\n# a comment is a change too\n")
-    assert rowcache.version(CITY, day) != base
+    assert rowcache.version(CITY) != base
+
+
+# Ruling 7 is dated 1403/01/20 (2024-04-08): after the first day, before the second.
+EARLY, LATE = "2024-03-01", "2024-05-01"
+
+
+def build_on(day: str, source: Path, work: Path, monkeypatch) -> dict[str, bytes]:
+    monkeypatch.setenv("SHAFAF_TODAY", day)
+    return run(source, work)
+
+
+def test_a_cache_of_an_earlier_day_serves_a_later_one_and_a_row_then_in_the_future_is_parsed_again(
+        tmp_path, monkeypatch):
+    """Weekly publishes keep their cache (the day is no part of the version), yet what a
+    later day accepts is what a build without a cache accepts that day."""
+    source = exports(tmp_path / "source", dates={7: "1403/01/20"})
+    work = tmp_path / "work"
+    early = build_on(EARLY, source, work, monkeypatch)
+    assert "1402/3/7" not in early["output/data/rulings.csv"].decode("utf-8-sig")   # in the future then
+    late = build_on(LATE, source, work, monkeypatch)
+    assert "1402/3/7" in late["output/data/rulings.csv"].decode("utf-8-sig")
+    assert late == build_on(LATE, source, tmp_path / "fresh-late", monkeypatch)
+    # It was the early day's cache that served: its forged texts reach the later build,
+    # but for ruling 7, whose row was parsed again.
+    forged = tmp_path / "forged"
+    build_on(EARLY, source, forged, monkeypatch)
+    forge(cache_files(forged)["rulings"], wrong_text)
+    rows = build_on(LATE, source, forged, monkeypatch)["output/data/rulings.csv"].decode("utf-8-sig").splitlines()
+    assert [line for line in rows if "نادرست-از-حافظه" in line]
+    assert [line for line in rows if "1402/3/7" in line and "نادرست-از-حافظه" not in line]
+
+
+def test_a_cache_made_on_a_later_day_is_not_read_on_an_earlier_one(tmp_path, monkeypatch):
+    """SHAFAF_TODAY moved back: a row accepted on the later day may lie in the future now."""
+    source = exports(tmp_path / "source", dates={7: "1403/01/20"})
+    work = tmp_path / "work"
+    build_on(LATE, source, work, monkeypatch)
+    early = build_on(EARLY, source, work, monkeypatch)
+    assert "1402/3/7" not in early["output/data/rulings.csv"].decode("utf-8-sig")
+    assert early == build_on(EARLY, source, tmp_path / "fresh-early", monkeypatch)
 
 
 def test_a_changed_row_is_parsed_again_and_its_new_value_and_error_reach_the_output(tmp_path):
