@@ -242,3 +242,5 @@ def finish_rendering(pelican) -> None:
     renderer = _RENDERERS.pop(str(Path(pelican.output_path).resolve()), None)
     if renderer is not None:
         renderer.finish()
+    from .chart_cache import finish
+    finish(pelican.settings)

@@ -1,0 +1,93 @@
+"""Charts drawn once: each SVG kept in ``CACHE_PATH/charts/`` under the digest of what draws it.
+
+vl-convert takes 0.03–1 s a chart (BENCHMARKS.md), and a member page whose rows changed
+(a ruling's text edited) shows the same figures as before: drawing its six charts again
+cost most of a weekly publish's Pelican time. A chart is a function of its Vega-Lite spec,
+its title, ``pipeline/charts.py`` (config, locale, the clean-up of the SVG), vl-convert's
+version and the fonts it measures labels with; the key hashes all of them, so a change of
+any one draws the chart again and an unchanged one is read back, byte for byte what
+drawing it gives (``tests/test_rebuild.py``).
+
+One file per chart, written through ``pipeline.files`` (a temporary file renamed into
+place): a page rendered in a forked process draws and stores its charts itself, and no
+reader sees half a file. The parent knows every chart the site shows (``keys``, from the
+specs, which cost nothing to build) and removes the others at the end of the build.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from importlib import metadata
+from pathlib import Path
+
+from pipeline import charts
+from pipeline.files import write_if_changed
+
+
+def _code() -> str:
+    h = hashlib.blake2b(digest_size=16)
+    h.update(Path(charts.__file__).read_bytes())
+    try:
+        h.update(metadata.version("vl-convert-python").encode())
+    except metadata.PackageNotFoundError:
+        pass
+    fonts = charts.FONTS
+    if fonts.is_dir():
+        for path in sorted(fonts.glob("*.ttf")):
+            h.update(f"{path.name}\0{path.stat().st_size}\0".encode())
+    return h.hexdigest()
+
+
+class ChartCache:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.code = _code()
+        self.keys: set[str] = set()  # the charts this build shows (those this process asked for)
+
+    def key(self, spec: dict, title: str) -> str:
+        text = json.dumps([self.code, spec, title], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+    def svg(self, spec: dict, title: str) -> str:
+        key = self.key(spec, title)
+        self.keys.add(key)
+        path = self.folder / f"{key}.svg"
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            pass
+        drawn = charts.svg(spec, title)
+        write_if_changed(path, drawn)
+        return drawn
+
+    def prune(self) -> int:
+        """Remove the charts no page of this build shows; how many."""
+        removed = 0
+        try:
+            entries = list(os.scandir(self.folder))
+        except FileNotFoundError:
+            return 0
+        for entry in entries:
+            if entry.name.endswith(".svg") and entry.name[:-4] not in self.keys:
+                os.unlink(entry.path)
+                removed += 1
+        return removed
+
+
+_CACHES: dict[str, ChartCache] = {}
+
+
+def cache_for(settings: dict) -> ChartCache:
+    """The build's one chart cache (per CACHE_PATH), shared by the statistics and member pages."""
+    folder = Path(settings.get("CACHE_PATH", "cache")) / "charts"
+    key = str(folder.resolve())
+    if key not in _CACHES:
+        _CACHES[key] = ChartCache(folder)
+    return _CACHES[key]
+
+
+def finish(settings: dict) -> None:
+    cache = _CACHES.pop(str((Path(settings.get("CACHE_PATH", "cache")) / "charts").resolve()), None)
+    if cache is not None:
+        cache.prune()
