@@ -347,6 +347,9 @@ class ListingGenerator(Generator):
 
     def _write_feeds(self, renderer):
         site, siteurl = self.settings["SITENAME"], self.context["ABS_SITEURL"]
+        limit = self.settings["RULINGS_FEED_ITEMS"]
         for path, title, rows, page in feeds.ruling_feeds(self.listings["rows"], self.listings["districts"], self.listings["members"]):
-            renderer.write_text(path, feeds.ruling_feed(path, title, rows, page, site, siteurl,
-                                                        self.settings["RULINGS_FEED_ITEMS"]), "feeds")
+            # A feed is made from its newest rows alone: their digests stand for it.
+            renderer.write_text(path, lambda a=(path, title, rows, page): feeds.ruling_feed(*a, site, siteurl, limit),
+                                "feeds", key_of=digest(title, page, site, siteurl, limit,
+                                                       [row["digest"] for row in rows[:limit]]))
