@@ -1,4 +1,5 @@
-"""Charts drawn once: each SVG kept in ``CACHE_PATH/charts/`` under the digest of what draws it.
+"""Charts drawn once: each SVG kept in ``CACHE_PATH/charts-<output>/`` under the digest of what
+draws it.
 
 vl-convert takes 0.03–1 s a chart (BENCHMARKS.md), and a member page whose rows changed
 (a ruling's text edited) shows the same figures as before: drawing its six charts again
@@ -78,16 +79,23 @@ class ChartCache:
 _CACHES: dict[str, ChartCache] = {}
 
 
-def cache_for(settings: dict) -> ChartCache:
-    """The build's one chart cache (per CACHE_PATH), shared by the statistics and member pages."""
-    folder = Path(settings.get("CACHE_PATH", "cache")) / "charts"
+def _folder(settings: dict, output_path) -> Path:
+    # One folder per output folder, as the render manifest: a preview (make html) and a
+    # publish share CACHE_PATH, and each removes only the charts its own site no longer shows.
+    where = hashlib.blake2b(str(Path(output_path).resolve()).encode(), digest_size=8).hexdigest()
+    return Path(settings.get("CACHE_PATH", "cache")) / f"charts-{where}"
+
+
+def cache_for(settings: dict, output_path) -> ChartCache:
+    """The build's one chart cache, shared by the statistics and member pages."""
+    folder = _folder(settings, output_path)
     key = str(folder.resolve())
     if key not in _CACHES:
         _CACHES[key] = ChartCache(folder)
     return _CACHES[key]
 
 
-def finish(settings: dict) -> None:
-    cache = _CACHES.pop(str((Path(settings.get("CACHE_PATH", "cache")) / "charts").resolve()), None)
+def finish(settings: dict, output_path) -> None:
+    cache = _CACHES.pop(str(_folder(settings, output_path).resolve()), None)
     if cache is not None:
         cache.prune()

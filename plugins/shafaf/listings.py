@@ -281,7 +281,7 @@ class ListingGenerator(Generator):
         members = self.listings["members"]
         document = member_stats_page.load(self.output_path)
         role_titles = {role: title for role, _, title in ROLES}
-        charts = cache_for(self.settings)
+        charts = cache_for(self.settings, self.output_path)
         compared = member_stats_page.comparisons(document, role_titles, charts)
         for comparison in compared.values():  # the charts the cache keeps, drawn or not this time
             charts.keys |= comparison.chart_keys()

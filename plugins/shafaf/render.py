@@ -248,4 +248,4 @@ def finish_rendering(pelican) -> None:
     if renderer is not None:
         renderer.finish()
     from .chart_cache import finish
-    finish(pelican.settings)
+    finish(pelican.settings, pelican.output_path)

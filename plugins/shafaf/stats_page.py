@@ -265,7 +265,7 @@ class StatsPageGenerator(Generator):
         except FileNotFoundError:
             document = None
         self.min_rows = (document or {}).get("min_rows")
-        draw = cache_for(self.settings).svg  # drawn once, read back while the figures stay the same
+        draw = cache_for(self.settings, self.output_path).svg  # drawn once, read back while the figures stay the same
         self.figures = page_figures(document, draw)
         # The home page (listings.py writes it) leads with these.
         self.context["HOME_FIGURES"] = home_figures(document)
