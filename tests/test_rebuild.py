@@ -122,6 +122,18 @@ def test_a_rebuild_renders_what_the_change_touches_and_equals_a_fresh_build(tmp_
     assert snapshot_bytes(site.output) == snapshot_bytes(fresh.output)
 
 
+def test_a_damaged_chart_in_the_cache_is_drawn_again(tmp_path):
+    from pipeline import charts
+    from plugins.shafaf.chart_cache import ChartCache
+    spec = charts.bars([{"c": "الف", "n": 3}, {"c": "ب", "n": 5}], "c", "n")
+    cache = ChartCache(tmp_path)
+    drawn = cache.svg(spec, "آزمون")
+    assert drawn == charts.svg(spec, "آزمون") and cache.svg(spec, "آزمون") == drawn
+    kept, = tmp_path.glob("*.svg")
+    kept.write_bytes(kept.read_bytes()[:-40])   # cut short (a full disk, a hand edit)
+    assert ChartCache(tmp_path).svg(spec, "آزمون") == drawn
+
+
 def test_serial_and_parallel_rendering_give_the_same_site(sample_site, tmp_path):
     serial = build_site(sample_site.exports, tmp_path / "serial", overrides=("RENDER_PROCESSES=1",))
     assert snapshot_bytes(serial.output) == snapshot_bytes(sample_site.output)

@@ -40,6 +40,10 @@ def _code() -> str:
     return h.hexdigest()
 
 
+def _check(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
 class ChartCache:
     def __init__(self, folder: Path):
         self.folder = folder
@@ -55,11 +59,14 @@ class ChartCache:
         self.keys.add(key)
         path = self.folder / f"{key}.svg"
         try:
-            return path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+            check, _, kept = path.read_text(encoding="utf-8").partition("\n")
+            if check == _check(kept):
+                return kept
+        except (FileNotFoundError, UnicodeDecodeError):
             pass
         drawn = charts.svg(spec, title)
-        write_if_changed(path, drawn)
+        # The drawing's own digest first: a file cut short or edited is drawn again, never shown.
+        write_if_changed(path, f"{_check(drawn)}\n{drawn}")
         return drawn
 
     def prune(self) -> int:
