@@ -51,7 +51,8 @@ class ChartCache:
         self.keys: set[str] = set()  # the charts this build shows (those this process asked for)
 
     def key(self, spec: dict, title: str) -> str:
-        text = json.dumps([self.code, spec, title], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        # In the order the spec was built (no sort_keys): a spec written another way is drawn again.
+        text = json.dumps([self.code, spec, title], ensure_ascii=False, separators=(",", ":"))
         return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
     def svg(self, spec: dict, title: str) -> str:
