@@ -24,11 +24,14 @@ def snapshot(folder: Path) -> dict[str, tuple[int, str]]:
             for p in folder.rglob("*") if p.is_file()}
 
 
-def exports(folder: Path, texts: dict[int, str], dropped: int | None = None) -> Path:
+def exports(folder: Path, texts: dict[int, str], dropped: int | None = None,
+            rulings_changed: dict[int, dict] | None = None, violations_changed: dict[int, dict] | None = None) -> Path:
     numbers = [n for n in range(1, 31) if n != dropped]
-    rulings = [ruling(ruling_no=f"1402/3/{n}", case_no=f"55{n:03d}", ruling_text=texts.get(n, f"متن رأی {n}"))
+    rulings_changed, violations_changed = rulings_changed or {}, violations_changed or {}
+    rulings = [ruling(ruling_no=f"1402/3/{n}", case_no=f"55{n:03d}", ruling_text=texts.get(n, f"متن رأی {n}"),
+                      **rulings_changed.get(n, {}))
                for n in numbers]
-    violations = [violation(ruling_no=f"1402/3/{n}") for n in numbers]
+    violations = [violation(ruling_no=f"1402/3/{n}", **violations_changed.get(n, {})) for n in numbers]
     properties = [property_(property_code=f"P-05-{n:04d}") for n in range(1, 6)]
     return write_exports(folder, rulings=rulings, violations=violations, properties=properties, fmt="csv")
 
@@ -63,6 +66,72 @@ def test_a_rebuild_writes_only_what_changed(tmp_path):
     built = json.loads(manifest.read_text("utf-8"))["last_build"]
     assert built["rulings: rendered"] == 2 and built["properties: rendered"] == 0, built
     assert built["removed (no longer built)"] == 2, built  # ruling 7's page and its record.json
+
+
+def last_build(work: Path) -> dict:
+    import json
+    manifest, = (work / "cache" / "pelican").glob("render-*.json")
+    return json.loads(manifest.read_text("utf-8"))["last_build"]
+
+
+def charts_shown(output: Path) -> int:
+    """The distinct charts the site shows (inline SVG: the statistics page, home, member pages)."""
+    import re
+    found = set()
+    for page in output.rglob("*.html"):
+        found.update(re.findall(r'<svg role="img".*?</svg>', page.read_text("utf-8"), flags=re.S))
+    return len(found)
+
+
+def test_a_rebuild_renders_what_the_change_touches_and_equals_a_fresh_build(tmp_path):
+    """Listing and member pages are keyed by the rows they show, and charts by their specs:
+    a ruling's text renders its page alone; a field its rows show renders the pages that list
+    it, whose unchanged charts are read back, not drawn; a member's figures draw their charts
+    again. After each, the site is byte for byte what a fresh build of the same exports gives."""
+    work = tmp_path / "work"
+    site = build_site(exports(tmp_path / "a", {}), work)
+    charts, = (work / "cache" / "pelican").glob("charts-*")
+    drawn = snapshot(charts)
+    assert len(drawn) == charts_shown(site.output) > 0, "every chart shown is kept, once"
+
+    # 1. A ruling's text: its page and record.json, no listing, no member page, no chart.
+    build_site(exports(tmp_path / "b", {5: "متن تازه‌ی رأی ۵"}), work)
+    built = last_build(work)
+    assert built["rulings: rendered"] == 1 and built.get("listings: rendered", 0) == 0, built
+    assert snapshot(charts) == drawn, "no chart drawn again"
+
+    # 2. A field the listings show (the neighbourhood): every page listing ruling 5 renders
+    # (its district, year, type, decision, all rulings, its three members), no chart is drawn.
+    moved = exports(tmp_path / "c", {5: "متن تازه‌ی رأی ۵"}, rulings_changed={5: {"neighbourhood": "گوهردشت"}})
+    build_site(moved, work)
+    built = last_build(work)
+    assert built["listings: rendered"] >= 8 and built["rulings: rendered"] == 1, built
+    assert snapshot(charts) == drawn, "a member page rendered again reads its unchanged charts back"
+    fresh = build_site(moved, tmp_path / "fresh-c")
+    assert snapshot_bytes(site.output) == snapshot_bytes(fresh.output)
+
+    # 3. A member's figures (a decision): their charts are drawn again, the old ones removed.
+    decided = exports(tmp_path / "d", {5: "متن تازه‌ی رأی ۵"}, rulings_changed={5: {"neighbourhood": "گوهردشت"}},
+                      violations_changed={5: {"decision": "تخریب", "multiplier": None, "unit_value_rial": None,
+                                              "fine_rial": None}})
+    build_site(decided, work)
+    after = snapshot(charts)
+    assert set(after) - set(drawn), "the changed figures' charts are drawn"
+    assert len(after) == charts_shown(site.output), "charts no page shows are removed"
+    fresh = build_site(decided, tmp_path / "fresh-d")
+    assert snapshot_bytes(site.output) == snapshot_bytes(fresh.output)
+
+
+def test_a_damaged_chart_in_the_cache_is_drawn_again(tmp_path):
+    from pipeline import charts
+    from plugins.shafaf.chart_cache import ChartCache
+    spec = charts.bars([{"c": "الف", "n": 3}, {"c": "ب", "n": 5}], "c", "n")
+    cache = ChartCache(tmp_path)
+    drawn = cache.svg(spec, "آزمون")
+    assert drawn == charts.svg(spec, "آزمون") and cache.svg(spec, "آزمون") == drawn
+    kept, = tmp_path.glob("*.svg")
+    kept.write_bytes(kept.read_bytes()[:-40])   # cut short (a full disk, a hand edit)
+    assert ChartCache(tmp_path).svg(spec, "آزمون") == drawn
 
 
 def test_serial_and_parallel_rendering_give_the_same_site(sample_site, tmp_path):

@@ -16,6 +16,8 @@ from text come from ``pipeline/slugs.py``.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from pelican import signals
 
 from pipeline.settings import OPTIONAL_KEYS, check_site
@@ -52,9 +54,23 @@ def get_writer(pelican):
 
 
 def add_template_names(generator) -> None:
-    """What the theme needs beyond ``pipeline.display``: the URL scheme and enum slugs."""
+    """What the theme needs beyond ``pipeline.display``: the URL scheme and enum slugs; and
+    Jinja's compiled templates kept in ``CACHE_PATH`` (keyed by each template's source, so an
+    edited template compiles again): every generator has its own environment, and compiling
+    the theme's templates in each was a tenth of a build with nothing to render."""
+    import hashlib
+
+    import jinja2
     generator.env.globals["urls"] = URLS
     generator.env.filters["enum_slug"] = lambda value, kind: ENUM_SLUGS[kind][value]
+    # Jinja keys compiled code by the template's source only; the options that change what a
+    # source compiles to (trim_blocks, autoescape, extensions...) name the folder instead.
+    options = repr((jinja2.__version__, sorted((k, repr(v)) for k, v in generator.settings.get("JINJA_ENVIRONMENT", {}).items()),
+                    sorted(generator.env.extensions)))
+    folder = Path(generator.settings.get("CACHE_PATH", "cache")) / (
+        "jinja-" + hashlib.blake2b(options.encode(), digest_size=8).hexdigest())
+    folder.mkdir(parents=True, exist_ok=True)
+    generator.env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def settle(_generators) -> None:

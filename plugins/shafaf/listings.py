@@ -24,6 +24,7 @@ from pipeline.urls import URLS
 from pipeline.values import match_key
 
 from . import feeds, member_stats_page, sitemap
+from .chart_cache import cache_for
 from .pagination import pages
 from .render import digest, renderer_for
 from pipeline.slugs import ENUM_SLUGS, ROLES, member_names
@@ -56,28 +57,34 @@ class Group:
         return self.__dict__["_render_key"]
 
 
+def with_digest(row: dict) -> dict:
+    """A listing row and the digest of what it holds, which stands for it in render keys: a
+    page that lists a ruling changes when its row does, not when its text or history does."""
+    return {**row, "digest": digest(row)}
+
+
 def ruling_row(article) -> dict:
-    """What a ruling list shows of one ruling (kept small: lists hold thousands). A row is
-    made from one record page alone, so that page's digest stands for it in render keys."""
+    """What a ruling list shows of one ruling (kept small: lists hold thousands), made from
+    one record page alone when it is read (records.py keeps it with the page)."""
     r = article.record
     decisions = list(dict.fromkeys(v["decision"] for v in r.get("violations") or []))
     types = list(dict.fromkeys(v["violation_type"] for v in r.get("violations") or []))
-    return {
+    return with_digest({
         "url": article.url, "slug": r["slug"], "ruling_no": r["ruling_no"],
         "ruling_date": r["ruling_date"], "stage": r["stage"], "district": r["district"],
         "neighbourhood": r.get("neighbourhood"), "decisions": decisions, "types": types,
         "total_fine_rial": r.get("total_fine_rial"),
-        "violations": len(r.get("violations") or []), "digest": article.digest,
-    }
+        "violations": len(r.get("violations") or []),
+    })
 
 
 def property_row(page) -> dict:
     p = page.record
-    return {"url": page.url, "slug": p["slug"], "property_code": p["property_code"],
-            "title": p["title"], "district": p["district"], "neighbourhood": p.get("neighbourhood"),
-            "land_use": p["land_use"], "occupancy": p["occupancy"],
-            "land_area_m2": p.get("land_area_m2"), "digest": page.digest,
-            "flags": [f.slug for f in FLAGS if p.get(f.column)]}
+    return with_digest({"url": page.url, "slug": p["slug"], "property_code": p["property_code"],
+                        "title": p["title"], "district": p["district"], "neighbourhood": p.get("neighbourhood"),
+                        "land_use": p["land_use"], "occupancy": p["occupancy"],
+                        "land_area_m2": p.get("land_area_m2"),
+                        "flags": [f.slug for f in FLAGS if p.get(f.column)]})
 
 
 def newest_first(rows: list[dict]) -> list[dict]:
@@ -108,7 +115,7 @@ class RulingGroups:
 
     def add(self, article) -> None:
         r = article.record
-        row = ruling_row(article)
+        row = article.row
         self.rows.append(row)
         if r["district"] in self.by_district:
             self.by_district[r["district"]].items.append(row)
@@ -226,7 +233,7 @@ class ListingGenerator(Generator):
         for article in self.articles:  # one pass over the rulings
             groups.add(article)
         self.listings = groups.finish()
-        self.prop_rows = [property_row(p) for p in self.property_pages]
+        self.prop_rows = [p.row for p in self.property_pages]
         self.prop_facets = property_groups(self.prop_rows, districts)
         self.context.update(self._site_context())
 
@@ -274,7 +281,10 @@ class ListingGenerator(Generator):
         members = self.listings["members"]
         document = member_stats_page.load(self.output_path)
         role_titles = {role: title for role, _, title in ROLES}
-        compared = member_stats_page.comparisons(document, role_titles)
+        charts = cache_for(self.settings, self.output_path)
+        compared = member_stats_page.comparisons(document, role_titles, charts)
+        for comparison in compared.values():  # the charts the cache keeps, drawn or not this time
+            charts.keys |= comparison.chart_keys()
         self._page(URLS.members(), "members", members=members, summary=member_stats_page.index_rows(document),
                    min_rows=(document or {}).get("min_rows"),
                    summary_csv=URLS.member_stats_file("summary"))
@@ -337,6 +347,9 @@ class ListingGenerator(Generator):
 
     def _write_feeds(self, renderer):
         site, siteurl = self.settings["SITENAME"], self.context["ABS_SITEURL"]
+        limit = self.settings["RULINGS_FEED_ITEMS"]
         for path, title, rows, page in feeds.ruling_feeds(self.listings["rows"], self.listings["districts"], self.listings["members"]):
-            renderer.write_text(path, feeds.ruling_feed(path, title, rows, page, site, siteurl,
-                                                        self.settings["RULINGS_FEED_ITEMS"]), "feeds")
+            # A feed is made from its newest rows alone: their digests stand for it.
+            renderer.write_text(path, lambda a=(path, title, rows, page): feeds.ruling_feed(*a, site, siteurl, limit),
+                                "feeds", key_of=digest(title, page, site, siteurl, limit,
+                                                       [row["digest"] for row in rows[:limit]]))

@@ -23,7 +23,7 @@ from pipeline.schema import PROPERTIES
 from pipeline.settings import municipality_from, tile_origin
 from pipeline.urls import URLS
 
-from .listings import property_groups, property_row
+from .listings import property_groups
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def map_settings(block: dict) -> dict:
 def map_filters(pages: list, districts: int) -> list[dict]:
     """Each declared filter with its options (value, label) among the properties on the map,
     in the listings' order."""
-    facets = {facet: groups for facet, _, groups in property_groups([property_row(p) for p in pages], districts)}
+    facets = {facet: groups for facet, _, groups in property_groups([p.row for p in pages], districts)}
     on_map = {p.record["slug"] for p in pages if has_point(p.record)}
     records = {p.record["slug"]: p.record for p in pages}
     result = []
@@ -84,7 +84,7 @@ def map_filters(pages: list, districts: int) -> list[dict]:
 def district_lists(pages: list, districts: int) -> list[tuple[str, str, list[dict]]]:
     """(district number, its listing's URL, its properties on the map) for the list beside the map."""
     on_map = {p.record["slug"] for p in pages if has_point(p.record)}
-    facets = {facet: groups for facet, _, groups in property_groups([property_row(p) for p in pages], districts)}
+    facets = {facet: groups for facet, _, groups in property_groups([p.row for p in pages], districts)}
     return [(g.title, URLS.property_facet("district", g.slug), [row for row in g.items if row["slug"] in on_map])
             for g in facets["district"] if any(row["slug"] in on_map for row in g.items)]
 

@@ -4,7 +4,9 @@ pages show exactly what the downloads hold.
 
 Charts are drawn by ``pipeline/charts.py`` as on the statistics page, but only when a member's
 page is rendered: ``Comparison.render_key`` stands for the charts in the page's key
-(``render.py``), so an unchanged member costs no drawing.
+(``render.py``), so an unchanged member costs no drawing; and a member page rendered again
+because its list of rulings changed reads its unchanged charts back from the chart cache
+(``chart_cache.py``) rather than drawing them.
 """
 from __future__ import annotations
 
@@ -160,8 +162,9 @@ def years_chart(rows: list[dict]) -> dict:
 class Comparison:
     """One member's figures for member.html; the charts are drawn when first asked for."""
 
-    def __init__(self, rows: dict[str, list[dict]], document: dict, roles: dict):
+    def __init__(self, rows: dict[str, list[dict]], document: dict, roles: dict, charts_cache):
         self.rows, self.document, self.roles = rows, document, roles
+        self.charts = charts_cache  # chart_cache.ChartCache: a chart drawn once, read back after
         self._sections = None
 
     def render_key(self) -> str:
@@ -174,16 +177,22 @@ class Comparison:
     @property
     def sections(self) -> list[dict]:
         if self._sections is None:
-            self._sections = self._make()
+            self._sections = self._make(self.charts.svg)
         return self._sections
 
-    def _section(self, key, name, title, caption, rows, spec):
+    def chart_keys(self) -> set[str]:
+        """The cache keys of this member's charts, without drawing them (the cache keeps these)."""
+        keys: set[str] = set()
+        self._make(lambda spec, title: keys.add(self.charts.key(spec, title)) or "")
+        return keys
+
+    def _section(self, draw, key, name, title, caption, rows, spec):
         figure = next(f for f in self.document["figures"] if f["name"] == name)
         columns = SHOWN[name]
         return {
             "id": key, "name": name, "title": title, "caption": caption, "counts_fa": figure["counts_fa"],
             "csv": figure["csv"], "rows": rows,
-            "svg": charts.svg(spec, title) if rows else "",
+            "svg": draw(spec, title) if rows else "",
             "headers": [(c, HEADERS_FA[c]) for c in columns],
             # (column, text, value, link or None): a fellow's name links to their page.
             "table": [[(c, cell(c, row[c], self.roles), row[c],
@@ -194,44 +203,45 @@ class Comparison:
             "folded": len(rows) > FOLD_ABOVE or name == "years",
         }
 
-    def _make(self) -> list[dict]:
+    def _make(self, draw) -> list[dict]:
         rows = self.rows
         made = []
         for stage in STAGES:
             mine = [r for r in rows["decisions"] if r["stage"] == stage]
             if mine:
                 made.append(self._section(
-                    f"compare-decisions-{STAGES.index(stage) + 1}", "decisions", f"تصمیم‌ها در آرای {stage}",
+                    draw, f"compare-decisions-{STAGES.index(stage) + 1}", "decisions", f"تصمیم‌ها در آرای {stage}",
                     f"برای هر نوع تخلف، سهم هر تصمیم در تخلف‌های آرای {stage} این عضو «({ME})» و در همه‌ی "
                     f"آرای {stage} منتشرشده در سال‌های عضو «({ALL})»", mine, decisions_chart(mine)))
         if rows["multipliers"]:
             made.append(self._section(
-                "compare-multipliers", "multipliers", "میانه‌ی ضریب، کنار همکاران",
+                draw, "compare-multipliers", "multipliers", "میانه‌ی ضریب، کنار همکاران",
                 f"دایره: میانه‌ی ضریب تخلف‌های آرای این عضو؛ لوزی: میانه‌ی ضریب همکاران (همان نقش، همان سال‌ها)؛ "
                 f"ردیف «{self.document['all_types']}» همه‌ی تخلف‌ها با هم", rows["multipliers"],
                 multipliers_chart(rows["multipliers"], self.document["all_types"])))
         if rows["appeals"]:
             first = rows["appeals"][0]
             made.append(self._section(
-                "compare-appeals", "appeals", "تجدیدنظر در آرای بدوی",
+                draw, "compare-appeals", "appeals", "تجدیدنظر در آرای بدوی",
                 f"از {fa_number(first['first_instance_rulings'])} رأی بدوی این عضو، "
                 f"{fa_number(first['appealed_rulings'])} رأی تجدیدنظرشده است؛ نمودار: نتیجه‌ی آرای تجدیدنظر",
                 rows["appeals"], appeals_chart(rows["appeals"])))
         if rows["fellows"]:
             made.append(self._section(
-                "compare-fellows", "fellows", "هم‌نشینان",
+                draw, "compare-fellows", "fellows", "هم‌نشینان",
                 f"اعضای دیگری که بیشترین رأی را با این عضو داده‌اند ({fa_number(self.document['top_fellows'])} نفر نخست)",
                 rows["fellows"], fellows_chart(rows["fellows"], self.roles)))
-        made.append(self._section("compare-years", "years", "آرا به تفکیک سال", "شمار آرای این عضو در هر سال خورشیدی",
+        made.append(self._section(draw, "compare-years", "years", "آرا به تفکیک سال", "شمار آرای این عضو در هر سال خورشیدی",
                                   rows["years"], years_chart(rows["years"])))
         return made
 
 
-def comparisons(document: dict | None, roles: dict) -> dict[tuple[str, str], Comparison]:
+def comparisons(document: dict | None, roles: dict, charts_cache) -> dict[tuple[str, str], Comparison]:
     """(role, slug) -> the member's Comparison; empty while none was published."""
     if not document:
         return {}
-    return {tuple(key.split("/", 1)): Comparison(rows, document, roles) for key, rows in document["members"].items()}
+    return {tuple(key.split("/", 1)): Comparison(rows, document, roles, charts_cache)
+            for key, rows in document["members"].items()}
 
 
 def index_rows(document: dict | None) -> dict[str, dict]:

@@ -27,10 +27,12 @@ from pipeline.pages import write_if_changed
 from pipeline.parallel import in_halves
 from pipeline.urls import URLS
 
+from .listings import property_row, ruling_row
 from .render import PARALLEL_MINIMUM, renderer_for
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 REQUIRED_METADATA = ("title", "template", "url", "save_as", "record")
+ROWS = {"rulings": ruling_row, "properties": property_row}  # the listings' row of a record, per folder
 
 
 @dataclass
@@ -46,6 +48,7 @@ class RecordPage:
     digest: str        # of that file's text: everything above comes from it
     history: list      # the record's events across publications (pipeline/history.py)
     withdrawn: str | None = None   # the date it was withdrawn: a page kept, in no listing
+    row: dict | None = None        # what the listings show of it (listings.ruling_row/property_row)
 
     def render_key(self) -> list:
         return [self.source, self.digest]
@@ -151,13 +154,18 @@ def read_page(path: str, source: str, folder: str, markdown: Markdown) -> Record
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
     metadata, body = parse(text, source, folder)
-    return RecordPage(record=json.loads(metadata["record"]),
+    page = RecordPage(record=json.loads(metadata["record"]),
                       content=markdown.reset().convert(body) if body.strip() else "",
                       title=metadata["title"], url=metadata["url"], save_as=metadata["save_as"],
                       template=metadata["template"], source=source,
                       digest=hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest(),
                       history=json.loads(metadata["history"]) if "history" in metadata else [],
                       withdrawn=metadata.get("withdrawn"))
+    if not page.withdrawn and folder in ROWS:
+        # Made once, when the file is read, and kept with the page: a listing row is a
+        # function of the file alone, so a build does not make 100k of them again.
+        page.row = ROWS[folder](page)
+    return page
 
 
 def _markdown_settings(settings: dict) -> dict:

@@ -31,7 +31,7 @@ from pipeline.files import record
 from pipeline.pages import write_if_changed
 from pipeline.parallel import in_halves
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 PARALLEL_MINIMUM = 400   # below this, a second process costs more than it saves
 
 
@@ -77,12 +77,10 @@ class Renderer:
         root = Path(settings.get("CACHE_PATH", "cache"))
         where = hashlib.blake2b(str(self.output.resolve()).encode(), digest_size=8).hexdigest()
         self.manifest_path = root / f"render-{where}.json"
-        self.old = self._load()
         self.new: dict[str, list] = {}
         self.stats = Counter()
         self._shared: dict = {}
         self.processes = settings.get("RENDER_PROCESSES", 2)
-        self._names: dict[str, frozenset] = {}
         here = Path(__file__).resolve().parent
         theme = Path(settings["THEME"]) / "templates"
         import pipeline.display
@@ -93,13 +91,19 @@ class Renderer:
                    Path(pipeline.normalise.__file__), Path(pipeline.urls.__file__)]
         import pelican
         self.code = code_signature(sources) + pelican.__version__
+        self.old, names = self._load()
+        # What each template reads, found by parsing it: the same while the code (every
+        # template) is, so kept in the manifest rather than parsed again on every build.
+        self._names: dict[str, frozenset] = {name: frozenset(found) for name, found in names.items()}
 
-    def _load(self) -> dict:
+    def _load(self) -> tuple[dict, dict]:
         try:
             data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except (FileNotFoundError, ValueError):
-            return {}
-        return data.get("pages", {}) if data.get("version") == MANIFEST_VERSION else {}
+            return {}, {}
+        if data.get("version") != MANIFEST_VERSION:
+            return {}, {}
+        return data.get("pages", {}), (data.get("names", {}) if data.get("code") == self.code else {})
 
     def template_names(self, name: str) -> frozenset:
         """Every variable the template and the templates it uses read from the context."""
@@ -221,7 +225,8 @@ class Renderer:
         record(*(self.output / save_as for save_as in sorted(self.new)))  # skipped pages are built too
         # The counts tell the next reader (and tests/test_rebuild.py) what this build did.
         write_if_changed(self.manifest_path, json.dumps(
-            {"version": MANIFEST_VERSION, "pages": self.new, "last_build": self.stats},
+            {"version": MANIFEST_VERSION, "pages": self.new, "last_build": self.stats, "code": self.code,
+             "names": {name: sorted(found) for name, found in self._names.items()}},
             sort_keys=True, separators=(",", ":")))
         print("Shafaf pages: " + ", ".join(f"{k} {v}" for k, v in sorted(self.stats.items())))
 
@@ -242,3 +247,5 @@ def finish_rendering(pelican) -> None:
     renderer = _RENDERERS.pop(str(Path(pelican.output_path).resolve()), None)
     if renderer is not None:
         renderer.finish()
+    from .chart_cache import finish
+    finish(pelican.settings, pelican.output_path)

@@ -21,6 +21,8 @@ from pipeline.urls import URLS
 
 from pipeline.slugs import ENUM_SLUGS
 
+from .chart_cache import cache_for
+
 HEADERS_FA = {
     "jalali_year": "سال", "district": "منطقه", "rulings": "شمار آرا", "violation_type": "نوع تخلف",
     "decision": "تصمیم", "violations": "شمار تخلف‌ها", "share": "سهم", "base_rows": "شمار پایه",
@@ -174,8 +176,9 @@ def _midpoint(rows) -> float:
     return (max(counts) + min(counts)) / 2 if counts else 0
 
 
-def page_figures(document: dict | None) -> list[dict]:
-    """Each figure with its chart (SVG text), table and CSV link, for the template."""
+def page_figures(document: dict | None, draw) -> list[dict]:
+    """Each figure with its chart (SVG text, from ``draw``: the chart cache's), table and CSV
+    link, for the template."""
     if not document:
         return []
     result = []
@@ -183,7 +186,7 @@ def page_figures(document: dict | None) -> list[dict]:
         columns = figure["columns"]
         result.append({
             **figure,
-            "svg": charts.svg(chart(figure), figure["title_fa"]) if figure["rows"] else "",
+            "svg": draw(chart(figure), figure["title_fa"]) if figure["rows"] else "",
             "headers": [(c, HEADERS_FA[c] + (" (میلیون ریال)" if c in MILLIONS and
                                               figure["name"] == "fine_per_m2_by_district" else "")
                          + (" (میلیارد ریال)" if c in BILLIONS else "")
@@ -240,7 +243,7 @@ def home_figures(document: dict | None) -> list[dict]:
     ]
 
 
-def home_chart(document: dict | None) -> str:
+def home_chart(document: dict | None, draw) -> str:
     """Rulings by year (the sum over districts of the statistics page's first figure), small."""
     figure = next((f for f in (document or {}).get("figures", []) if f["name"] == "rulings_by_year_district"), None)
     if not figure or not figure["rows"]:
@@ -251,7 +254,7 @@ def home_chart(document: dict | None) -> str:
     values = [{"year": fa_digits(y), "rulings": n} for y, n in sorted(by_year.items())]
     spec = charts.bars(values, "year", "rulings", category_order=[v["year"] for v in values],
                        amount_title="شمار آرا", width=220)
-    return charts.svg(spec, "شمار آرا به تفکیک سال")
+    return draw(spec, "شمار آرا به تفکیک سال")
 
 
 class StatsPageGenerator(Generator):
@@ -262,10 +265,11 @@ class StatsPageGenerator(Generator):
         except FileNotFoundError:
             document = None
         self.min_rows = (document or {}).get("min_rows")
-        self.figures = page_figures(document)
+        draw = cache_for(self.settings, self.output_path).svg  # drawn once, read back while the figures stay the same
+        self.figures = page_figures(document, draw)
         # The home page (listings.py writes it) leads with these.
         self.context["HOME_FIGURES"] = home_figures(document)
-        self.context["HOME_CHART"] = home_chart(document)
+        self.context["HOME_CHART"] = home_chart(document, draw)
 
     def generate_output(self, writer):
         url = URLS.stats()
