@@ -18,6 +18,15 @@ class ChildFailed(RuntimeError):
     pass
 
 
+_at_child_exit: list = []
+
+
+def at_child_exit(function) -> None:
+    """``function()`` runs in a forked child once it has sent its result, before it ends
+    (``os._exit`` runs no ``atexit`` hook)."""
+    _at_child_exit.append(function)
+
+
 class Forked:
     """``Forked(function, *args).result()``: the function's return value, or ChildFailed."""
 
@@ -47,6 +56,11 @@ class Forked:
                 with os.fdopen(write, "wb") as pipe:
                     pickle.dump(outcome, pipe, protocol=pickle.HIGHEST_PROTOCOL)
             finally:
+                for hook in _at_child_exit:
+                    try:
+                        hook()
+                    except BaseException:  # noqa: BLE001  (the result is sent; nothing to tell)
+                        pass
                 os._exit(0)
         os.close(write)
         self._pid, self._read = pid, read

@@ -411,6 +411,38 @@ def test_a_process_that_drew_a_chart_can_fork_and_draw_again():
     assert run.stdout.strip() == "[[True, True], [True, True]]"
 
 
+DRAWERS_WAITED = """
+import os, resource
+from pipeline import charts, parallel
+spec = {"data": {"values": [{"a": "x", "b": 1}]}, "mark": "bar",
+        "encoding": {"y": {"field": "a", "type": "nominal"}, "x": {"field": "b", "type": "quantitative"}}}
+
+def child_draws(_):
+    charts.svg(spec, "t")
+    return charts._drawers[os.getpid()].process.pid
+
+drawer = parallel.Forked(child_draws, None).result()
+charts.svg(spec, "t")
+own = charts._drawers[os.getpid()].process
+charts.close()
+print(own.returncode is not None, os.getpid() not in charts._drawers)
+try:
+    os.kill(drawer, 0)
+    print("child's drawer still running")
+except ProcessLookupError:
+    print("child's drawer ended")
+"""
+
+
+def test_every_drawer_is_waited_for_by_the_process_that_started_it():
+    """A drawer's CPU counts in its build's (rusage of waited children, what ``make bench``
+    reports) only if it is waited for; a forked child waits for its own before it ends."""
+    run = subprocess.run([sys.executable, "-c", DRAWERS_WAITED], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split("\n")[:2] == ["True True", "child's drawer ended"]
+
+
 def test_a_chart_vl_convert_refuses_is_an_error_with_its_message():
     with pytest.raises(charts.ChartError, match="Error"):
         charts.svg({"mark": "no-such-mark", "data": {"values": []}}, "t")
