@@ -38,7 +38,8 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import seal
@@ -56,10 +57,17 @@ class Live:
     links: dict[str, list[str]]      # page -> its link targets
     private: set[str]
     public: set[str]
+    stats: dict[str, list[int]] = field(default_factory=dict)   # relative path -> seal.signature now
 
 
 def inventory(site: Path) -> dict[str, list[int]]:
-    """Every regular file of ``site`` but its seal."""
+    """Every regular file of ``site`` but its seal: [device, inode, size, mtime_ns]."""
+    return {name: found[:4] for name, found in signatures(site).items()}
+
+
+def signatures(site: Path) -> dict[str, list[int]]:
+    """Every regular file of ``site`` but its seal: ``seal.signature`` (the inventory's four,
+    then ctime and link count)."""
     found = {}
     for folder, dirs, names in os.walk(site):
         dirs.sort()
@@ -67,8 +75,8 @@ def inventory(site: Path) -> dict[str, list[int]]:
             path = os.path.join(folder, name)
             status = os.stat(path, follow_symlinks=False)
             relative = os.path.relpath(path, site)
-            if relative != seal.NAME and not os.path.islink(path):
-                found[relative] = [status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns]
+            if relative != seal.NAME and not stat.S_ISLNK(status.st_mode):
+                found[relative] = seal.signature(status)
     return found
 
 
@@ -115,11 +123,19 @@ def live_site(output: Path, state: Path, cache: Path | None, full_check: bool,
         return None, f"no inventory of {output}/ as published in {cache}/ ({error})"
     if index.get("settings") != settings:
         return None, "the site address or the Pelican settings changed since the last publication"
-    found = inventory(output)
+    live.stats = signatures(output)
+    found = {name: signature[:4] for name, signature in live.stats.items()}
     if found != live.files:
         changed = sorted(found.keys() ^ live.files.keys()) or sorted(
             name for name in found if found[name] != live.files[name])
         return None, f"{output}/ changed since it was published ({changed[0]}, {len(changed)} in all)"
+    # The seal's record (when the last publish ended) also holds each file's ctime: an edit
+    # in place that put size and mtime back still moved it.
+    recorded = seal.read_record(output, cache, published) or {}
+    moved = sorted(name for name, entry in recorded.items() if live.stats.get(name) != entry[:-1])
+    if moved:
+        return None, (f"{output}/ changed since it was published ({moved[0]}: its ctime moved, an edit that "
+                      f"kept its size and modification time; {len(moved)} in all)")
     return live, f"started from {output}/ ({len(found)} files linked)"
 
 
@@ -191,13 +207,16 @@ def unchanged(new: Path, live: Live | None) -> set[str]:
 
 
 def save(state: Path, site: Path, published: str, links: dict[str, list[str]], private: set[str],
-         public: set[str], settings: str = "", cache: Path | None = None, output: Path | None = None) -> None:
+         public: set[str], settings: str = "", cache: Path | None = None, output: Path | None = None,
+         found: dict[str, list[int]] | None = None) -> None:
     """The index of ``site`` (about to be put in place as ``output``) into the staged
     ``state``, and its inventory into ``cache``. Both before the swap: a publish that does not
-    complete leaves an inventory that matches no live site, so the next one starts afresh."""
+    complete leaves an inventory that matches no live site, so the next one starts afresh.
+    ``found``: the signatures of ``site``'s files, when the seal has just taken them."""
     if cache is not None and output is not None:
+        files = {name: entry[:4] for name, entry in found.items()} if found is not None else inventory(site)
         write_if_changed(inventory_path(cache, output), json.dumps(
-            {"format": FORMAT, "state": seal.state_digest(state), "files": inventory(site)},
+            {"format": FORMAT, "state": seal.state_digest(state), "files": files},
             sort_keys=True, separators=(",", ":")))
     targets = sorted({t for found in links.values() for t in found})
     number = {t: i for i, t in enumerate(targets)}

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import os
 import shutil
 import subprocess
@@ -60,6 +61,7 @@ from .urls import URLS
 ROOT = settings.ROOT
 BIN = Path(sys.executable).parent
 GZIP_SUFFIXES = {".html", ".css", ".js", ".json", ".csv", ".xml", ".txt", ".svg", ".geojson"}
+TWIN_BYTES = 1 << 16   # a copy compressed in this run is kept only from this size (datasets; not 234k pages)
 DEFAULT_MAX_REJECTED = 0.05
 DEFAULT_MAX_SHRINK = 0.10
 SNAPSHOT_NAME = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
@@ -168,7 +170,7 @@ def _publish(options: Options, run: Run, city: settings.Municipality, siteurl: s
     check_build(options, run, siteurl)
     run.stages.begin("gzip")
     point("compressing")
-    written, kept = compress(options.new, run.unchanged)
+    written, kept = compress(options.new, run.unchanged, gzip_twins(options, run))
     # Details start with a word: the staff report is right-to-left, and a leading number moves.
     run.passed("gzip", f"copies written: {written}; kept from the live site, their files unchanged: {kept}")
     point("compressed")
@@ -417,19 +419,47 @@ def precompress(root: Path) -> int:
     return compress(root)[0]
 
 
-def compress(root: Path, unchanged: set[str] = frozenset()) -> tuple[int, int]:
+def compress(root: Path, unchanged: set[str] = frozenset(), twins: dict[str, str] | None = None) -> tuple[int, int]:
     """``precompress``, but a file that is unchanged beside its unchanged ``.gz`` (both still
-    the live site's) keeps it; returns (written, kept)."""
+    the live site's) keeps it, and a file whose bytes are those of another (a dated snapshot's
+    datasets are the latest ones) is compressed once: in this run, or by an earlier one when
+    ``twins`` (the sha256 of an unchanged file -> its unchanged ``.gz``, relative) names it.
+    Returns (written, kept)."""
     written = kept = 0
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and path.suffix in GZIP_SUFFIXES:
-            target = path.with_name(path.name + ".gz")
+    made: dict[bytes, bytes] = {}
+    for folder, dirs, names in os.walk(root):
+        dirs.sort()
+        for name in sorted(names):
+            if os.path.splitext(name)[1] not in GZIP_SUFFIXES:
+                continue
+            path = Path(folder, name)
             relative = path.relative_to(root).as_posix()
             if relative in unchanged and relative + ".gz" in unchanged:
                 kept += 1
                 continue
-            written += write_if_changed(target, gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
+            if path.is_symlink() or not path.is_file():
+                continue
+            data = path.read_bytes()
+            digest = hashlib.sha256(data)
+            packed = made.get(digest.digest())
+            if packed is None and twins and digest.hexdigest() in twins:
+                packed = (root / twins[digest.hexdigest()]).read_bytes()
+            if packed is None:
+                packed = gzip.compress(data, compresslevel=9, mtime=0)
+            if len(data) >= TWIN_BYTES:
+                made[digest.digest()] = packed
+            written += write_if_changed(path.with_name(name + ".gz"), packed)
     return written, kept
+
+
+def gzip_twins(options: Options, run: Run) -> dict[str, str]:
+    """The live seal's sha256 of every unchanged file whose ``.gz`` is unchanged too -> that ``.gz``."""
+    published = seal.read(options.output) if run.live is not None else None
+    if published is None:
+        return {}
+    return {published.files[name]: name + ".gz" for name in sorted(run.unchanged, reverse=True)
+            if name + ".gz" in run.unchanged and name in published.files
+            and os.path.splitext(name)[1] in GZIP_SUFFIXES}
 
 
 # --- the transaction ----------------------------------------------------------------------
@@ -440,14 +470,29 @@ def put_in_place(options: Options, run: Run) -> None:
     staged = transaction.Slot(options.state).new
     stage_state(options.state, staged, options.new / URLS.data() / log.published, lambda s: commit_state(s, log, run.last))
     point("state-staged")
+    hashing = sealing(options, run)
+    digest = seal.write(options.new, log.published, staged, hashing)
+    run.passed("seal", f"files hashed: {hashing.hashed}; digests kept from the live site's seal, their files "
+                       f"untouched since: {hashing.kept}")
     incremental.save(staged, options.new, log.published, run.links, run.private, run.public, run.settings,
-                     options.cache, options.output)
-    seal.write(options.new, log.published, staged)
+                     options.cache, options.output, hashing.seen)
     point("sealed")
     refuse_unwritable(options)   # again: the build took minutes, and nothing live has moved yet
     transaction.finish(options.output, transaction.begin(options.output, options.state, log.published))
     for problem in transaction.clean(options.output, options.state):
         print(f"warning: published, but could not remove {problem}", file=sys.stderr)
+    # Last: the trash removed, no hard link of these files moves again until the next publish.
+    seal.save_record(options.cache, options.output, digest, hashing.seen)
+
+
+def sealing(options: Options, run: Run) -> seal.Hashing:
+    """The digests the new seal may keep: those of the live seal whose files were, when this
+    publish started, exactly as recorded when the last one ended; inside this publish their
+    ctime moves only with their link count (the seed's links, the staged state's)."""
+    if run.live is None:
+        return seal.Hashing()
+    return seal.Hashing(known=seal.known_digests(options.output, options.cache, found=run.live.stats),
+                        links_moved=True)
 
 
 def stage_state(state: Path, staged: Path, snapshot: Path, commit) -> None:
