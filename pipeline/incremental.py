@@ -58,6 +58,7 @@ class Live:
     private: set[str]
     public: set[str]
     stats: dict[str, list[int]] = field(default_factory=dict)   # relative path -> seal.signature now
+    seeded: str = ""   # how the build's folder was made from it (``seed``)
 
 
 def inventory(site: Path) -> dict[str, list[int]]:
@@ -68,16 +69,8 @@ def inventory(site: Path) -> dict[str, list[int]]:
 def signatures(site: Path) -> dict[str, list[int]]:
     """Every regular file of ``site`` but its seal: ``seal.signature`` (the inventory's four,
     then ctime and link count)."""
-    found = {}
-    for folder, dirs, names in os.walk(site):
-        dirs.sort()
-        for name in names:
-            path = os.path.join(folder, name)
-            status = os.stat(path, follow_symlinks=False)
-            relative = os.path.relpath(path, site)
-            if relative != seal.NAME and not stat.S_ISLNK(status.st_mode):
-                found[relative] = seal.signature(status)
-    return found
+    return {relative: seal.signature(status) for relative, _, status in seal.walk(site)
+            if relative != seal.NAME and not stat.S_ISLNK(status.st_mode)}
 
 
 def settings_digest(siteurl: str, settings: list[Path]) -> str:
@@ -139,15 +132,40 @@ def live_site(output: Path, state: Path, cache: Path | None, full_check: bool,
     return live, f"started from {output}/ ({len(found)} files linked)"
 
 
-def seed(live: Live, new: Path) -> None:
-    """``new`` (empty): a hard link of every file of the live site."""
+def seed(live: Live, new: Path, spare: Path | None = None) -> str:
+    """``new`` (absent): a hard link of every file of the live site. From ``spare`` (an older
+    site, ``transaction.Slot.spare``) when there is one: it is renamed to ``new`` and only its
+    files that are not the live file of their path are removed or replaced, instead of
+    unlinking one site and linking another, file by file. Returns how it was made."""
+    source, target = os.fspath(live.folder), os.fspath(new)
+    there: set[str] = set()
+    fixed = 0
+    if spare is not None and spare.is_dir() and not spare.is_symlink():
+        spare.rename(new)
+        for relative, path, status in seal.walk(new):
+            wanted = live.files.get(relative)
+            if wanted is not None and stat.S_ISREG(status.st_mode) and [status.st_dev, status.st_ino] == wanted[:2]:
+                there.add(relative)
+            else:   # an older file, the old seal, anything not the live file: never written through
+                os.unlink(path)
+                fixed += 1
+        how = f"from {spare.name}/: {len(there)} files already the live ones, {fixed} removed"
+    else:
+        os.makedirs(target)
+        how = "hard links into an empty folder"
     made = set()
     for relative in live.files:
+        if relative in there:
+            continue
         folder = os.path.dirname(relative)
         if folder not in made:
-            os.makedirs(new / folder, exist_ok=True)
+            os.makedirs(os.path.join(target, folder), exist_ok=True)
             made.add(folder)
-        link(live.folder / relative, new / relative)
+        try:   # strings and a bare link: nothing is there yet
+            os.link(os.path.join(source, relative), os.path.join(target, relative))
+        except OSError:
+            link(live.folder / relative, new / relative)
+    return how + f", {len(live.files) - len(there)} linked"
 
 
 def link(source: Path, target: Path) -> None:

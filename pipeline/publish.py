@@ -27,11 +27,14 @@ place. Either the public site becomes the new build, or nothing about it changes
    data in any file (see ``pipeline.gates``); every internal href/src resolves to a file.
    A file still the live one is checked only for what is new since it was published.
 5. Precompressed ``.gz`` copies of the text files (gzip mtime 0: reproducible); an
-   unchanged file keeps its ``.gz``.
+   unchanged file keeps its ``.gz``, a file whose bytes are another's is compressed once.
 6. The new state (baseline, change log, this publication's snapshot in the archive) is staged
    in ``<state>.new/``, the site is sealed (``pipeline.seal``: the digest ``make upload``
-   checks), and one journaled transaction puts site and state in place, keeping the ones
-   they replace as ``<output>.prev/`` and ``<state>.prev/``.
+   checks; a file untouched since the live seal keeps its digest), and one journaled
+   transaction puts site and state in place, keeping the ones they replace as
+   ``<output>.prev/`` and ``<state>.prev/`` (and the site before those as ``<output>.spare/``,
+   which the next build folder is made from); then each file's signature is recorded for the
+   next seal and upload (``<cache>/publish/``).
 
 On any failure the exit code is non-zero, the message names the gate, the file and the cause,
 ``<output>/`` is untouched and the refused build stays in ``<output>.new/`` for inspection
@@ -44,6 +47,7 @@ import gzip
 import hashlib
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -52,7 +56,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from . import build, files, gates, incremental, lock, progress, report, seal, settings, staff_report, transaction
-from .changes import TRACKED, ChangesError, commit_state, load_state
+from .changes import FORMAT as STATE_FORMAT, TRACKED, ChangesError, commit_state, load_state
 from .errors import FileError
 from .faults import point
 from .files import write_if_changed
@@ -164,7 +168,7 @@ def _publish(options: Options, run: Run, city: settings.Municipality, siteurl: s
     if run.live is None and options.output.exists():
         print(f"make publish: a full build ({how})", file=sys.stderr)
     removed = build_into_fresh_folder(options, publication, city, siteurl, run.stages, run.live)
-    run.passed("start", f"{how}; {len(removed)} files no longer made removed" if run.live
+    run.passed("start", f"{how}, seeded {run.live.seeded}; {len(removed)} files no longer made removed" if run.live
                else f"a full build into an empty {options.new.name}/: {how}")
     run.unchanged = incremental.unchanged(options.new, run.live)
     check_build(options, run, siteurl)
@@ -297,10 +301,11 @@ def build_into_fresh_folder(options: Options, publication: build.Publication, ci
     new = options.new
     if new.exists():
         shutil.rmtree(new)
-    new.mkdir(parents=True)
     if live is not None:
         stages.begin("seed")
-        incremental.seed(live, new)
+        live.seeded = incremental.seed(live, new, transaction.Slot(options.output).spare)
+    else:
+        new.mkdir(parents=True)
     with tempfile.TemporaryDirectory(prefix="shafaf-written-") as folder, files.recording(Path(folder)) as written:
         carry_over_snapshots(options, new / URLS.data(), publication.change_log.published)
         build.write(publication, options.content, new, options.reports, city, siteurl, stages)
@@ -427,28 +432,22 @@ def compress(root: Path, unchanged: set[str] = frozenset(), twins: dict[str, str
     Returns (written, kept)."""
     written = kept = 0
     made: dict[bytes, bytes] = {}
-    for folder, dirs, names in os.walk(root):
-        dirs.sort()
-        for name in sorted(names):
-            if os.path.splitext(name)[1] not in GZIP_SUFFIXES:
-                continue
-            path = Path(folder, name)
-            relative = path.relative_to(root).as_posix()
-            if relative in unchanged and relative + ".gz" in unchanged:
-                kept += 1
-                continue
-            if path.is_symlink() or not path.is_file():
-                continue
-            data = path.read_bytes()
-            digest = hashlib.sha256(data)
-            packed = made.get(digest.digest())
-            if packed is None and twins and digest.hexdigest() in twins:
-                packed = (root / twins[digest.hexdigest()]).read_bytes()
-            if packed is None:
-                packed = gzip.compress(data, compresslevel=9, mtime=0)
-            if len(data) >= TWIN_BYTES:
-                made[digest.digest()] = packed
-            written += write_if_changed(path.with_name(name + ".gz"), packed)
+    for relative, path, status in seal.walk(root):   # a folder is listed before its .gz are written
+        if os.path.splitext(relative)[1] not in GZIP_SUFFIXES or not stat.S_ISREG(status.st_mode):
+            continue
+        if relative in unchanged and relative + ".gz" in unchanged:
+            kept += 1
+            continue
+        data = Path(path).read_bytes()
+        digest = hashlib.sha256(data)
+        packed = made.get(digest.digest())
+        if packed is None and twins and digest.hexdigest() in twins:
+            packed = (root / twins[digest.hexdigest()]).read_bytes()
+        if packed is None:
+            packed = gzip.compress(data, compresslevel=9, mtime=0)
+        if len(data) >= TWIN_BYTES:
+            made[digest.digest()] = packed
+        written += write_if_changed(Path(path + ".gz"), packed)
     return written, kept
 
 
@@ -468,7 +467,8 @@ def put_in_place(options: Options, run: Run) -> None:
     """Stage the new state, seal the new site, and move both into place in one transaction."""
     log = run.publication.change_log
     staged = transaction.Slot(options.state).new
-    stage_state(options.state, staged, options.new / URLS.data() / log.published, lambda s: commit_state(s, log, run.last))
+    stage_state(options.state, staged, options.new / URLS.data() / log.published,
+                lambda s: commit(s, options.state, log, run.last))
     point("state-staged")
     hashing = sealing(options, run)
     digest = seal.write(options.new, log.published, staged, hashing)
@@ -493,6 +493,18 @@ def sealing(options: Options, run: Run) -> seal.Hashing:
         return seal.Hashing()
     return seal.Hashing(known=seal.known_digests(options.output, options.cache, found=run.live.stats),
                         links_moved=True)
+
+
+def commit(staged: Path, state: Path, log, last: dict | None) -> None:
+    """``commit_state``, but the last publication's ``published.json`` becomes the new
+    ``previous.json`` as a hard link, not as the same 20 MB (at 10k) serialised, compared and
+    written again: ``manifest_json`` wrote those bytes from that very manifest, and writes
+    them again from it (tests/test_seal.py checks the round trip)."""
+    if last and last["published"] != log.published and last.get("format") == STATE_FORMAT \
+            and (state / "published.json").is_file():
+        incremental.link(state / "published.json", staged / "previous.json")
+        last = None
+    commit_state(staged, log, last)
 
 
 def stage_state(state: Path, staged: Path, snapshot: Path, commit) -> None:

@@ -158,3 +158,59 @@ def test_a_live_file_edited_in_place_keeping_size_and_mtime_is_not_started_from(
     assert "a full build" in run.stderr
     assert b"|" not in (tmp_path / "output" / URLS.robots()).read_bytes()
     assert seal.check(tmp_path / "output", tmp_path / "cache") == []
+
+
+def test_the_previous_baseline_is_a_hard_link_of_the_last_published_one_with_the_bytes_a_write_gives(twice):
+    """The staged state's ``previous.json`` is the last ``published.json`` (no 20 MB written
+    again at 10k), and those are the bytes ``commit_state`` would write from it."""
+    from pipeline.changes import load_state, manifest_json
+    work = twice["work"]
+    previous, last = work / "state" / "previous.json", work / "state.prev" / "published.json"
+    assert os.stat(previous).st_ino == os.stat(last).st_ino
+    assert manifest_json(load_state(work / "state.prev")["published"]) == previous.read_bytes()
+    assert load_state(work / "state")["previous"]["published"] == FIRST
+
+
+# --- the spare: the site before the previous one, recycled as the next build's folder ----------
+
+def test_an_ended_transaction_keeps_the_sites_trash_as_the_spare_and_removes_the_states(tmp_path):
+    from pipeline import transaction
+    output, state = tmp_path / "output", tmp_path / "state"
+    for folder in (output, state):
+        for suffix in ("", ".prev", ".new"):
+            (folder.with_name(folder.name + suffix) / "f").mkdir(parents=True)
+            (folder.with_name(folder.name + suffix) / "f" / "x").write_text(suffix or "live", "utf-8")
+    trash = (tmp_path / "output.prev" / "f" / "x").stat().st_ino
+    transaction.finish(output, transaction.begin(output, state, "2026-11-28"))
+    assert transaction.clean(output, state) == []
+    assert (tmp_path / "output.spare" / "f" / "x").stat().st_ino == trash, "renamed, not copied"
+    assert not (tmp_path / "output.trash").exists() and not (tmp_path / "state.trash").exists()
+    assert not (tmp_path / "state.spare").exists()
+    assert transaction.recover(output, state) == [], "a spare is nothing to recover"
+
+
+def test_a_build_folder_made_from_the_spare_is_a_hard_link_of_every_live_file_and_nothing_else(tmp_path):
+    from pipeline import incremental
+    live, spare, new = tmp_path / "output", tmp_path / "output.spare", tmp_path / "output.new"
+    for name, text in {"a.html": "a", "d/b.html": "b", "d/c.html": "c", "e/f.html": "f"}.items():
+        (live / name).parent.mkdir(parents=True, exist_ok=True)
+        (live / name).write_text(text, "utf-8")
+    (spare / "d").mkdir(parents=True)
+    os.link(live / "a.html", spare / "a.html")                     # still the live file
+    os.link(live / "d" / "b.html", spare / "d" / "b.html")
+    (spare / "d" / "c.html").write_text("c as it was", "utf-8")     # an older version
+    (spare / "gone").mkdir()
+    (spare / "gone" / "old.html").write_text("no longer made", "utf-8")
+    (spare / seal.NAME).write_text("{}", "utf-8")                    # the older site's seal
+    (spare / "link.html").symlink_to(live / "a.html")
+    before = tree(live)
+    site = incremental.Live(live, incremental.inventory(live), {}, set(), set())
+    how = incremental.seed(site, new, spare)
+    assert not spare.exists() and "from output.spare/: 2 files already the live ones, 4 removed" in how
+    assert tree(new) == before and tree(live) == before
+    assert {n: os.stat(new / n).st_ino for n in before} == {n: os.stat(live / n).st_ino for n in before}
+    assert not (new / "link.html").is_symlink() and not (new / seal.NAME).exists()
+    # without a spare: an empty folder, every file linked
+    shutil.rmtree(new)
+    assert incremental.seed(site, new) == "hard links into an empty folder, 4 linked"
+    assert tree(new) == before
