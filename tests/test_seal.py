@@ -214,3 +214,24 @@ def test_a_build_folder_made_from_the_spare_is_a_hard_link_of_every_live_file_an
     shutil.rmtree(new)
     assert incremental.seed(site, new) == "hard links into an empty folder, 4 linked"
     assert tree(new) == before
+
+
+def test_a_publish_made_from_the_spare_gives_the_site_and_seal_a_full_publish_gives(tmp_path):
+    """Four publications: the fourth's build folder is made from the spare (the first site),
+    and its site, seal included, is byte for byte what FULL_CHECK gives from the third."""
+    work, full = tmp_path / "work", tmp_path / "full"
+    a, b = exports_a(tmp_path / "a"), exports_b(tmp_path / "b")
+    for exports, date in ((a, FIRST), (b, SECOND), (b, "2026-12-05")):
+        run = publish(exports, work, date=date)
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr
+    assert (work / "output.spare").is_dir() and not (work / "output.trash").exists()
+    for name in ("output", "state"):
+        shutil.copytree(work / name, full / name, copy_function=shutil.copy2)
+    fourth = publish(a, work, date="2026-12-12")
+    assert fourth.returncode == 0, fourth.stdout[-3000:] + fourth.stderr
+    assert "from output.spare/" in gate_line(fourth, "start")
+    assert counts(fourth)[1] > 0
+    again = publish(a, full, date="2026-12-12", FULL_CHECK="1")
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr
+    assert tree(work / "output") == tree(full / "output"), "file for file, byte for byte, the seal too"
+    assert seal.check(work / "output", work / "cache") == []
