@@ -482,7 +482,10 @@ def put_in_place(options: Options, run: Run) -> None:
     for problem in transaction.clean(options.output, options.state):
         print(f"warning: published, but could not remove {problem}", file=sys.stderr)
     # Last: the trash removed, no hard link of these files moves again until the next publish.
-    seal.save_record(options.cache, options.output, digest, hashing.seen)
+    try:
+        seal.save_record(options.cache, options.output, digest, hashing.seen)
+    except OSError as error:   # a cache: the publication is complete, the next check hashes every file
+        print(f"warning: published, but could not record the files' signatures ({error})", file=sys.stderr)
 
 
 def sealing(options: Options, run: Run) -> seal.Hashing:
