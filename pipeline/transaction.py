@@ -153,8 +153,11 @@ def clean(output: Path, state: Path) -> list[str]:
     site = Slot(output)
     if site.trash.is_dir() and not site.trash.is_symlink():
         problems += _remove(site.spare)
-        if not site.spare.exists():
-            site.trash.rename(site.spare)
+        try:
+            if not site.spare.exists():
+                site.trash.rename(site.spare)
+        except OSError as error:   # then the trash is removed below, as before there was a spare
+            problems.append(f"{site.trash} (not kept as {site.spare.name}: {error})")
     for slot in (site, Slot(state)):
         problems += _remove(slot.trash)
     point("cleaned")
