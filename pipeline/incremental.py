@@ -38,7 +38,8 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import seal
@@ -56,20 +57,20 @@ class Live:
     links: dict[str, list[str]]      # page -> its link targets
     private: set[str]
     public: set[str]
+    stats: dict[str, list[int]] = field(default_factory=dict)   # relative path -> seal.signature now
+    seeded: str = ""   # how the build's folder was made from it (``seed``)
 
 
 def inventory(site: Path) -> dict[str, list[int]]:
-    """Every regular file of ``site`` but its seal."""
-    found = {}
-    for folder, dirs, names in os.walk(site):
-        dirs.sort()
-        for name in names:
-            path = os.path.join(folder, name)
-            status = os.stat(path, follow_symlinks=False)
-            relative = os.path.relpath(path, site)
-            if relative != seal.NAME and not os.path.islink(path):
-                found[relative] = [status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns]
-    return found
+    """Every regular file of ``site`` but its seal: [device, inode, size, mtime_ns]."""
+    return {name: found[:4] for name, found in signatures(site).items()}
+
+
+def signatures(site: Path) -> dict[str, list[int]]:
+    """Every regular file of ``site`` but its seal: ``seal.signature`` (the inventory's four,
+    then ctime and link count)."""
+    return {relative: seal.signature(status) for relative, _, status in seal.walk(site)
+            if relative != seal.NAME and not stat.S_ISLNK(status.st_mode)}
 
 
 def settings_digest(siteurl: str, settings: list[Path]) -> str:
@@ -115,23 +116,56 @@ def live_site(output: Path, state: Path, cache: Path | None, full_check: bool,
         return None, f"no inventory of {output}/ as published in {cache}/ ({error})"
     if index.get("settings") != settings:
         return None, "the site address or the Pelican settings changed since the last publication"
-    found = inventory(output)
+    live.stats = signatures(output)
+    found = {name: signature[:4] for name, signature in live.stats.items()}
     if found != live.files:
         changed = sorted(found.keys() ^ live.files.keys()) or sorted(
             name for name in found if found[name] != live.files[name])
         return None, f"{output}/ changed since it was published ({changed[0]}, {len(changed)} in all)"
+    # The seal's record (when the last publish ended) also holds each file's ctime: an edit
+    # in place that put size and mtime back still moved it.
+    recorded = seal.read_record(output, cache, published) or {}
+    moved = sorted(name for name, entry in recorded.items() if live.stats.get(name) != entry[:-1])
+    if moved:
+        return None, (f"{output}/ changed since it was published ({moved[0]}: its ctime moved, an edit that "
+                      f"kept its size and modification time; {len(moved)} in all)")
     return live, f"started from {output}/ ({len(found)} files linked)"
 
 
-def seed(live: Live, new: Path) -> None:
-    """``new`` (empty): a hard link of every file of the live site."""
+def seed(live: Live, new: Path, spare: Path | None = None) -> str:
+    """``new`` (absent): a hard link of every file of the live site. From ``spare`` (an older
+    site, ``transaction.Slot.spare``) when there is one: it is renamed to ``new`` and only its
+    files that are not the live file of their path are removed or replaced, instead of
+    unlinking one site and linking another, file by file. Returns how it was made."""
+    source, target = os.fspath(live.folder), os.fspath(new)
+    there: set[str] = set()
+    fixed = 0
+    if spare is not None and spare.is_dir() and not spare.is_symlink():
+        spare.rename(new)
+        for relative, path, status in seal.walk(new):
+            wanted = live.files.get(relative)
+            if wanted is not None and stat.S_ISREG(status.st_mode) and [status.st_dev, status.st_ino] == wanted[:2]:
+                there.add(relative)
+            else:   # an older file, the old seal, anything not the live file: never written through
+                os.unlink(path)
+                fixed += 1
+        how = f"from {spare.name}/: {len(there)} files already the live ones, {fixed} removed"
+    else:
+        os.makedirs(target)
+        how = "hard links into an empty folder"
     made = set()
     for relative in live.files:
+        if relative in there:
+            continue
         folder = os.path.dirname(relative)
         if folder not in made:
-            os.makedirs(new / folder, exist_ok=True)
+            os.makedirs(os.path.join(target, folder), exist_ok=True)
             made.add(folder)
-        link(live.folder / relative, new / relative)
+        try:   # strings and a bare link: nothing is there yet
+            os.link(os.path.join(source, relative), os.path.join(target, relative))
+        except OSError:
+            link(live.folder / relative, new / relative)
+    return how + f", {len(live.files) - len(there)} linked"
 
 
 def link(source: Path, target: Path) -> None:
@@ -191,13 +225,16 @@ def unchanged(new: Path, live: Live | None) -> set[str]:
 
 
 def save(state: Path, site: Path, published: str, links: dict[str, list[str]], private: set[str],
-         public: set[str], settings: str = "", cache: Path | None = None, output: Path | None = None) -> None:
+         public: set[str], settings: str = "", cache: Path | None = None, output: Path | None = None,
+         found: dict[str, list[int]] | None = None) -> None:
     """The index of ``site`` (about to be put in place as ``output``) into the staged
     ``state``, and its inventory into ``cache``. Both before the swap: a publish that does not
-    complete leaves an inventory that matches no live site, so the next one starts afresh."""
+    complete leaves an inventory that matches no live site, so the next one starts afresh.
+    ``found``: the signatures of ``site``'s files, when the seal has just taken them."""
     if cache is not None and output is not None:
+        files = {name: entry[:4] for name, entry in found.items()} if found is not None else inventory(site)
         write_if_changed(inventory_path(cache, output), json.dumps(
-            {"format": FORMAT, "state": seal.state_digest(state), "files": inventory(site)},
+            {"format": FORMAT, "state": seal.state_digest(state), "files": files},
             sort_keys=True, separators=(",", ":")))
     targets = sorted({t for found in links.values() for t in found})
     number = {t: i for i, t in enumerate(targets)}

@@ -27,11 +27,14 @@ place. Either the public site becomes the new build, or nothing about it changes
    data in any file (see ``pipeline.gates``); every internal href/src resolves to a file.
    A file still the live one is checked only for what is new since it was published.
 5. Precompressed ``.gz`` copies of the text files (gzip mtime 0: reproducible); an
-   unchanged file keeps its ``.gz``.
+   unchanged file keeps its ``.gz``, a file whose bytes are another's is compressed once.
 6. The new state (baseline, change log, this publication's snapshot in the archive) is staged
    in ``<state>.new/``, the site is sealed (``pipeline.seal``: the digest ``make upload``
-   checks), and one journaled transaction puts site and state in place, keeping the ones
-   they replace as ``<output>.prev/`` and ``<state>.prev/``.
+   checks; a file untouched since the live seal keeps its digest), and one journaled
+   transaction puts site and state in place, keeping the ones they replace as
+   ``<output>.prev/`` and ``<state>.prev/`` (and the site before those as ``<output>.spare/``,
+   which the next build folder is made from); then each file's signature is recorded for the
+   next seal and upload (``<cache>/publish/``).
 
 On any failure the exit code is non-zero, the message names the gate, the file and the cause,
 ``<output>/`` is untouched and the refused build stays in ``<output>.new/`` for inspection
@@ -41,8 +44,10 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -51,7 +56,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from . import build, files, gates, incremental, lock, progress, report, seal, settings, staff_report, transaction
-from .changes import TRACKED, ChangesError, commit_state, load_state
+from .changes import FORMAT as STATE_FORMAT, TRACKED, ChangesError, commit_state, load_state
 from .errors import FileError
 from .faults import point
 from .files import write_if_changed
@@ -60,6 +65,7 @@ from .urls import URLS
 ROOT = settings.ROOT
 BIN = Path(sys.executable).parent
 GZIP_SUFFIXES = {".html", ".css", ".js", ".json", ".csv", ".xml", ".txt", ".svg", ".geojson"}
+TWIN_BYTES = 1 << 16   # a copy compressed in this run is kept only from this size (datasets; not 234k pages)
 DEFAULT_MAX_REJECTED = 0.05
 DEFAULT_MAX_SHRINK = 0.10
 SNAPSHOT_NAME = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
@@ -162,13 +168,13 @@ def _publish(options: Options, run: Run, city: settings.Municipality, siteurl: s
     if run.live is None and options.output.exists():
         print(f"make publish: a full build ({how})", file=sys.stderr)
     removed = build_into_fresh_folder(options, publication, city, siteurl, run.stages, run.live)
-    run.passed("start", f"{how}; {len(removed)} files no longer made removed" if run.live
+    run.passed("start", f"{how}, seeded {run.live.seeded}; {len(removed)} files no longer made removed" if run.live
                else f"a full build into an empty {options.new.name}/: {how}")
     run.unchanged = incremental.unchanged(options.new, run.live)
     check_build(options, run, siteurl)
     run.stages.begin("gzip")
     point("compressing")
-    written, kept = compress(options.new, run.unchanged)
+    written, kept = compress(options.new, run.unchanged, gzip_twins(options, run))
     # Details start with a word: the staff report is right-to-left, and a leading number moves.
     run.passed("gzip", f"copies written: {written}; kept from the live site, their files unchanged: {kept}")
     point("compressed")
@@ -295,10 +301,11 @@ def build_into_fresh_folder(options: Options, publication: build.Publication, ci
     new = options.new
     if new.exists():
         shutil.rmtree(new)
-    new.mkdir(parents=True)
     if live is not None:
         stages.begin("seed")
-        incremental.seed(live, new)
+        live.seeded = incremental.seed(live, new, transaction.Slot(options.output).spare)
+    else:
+        new.mkdir(parents=True)
     with tempfile.TemporaryDirectory(prefix="shafaf-written-") as folder, files.recording(Path(folder)) as written:
         carry_over_snapshots(options, new / URLS.data(), publication.change_log.published)
         build.write(publication, options.content, new, options.reports, city, siteurl, stages)
@@ -417,19 +424,41 @@ def precompress(root: Path) -> int:
     return compress(root)[0]
 
 
-def compress(root: Path, unchanged: set[str] = frozenset()) -> tuple[int, int]:
+def compress(root: Path, unchanged: set[str] = frozenset(), twins: dict[str, str] | None = None) -> tuple[int, int]:
     """``precompress``, but a file that is unchanged beside its unchanged ``.gz`` (both still
-    the live site's) keeps it; returns (written, kept)."""
+    the live site's) keeps it, and a file whose bytes are those of another (a dated snapshot's
+    datasets are the latest ones) is compressed once: in this run, or by an earlier one when
+    ``twins`` (the sha256 of an unchanged file -> its unchanged ``.gz``, relative) names it.
+    Returns (written, kept)."""
     written = kept = 0
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and path.suffix in GZIP_SUFFIXES:
-            target = path.with_name(path.name + ".gz")
-            relative = path.relative_to(root).as_posix()
-            if relative in unchanged and relative + ".gz" in unchanged:
-                kept += 1
-                continue
-            written += write_if_changed(target, gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
+    made: dict[bytes, bytes] = {}
+    for relative, path, status in seal.walk(root):   # a folder is listed before its .gz are written
+        if os.path.splitext(relative)[1] not in GZIP_SUFFIXES or not stat.S_ISREG(status.st_mode):
+            continue
+        if relative in unchanged and relative + ".gz" in unchanged:
+            kept += 1
+            continue
+        data = Path(path).read_bytes()
+        digest = hashlib.sha256(data)
+        packed = made.get(digest.digest())
+        if packed is None and twins and digest.hexdigest() in twins:
+            packed = (root / twins[digest.hexdigest()]).read_bytes()
+        if packed is None:
+            packed = gzip.compress(data, compresslevel=9, mtime=0)
+        if len(data) >= TWIN_BYTES:
+            made[digest.digest()] = packed
+        written += write_if_changed(Path(path + ".gz"), packed)
     return written, kept
+
+
+def gzip_twins(options: Options, run: Run) -> dict[str, str]:
+    """The live seal's sha256 of every unchanged file whose ``.gz`` is unchanged too -> that ``.gz``."""
+    published = seal.read(options.output) if run.live is not None else None
+    if published is None:
+        return {}
+    return {published.files[name]: name + ".gz" for name in sorted(run.unchanged, reverse=True)
+            if name + ".gz" in run.unchanged and name in published.files
+            and os.path.splitext(name)[1] in GZIP_SUFFIXES}
 
 
 # --- the transaction ----------------------------------------------------------------------
@@ -438,16 +467,47 @@ def put_in_place(options: Options, run: Run) -> None:
     """Stage the new state, seal the new site, and move both into place in one transaction."""
     log = run.publication.change_log
     staged = transaction.Slot(options.state).new
-    stage_state(options.state, staged, options.new / URLS.data() / log.published, lambda s: commit_state(s, log, run.last))
+    stage_state(options.state, staged, options.new / URLS.data() / log.published,
+                lambda s: commit(s, options.state, log, run.last))
     point("state-staged")
+    hashing = sealing(options, run)
+    digest = seal.write(options.new, log.published, staged, hashing)
+    run.passed("seal", f"files hashed: {hashing.hashed}; digests kept from the live site's seal, their files "
+                       f"untouched since: {hashing.kept}")
     incremental.save(staged, options.new, log.published, run.links, run.private, run.public, run.settings,
-                     options.cache, options.output)
-    seal.write(options.new, log.published, staged)
+                     options.cache, options.output, hashing.seen)
     point("sealed")
     refuse_unwritable(options)   # again: the build took minutes, and nothing live has moved yet
     transaction.finish(options.output, transaction.begin(options.output, options.state, log.published))
     for problem in transaction.clean(options.output, options.state):
         print(f"warning: published, but could not remove {problem}", file=sys.stderr)
+    # Last: the trash removed, no hard link of these files moves again until the next publish.
+    try:
+        seal.save_record(options.cache, options.output, digest, hashing.seen)
+    except OSError as error:   # a cache: the publication is complete, the next check hashes every file
+        print(f"warning: published, but could not record the files' signatures ({error})", file=sys.stderr)
+
+
+def sealing(options: Options, run: Run) -> seal.Hashing:
+    """The digests the new seal may keep: those of the live seal whose files were, when this
+    publish started, exactly as recorded when the last one ended; inside this publish their
+    ctime moves only with their link count (the seed's links, the staged state's)."""
+    if run.live is None:
+        return seal.Hashing()
+    return seal.Hashing(known=seal.known_digests(options.output, options.cache, found=run.live.stats),
+                        links_moved=True)
+
+
+def commit(staged: Path, state: Path, log, last: dict | None) -> None:
+    """``commit_state``, but the last publication's ``published.json`` becomes the new
+    ``previous.json`` as a hard link, not as the same 20 MB (at 10k) serialised, compared and
+    written again: ``manifest_json`` wrote those bytes from that very manifest, and writes
+    them again from it (tests/test_seal.py checks the round trip)."""
+    if last and last["published"] != log.published and last.get("format") == STATE_FORMAT \
+            and (state / "published.json").is_file():
+        incremental.link(state / "published.json", staged / "previous.json")
+        last = None
+    commit_state(staged, log, last)
 
 
 def stage_state(state: Path, staged: Path, snapshot: Path, commit) -> None:

@@ -6,42 +6,108 @@ with its sha256, the digest of that list, the publication date and the sha256 of
 preview, a half-built or emptied ``output/``) or whose files no longer match it (edited,
 added or removed by hand) is never uploaded. The seal moves with the site when folders are
 swapped, so a site and its seal are never apart. It is never uploaded itself.
+
+**What a digest costs.** Hashing every file (2.3 GB at 100k) would make a weekly publish and
+every upload cost the whole site. A file is hashed again only when it may have changed since
+its digest was taken: the *record* (``<cache>/publish/seal-<hash of the output path>.json``,
+written when a publish has ended) holds every file's signature, device, inode, size, mtime,
+ctime and link count. A writer never rewrites a file in place (``pipeline.files``), so a file
+the build replaced is a new inode; an edit in place changes the mtime, and one that puts the
+mtime back (``touch -d``) still moves the ctime, which no program can set. The ctime also
+moves when a hard link of the file is made or removed, which a publish does to every file
+(``<output>.new/`` starts as links; ``<output>.prev/`` goes): so between two publishes the
+signature must be exactly the recorded one, and only inside a publish, under its lock, may
+the ctime move with the link count. Inodes and times differ on every copy, so the record
+is a cache (never in the seal, whose bytes stay the same for the same site, nor in the
+state); without a record that matches the seal, every file is hashed.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+import stat
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .files import write_atomically
 
 NAME = ".shafaf-published"  # JSON; no suffix: it is no file of the site (no .gz, never served)
 FORMAT = 1
+RECORD_FORMAT = 1
+# A ctime is taken from the kernel's coarse clock (a tick of up to 10 ms; whole seconds on a
+# file system without nanosecond times): an edit in the tick of the recorded ctime would keep
+# it. A file whose ctime is that close to the moment its signature was recorded is hashed again.
+RACY_NS = 50_000_000
+RACY_COARSE_NS = 2_000_000_000
 
 
-def listing(site: Path) -> dict[str, str]:
-    """Every file under ``site`` but the seal -> sha256 of its bytes (of its target, for a
-    symbolic link), in a fixed order."""
-    files = {}
-    for folder, dirs, names in os.walk(site):
+def signature(status: os.stat_result) -> list[int]:
+    """What says a file is untouched: device, inode, size, mtime, ctime (ns), link count."""
+    return [status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_nlink]
+
+
+def untouched(before: list[int], now: list[int], *, links_moved: bool = False) -> bool:
+    """``now`` is the file ``before`` described, with the same bytes. ``links_moved``: inside a
+    publish, whose hard links move the ctime of the files they share (the link count says so)."""
+    if now == before:
+        return True
+    return links_moved and now[:4] == before[:4] and now[5] != before[5]
+
+
+@dataclass
+class Hashing:
+    """Which digests may be kept instead of hashing a file again, and what was done."""
+    known: dict[str, tuple[list[int], str]] = field(default_factory=dict)   # path -> (signature, digest)
+    links_moved: bool = False
+    seen: dict[str, list[int]] = field(default_factory=dict)   # each file's signature when hashed or kept
+    hashed: int = 0
+    kept: int = 0
+
+
+def walk(site: Path):
+    """(relative path, path, lstat) of every file and symbolic link under ``site``, in order.
+    Strings, not ``Path`` objects: at 100k a publish walks half a million files."""
+    root = os.fspath(site).rstrip("/")
+    cut = len(root) + 1
+    for folder, dirs, names in os.walk(root):
         dirs.sort()
         for name in sorted(names + [d for d in dirs if os.path.islink(os.path.join(folder, d))]):
-            path = Path(folder, name)
-            relative = path.relative_to(site).as_posix()
-            if relative == NAME:
-                continue
-            if path.is_symlink():
-                files[relative] = "link:" + os.readlink(path)
-            else:
-                files[relative] = _sha256(path)
+            path = os.path.join(folder, name)
+            yield path[cut:], path, os.lstat(path)
+
+
+def listing(site: Path, hashing: Hashing | None = None) -> dict[str, str]:
+    """Every file under ``site`` but the seal -> sha256 of its bytes (of its target, for a
+    symbolic link), in a fixed order; with ``hashing``, a digest it knows of a file untouched
+    since is kept."""
+    hashing = hashing if hashing is not None else Hashing()
+    known, links_moved = hashing.known, hashing.links_moved
+    files = {}
+    for relative, path, status in walk(site):
+        if relative == NAME:
+            continue
+        if stat.S_ISLNK(status.st_mode):
+            files[relative] = "link:" + os.readlink(path)
+            continue
+        # Taken before the bytes are read: a file written while it is hashed moves its ctime
+        # past this signature, and is hashed again next time.
+        now = signature(status)
+        hashing.seen[relative] = now
+        entry = known.get(relative)
+        if entry is not None and untouched(entry[0], now, links_moved=links_moved):
+            files[relative] = entry[1]
+            hashing.kept += 1
+        else:
+            files[relative] = _sha256(path)
+            hashing.hashed += 1
     return dict(sorted(files.items()))
 
 
-def _sha256(path: Path) -> str:
+def _sha256(path: Path | str) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -57,11 +123,14 @@ def state_digest(state: Path) -> str | None:
     return _sha256(path) if path.is_file() else None
 
 
-def write(site: Path, published: str, state: Path) -> None:
-    files = listing(site)
+def write(site: Path, published: str, state: Path, hashing: Hashing | None = None) -> str:
+    """Seal ``site``; returns the seal's digest. The seal's bytes do not depend on ``hashing``."""
+    files = listing(site, hashing)
+    digest = digest_of(files)
     data = {"format": FORMAT, "published": published, "state": state_digest(state),
-            "digest": digest_of(files), "count": len(files), "files": files}
+            "digest": digest, "count": len(files), "files": files}
     write_atomically(site / NAME, (json.dumps(data, indent=0, sort_keys=True) + "\n").encode("utf-8"), durable=True)
+    return digest
 
 
 @dataclass
@@ -81,12 +150,14 @@ def read(site: Path) -> Seal | None:
         return None
 
 
-def check(site: Path) -> list[str]:
-    """What keeps ``site`` from being the site a publish sealed; empty when nothing does."""
+def check(site: Path, cache: Path | None = None, full: bool = False) -> list[str]:
+    """What keeps ``site`` from being the site a publish sealed; empty when nothing does.
+    A file whose signature is exactly the one recorded when its publish ended keeps its
+    digest; every other file is hashed, every file with ``full`` (FULL_CHECK)."""
     seal = read(site)
     if seal is None:
         return [f"{site}/ has no readable seal ({NAME}): it is not a site make publish checked and put in place"]
-    files = listing(site)
+    files = listing(site, Hashing(known={} if full else known_digests(site, cache, seal)))
     if digest_of(files) == seal.digest and files == seal.files:
         return []
     problems = [f"changed since publish: {name}" for name in sorted(files.keys() & seal.files.keys())
@@ -94,3 +165,64 @@ def check(site: Path) -> list[str]:
     problems += [f"added since publish: {name}" for name in sorted(files.keys() - seal.files.keys())]
     problems += [f"missing since publish: {name}" for name in sorted(seal.files.keys() - files.keys())]
     return problems or ["the seal's digest does not match its own file list"]
+
+
+# --- the record: each file's signature when its publish ended ------------------------------
+
+def record_path(cache: Path, output: Path) -> Path:
+    where = hashlib.blake2b(str(output.resolve()).encode("utf-8"), digest_size=8).hexdigest()
+    return cache / "publish" / f"seal-{where}.json"
+
+
+def read_record(site: Path, cache: Path | None, seal: Seal | None = None) -> dict[str, list[int]] | None:
+    """path -> [signature..., 1 when the seal's digest is true of that signature, else 0];
+    None when there is no record of ``site``'s seal."""
+    seal = seal if seal is not None else read(site)
+    if cache is None or seal is None:
+        return None
+    try:
+        data = json.loads(record_path(cache, site).read_text(encoding="utf-8"))
+        if data.get("format") != RECORD_FORMAT or data.get("seal") != seal.digest:
+            return None
+        return {name: list(entry) for name, entry in data["files"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def known_digests(site: Path, cache: Path | None, seal: Seal | None = None,
+                  found: dict[str, list[int]] | None = None) -> dict[str, tuple[list[int], str]]:
+    """The digests of ``site``'s seal still true of the recorded signatures; with ``found``
+    (each file's signature now), only those of files whose signature is still the recorded one."""
+    seal = seal if seal is not None else read(site)
+    record = read_record(site, cache, seal)
+    if not record:
+        return {}
+    known = {}
+    for name, entry in record.items():
+        signature_, true = entry[:-1], entry[-1]
+        if true and name in seal.files and (found is None or found.get(name) == signature_):
+            known[name] = (signature_, seal.files[name])
+    return known
+
+
+def save_record(cache: Path | None, site: Path, digest: str, at_seal: dict[str, list[int]]) -> None:
+    """Once a publish has ended (site in place, the previous one's trash removed: no hard link
+    will move again): every file's signature now, marked true when the file is untouched since
+    its digest was taken (``at_seal``) and its ctime is not in the last ticks before now."""
+    if cache is None:
+        return
+    taken = time.time_ns()
+    now = {}
+    for name in at_seal:
+        try:
+            now[name] = signature(os.lstat(site / name))
+        except FileNotFoundError:
+            continue
+    coarse = all(entry[4] % 1_000_000_000 == 0 for entry in now.values())
+    racy = taken - (RACY_COARSE_NS if coarse else RACY_NS)
+    files = {name: entry + [int(untouched(at_seal[name], entry, links_moved=True) and entry[4] < racy)]
+             for name, entry in now.items()}
+    path = record_path(cache, site)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, json.dumps({"format": RECORD_FORMAT, "seal": digest, "files": files},
+                                      sort_keys=True, separators=(",", ":")).encode("utf-8"))

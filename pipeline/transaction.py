@@ -7,6 +7,7 @@ Before the transaction, everything new is staged beside what it replaces: the si
     <live>.prev  -> <live>.trash      (the one before the previous one, until the end)
     <live>.new  <-> <live>            (one renameat2 RENAME_EXCHANGE; two renames without it)
     <live>.new   -> <live>.prev       (after the exchange it holds the replaced folder)
+    <live>.trash -> <live>.spare      (the site's, once the journal is gone; the state's is removed)
 
 first for the site, then for the state. A journal, ``<output>.journal.json``, is written
 (atomically) before the first rename and removed after the last; it records the folders by
@@ -58,6 +59,13 @@ class Slot:
     @property
     def trash(self) -> Path:
         return self.sibling(".trash")
+
+    @property
+    def spare(self) -> Path:
+        """The site before the previous one, kept when a publish ends for the next one to start
+        from (``pipeline.incremental.seed``): most of its files are hard links of the live
+        ones, so fixing the few that differ costs less than removing it and linking anew."""
+        return self.sibling(".spare")
 
 
 def real_folder(folder: Path) -> Path:
@@ -138,10 +146,19 @@ def exchange(a: Path, b: Path) -> bool:
 
 
 def clean(output: Path, state: Path) -> list[str]:
-    """Remove the trash of an ended transaction; what could not be removed is said, not raised
-    (the publication itself is complete)."""
+    """Remove the trash of an ended transaction, but keep the site's as ``<output>.spare``
+    (a rename; removing it would unlink every file of a site); what could not be removed is
+    said, not raised (the publication itself is complete)."""
     problems = []
-    for slot in (Slot(output), Slot(state)):
+    site = Slot(output)
+    if site.trash.is_dir() and not site.trash.is_symlink():
+        problems += _remove(site.spare)
+        try:
+            if not site.spare.exists():
+                site.trash.rename(site.spare)
+        except OSError as error:   # then the trash is removed below, as before there was a spare
+            problems.append(f"{site.trash} (not kept as {site.spare.name}: {error})")
+    for slot in (site, Slot(state)):
         problems += _remove(slot.trash)
     point("cleaned")
     return problems
@@ -190,7 +207,7 @@ def unwritable(output: Path, state: Path) -> list[Path]:
     (an immutable folder, ``chattr +i``, refuses that even to root)."""
     found = []
     for slot in (Slot(output), Slot(state)):
-        for folder in (slot.live.parent, slot.live, slot.new, slot.prev):
+        for folder in (slot.live.parent, slot.live, slot.new, slot.prev, slot.spare):
             if folder.is_dir() and folder not in found and not _can_write(folder):
                 found.append(folder)
     return found

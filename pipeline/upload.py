@@ -22,8 +22,8 @@ from . import lock, seal, transaction
 from .publish import EXIT_GATE, EXIT_LOCKED
 
 
-def upload(output: Path, destination: str) -> int:
-    problems = seal.check(output)
+def upload(output: Path, destination: str, cache: Path | None = None, full: bool = False) -> int:
+    problems = seal.check(output, cache, full)
     if problems:
         print(f"\nShafaf did not upload: {output}/ is not the site make publish checked and sealed; nothing "
               "was sent.", file=sys.stderr)
@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=Path("output"))
     parser.add_argument("--state", type=Path, default=Path(os.environ.get("SHAFAF_STATE", "state")))
     parser.add_argument("--wait", action="store_true", help="wait for a running publish instead of stopping")
+    parser.add_argument("--cache", type=Path, default=Path("cache"))
+    parser.add_argument("--full-check", action="store_true", default=os.environ.get("FULL_CHECK", "") not in ("", "0"),
+                        help="hash every file, whatever the seal's record says (FULL_CHECK=1)")
     args = parser.parse_args(argv)
     destination = os.environ.get("SHAFAF_UPLOAD_DEST", "")
     if not destination:
@@ -58,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         with lock.held(args.output, "make upload", wait=args.wait):
             for line in transaction.recover(args.output, args.state):
                 print(line)
-            return upload(args.output, destination)
+            return upload(args.output, destination, args.cache, args.full_check)
     except lock.Busy as busy:
         print(f"\nShafaf did not upload: a publish or upload is running ({busy.holder}; lock {busy.path}). "
               "Nothing was sent. Try again when it has ended, or add WAIT=1.\n", file=sys.stderr)

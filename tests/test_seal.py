@@ -1,0 +1,237 @@
+"""The seal costs what changed: a publish keeps the digest of a file untouched since the last
+seal (the same inode, size, mtime, and a ctime that moved only with its hard links), and the
+seal it writes is byte for byte the one hashing every file gives; ``make upload`` still finds a
+file edited by hand, even in place with its size and mtime put back (the ctime moved), and
+``FULL_CHECK=1`` hashes every file whatever the record says."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from pipeline import seal
+from pipeline.urls import URLS
+from test_incremental_publish import FIRST, SECOND, exports_a, exports_b, gate_line
+from test_publish import publish, tree
+
+
+@pytest.fixture(scope="module")
+def twice(tmp_path_factory):
+    """A published, then B published from it (the seal keeping the digests it can)."""
+    work = tmp_path_factory.mktemp("seal")
+    first = publish(exports_a(work / "a"), work, date=FIRST)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr
+    second = publish(exports_b(work / "b"), work, date=SECOND)
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr
+    return {"work": work, "first": first, "second": second}
+
+
+def counts(run) -> tuple[int, int]:
+    line = gate_line(run, "seal")
+    return (int(re.search(r"files hashed: (\d+)", line)[1]),
+            int(re.search(r"untouched since: (\d+)", line)[1]))
+
+
+def edit_in_place_keeping_size_and_mtime(path: Path) -> None:
+    before = path.stat()
+    data = path.read_bytes()
+    edited = data.replace(b"/", b"|", 1)
+    assert edited != data and len(edited) == len(data)
+    with path.open("r+b") as handle:   # the same inode: no writer of ours ever does this
+        handle.write(edited)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns)
+
+
+def upload(work: Path, dest: Path, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline.upload", "--output", str(work / "output"),
+                           "--state", str(work / "state"), "--cache", str(work / "cache")],
+                          cwd=ROOT, capture_output=True, text=True, check=False,
+                          env={**os.environ, "SHAFAF_UPLOAD_DEST": f"{dest}/", "FULL_CHECK": "", **env})
+
+
+def test_a_seal_that_keeps_digests_is_the_seal_hashing_every_file_gives(twice, tmp_path):
+    work = twice["work"]
+    first_hashed, first_kept = counts(twice["first"])
+    hashed, kept = counts(twice["second"])
+    assert first_kept == 0, "a first publication has no seal to keep digests from"
+    assert kept > 0 and hashed > 0, "unchanged files keep their digests, changed ones are hashed"
+    assert hashed + kept == len(seal.read(work / "output").files)
+    # every digest kept is true of the file's bytes
+    assert seal.listing(work / "output") == seal.read(work / "output").files
+    # and the seal's bytes are those of sealing a copy whose every file is hashed
+    copy = tmp_path / "copy"
+    shutil.copytree(work / "output", copy, copy_function=shutil.copy2)
+    (copy / seal.NAME).unlink()
+    seal.write(copy, SECOND, work / "state")
+    assert (copy / seal.NAME).read_bytes() == (work / "output" / seal.NAME).read_bytes()
+
+
+def test_the_record_is_a_cache_of_signatures_never_in_the_site_or_the_state(twice):
+    work = twice["work"]
+    path = seal.record_path(work / "cache", work / "output")
+    record = json.loads(path.read_text("utf-8"))
+    assert record["seal"] == seal.read(work / "output").digest
+    assert set(record["files"]) == set(seal.read(work / "output").files)
+    inode = os.stat(work / "output" / URLS.robots()).st_ino
+    assert record["files"][URLS.robots()][1] == inode
+    for folder in ("output", "state"):
+        assert not [p for p in (work / folder).rglob("*") if p.name.startswith("seal-")]
+
+
+@pytest.fixture
+def live(twice, tmp_path):
+    """A copy of the published site with a record of its own (the copy's inodes): ``make
+    upload`` keeps every digest it can and hashes nothing else."""
+    work = tmp_path / "work"
+    for name in ("output", "state"):
+        shutil.copytree(twice["work"] / name, work / name, copy_function=shutil.copy2)
+    published = seal.read(work / "output")
+    hashing = seal.Hashing()
+    assert seal.listing(work / "output", hashing) == published.files
+    seal.save_record(work / "cache", work / "output", published.digest, hashing.seen)
+    return work
+
+
+def test_upload_keeps_the_recorded_digests(live):
+    known = seal.known_digests(live / "output", live / "cache")
+    assert known, "files whose ctime is older than the racy margin keep their digests"
+    hashing = seal.Hashing(known=known)
+    assert seal.listing(live / "output", hashing) == seal.read(live / "output").files
+    assert hashing.kept == len(known) and hashing.hashed == len(seal.read(live / "output").files) - len(known)
+    assert seal.check(live / "output", live / "cache") == []
+
+
+@pytest.mark.parametrize("edit", ["rewritten", "in place, size and mtime put back"])
+def test_upload_still_finds_a_file_edited_by_hand(live, tmp_path, edit):
+    robots = live / "output" / URLS.robots()
+    assert URLS.robots() in seal.known_digests(live / "output", live / "cache"), "a digest the check would keep"
+    if edit == "rewritten":
+        robots.write_bytes(robots.read_bytes() + b"# edited on the server\n")
+    else:
+        edit_in_place_keeping_size_and_mtime(robots)
+    assert seal.check(live / "output", live / "cache") == [f"changed since publish: {URLS.robots()}"]
+    refused = upload(live, tmp_path / "dest")
+    assert refused.returncode == 1 and f"changed since publish: {URLS.robots()}" in refused.stderr, refused.stderr
+    assert not (tmp_path / "dest").exists()
+
+
+def test_full_check_hashes_every_file_whatever_the_record_says(live, tmp_path):
+    """What the record cannot see (an edit that kept size, mtime and ctime: a disk written
+    under the file system) stands here for a record that vouches for an edited file."""
+    robots = live / "output" / URLS.robots()
+    edit_in_place_keeping_size_and_mtime(robots)
+    path = seal.record_path(live / "cache", live / "output")
+    record = json.loads(path.read_text("utf-8"))
+    record["files"][URLS.robots()] = seal.signature(os.lstat(robots)) + [1]
+    path.write_text(json.dumps(record), "utf-8")
+    assert seal.check(live / "output", live / "cache") == [], "trusted: the record vouches for it"
+    assert seal.check(live / "output", live / "cache", full=True) == [f"changed since publish: {URLS.robots()}"]
+    refused = upload(live, tmp_path / "dest", FULL_CHECK="1")
+    assert refused.returncode == 1 and f"changed since publish: {URLS.robots()}" in refused.stderr, refused.stderr
+
+
+def test_a_record_of_another_seal_or_another_copy_keeps_no_digest(live, twice):
+    assert seal.known_digests(live / "output", twice["work"] / "cache") == {}, "the record of another path"
+    published = seal.read(live / "output")
+    (live / "output" / seal.NAME).write_text(
+        (live / "output" / seal.NAME).read_text("utf-8").replace(published.digest, "0" * 64), "utf-8")
+    assert seal.known_digests(live / "output", live / "cache") == {}, "the record of another seal"
+
+
+def test_a_live_file_edited_in_place_keeping_size_and_mtime_is_not_started_from(tmp_path):
+    """The inventory (device, inode, size, mtime) cannot see such an edit; the record's ctime can."""
+    first = publish(exports_a(tmp_path / "a"), tmp_path, date=FIRST)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr
+    edit_in_place_keeping_size_and_mtime(tmp_path / "output" / URLS.robots())
+    run = publish(exports_b(tmp_path / "b"), tmp_path, date=SECOND)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr
+    assert f"changed since it was published ({URLS.robots()}: its ctime moved" in gate_line(run, "start")
+    assert "a full build" in run.stderr
+    assert b"|" not in (tmp_path / "output" / URLS.robots()).read_bytes()
+    assert seal.check(tmp_path / "output", tmp_path / "cache") == []
+
+
+def test_the_previous_baseline_is_a_hard_link_of_the_last_published_one_with_the_bytes_a_write_gives(twice):
+    """The staged state's ``previous.json`` is the last ``published.json`` (no 20 MB written
+    again at 10k), and those are the bytes ``commit_state`` would write from it."""
+    from pipeline.changes import load_state, manifest_json
+    work = twice["work"]
+    previous, last = work / "state" / "previous.json", work / "state.prev" / "published.json"
+    assert os.stat(previous).st_ino == os.stat(last).st_ino
+    assert manifest_json(load_state(work / "state.prev")["published"]) == previous.read_bytes()
+    assert load_state(work / "state")["previous"]["published"] == FIRST
+
+
+# --- the spare: the site before the previous one, recycled as the next build's folder ----------
+
+def test_an_ended_transaction_keeps_the_sites_trash_as_the_spare_and_removes_the_states(tmp_path):
+    from pipeline import transaction
+    output, state = tmp_path / "output", tmp_path / "state"
+    for folder in (output, state):
+        for suffix in ("", ".prev", ".new"):
+            (folder.with_name(folder.name + suffix) / "f").mkdir(parents=True)
+            (folder.with_name(folder.name + suffix) / "f" / "x").write_text(suffix or "live", "utf-8")
+    trash = (tmp_path / "output.prev" / "f" / "x").stat().st_ino
+    transaction.finish(output, transaction.begin(output, state, "2026-11-28"))
+    assert transaction.clean(output, state) == []
+    assert (tmp_path / "output.spare" / "f" / "x").stat().st_ino == trash, "renamed, not copied"
+    assert not (tmp_path / "output.trash").exists() and not (tmp_path / "state.trash").exists()
+    assert not (tmp_path / "state.spare").exists()
+    assert transaction.recover(output, state) == [], "a spare is nothing to recover"
+
+
+def test_a_build_folder_made_from_the_spare_is_a_hard_link_of_every_live_file_and_nothing_else(tmp_path):
+    from pipeline import incremental
+    live, spare, new = tmp_path / "output", tmp_path / "output.spare", tmp_path / "output.new"
+    for name, text in {"a.html": "a", "d/b.html": "b", "d/c.html": "c", "e/f.html": "f"}.items():
+        (live / name).parent.mkdir(parents=True, exist_ok=True)
+        (live / name).write_text(text, "utf-8")
+    (spare / "d").mkdir(parents=True)
+    os.link(live / "a.html", spare / "a.html")                     # still the live file
+    os.link(live / "d" / "b.html", spare / "d" / "b.html")
+    (spare / "d" / "c.html").write_text("c as it was", "utf-8")     # an older version
+    (spare / "gone").mkdir()
+    (spare / "gone" / "old.html").write_text("no longer made", "utf-8")
+    (spare / seal.NAME).write_text("{}", "utf-8")                    # the older site's seal
+    (spare / "link.html").symlink_to(live / "a.html")
+    before = tree(live)
+    site = incremental.Live(live, incremental.inventory(live), {}, set(), set())
+    how = incremental.seed(site, new, spare)
+    assert not spare.exists() and "from output.spare/: 2 files already the live ones, 4 removed" in how
+    assert tree(new) == before and tree(live) == before
+    assert {n: os.stat(new / n).st_ino for n in before} == {n: os.stat(live / n).st_ino for n in before}
+    assert not (new / "link.html").is_symlink() and not (new / seal.NAME).exists()
+    # without a spare: an empty folder, every file linked
+    shutil.rmtree(new)
+    assert incremental.seed(site, new) == "hard links into an empty folder, 4 linked"
+    assert tree(new) == before
+
+
+def test_a_publish_made_from_the_spare_gives_the_site_and_seal_a_full_publish_gives(tmp_path):
+    """Four publications: the fourth's build folder is made from the spare (the first site),
+    and its site, seal included, is byte for byte what FULL_CHECK gives from the third."""
+    work, full = tmp_path / "work", tmp_path / "full"
+    a, b = exports_a(tmp_path / "a"), exports_b(tmp_path / "b")
+    for exports, date in ((a, FIRST), (b, SECOND), (b, "2026-12-05")):
+        run = publish(exports, work, date=date)
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr
+    assert (work / "output.spare").is_dir() and not (work / "output.trash").exists()
+    for name in ("output", "state"):
+        shutil.copytree(work / name, full / name, copy_function=shutil.copy2)
+    fourth = publish(a, work, date="2026-12-12")
+    assert fourth.returncode == 0, fourth.stdout[-3000:] + fourth.stderr
+    assert "from output.spare/" in gate_line(fourth, "start")
+    assert counts(fourth)[1] > 0
+    again = publish(a, full, date="2026-12-12", FULL_CHECK="1")
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr
+    assert tree(work / "output") == tree(full / "output"), "file for file, byte for byte, the seal too"
+    assert seal.check(work / "output", work / "cache") == []
