@@ -582,29 +582,37 @@ class LineRecords:
         self.lines_scanned = self.files_by_line = 0
 
     def applies(self, path: Path, root: Path) -> bool:
-        """A large text file, not in a dated folder (a new one every publication, the same
-        bytes as the datasets: ``_same_bytes``; or an earlier one's, unchanged)."""
-        return (path.suffix in TEXT_SUFFIXES and not _DATED.search(path.relative_to(root).as_posix())
-                and path.stat().st_size >= self.smallest)
+        return path.suffix in TEXT_SUFFIXES and path.stat().st_size >= self.smallest
 
-    def _record(self, path: Path, root: Path) -> Path:
+    def _record(self, path: Path, root: Path) -> Path | None:
+        """Where ``path``'s record is kept; None for a file of a dated folder, which is new
+        every publication: it is read against its dataset's record (this publication's copy
+        holds the dataset's bytes), and keeps none of its own."""
         name = path.relative_to(root).as_posix()
+        if _DATED.search(name):
+            return None
         return self.folder / hashlib.blake2b(name.encode("utf-8"), digest_size=16).hexdigest()
 
+    def _read_record(self, path: Path, root: Path) -> bytes | None:
+        name = _DATED.sub(r"\1", path.relative_to(root).as_posix())
+        try:
+            return (self.folder / hashlib.blake2b(name.encode("utf-8"), digest_size=16).hexdigest()).read_bytes()
+        except OSError:
+            return None
+
     def keep(self, path: Path, root: Path, data: bytes) -> None:
-        digests = b"".join(hashlib.blake2b(line, digest_size=16).digest() for line in data.split(b"\n"))
-        write_if_changed(self._record(path, root), self.key + digests)
+        record = self._record(path, root)
+        if record is not None:
+            digests = b"".join(hashlib.blake2b(line, digest_size=16).digest() for line in data.split(b"\n"))
+            write_if_changed(record, self.key + digests)
 
     def clean(self, path: Path, root: Path, private: PrivateValues) -> bool:
         """True when the new lines and boundaries of ``path`` hold nothing (the record is then
         brought up to date); False when the file must be scanned whole."""
         if not self.read:
             return False
-        try:
-            record = self._record(path, root).read_bytes()
-        except OSError:
-            return False
-        if record[:32] != self.key:
+        record = self._read_record(path, root)
+        if record is None or record[:32] != self.key:
             return False
         old = [record[i:i + 16] for i in range(32, len(record), 16)]
         data = path.read_bytes()
@@ -629,7 +637,8 @@ class LineRecords:
                     return False
             self.lines_scanned += len(fresh)
         self.files_by_line += 1
-        write_if_changed(self._record(path, root), self.key + b"".join(digests))
+        if (own := self._record(path, root)) is not None:
+            write_if_changed(own, self.key + b"".join(digests))
         return True
 
     @staticmethod

@@ -183,3 +183,22 @@ def test_the_dated_copy_is_read_as_the_dataset_and_keeps_no_record(tmp_path):
     assert len(list((tmp_path / "cache").iterdir())) == 1
     again = _records(tmp_path, private)
     assert gates.scan_personal_data(site, private, lines=again) == [] and again.files_by_line == 1
+
+
+def test_a_new_dated_copy_is_read_against_its_dataset_s_record(tmp_path):
+    """With nothing changed, this publication's dated folder is the only new copy of the
+    datasets: its lines are the dataset's, seen clean at the last publication."""
+    private = _private(OWNER)
+    site, path = _site(tmp_path, ROWS)
+    assert gates.scan_personal_data(site, private, lines=_records(tmp_path, private)) == []
+    dated = site / "data" / "2026-12-07" / "rulings.csv"
+    dated.parent.mkdir()
+    dated.write_bytes(path.read_bytes() + "1402/3/901,مالک کاوه صادقی\r\n".encode())
+    records = _records(tmp_path, private)
+    found = gates.scan_personal_data(site, private, files=[dated], lines=records)
+    assert [f.file for f in found] == ["data/2026-12-07/rulings.csv"]   # a name: no line number
+    dated.write_bytes(path.read_bytes())
+    records = _records(tmp_path, private)
+    assert gates.scan_personal_data(site, private, files=[dated], lines=records) == []
+    assert (records.files_by_line, records.lines_scanned) == (1, 0)
+    assert len(list((tmp_path / "cache").iterdir())) == 1
