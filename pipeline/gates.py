@@ -552,6 +552,10 @@ def _scan_files(paths: list[Path], root: Path, private: PrivateValues, stages: S
 _DATED = re.compile(r"(^|/)[0-9]{4}-[0-9]{2}-[0-9]{2}/")
 
 
+def _followed(after: bytes | set[bytes] | None, line: bytes) -> bool:
+    return after == line if not isinstance(after, set) else line in after
+
+
 class LineRecords:
     """What the gate keeps of the large text files it scanned clean: per file, the digest of
     each of its lines (blake2b, 16 bytes; never a line's text, never a value), in
@@ -614,13 +618,28 @@ class LineRecords:
         record = self._read_record(path, root)
         if record is None or record[:32] != self.key:
             return False
-        old = [record[i:i + 16] for i in range(32, len(record), 16)]
-        data = path.read_bytes()
-        raw = data.split(b"\n")
+        # each line seen before -> the line that followed it (a set where one line followed
+        # several: a repeated line); one dict, not a set of lines and a set of pairs (memory:
+        # a 100k dataset has a million lines)
+        following: dict[bytes, bytes | set[bytes] | None] = {}
+        previous = None
+        for i in range(32, len(record), 16):
+            line = record[i:i + 16]
+            if previous is not None:
+                after = following[previous]
+                if after is None or after == line:
+                    following[previous] = line
+                elif isinstance(after, set):
+                    after.add(line)
+                else:
+                    following[previous] = {after, line}
+            following.setdefault(line, None)
+            previous = line
+        del record
+        raw = path.read_bytes().split(b"\n")
         digests = [hashlib.blake2b(line, digest_size=16).digest() for line in raw]
-        known, pairs = set(old), {a + b for a, b in zip(old, old[1:])}
-        fresh = [k for k, d in enumerate(digests) if d not in known]
-        bounds = [k for k in range(len(digests) - 1) if digests[k] + digests[k + 1] not in pairs]
+        fresh = [k for k, d in enumerate(digests) if d not in following]
+        bounds = [k for k in range(len(digests) - 1) if not _followed(following.get(digests[k]), digests[k + 1])]
         if fresh or bounds:
             where, suffix = str(path), path.suffix
             text = {}
@@ -640,6 +659,19 @@ class LineRecords:
         if (own := self._record(path, root)) is not None:
             write_if_changed(own, self.key + b"".join(digests))
         return True
+
+    def prune(self, root: Path) -> int:
+        """Remove the records of files ``root`` no longer holds (a search index file of a new
+        name, a dataset gone); returns how many."""
+        kept = {hashlib.blake2b(os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+                                .encode("utf-8"), digest_size=16).hexdigest()
+                for folder, _, names in os.walk(root) for name in names}
+        removed = 0
+        for record in self.folder.iterdir() if self.folder.is_dir() else ():
+            if record.name not in kept:
+                record.unlink()
+                removed += 1
+        return removed
 
     @staticmethod
     def _across(where: str, k: int, plain, count: int, private: PrivateValues) -> bool:

@@ -407,12 +407,16 @@ def scan_personal_data(new: Path, private: gates.PrivateValues, run: Run,
                 f"lines scanned: {lines.lines_scanned})" if lines is not None and lines.files_by_line else "")
     if run.live is None or run.live.public - run.public:
         findings = gates.scan_personal_data(new, private, run.stages, every, lines=lines)
+        if lines is not None:
+            lines.prune(new)
         return findings, f"files scanned in full: {len(every)}" + by_line() + (
             " (unchanged ones too: a number published before is no longer)" if run.live else "")
     fresh = run.private - run.live.private
     findings = gates.scan_personal_data(new, private, run.stages, changed, lines=lines)
     if fresh:
         findings += gates.scan_personal_data(new, private.only(fresh), run.stages, same)
+    if lines is not None:
+        lines.prune(new)
     return findings, (f"files scanned in full: {len(changed)}{by_line()}; unchanged files scanned for the "
                       f"{len(fresh)} values new since the last publication: {len(same)}" if fresh else
                       f"files scanned in full: {len(changed)}{by_line()}; unchanged files not read again, no "
