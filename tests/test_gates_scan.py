@@ -247,3 +247,32 @@ def test_records_of_files_no_longer_in_the_site_are_removed(tmp_path):
     assert len(list((tmp_path / "cache").iterdir())) == 2
     other.unlink()
     assert records.prune(site) == 1 and len(list((tmp_path / "cache").iterdir())) == 1
+
+
+VECTORS = json.loads((Path(__file__).parent / "personal_vectors.json").read_text("utf-8"))
+PERSONAL = [v for v in VECTORS["personal"] if v["kind"] != "postal"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+@pytest.mark.parametrize("vector", PERSONAL, ids=[v["why"] for v in PERSONAL])
+def test_every_spelling_in_a_new_line_of_a_recorded_file_is_found(tmp_path, vector, fmt):
+    """Separators, Persian and Arabic digits, zero-width characters, and in JSON its escapes
+    (every character beyond ASCII written as \\uXXXX)."""
+    private = _private(OWNER)
+    name = f"rulings.{fmt}"
+
+    def write(rows):
+        site = tmp_path / "site"
+        (site / "data").mkdir(parents=True, exist_ok=True)
+        if fmt == "csv":
+            text = "ruling_no,ruling_text\r\n" + "\r\n".join(rows) + "\r\n"
+        else:
+            text = "[\n" + ",\n".join(json.dumps({"ruling_text": r}, ensure_ascii=True) for r in rows) + "\n]\n"
+        (site / "data" / name).write_text(text, "utf-8")
+        return site
+    rows = ROWS[:60]
+    site = write(rows)
+    assert gates.scan_personal_data(site, private, lines=_records(tmp_path, private)) == []
+    site = write(rows[:7] + [f"شرح: {vector['text']} ثبت شد"] + rows[7:])
+    found = gates.scan_personal_data(site, private, lines=_records(tmp_path, private))
+    assert len(found) == 1 and found == gates.scan_personal_data(site, private)
