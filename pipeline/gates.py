@@ -39,7 +39,7 @@ import os
 import re
 import subprocess
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -49,6 +49,7 @@ import pandas as pd
 from . import personal
 from .normalise import fold
 from .privacy import coarsen_address, conditional_fields, withheld_where
+from .files import write_if_changed
 from .progress import QUIET, Stages
 from .schema import TABLES, Kind, Privacy, Table, Visibility
 
@@ -56,6 +57,7 @@ TEXT_SUFFIXES = {".html", ".css", ".js", ".json", ".csv", ".xml", ".txt", ".svg"
 _TOKEN = re.compile(r"\w+(?:[/.\-]\w+)*")
 # The same words in raw text, ZWNJ/ZWJ kept inside them (the fold then drops them).
 _RAW_TOKEN = re.compile(r"[\w\u200c\u200d]+(?:[/.\-][\w\u200c\u200d]+)*")
+_RAW_TOKEN_OR_QUOTE = re.compile(_RAW_TOKEN.pattern + '|"')
 # One pass, so that «\\\\n» stays a backslash and an n; a surrogate pair first: tag characters
 # and other invisible ones beyond U+FFFF are written so.
 _JSON_ESCAPE = re.compile(r"\\(?:u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})|u([0-9a-f]{4})|([tnrbf\"/\\]))",
@@ -89,6 +91,13 @@ class PrivateValues:
     sequences: dict[str, dict[int, set[tuple[str, ...]]]]
     public_numbers: set[str]                     # published numeric values (digits only)
     digits: frozenset[str] = frozenset()  # private IDs and mobiles, digits only
+    _matcher: _Sequences | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def matcher(self) -> _Sequences:
+        if self._matcher is None or self._matcher.sequences is not self.sequences:
+            self._matcher = _Sequences(self.sequences)
+        return self._matcher
 
     def __len__(self) -> int:
         return sum(len(s) for by_length in self.sequences.values() for s in by_length.values()) + len(self.digits)
@@ -135,6 +144,10 @@ def tokens(text: str) -> list[str]:
 
 @lru_cache(maxsize=200_000)
 def _folded_token(raw: str) -> tuple[str, ...]:
+    if raw.isascii() and raw != '"':
+        # a word of ASCII letters, digits, «_» and «/.-» between them: the normaliser leaves it
+        # as it is but for the case (most new words of a site: numbers, hashes, markup)
+        return (raw.lower(),)
     return tuple(tokens(raw))
 
 
@@ -282,9 +295,9 @@ def readable_text(path: Path) -> list[tuple[str, str]]:
 
 def _plain(text: str, suffix: str) -> str:
     """The text a reader sees: escapes undone, digits Latin, invisible characters gone."""
-    if suffix in (".json", ".js", ".geojson", ".map"):
+    if suffix in (".json", ".js", ".geojson", ".map") and "\\" in text:
         text = _JSON_ESCAPE.sub(_unescape_json, text)
-    if suffix == ".xlsx":
+    if suffix == ".xlsx" and "_x" in text:
         text = _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
     if suffix in (".html", ".xml", ".svg", ".xlsx"):
         text = html.unescape(text)
@@ -318,9 +331,9 @@ def scan_text(where: str, text: str, private: PrivateValues) -> list[Finding]:
         # index's sorted word lists put «یوسف» beside «یوسفی», which read as an owner's name and
         # refused every 10k publish. (Split after unescaping: a quote escaped inside a string
         # splits that string too, which can only miss a name written with a quote in it.)
-        parts = text.split('"') if Path(where).suffix in _JSON_SUFFIXES else [text]
-        for words in map(text_tokens, parts):
-            findings += _private_sequences(where, words, private)
+        # The quotes are kept in the word list as marks no sequence crosses: one list per text,
+        # not one per string (a search index file holds hundreds of thousands of strings).
+        findings += private.matcher.find(where, text, Path(where).suffix in _JSON_SUFFIXES)
     return findings
 
 
@@ -328,27 +341,357 @@ _JSON_SUFFIXES = (".json", ".geojson")
 
 
 def _private_sequences(where: str, words: list[str], private: PrivateValues) -> list[Finding]:
-    # The finding names the file and the masked value, which is enough to find it.
+    """Every private sequence in a list of folded words, in order: what ``_Sequences.find``
+    finds without folding every word (kept as the reference the tests compare it with)."""
     found = []
     for i, word in enumerate(words):
         by_length = private.sequences.get(word)
         for length, sequences in by_length.items() if by_length else ():
             if (sequence := tuple(words[i:i + length])) in sequences:
-                found.append(Finding(where, f"a value of a private column ({masked(' '.join(sequence))})"))
+                found.append(_sequence_finding(where, sequence))
     return found
 
 
+def _sequence_finding(where: str, sequence: tuple[str, ...]) -> Finding:
+    # The finding names the file and the masked value, which is enough to find it.
+    return Finding(where, f"a value of a private column ({masked(' '.join(sequence))})")
+
+
+_END = ""   # a mark in the tree of sequences: a sequence ends here (no word is empty)
+_SEEN_LIMIT = 1_000_000   # distinct raw words remembered (a 100k site has millions: numbers, hashes)
+
+
+class _Sequences:
+    """The private word sequences of a text, looked for where they can start.
+
+    Folding every word of the site and then looking each one up cost most of the scan. A
+    sequence can only start at a word whose fold holds a first word of a private sequence:
+    the raw words are classified once each (a set difference finds the ones not met before),
+    the words of a part are compared with the few that are such starts as a set, and only a
+    part that holds one is walked, from those words on. What it finds, and in which order,
+    is what ``_private_sequences`` finds in ``text_tokens(part)``."""
+
+    def __init__(self, sequences: dict[str, dict[int, set[tuple[str, ...]]]]):
+        self.sequences = sequences
+        # The sequences as a tree of words: a first name or «کرج» starts thousands of words of a
+        # site, and the walk from one ends at the first word no sequence continues with.
+        self.tree: dict = {}
+        for by_length in sequences.values():
+            for found in by_length.values():
+                for sequence in found:
+                    node = self.tree
+                    for word in sequence:
+                        node = node.setdefault(word, {})
+                    node[_END] = True
+        self.longest = max((length for by_length in sequences.values() for length in by_length), default=0)
+        self.starts: set[str] = set()   # raw words whose fold holds a first word
+        self.seen: set[str] = set()     # raw words classified
+
+    def find(self, where: str, text: str, quoted: bool = False) -> list[Finding]:
+        """The sequences of ``text``; with ``quoted``, within each of its parts between two
+        quotes (JSON: a value is one string)."""
+        if not self.sequences:
+            return []
+        raw = (_RAW_TOKEN_OR_QUOTE if quoted else _RAW_TOKEN).findall(text)
+        distinct = set(raw)
+        new = distinct - self.seen
+        if new:
+            if len(self.seen) + len(new) > _SEEN_LIMIT:
+                self.seen, self.starts, new = set(), set(), distinct
+            sequences = self.sequences
+            self.starts.update(w for w in new if any(t in sequences for t in _folded_token(w)))
+            self.seen |= new
+        present = distinct & self.starts
+        if not present:
+            return []
+        found = []
+        for i, word in enumerate(raw):
+            if word in present:
+                found += self._at(where, raw, i)
+        return found
+
+    def words(self, text: str, quoted: bool = False) -> int:
+        """How many words of a sequence ``text`` holds (a quote counts: no sequence crosses it)."""
+        return sum(1 if raw == '"' else len(_folded_token(raw))
+                   for raw in (_RAW_TOKEN_OR_QUOTE if quoted else _RAW_TOKEN).findall(text))
+
+    def _at(self, where: str, raw: list[str], i: int) -> list[Finding]:
+        found = []
+        folded = _folded_token(raw[i])
+        for k, first in enumerate(folded):
+            node = self.tree.get(first)
+            if node is None:
+                continue
+            words, ends, j, position = [first], [], i + 1, k + 1
+            following = folded
+            while True:
+                if _END in node:
+                    ends.append(len(words))
+                if position == len(following):
+                    if j == len(raw) or raw[j] == '"':
+                        break
+                    following, position, j = _folded_token(raw[j]), 0, j + 1
+                    continue
+                word = following[position]
+                position += 1
+                node = node.get(word)
+                if node is None:
+                    break
+                words.append(word)
+            # in the order of the lengths in ``sequences``, as ``_private_sequences`` gives them
+            for length in self.sequences[first] if len(ends) > 1 else ends:
+                if length in ends:
+                    found.append(_sequence_finding(where, tuple(words[:length])))
+        return found
+
+
 def scan_personal_data(root: Path, private: PrivateValues, stages: Stages = QUIET,
-                       files: list[Path] | None = None) -> list[Finding]:
-    """Every file of ``root``, or only ``files`` (of ``root``)."""
+                       files: list[Path] | None = None, processes: int = 2,
+                       lines: LineRecords | None = None) -> list[Finding]:
+    """Every file of ``root``, or only ``files`` (of ``root``), in the order of the files.
+
+    Files holding the same bytes (this publication's dated folder beside the datasets) are
+    read once: only files of equal size are hashed to find them, and a copy's findings are
+    the first one's, under its own name. The files are shared out by size between this
+    process and a forked second one (``processes=2``) when there is enough to read.
+
+    ``lines``: a large text file is read line by line against the digests of the lines its
+    last clean scan saw (see ``LineRecords``): only lines and line boundaries not seen then
+    are scanned; a finding in them sends the whole file to the full scan, which gives the
+    findings (so they are the same as without ``lines``)."""
+    files = sorted(p for p in root.rglob("*") if p.is_file()) if files is None else list(files)
+    readable = [(p, p.stat().st_size) for p in files if p.suffix in TEXT_SUFFIXES or p.suffix == ".xlsx"]
+    first_of = _same_bytes(readable)
+    unique = [(p, size) for p, size in readable if p not in first_of]
+    found = _scan_shared(unique, root, private, stages, processes, lines)
     findings = []
-    files = sorted(p for p in root.rglob("*") if p.is_file()) if files is None else files
-    for path in stages.track(files, len(files), "files"):
-        for where, text in readable_text(path):
-            found = scan_text(where, text, private)
-            findings += [Finding(str(Path(f.file).relative_to(root)) if f.file.startswith(str(root)) else f.file, f.cause)
-                         for f in found]
+    for path, _ in readable:
+        original = first_of.get(path)
+        if original is None:
+            findings += found.get(path, [])
+        else:
+            findings += [Finding(_renamed(f.file, original, path, root), f.cause) for f in found.get(original, [])]
     return findings
+
+
+def _same_bytes(readable: list[tuple[Path, int]]) -> dict[Path, Path]:
+    """A file -> the first file (in order) with the same bytes, for the second and later ones."""
+    by_size: dict[int, list[Path]] = {}
+    for path, size in readable:
+        by_size.setdefault(size, []).append(path)
+    first_of = {}
+    for size, paths in by_size.items():
+        if len(paths) < 2 or size == 0:
+            continue
+        seen: dict[bytes, Path] = {}
+        # the dataset before its copy in this publication's dated folder: the dataset keeps a
+        # line record (``LineRecords``), the dated folder is new every publication
+        for path in sorted(paths, key=lambda p: bool(_DATED.search(p.as_posix()))):
+            digest = hashlib.blake2b(path.read_bytes(), digest_size=32).digest()
+            if digest in seen:
+                first_of[path] = seen[digest]
+            else:
+                seen[digest] = path
+    return first_of
+
+
+def _renamed(where: str, original: Path, copy: Path, root: Path) -> str:
+    """A finding's place in ``original``, said of ``copy`` (relative to ``root`` like the others)."""
+    relative = str(Path(where).relative_to(root)) if where.startswith(str(root)) else where
+    old, new = str(original.relative_to(root)), str(copy.relative_to(root))
+    return new + relative[len(old):] if relative.startswith(old) else relative
+
+
+_FORK_BYTES = 16 << 20   # below this a second process costs more than it saves
+
+
+def _scan_shared(unique: list[tuple[Path, int]], root: Path, private: PrivateValues, stages: Stages,
+                 processes: int, lines: LineRecords | None = None) -> dict[Path, list[Finding]]:
+    from .parallel import Forked
+    total = sum(size for _, size in unique)
+    if processes < 2 or total < _FORK_BYTES:
+        found, counts = _scan_files([p for p, _ in unique], root, private, stages, lines)
+        return found
+    # largest first, each to the lighter side: two halves of about the same bytes
+    halves: tuple[list[Path], list[Path]] = ([], [])
+    weights = [0, 0]
+    for path, size in sorted(unique, key=lambda item: -item[1]):
+        side = 0 if weights[0] <= weights[1] else 1
+        halves[side].append(path)
+        weights[side] += size
+    other = Forked(_scan_files, sorted(halves[1]), root, private, QUIET, lines)
+    found, counts = _scan_files(sorted(halves[0]), root, private, stages, lines)
+    theirs, their_counts = other.result()
+    found.update(theirs)
+    if lines is not None:   # the second process counted its own
+        lines.files_by_line += their_counts[0]
+        lines.lines_scanned += their_counts[1]
+    return found
+
+
+def _scan_files(paths: list[Path], root: Path, private: PrivateValues, stages: Stages,
+                lines: LineRecords | None = None) -> tuple[dict[Path, list[Finding]], tuple[int, int]]:
+    """The findings of each file, and (files read by their new lines, lines scanned) of this process."""
+    before = (lines.files_by_line, lines.lines_scanned) if lines is not None else (0, 0)
+    found = {}
+    for path in stages.track(paths, len(paths), "files"):
+        if lines is not None and lines.applies(path, root) and lines.clean(path, root, private):
+            continue
+        findings = []
+        for where, text in readable_text(path):
+            findings += [Finding(str(Path(f.file).relative_to(root)) if f.file.startswith(str(root)) else f.file,
+                                 f.cause) for f in scan_text(where, text, private)]
+        if findings:
+            found[path] = findings
+        elif lines is not None and lines.applies(path, root):
+            lines.keep(path, root, path.read_bytes())
+    after = (lines.files_by_line, lines.lines_scanned) if lines is not None else (0, 0)
+    return found, (after[0] - before[0], after[1] - before[1])
+
+
+_DATED = re.compile(r"(^|/)[0-9]{4}-[0-9]{2}-[0-9]{2}/")
+
+
+def _followed(after: bytes | set[bytes] | None, line: bytes) -> bool:
+    return after == line if not isinstance(after, set) else line in after
+
+
+class LineRecords:
+    """What the gate keeps of the large text files it scanned clean: per file, the digest of
+    each of its lines (blake2b, 16 bytes; never a line's text, never a value), in
+    ``<folder>/<digest of the file's path>``, behind the ``key`` of what they were scanned
+    against (the gate's code, every private value's digest, every published number's digest).
+
+    A file rewritten every publication (the datasets, the change log, the GeoJSON) then
+    costs what changed: a line seen clean before is not scanned again; a new line is, and so
+    is every new boundary between two lines (a line next to another it did not follow
+    before): a private name may run from the end of one CSV row into the next (the words of a
+    sequence may be parted by any characters, a line break too), while a number never
+    crosses a line break (``personal._SEPARATOR`` excludes them). A boundary is scanned with
+    enough lines on each side to hold the longest sequence. A record under another key
+    (a private value new, a number no longer published, the gate's code changed) is not used:
+    the file is scanned whole, and recorded again."""
+
+    def __init__(self, folder: Path, private: PrivateValues, read: bool = True, smallest: int = 1 << 18):
+        self.folder, self.read, self.smallest = folder, read, smallest
+        h = hashlib.sha256(b"shafaf personal-data lines 1\0")
+        for module in (Path(__file__), Path(personal.__file__)):
+            h.update(hashlib.sha256(module.read_bytes()).digest())
+        for digest in sorted(private.digests()):
+            h.update(bytes.fromhex(digest))
+        h.update(b"\0")
+        for digest in sorted(number_digests(private.public_numbers)):
+            h.update(digest.encode())
+        self.key = h.digest()
+        self.lines_scanned = self.files_by_line = 0
+
+    def applies(self, path: Path, root: Path) -> bool:
+        return path.suffix in TEXT_SUFFIXES and path.stat().st_size >= self.smallest
+
+    def _record(self, path: Path, root: Path) -> Path | None:
+        """Where ``path``'s record is kept; None for a file of a dated folder, which is new
+        every publication: it is read against its dataset's record (this publication's copy
+        holds the dataset's bytes), and keeps none of its own."""
+        name = path.relative_to(root).as_posix()
+        if _DATED.search(name):
+            return None
+        return self.folder / hashlib.blake2b(name.encode("utf-8"), digest_size=16).hexdigest()
+
+    def _read_record(self, path: Path, root: Path) -> bytes | None:
+        name = _DATED.sub(r"\1", path.relative_to(root).as_posix())
+        try:
+            return (self.folder / hashlib.blake2b(name.encode("utf-8"), digest_size=16).hexdigest()).read_bytes()
+        except OSError:
+            return None
+
+    def keep(self, path: Path, root: Path, data: bytes) -> None:
+        record = self._record(path, root)
+        if record is not None:
+            digests = b"".join(hashlib.blake2b(line, digest_size=16).digest() for line in data.split(b"\n"))
+            write_if_changed(record, self.key + digests)
+
+    def clean(self, path: Path, root: Path, private: PrivateValues) -> bool:
+        """True when the new lines and boundaries of ``path`` hold nothing (the record is then
+        brought up to date); False when the file must be scanned whole."""
+        if not self.read:
+            return False
+        record = self._read_record(path, root)
+        if record is None or record[:32] != self.key:
+            return False
+        # each line seen before -> the line that followed it (a set where one line followed
+        # several: a repeated line); one dict, not a set of lines and a set of pairs (memory:
+        # a 100k dataset has a million lines)
+        following: dict[bytes, bytes | set[bytes] | None] = {}
+        previous = None
+        for i in range(32, len(record), 16):
+            line = record[i:i + 16]
+            if previous is not None:
+                after = following[previous]
+                if after is None or after == line:
+                    following[previous] = line
+                elif isinstance(after, set):
+                    after.add(line)
+                else:
+                    following[previous] = {after, line}
+            following.setdefault(line, None)
+            previous = line
+        del record
+        raw = path.read_bytes().split(b"\n")
+        digests = [hashlib.blake2b(line, digest_size=16).digest() for line in raw]
+        fresh = [k for k, d in enumerate(digests) if d not in following]
+        bounds = [k for k in range(len(digests) - 1) if not _followed(following.get(digests[k]), digests[k + 1])]
+        if fresh or bounds:
+            where, suffix = str(path), path.suffix
+            text = {}
+
+            def plain(k: int) -> str:
+                if k not in text:
+                    text[k] = _plain(raw[k].decode("utf-8", "replace"), suffix)
+                return text[k]
+            # numbers and sequences within each new line; a number never spans two lines
+            if scan_text(where, "\n".join(plain(k) for k in fresh), private):
+                return False
+            for k in bounds:
+                if private.sequences and self._across(where, k, plain, len(raw), private):
+                    return False
+            self.lines_scanned += len(fresh)
+        self.files_by_line += 1
+        if (own := self._record(path, root)) is not None:
+            write_if_changed(own, self.key + b"".join(digests))
+        return True
+
+    def prune(self, root: Path) -> int:
+        """Remove the records of files ``root`` no longer holds (a search index file of a new
+        name, a dataset gone); returns how many."""
+        kept = {hashlib.blake2b(os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+                                .encode("utf-8"), digest_size=16).hexdigest()
+                for folder, _, names in os.walk(root) for name in names}
+        removed = 0
+        for record in self.folder.iterdir() if self.folder.is_dir() else ():
+            if record.name not in kept:
+                record.unlink()
+                removed += 1
+        return removed
+
+    @staticmethod
+    def _across(where: str, k: int, plain, count: int, private: PrivateValues) -> bool:
+        """A sequence across the boundary after line ``k``: lines before and after it until
+        each side holds as many words as the longest sequence (or the file ends)."""
+        matcher = private.matcher
+        quoted = Path(where).suffix in _JSON_SUFFIXES
+        longest = matcher.longest
+        first, words = k, 0
+        while first >= 0 and words < longest:
+            words += matcher.words(plain(first), quoted)
+            first -= 1
+        last, words = k + 1, 0
+        while last < count and words < longest:
+            words += matcher.words(plain(last), quoted)
+            last += 1
+        window = "\n".join(plain(i) for i in range(first + 1, last))
+        return bool(matcher.find(where, window, quoted))
+
+
 
 
 # --- links --------------------------------------------------------------------------------

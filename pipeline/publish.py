@@ -381,7 +381,7 @@ def check_build(options: Options, run: Run, siteurl: str) -> None:
     run.stages.begin("personal-data")
     private = gates.private_values(run.publication.validated, gates.snapshot_published(new / URLS.data()))
     private.public_numbers |= gates.snapshot_numbers(new / URLS.data())
-    findings, how = scan_personal_data(new, private, run)
+    findings, how = scan_personal_data(new, private, run, options)
     if findings:
         raise Refused("personal-data", [gates.Finding(f"{new.name}/{f.file}", f.cause) for f in findings])
     run.passed("personal-data", f"no national ID, mobile number or private value ({len(private)} known) in any "
@@ -397,7 +397,8 @@ def check_build(options: Options, run: Run, siteurl: str) -> None:
                   "are all files of the site" if run.live else ""))
 
 
-def scan_personal_data(new: Path, private: gates.PrivateValues, run: Run) -> tuple[list[gates.Finding], str]:
+def scan_personal_data(new: Path, private: gates.PrivateValues, run: Run,
+                       options: Options) -> tuple[list[gates.Finding], str]:
     """Changed files against every private value; unchanged ones against the values that are
     new since the last publication (all of them, should a number published then no longer be)."""
     digests = private.digests()
@@ -405,18 +406,28 @@ def scan_personal_data(new: Path, private: gates.PrivateValues, run: Run) -> tup
     every = sorted(p for p in new.rglob("*") if p.is_file())
     same = [p for p in every if p.relative_to(new).as_posix() in run.unchanged]
     changed = [p for p in every if p.relative_to(new).as_posix() not in run.unchanged]
+    # large rewritten files (datasets, change log): only their lines not seen clean before
+    lines = gates.LineRecords(options.cache / "publish" / "personal-data", private, read=not options.full_check) \
+        if options.cache is not None else None
+    def by_line() -> str:
+        return (f" (large ones read by their lines not seen clean before: {lines.files_by_line}, "
+                f"lines scanned: {lines.lines_scanned})" if lines is not None and lines.files_by_line else "")
     if run.live is None or run.live.public - run.public:
-        return gates.scan_personal_data(new, private, run.stages, every), \
-            f"files scanned in full: {len(every)}" + (" (unchanged ones too: a number published before is "
-                                                     "no longer)" if run.live else "")
+        findings = gates.scan_personal_data(new, private, run.stages, every, lines=lines)
+        if lines is not None:
+            lines.prune(new)
+        return findings, f"files scanned in full: {len(every)}" + by_line() + (
+            " (unchanged ones too: a number published before is no longer)" if run.live else "")
     fresh = run.private - run.live.private
-    findings = gates.scan_personal_data(new, private, run.stages, changed)
+    findings = gates.scan_personal_data(new, private, run.stages, changed, lines=lines)
     if fresh:
         findings += gates.scan_personal_data(new, private.only(fresh), run.stages, same)
-    return findings, (f"files scanned in full: {len(changed)}; unchanged files scanned for the {len(fresh)} "
-                      f"values new since the last publication: {len(same)}" if fresh else
-                      f"files scanned in full: {len(changed)}; unchanged files not read again, no value being "
-                      f"new since the last publication: {len(same)}")
+    if lines is not None:
+        lines.prune(new)
+    return findings, (f"files scanned in full: {len(changed)}{by_line()}; unchanged files scanned for the "
+                      f"{len(fresh)} values new since the last publication: {len(same)}" if fresh else
+                      f"files scanned in full: {len(changed)}{by_line()}; unchanged files not read again, no "
+                      f"value being new since the last publication: {len(same)}")
 
 
 def precompress(root: Path) -> int:
