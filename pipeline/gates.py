@@ -34,6 +34,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import html
+import io
 import json
 import os
 import re
@@ -41,7 +42,7 @@ import subprocess
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 import pandas as pd
@@ -54,6 +55,7 @@ from .progress import QUIET, Stages
 from .schema import TABLES, Kind, Privacy, Table, Visibility
 
 TEXT_SUFFIXES = {".html", ".css", ".js", ".json", ".csv", ".xml", ".txt", ".svg", ".geojson", ".map"}
+ARCHIVE_SUFFIXES = {".xlsx", ".zip"}   # read member by member
 _TOKEN = re.compile(r"\w+(?:[/.\-]\w+)*")
 # The same words in raw text, ZWNJ/ZWJ kept inside them (the fold then drops them).
 _RAW_TOKEN = re.compile(r"[\w\u200c\u200d]+(?:[/.\-][\w\u200c\u200d]+)*")
@@ -283,14 +285,45 @@ def snapshot_numbers(data: Path) -> set[str]:
 
 
 def readable_text(path: Path) -> list[tuple[str, str]]:
-    """(where, text) pairs of a file: one for a text file, one per XML part of an XLSX."""
-    if path.suffix == ".xlsx":
-        with zipfile.ZipFile(path) as book:
-            return [(f"{path}!{name}", _plain(book.read(name).decode("utf-8", "replace"), ".xlsx"))
-                    for name in book.namelist() if name.endswith(".xml")]
+    """(where, text) pairs of a file: one for a text file, one per XML part of an XLSX, and
+    those of every member of a ZIP (the all-datasets download)."""
+    if path.suffix in ARCHIVE_SUFFIXES:
+        return _archive_text(path)
     if path.suffix not in TEXT_SUFFIXES:
         return []
-    return [(str(path), _plain(path.read_bytes().decode("utf-8", "replace"), path.suffix))]
+    return _text_of(str(path), path.suffix, path.read_bytes())
+
+
+def _text_of(where: str, suffix: str, data: bytes) -> list[tuple[str, str]]:
+    if suffix == ".xlsx":
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            return [(f"{where}!{name}", _plain(book.read(name).decode("utf-8", "replace"), ".xlsx"))
+                    for name in book.namelist() if name.endswith(".xml")]
+    if suffix == ".zip":
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return [pair for name in archive.namelist()
+                    for pair in _text_of(f"{where}!{name}", PurePosixPath(name).suffix, archive.read(name))]
+    if suffix in TEXT_SUFFIXES:
+        return [(where, _plain(data.decode("utf-8", "replace"), suffix))]
+    return []
+
+
+def _archive_text(path: Path) -> list[tuple[str, str]]:
+    """A member that is byte for byte the site's file of the same name beside the archive is
+    not read again: the gate reads that file itself (the zip of all datasets holds the
+    datasets), and the same bytes hold the same findings."""
+    if path.suffix == ".xlsx":
+        return _text_of(str(path), ".xlsx", path.read_bytes())
+    found = []
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            data = archive.read(name)
+            beside = path.parent / name
+            if "/" not in name and beside.is_file() and beside.stat().st_size == len(data) \
+                    and beside.read_bytes() == data:
+                continue
+            found += _text_of(f"{path}!{name}", PurePosixPath(name).suffix, data)
+    return found
 
 
 def _plain(text: str, suffix: str) -> str:
@@ -460,7 +493,7 @@ def scan_personal_data(root: Path, private: PrivateValues, stages: Stages = QUIE
     are scanned; a finding in them sends the whole file to the full scan, which gives the
     findings (so they are the same as without ``lines``)."""
     files = sorted(p for p in root.rglob("*") if p.is_file()) if files is None else list(files)
-    readable = [(p, p.stat().st_size) for p in files if p.suffix in TEXT_SUFFIXES or p.suffix == ".xlsx"]
+    readable = [(p, p.stat().st_size) for p in files if p.suffix in TEXT_SUFFIXES or p.suffix in ARCHIVE_SUFFIXES]
     first_of = _same_bytes(readable)
     unique = [(p, size) for p, size in readable if p not in first_of]
     found = _scan_shared(unique, root, private, stages, processes, lines)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -29,17 +31,27 @@ def _html(text: str) -> str:
 
 def _plant(folder: Path, fmt: str, text: str) -> Path:
     sentence = f"شرح: {text} ثبت شد"
+    folder.mkdir(exist_ok=True)
     if fmt == "html":
         (folder / "page.html").write_text(f"<p>{_html(sentence)}</p>", encoding="utf-8")
     elif fmt == "json":
         (folder / "rulings.json").write_text(json.dumps({"ruling_text": sentence}), encoding="utf-8")
     elif fmt == "csv":
         (folder / "rulings.csv").write_text(f"ruling_no,ruling_text\r\n1402/3/100,{sentence}\r\n", encoding="utf-8-sig")
-    else:
+    elif fmt == "xlsx":
         book = openpyxl.Workbook()
         book.active.append(["ruling_no", "ruling_text"])
         book.active.append(["1402/3/100", sentence])
         book.save(folder / "rulings.xlsx")
+    else:
+        # The all-datasets download: a zip of the planted file of another format, which is
+        # not beside it in the site (a file that is would be read as itself).
+        inner = fmt.split("-")[1]
+        _plant(folder / "inside", inner, text)
+        with zipfile.ZipFile(folder / "shafaf-data.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in (folder / "inside").iterdir():
+                archive.write(path, path.name)
+        shutil.rmtree(folder / "inside")
     return folder
 
 
@@ -47,7 +59,7 @@ def _private(published=(), digits=()) -> gates.PrivateValues:
     return gates.PrivateValues({}, set(published), frozenset(digits))
 
 
-FORMATS = ["html", "json", "csv", "xlsx"]
+FORMATS = ["html", "json", "csv", "xlsx", "zip-csv", "zip-json", "zip-xlsx"]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -72,6 +84,18 @@ def test_a_private_number_is_caught_whatever_its_checksum(tmp_path, fmt):
     assert gates.scan_personal_data(folder, _private()) == []
     findings = gates.scan_personal_data(folder, _private(digits={"0499370898"}))
     assert [f.cause for f in findings] == ["a value of a private column (04…98)"]
+
+
+def test_a_zip_member_that_is_the_file_beside_it_is_read_once_as_that_file(tmp_path):
+    """The zip of all datasets holds the datasets: the same bytes are read once, in the file
+    of the site, and found there; a member that differs from its namesake is read itself."""
+    _plant(tmp_path, "csv", PERSONAL[0]["text"])
+    with zipfile.ZipFile(tmp_path / "shafaf-data.zip", "w") as archive:
+        archive.write(tmp_path / "rulings.csv", "rulings.csv")
+    assert [f.file for f in gates.scan_personal_data(tmp_path, _private())] == ["rulings.csv:2"]
+    (tmp_path / "rulings.csv").write_text("ruling_no\r\n", encoding="utf-8")
+    assert [f.file.split(":")[0] for f in gates.scan_personal_data(tmp_path, _private())] == \
+        ["shafaf-data.zip!rulings.csv"]
 
 
 def test_a_json_surrogate_pair_hides_nothing(tmp_path):
