@@ -873,8 +873,10 @@ def _flag_edges(props: list[dict], published: int, percent: int = 50,
     50,000 (exactly ``percent`` of the median), 100,000, 100,000 and 120,000; and a group one
     short of ``minimum``."""
     rented = {(p["district"], p["land_use"]) for p in props if p["occupancy"] == OCC_RENTED}
-    free = [(d, lu) for lu in (LU_COMMERCIAL, LU_OFFICE, LU_TRANSPORT, LU_RESIDENTIAL) for d in range(1, 13)
-            if (d, lu) not in rented]
+    # Religious and green land are never let (OCCUPANCY_WEIGHTS): the last resort of a large
+    # registry, where every group of the first four uses holds a let property (50k rulings).
+    free = [(d, lu) for lu in (LU_COMMERCIAL, LU_OFFICE, LU_TRANSPORT, LU_RESIDENTIAL, LU_RELIGIOUS, LU_GREEN)
+            for d in range(1, 13) if (d, lu) not in rented]
     (full_d, full_lu), (small_d, small_lu) = free[:2]
     neigh = {p["district"]: p["neighbourhood"] for p in reversed(props)}
     half = Decimal(100_000 * percent // 100)
