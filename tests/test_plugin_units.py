@@ -11,7 +11,7 @@ from pipeline.schema import RESERVED_SLUGS
 from pipeline.urls import URLS
 from pipeline import slugs
 from plugins.shafaf import feeds, sitemap
-from plugins.shafaf.listings import RulingGroups, check_slugs, member_links, property_groups
+from plugins.shafaf.listings import RulingGroups, check_slugs, member_links, property_groups, ruling_row
 from plugins.shafaf.pagination import page_count, page_url, pages, pagination
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -174,7 +174,9 @@ def test_one_feed_per_district_following_its_listing():
 def _article(n: int, date: str, district: int, violations: list, **people):
     record = {"slug": f"1402-1-{n}", "ruling_no": f"1402/1/{n}", "ruling_date": date, "stage": "بدوی",
               "district": district, "violations": violations, **people}
-    return SimpleNamespace(record=record, url=URLS.ruling(record["slug"]), digest=f"d{n}")
+    article = SimpleNamespace(record=record, url=URLS.ruling(record["slug"]), digest=f"d{n}")
+    article.row = ruling_row(article)   # as records.py makes it when the page is read
+    return article
 
 
 def _violation(kind: str, decision: str) -> dict:
@@ -207,8 +209,15 @@ def test_a_member_is_one_group_named_by_the_commonest_spelling(groups):
     assert link("interior_rep", None) is None and link("council_rep", "x") is None
 
 
-def test_rows_carry_their_page_digest_for_render_keys(groups):
-    assert [r["digest"] for r in groups["rows"]] == ["d3", "d2", "d1"]
+def test_rows_carry_the_digest_of_what_they_show_for_render_keys(groups):
+    """A listing page is keyed by its rows' digests: a ruling's text or history (not shown in
+    a list) leaves its row's digest as it was; its neighbourhood (shown) does not."""
+    from pipeline.schema import DECISIONS, VIOLATION_TYPES
+    violations = [_violation(VIOLATION_TYPES[0], DECISIONS[0])]
+    plain = _article(4, "2024-04-01", 1, violations).row
+    assert _article(4, "2024-04-01", 1, violations, ruling_text="متن دیگر").row == plain
+    assert _article(4, "2024-04-01", 1, violations, neighbourhood="گوهردشت").row["digest"] != plain["digest"]
+    assert len({r["digest"] for r in groups["rows"]}) == 3
     assert groups["districts"][0].render_key() != groups["districts"][2].render_key()
 
 
