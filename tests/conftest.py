@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -52,6 +53,17 @@ def build_site(exports: Path, work: Path, settings: str = "pelicanconf.py",
 def sample_site(tmp_path_factory) -> BuiltSite:
     """The bundled sample exports built once for the whole session."""
     return build_site(SAMPLE, tmp_path_factory.mktemp("sample-site"))
+
+
+@pytest.fixture(scope="session")
+def sample_package_report(sample_site) -> dict:
+    """``frictionless validate --json`` of the sample site's data package, run once for every
+    test that checks its own resources in it."""
+    from pipeline.urls import URLS
+    run = subprocess.run([str(BIN / "frictionless"), "validate", "--json",
+                          str(sample_site.output / URLS.datapackage())],
+                         capture_output=True, text=True, check=False)
+    return json.loads(run.stdout)
 
 
 # --- a real headless Chromium (Debian's), driven by Playwright --------------------------
