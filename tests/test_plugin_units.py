@@ -13,6 +13,7 @@ from pipeline import slugs
 from plugins.shafaf import feeds, sitemap
 from plugins.shafaf.listings import RulingGroups, check_slugs, member_links, property_groups, ruling_row
 from plugins.shafaf.pagination import page_count, page_url, pages, pagination
+from plugins.shafaf.records import RecordPage, entry_of
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -174,9 +175,10 @@ def test_one_feed_per_district_following_its_listing():
 def _article(n: int, date: str, district: int, violations: list, **people):
     record = {"slug": f"1402-1-{n}", "ruling_no": f"1402/1/{n}", "ruling_date": date, "stage": "بدوی",
               "district": district, "violations": violations, **people}
-    article = SimpleNamespace(record=record, url=URLS.ruling(record["slug"]), digest=f"d{n}")
-    article.row = ruling_row(article)   # as records.py makes it when the page is read
-    return article
+    url = URLS.ruling(record["slug"])
+    page = RecordPage(record=record, content="", title="", url=url, save_as=URLS.save_as(url), template="ruling",
+                      source=f"rulings/{record['slug']}.md", digest=f"d{n}", history=[])
+    return entry_of(page, "rulings")   # as records.py makes it when the page is read
 
 
 def _violation(kind: str, decision: str) -> dict:
@@ -233,6 +235,6 @@ def test_property_groups_by_district_use_and_occupancy():
 @pytest.mark.parametrize("dataset, slug", [("rulings", s) for s in RESERVED_SLUGS["rulings"]]
                          + [("properties", s) for s in RESERVED_SLUGS["properties"]])
 def test_a_record_slug_taking_a_listing_path_is_refused(dataset, slug):
-    page = SimpleNamespace(record={"slug": slug})
+    page = SimpleNamespace(slug=slug)
     with pytest.raises(ValueError, match=slug):
         check_slugs([page] if dataset == "rulings" else [], [page] if dataset == "properties" else [])

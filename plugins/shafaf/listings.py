@@ -65,7 +65,7 @@ def with_digest(row: dict) -> dict:
 
 def ruling_row(article) -> dict:
     """What a ruling list shows of one ruling (kept small: lists hold thousands), made from
-    one record page alone when it is read (records.py keeps it with the page)."""
+    one record page alone when it is read (records.py keeps it in its index)."""
     r = article.record
     decisions = list(dict.fromkeys(v["decision"] for v in r.get("violations") or []))
     types = list(dict.fromkeys(v["violation_type"] for v in r.get("violations") or []))
@@ -95,8 +95,8 @@ def check_slugs(articles: list, properties: list) -> None:
     """A record slug equal to a listing segment (rulings/page/2/, properties/use/...) would
     overwrite that listing. Validation rejects such keys from the same list, so this fires
     only if the pipeline was bypassed."""
-    clashes = sorted({a.record["slug"] for a in articles} & set(RESERVED_SLUGS["rulings"])
-                     | {p.record["slug"] for p in properties} & set(RESERVED_SLUGS["properties"]))
+    clashes = sorted({a.slug for a in articles} & set(RESERVED_SLUGS["rulings"])
+                     | {p.slug for p in properties} & set(RESERVED_SLUGS["properties"]))
     if clashes:
         raise ValueError(f"record slugs collide with listing URLs: {clashes}")
 
@@ -113,34 +113,35 @@ class RulingGroups:
         self.members: dict[str, dict[str, Group]] = {role: {} for role, _, _ in ROLES}
         self.spellings: dict[str, dict[str, Counter]] = {role: {} for role, _, _ in ROLES}
 
-    def add(self, article) -> None:
-        r = article.record
-        row = article.row
+    def add(self, entry) -> None:
+        """``entry``: a ruling's ``records.RecordEntry`` (its row and facts, not its page)."""
+        row, facts = entry.row, entry.facts
         self.rows.append(row)
-        if r["district"] in self.by_district:
-            self.by_district[r["district"]].items.append(row)
-        year = jalali_year(r["ruling_date"])
+        if row["district"] in self.by_district:
+            self.by_district[row["district"]].items.append(row)
+        year = jalali_year(row["ruling_date"])
         self.by_year.setdefault(year, Group(str(year), str(year))).items.append(row)
-        for v in r.get("violations") or []:
-            self.by_type[v["violation_type"]].violations += 1
-            self.by_decision[v["decision"]].violations += 1
+        for t in facts["types"]:
+            self.by_type[t].violations += 1
+        for d in facts["decisions"]:
+            self.by_decision[d].violations += 1
         for t in row["types"]:
             self.by_type[t].items.append(row)
         for d in row["decisions"]:
             self.by_decision[d].items.append(row)
-        self._add_members(r, row)
+        self._add_members(facts, row)
 
-    def _add_members(self, r: dict, row: dict) -> None:
-        decisions = Counter(v["decision"] for v in r.get("violations") or [])
+    def _add_members(self, facts: dict, row: dict) -> None:
+        decisions = Counter(facts["decisions"])
         for role, _, _ in ROLES:
-            name = r.get(role)
+            name = facts["members"].get(role)
             if not name:
                 continue
             key = match_key(name)
             group = self.members[role].setdefault(
                 key, Group("", name, extra={"decisions": Counter(), "rulings_by_decision": Counter()}))
             group.items.append(row)
-            group.violations += len(r.get("violations") or [])
+            group.violations += len(facts["decisions"])
             group.extra["decisions"].update(decisions)
             group.extra["rulings_by_decision"].update(decisions.keys())
             self.spellings[role].setdefault(key, Counter())[name] += 1
@@ -206,11 +207,12 @@ def member_years(rows: list[dict]) -> list[tuple[int, int, int]]:
     return [tuple(y) for y in years]
 
 
-def fellow_members(record: dict, role: str, named: dict[str, dict[str, str]]) -> list[str]:
-    """The other members of a ruling, named as their own pages name them (the commonest
-    spelling), so that the print of one member's rulings says who sat with them."""
-    return [named[other].get(match_key(record[other]), record[other])
-            for other, _, _ in ROLES if other != role and record.get(other)]
+def fellow_members(members: dict, role: str, named: dict[str, dict[str, str]]) -> list[str]:
+    """The other members of a ruling (role -> name as the ruling spells it), named as their
+    own pages name them (the commonest spelling), so that the print of one member's rulings
+    says who sat with them."""
+    return [named[other].get(match_key(members[other]), members[other])
+            for other, _, _ in ROLES if other != role and members.get(other)]
 
 
 def search_member(role: str, slug: str) -> str:
@@ -226,7 +228,7 @@ class ListingGenerator(Generator):
     def generate_context(self):
         record_pages = self.context.get("record_pages", {})
         self.articles = record_pages.get("rulings", [])
-        self.property_pages = sorted(record_pages.get("properties", []), key=lambda p: p.record["slug"])
+        self.property_pages = sorted(record_pages.get("properties", []), key=lambda p: p.slug)
         check_slugs(self.articles, self.property_pages)
         districts = int(self.settings["MUNICIPALITY"]["districts"])
         groups = RulingGroups(districts)
@@ -288,7 +290,7 @@ class ListingGenerator(Generator):
         self._page(URLS.members(), "members", members=members, summary=member_stats_page.index_rows(document),
                    min_rows=(document or {}).get("min_rows"),
                    summary_csv=URLS.member_stats_file("summary"))
-        records = {article.record["slug"]: article.record for article in self.articles}
+        members_of = {article.slug: article.facts["members"] for article in self.articles}
         named = {role: {match_key(g.title): g.title for g in groups} for role, groups in members.items()}
         for role, role_slug, role_title in ROLES:
             for group in members[role]:
@@ -303,7 +305,7 @@ class ListingGenerator(Generator):
                            stage_counts=[(s, stages[s], None) for s in STAGES if stages[s]],
                            year_counts=[(year, end - start, None) for year, start, end in years],
                            years=years,
-                           fellows={row["slug"]: fellow_members(records[row["slug"]], role, named)
+                           fellows={row["slug"]: fellow_members(members_of[row["slug"]], role, named)
                                     for row in group.items},
                            search_member=search_member(role, group.slug),
                            comparison=compared.get((role, group.slug)))
@@ -339,10 +341,14 @@ class ListingGenerator(Generator):
         renderer.write_text(URLS.robots(), sitemap.robots(base), "sitemap")
 
     def _write_json(self, renderer):
+        reader = self.context["record_page_reader"]
+
+        def record_json(article) -> str:  # the record is read only when its file changed
+            r = reader.record(article)
+            return json.dumps({**r, **jalali_copies(RULINGS, r)}, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
         for article in self.articles:
-            r = article.record
-            renderer.write_text(URLS.ruling_json(r["slug"]),
-                                lambda r=r: json.dumps({**r, **jalali_copies(RULINGS, r)}, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+            renderer.write_text(URLS.ruling_json(article.slug), lambda a=article: record_json(a),
                                 "record.json", key_of=article.digest)
 
     def _write_feeds(self, renderer):

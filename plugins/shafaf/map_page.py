@@ -65,8 +65,9 @@ def map_filters(pages: list, districts: int) -> list[dict]:
     """Each declared filter with its options (value, label) among the properties on the map,
     in the listings' order."""
     facets = {facet: groups for facet, _, groups in property_groups([p.row for p in pages], districts)}
-    on_map = {p.record["slug"] for p in pages if has_point(p.record)}
-    records = {p.record["slug"]: p.record for p in pages}
+    on_map = {p.slug for p in pages if p.facts["on_map"]}
+    # a filter's fields (MAP_FILTERS) are shown in the listings: the rows hold them
+    rows = {p.slug: p.row for p in pages}
     result = []
     for f in MAP_FILTERS:
         options = []
@@ -75,7 +76,7 @@ def map_filters(pages: list, districts: int) -> list[dict]:
             if slugs and not f.field:
                 options.append((FLAGS_BY_SLUG[group.slug].column, group.title))
             elif slugs:
-                value = records[slugs[0]][f.field]
+                value = rows[slugs[0]][f.field]
                 options.append((option_value(value), f"منطقه {fa_digits(group.title)}" if f.district else group.title))
         result.append({"field": f.field, "label": f.label, "id": f"filter-{f.facet}", "options": options})
     return result
@@ -83,7 +84,7 @@ def map_filters(pages: list, districts: int) -> list[dict]:
 
 def district_lists(pages: list, districts: int) -> list[tuple[str, str, list[dict]]]:
     """(district number, its listing's URL, its properties on the map) for the list beside the map."""
-    on_map = {p.record["slug"] for p in pages if has_point(p.record)}
+    on_map = {p.slug for p in pages if p.facts["on_map"]}
     facets = {facet: groups for facet, _, groups in property_groups([p.row for p in pages], districts)}
     return [(g.title, URLS.property_facet("district", g.slug), [row for row in g.items if row["slug"] in on_map])
             for g in facets["district"] if any(row["slug"] in on_map for row in g.items)]
@@ -94,12 +95,12 @@ class MapPageGenerator(Generator):
         block = self.settings["MUNICIPALITY"]
         # Every property page's small map reads MAP (records.py renders them with this context).
         self.context["MAP"] = map_settings(block)
-        self.pages = sorted(self.context.get("record_pages", {}).get("properties", []), key=lambda p: p.record["slug"])
+        self.pages = sorted(self.context.get("record_pages", {}).get("properties", []), key=lambda p: p.slug)
 
     def generate_output(self, writer):
         districts = int(self.settings["MUNICIPALITY"]["districts"])
         url = URLS.property_map()
-        on_map = sum(1 for p in self.pages if has_point(p.record))
+        on_map = sum(1 for p in self.pages if p.facts["on_map"])
         writer.write_file(URLS.save_as(url), self.get_template("map"), self.context, url=url,
                           filters=map_filters(self.pages, districts),
                           district_lists=district_lists(self.pages, districts),

@@ -161,10 +161,12 @@ class Renderer:
 
     # --- jobs -------------------------------------------------------------------------
 
-    def render(self, writer, context: dict, jobs: list[tuple], label: str) -> None:
+    def render(self, writer, context: dict, jobs: list[tuple], label: str, load=None) -> None:
         """``jobs``: (save_as, template name, page variables[, stand-ins]). Renders the
         changed ones. Stand-ins replace page variables in the key only: something cheaper
-        to hash that changes whenever they do (the digests of a listing's rows)."""
+        to hash that changes whenever they do (the digests of a listing's rows). ``load``:
+        page variables -> what the template is given, called only for a page rendered (and in
+        the process that renders it), so that a job need hold only what its key needs."""
         seen = set()
         todo = []
         self._shared: dict = {}
@@ -181,7 +183,7 @@ class Renderer:
         self.stats[f"{label}: rendered"] += len(todo)
         if key_less := sum(1 for job in todo if job[3] is None):
             self.stats[f"{label}: not cacheable"] += key_less
-        self._run(writer, context, todo)
+        self._run(writer, context, todo, load)
         for save_as, _, _, key in todo:
             self._record(save_as, key)
 
@@ -189,13 +191,13 @@ class Renderer:
         writer.write_file(save_as, self.env.get_template(template + ".html"), context,
                           relative_urls=self.settings["RELATIVE_URLS"], url=save_as, **kwargs)
 
-    def _run(self, writer, context: dict, todo: list) -> None:
-        in_halves(self._write_some, todo, writer, context,
+    def _run(self, writer, context: dict, todo: list, load=None) -> None:
+        in_halves(self._write_some, todo, writer, context, load,
                   parallel=self.processes > 1 and len(todo) >= PARALLEL_MINIMUM)
 
-    def _write_some(self, todo: list, writer, context: dict) -> None:
+    def _write_some(self, todo: list, writer, context: dict, load=None) -> None:
         for save_as, template, kwargs, _ in todo:
-            self._write_one(writer, context, save_as, template, kwargs)
+            self._write_one(writer, context, save_as, template, load(kwargs) if load else kwargs)
 
     def write_text(self, save_as: str, text, label: str, key_of=None) -> None:
         """A file that is not a template's output (JSON, XML): written when its bytes change.
