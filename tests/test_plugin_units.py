@@ -238,3 +238,28 @@ def test_a_record_slug_taking_a_listing_path_is_refused(dataset, slug):
     page = SimpleNamespace(slug=slug)
     with pytest.raises(ValueError, match=slug):
         check_slugs([page] if dataset == "rulings" else [], [page] if dataset == "properties" else [])
+
+
+# --- charts -----------------------------------------------------------------------------
+
+SPEC_OF_FINES = """
+import json
+from plugins.shafaf.stats_page import chart
+rows = [{"district": 1, "base_rows": 40, "q1": 1.2e7, "median": 2.2e7, "q3": 3.8e7, "small_sample": False}]
+print(json.dumps(chart({"name": "fine_per_m2_by_district", "rows": rows}), ensure_ascii=False))
+"""
+
+
+def test_a_chart_spec_is_the_same_whatever_the_hash_seed():
+    """A chart is kept under the digest of its spec as built (chart_cache.py): a spec whose
+    keys came out of a set in the order of the process's hash seed was drawn again by every
+    `make html` (Python picks a new seed per process) and whenever it differed."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    specs = {subprocess.run([sys.executable, "-c", SPEC_OF_FINES], cwd=root, capture_output=True, text=True,
+                            check=True, env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
+             for seed in range(1, 6)}
+    assert len(specs) == 1

@@ -36,7 +36,7 @@ HEADERS_FA = {
 # Rial sums of the registry shown in billions (میلیارد ریال), so a figure fits a phone's column.
 BILLIONS = {"annual_rent_rial", "appraisal_rial"}
 # Columns shown in Rial per m²: in millions, so a figure fits a phone's column.
-MILLIONS = {"q1", "median", "q3"}
+MILLIONS = ("q1", "median", "q3")  # a tuple: in a set their order (and the chart's key) followed the hash seed
 # A table longer than this is folded (<details>): the chart above it already shows its shape.
 FOLD_ABOVE = 12
 SMALL_OPACITY = 0.4
