@@ -274,3 +274,15 @@ def test_a_publish_made_from_the_spare_gives_the_site_and_seal_a_full_publish_gi
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr
     assert tree(work / "output") == tree(full / "output"), "file for file, byte for byte, the seal too"
     assert seal.check(work / "output", work / "cache") == []
+
+
+@pytest.mark.parametrize("files", [{}, {"a.html": "0" * 64, 'b/"q" ی.html': "f" * 64, "c\\d": "1" * 64}])
+def test_the_seal_is_the_bytes_json_with_an_indent_gives_and_reads_back_without_its_files(tmp_path, files):
+    data = {"format": seal.FORMAT, "published": FIRST, "state": None, "digest": seal.digest_of(files),
+            "count": len(files), "files": files}
+    text = seal._seal_json(data)
+    assert text == json.dumps(data, indent=0, sort_keys=True)
+    (tmp_path / seal.NAME).write_text(text + "\n", "utf-8")
+    head = seal.read(tmp_path, files=False)
+    assert head == seal.Seal(FIRST, None, data["digest"], {}), "its fields, and no list of its files"
+    assert seal.read(tmp_path).files == files
