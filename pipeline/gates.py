@@ -40,6 +40,7 @@ import os
 import re
 import subprocess
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -47,10 +48,11 @@ from urllib.parse import unquote, urlsplit
 
 import pandas as pd
 
-from . import personal
+from . import link_index, personal
 from .normalise import fold
 from .privacy import coarsen_address, conditional_fields, withheld_where
 from .files import write_if_changed
+from .link_index import LinkIndex
 from .progress import QUIET, Stages
 from .schema import TABLES, Kind, Privacy, Table, Visibility
 
@@ -774,28 +776,33 @@ class LinkCheck:
 
 
 def check_links(root: Path, siteurl: str = "", unchanged: set[str] = frozenset(),
-                recorded: dict[str, list[str]] | None = None,
+                recorded: LinkIndex | Mapping[str, list[str]] | None = None,
                 stages: Stages = QUIET) -> tuple[list[Finding], int, dict]:
-    """The link gate, and the link index of the site: page -> the files its links resolve to
-    (relative to ``root``; «..» for one outside it).
+    """The link gate, and the link index of the site (``pipeline.link_index``): page -> the
+    files its links resolve to (relative to ``root``; «..» for one outside it).
 
     A page in ``unchanged`` (the same file as in the last published site) with an entry in
     ``recorded`` (that site's index) is not read again: its links resolve as they did, to the
-    same paths, so only whether each of those paths is still a file of the site is asked."""
+    same paths, so only whether each of those paths is still a file of the site is asked, once
+    per path, not once per link."""
     root = root.resolve()
     prefix = str(root) + os.sep
     files = {os.path.relpath(os.path.join(folder, name), root)
              for folder, _, names in os.walk(root) for name in names}
-    recorded = recorded or {}
-    findings, counts, index = [], LinkCheck(), {}
+    if recorded is not None and not isinstance(recorded, LinkIndex):
+        recorded = LinkIndex.from_lists(recorded)
+    gone = {i for i, target in enumerate(recorded.targets) if target not in files} if recorded is not None else set()
+    findings, counts, built = [], LinkCheck(), link_index.Builder(recorded)
     pages = sorted(f for f in files if f.endswith(".html"))
+    del files   # the pages read in full ask the file system, as they always did
     for name in stages.track(pages, len(pages), "pages"):
-        if name in unchanged and name in recorded:
+        if name in unchanged and recorded is not None and name in recorded:
             counts.incremental += 1
-            index[name] = targets = recorded[name]
-            counts.targets += len(targets)
-            findings += [Finding(name, f"a link to {target!r} resolves to no file of the site (it is gone)")
-                         for target in targets if target not in files]
+            numbers = built.keep(name)
+            counts.targets += len(numbers)
+            if gone and not gone.isdisjoint(numbers):
+                findings += [Finding(name, f"a link to {recorded.targets[i]!r} resolves to no file of the site "
+                                           "(it is gone)") for i in numbers if i in gone]
             continue
         counts.full += 1
         targets = set()
@@ -805,8 +812,8 @@ def check_links(root: Path, siteurl: str = "", unchanged: set[str] = frozenset()
             targets.add(str(target)[len(prefix):] if inside else "..")
             if not inside or not target.is_file():
                 findings.append(Finding(name, f"link {link!r} resolves to no file of the site"))
-        index[name] = sorted(targets)
-    return findings, counts.links, {"index": index, "full": counts.full, "incremental": counts.incremental,
+        built.add(name, sorted(targets))
+    return findings, counts.links, {"index": built.index(), "full": counts.full, "incremental": counts.incremental,
                                     "targets": counts.targets}
 
 

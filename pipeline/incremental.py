@@ -39,11 +39,15 @@ import json
 import os
 import shutil
 import stat
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from . import seal
+import numpy as np
+
+from . import link_index, seal
 from .files import write_if_changed
+from .link_index import LinkIndex
 
 INDEX = "site-index.json"
 FORMAT = 1
@@ -53,24 +57,110 @@ FORMAT = 1
 class Live:
     """The published site a build starts from, and what its publication recorded."""
     folder: Path
-    files: dict[str, list[int]]      # relative path -> [device, inode, size, mtime_ns]
-    links: dict[str, list[str]]      # page -> its link targets
-    private: set[str]
-    public: set[str]
-    stats: dict[str, list[int]] = field(default_factory=dict)   # relative path -> seal.signature now
+    # relative path -> its seal.PACKED signature when the publish started, then one byte: 1
+    # when the live seal's digest is true of it (the seal's record says so), else 0. One
+    # ``bytes`` per file, once: the inventory's device, inode, size and mtime are its start.
+    files: dict[str, bytes]
+    links: LinkIndex | None          # page -> its link targets; dropped once the link gate has read it
+    private: Digests | set[str]      # the last publication's sha256 of each private value looked for
+    public: Digests | set[str]       # ... and shortened sha256 of each number let pass as published
     seeded: str = ""   # how the build's folder was made from it (``seed``)
 
-
-def inventory(site: Path) -> dict[str, list[int]]:
-    """Every regular file of ``site`` but its seal: [device, inode, size, mtime_ns]."""
-    return {name: found[:4] for name, found in signatures(site).items()}
+    def vouched(self, published: seal.Seal) -> Vouched:
+        return Vouched(self.files, published.files)
 
 
-def signatures(site: Path) -> dict[str, list[int]]:
-    """Every regular file of ``site`` but its seal: ``seal.signature`` (the inventory's four,
+class Digests:
+    """A set of hex digests of one length, as their bytes in one sorted numpy array: at 100k,
+    300,000 private values' sha256 take 9.6 MB so, and over 40 MB as a set of strings.
+    ``set - Digests`` and ``Digests - set`` give sets of hex strings, as with two sets."""
+    __slots__ = ("values",)
+
+    def __init__(self, digests: list[str]):
+        width = len(digests[0]) // 2 if digests else 1
+        if any(len(d) != 2 * width for d in digests):
+            raise ValueError("digests of more than one length")
+        self.values = np.sort(np.frombuffer(bytes.fromhex("".join(digests)), dtype=f"S{width}"))
+
+    def _holds(self, digests: list[str]) -> np.ndarray:
+        width = self.values.dtype.itemsize
+        if not digests or not len(self.values):
+            return np.zeros(len(digests), dtype=bool)
+        try:
+            wanted = np.frombuffer(bytes.fromhex("".join(digests)), dtype=f"S{width}")
+        except ValueError:
+            return np.array([d in self for d in digests], dtype=bool)
+        if len(wanted) != len(digests):
+            return np.array([d in self for d in digests], dtype=bool)
+        # fixed width: numpy's dropping of trailing NUL bytes loses nothing, order and equality hold
+        at = np.minimum(np.searchsorted(self.values, wanted), len(self.values) - 1)
+        return self.values[at] == wanted
+
+    def __contains__(self, digest: object) -> bool:
+        if not isinstance(digest, str) or len(digest) != 2 * self.values.dtype.itemsize:
+            return False
+        try:
+            return bool(self._holds([digest])[0]) if len(bytes.fromhex(digest)) else False
+        except ValueError:
+            return False
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __iter__(self):
+        width = self.values.dtype.itemsize
+        return (value.ljust(width, b"\0").hex() for value in self.values.tolist())
+
+    def __rsub__(self, other: set[str]) -> set[str]:
+        ordered = list(other)
+        return {d for d, held in zip(ordered, self._holds(ordered)) if not held}
+
+    def __sub__(self, other: set[str]) -> set[str]:
+        others = Digests([d for d in other if len(d) == 2 * self.values.dtype.itemsize])
+        gone = self.values[np.isin(self.values, others.values, invert=True)] if len(others) else self.values
+        width = self.values.dtype.itemsize
+        return {value.ljust(width, b"\0").hex() for value in gone.tolist()}
+
+
+class Vouched:
+    """``seal.Hashing.known`` of a publish that started from the live site: the live seal's
+    digest of each file whose signature was, when the publish started, exactly the one recorded
+    when the last publish ended, and marked true then. Looked up file by file, never a second
+    whole-site dict."""
+    __slots__ = ("files", "digests")
+
+    def __init__(self, files: Mapping[str, bytes], digests: Mapping[str, str]):
+        self.files, self.digests = files, digests
+
+    def get(self, name: str) -> tuple[bytes, str] | None:
+        entry = self.files.get(name)
+        if entry is None or not entry[seal.PACKED.size:] == b"\x01" or name not in self.digests:
+            return None
+        return entry[:seal.PACKED.size], self.digests[name]
+
+
+def inventory(site: Path) -> dict[str, bytes]:
+    """Every regular file of ``site`` but its seal: its ``seal.PACKED`` signature and a 0 (no
+    digest vouched for), as ``Live.files`` holds it."""
+    return {name: found + b"\x00" for name, found in signatures(site).items()}
+
+
+def signatures(site: Path) -> dict[str, bytes]:
+    """Every regular file of ``site`` but its seal: ``seal.PACKED`` (the inventory's four,
     then ctime and link count)."""
-    return {relative: seal.signature(status) for relative, _, status in seal.walk(site)
+    return {relative: seal.packed(status) for relative, _, status in seal.walk(site)
             if relative != seal.NAME and not stat.S_ISLNK(status.st_mode)}
+
+
+def _inventory_json(state: str, files: Mapping[str, bytes]) -> str:
+    """The inventory file: ``json.dumps({"format": 1, "state": state, "files": {path: [device,
+    inode, size, mtime]}}, sort_keys=True, separators=(",", ":"))``, without a list per file.
+    The same function makes the bytes to write and the bytes a live site must still give, so a
+    live site is checked by comparing two texts, not by loading the kept one as dicts."""
+    unpack = seal.PACKED.unpack_from
+    return "".join(['{"files":{', ",".join(
+        json.dumps(name) + ":[%d,%d,%d,%d]" % unpack(files[name])[:4] for name in sorted(files)),
+        f'}},"format":{FORMAT},"state":{json.dumps(state)}}}'])
 
 
 def settings_digest(siteurl: str, settings: list[Path]) -> str:
@@ -91,7 +181,7 @@ def live_site(output: Path, state: Path, cache: Path | None, full_check: bool,
     ``settings``: this build's ``settings_digest``."""
     if full_check:
         return None, "FULL_CHECK: a fresh folder, every gate over every file"
-    published = seal.read(output)
+    published = seal.read(output, files=False)
     if not output.is_dir() or published is None:
         return None, f"no sealed site in {output}/ to start from"
     if published.state is None or published.state != seal.state_digest(state):
@@ -99,37 +189,67 @@ def live_site(output: Path, state: Path, cache: Path | None, full_check: bool,
     if cache is None:
         return None, "no cache folder to keep the inventory of the published site in"
     try:
-        index = json.loads((state / INDEX).read_text(encoding="utf-8"))
-        if index.get("format") != FORMAT:
-            raise ValueError(f"format {index.get('format')!r}")
-        targets = index["targets"]
-        live = Live(output, {}, {page: [targets[i] for i in ids] for page, ids in index["links"].items()},
-                    set(index["private"]), set(index["public"]))
+        index, fields = link_index.loads((state / INDEX).read_text(encoding="utf-8"))
+        if fields.get("format") != FORMAT:
+            raise ValueError(f"format {fields.get('format')!r}")
+        live = Live(output, {}, index, Digests(fields["private"]), Digests(fields["public"]))
+        del index, fields["private"], fields["public"]
     except (OSError, ValueError, KeyError, TypeError, IndexError) as error:
         return None, f"{state}/{INDEX} cannot be read ({error}): the site was published without one"
     try:
-        kept = json.loads(inventory_path(cache, output).read_text(encoding="utf-8"))
-        if kept.get("state") != published.state:
-            raise ValueError("it describes another publication")
-        live.files = kept["files"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        kept = inventory_path(cache, output).read_text(encoding="utf-8")
+    except (OSError, ValueError) as error:
         return None, f"no inventory of {output}/ as published in {cache}/ ({error})"
-    if index.get("settings") != settings:
+    if not kept.endswith(f',"format":{FORMAT},"state":{json.dumps(published.state)}}}'):
+        try:   # not the text _inventory_json writes for this publication: why, as before
+            data = json.loads(kept)
+            if data.get("state") != published.state:
+                raise ValueError("it describes another publication")
+            data["files"]
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            return None, f"no inventory of {output}/ as published in {cache}/ ({error})"
+    if fields.get("settings") != settings:
         return None, "the site address or the Pelican settings changed since the last publication"
-    live.stats = signatures(output)
-    found = {name: signature[:4] for name, signature in live.stats.items()}
-    if found != live.files:
-        changed = sorted(found.keys() ^ live.files.keys()) or sorted(
-            name for name in found if found[name] != live.files[name])
-        return None, f"{output}/ changed since it was published ({changed[0]}, {len(changed)} in all)"
+    live.files = signatures(output)
+    if _inventory_json(published.state, live.files) != kept:
+        try:
+            recorded = {name: tuple(entry) for name, entry in json.loads(kept)["files"].items()}
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            return None, f"no inventory of {output}/ as published in {cache}/ ({error})"
+        found = {name: seal.PACKED.unpack_from(entry)[:4] for name, entry in live.files.items()}
+        changed = sorted(found.keys() ^ recorded.keys()) or sorted(
+            name for name in found if found[name] != recorded[name])
+        if changed:
+            return None, f"{output}/ changed since it was published ({changed[0]}, {len(changed)} in all)"
+        del recorded, found
+    del kept
     # The seal's record (when the last publish ended) also holds each file's ctime: an edit
-    # in place that put size and mtime back still moved it.
-    recorded = seal.read_record(output, cache, published) or {}
-    moved = sorted(name for name, entry in recorded.items() if live.stats.get(name) != entry[:-1])
+    # in place that put size and mtime back still moved it. A file exactly as recorded keeps
+    # the record's word on its digest (the last byte), for the seal (``Vouched``).
+    moved = []
+    try:
+        text = seal.record_path(cache, output).read_text(encoding="utf-8")
+        entries = seal.record_entries(text, published.digest)
+        files, size = live.files, seal.PACKED.size
+        for name, entry in entries:
+            now = files.get(name)
+            if now is None or now != entry[:size]:
+                moved.append(name)
+            else:
+                files[name] = now + entry[size:]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, seal.struct.error, seal.NotThisSeal):
+        # no (readable) record of this seal: every file will be hashed, nothing is vouched for
+        moved = []
+        for name, entry in live.files.items():
+            live.files[name] = entry[:seal.PACKED.size]
+    for name, entry in live.files.items():
+        if len(entry) == seal.PACKED.size:
+            live.files[name] = entry + b"\x00"
     if moved:
+        moved.sort()
         return None, (f"{output}/ changed since it was published ({moved[0]}: its ctime moved, an edit that "
                       f"kept its size and modification time; {len(moved)} in all)")
-    return live, f"started from {output}/ ({len(found)} files linked)"
+    return live, f"started from {output}/ ({len(live.files)} files linked)"
 
 
 def seed(live: Live, new: Path, spare: Path | None = None) -> str:
@@ -144,7 +264,7 @@ def seed(live: Live, new: Path, spare: Path | None = None) -> str:
         spare.rename(new)
         for relative, path, status in seal.walk(new):
             wanted = live.files.get(relative)
-            if wanted is not None and stat.S_ISREG(status.st_mode) and [status.st_dev, status.st_ino] == wanted[:2]:
+            if wanted is not None and stat.S_ISREG(status.st_mode) and seal.same_inode(wanted, status):
                 there.add(relative)
             else:   # an older file, the old seal, anything not the live file: never written through
                 os.unlink(path)
@@ -217,28 +337,26 @@ def unchanged(new: Path, live: Live | None) -> set[str]:
     if live is None:
         return set()
     same = set()
-    for relative, status in inventory(new).items():
-        old = live.files.get(relative)
-        if old is not None and old[:2] == status[:2]:
+    files = live.files
+    for relative, _, status in seal.walk(new):
+        old = files.get(relative)
+        if old is not None and not stat.S_ISLNK(status.st_mode) and seal.same_inode(old, status):
             same.add(relative)
     return same
 
 
-def save(state: Path, site: Path, published: str, links: dict[str, list[str]], private: set[str],
+def save(state: Path, site: Path, published: str, links: LinkIndex | Mapping[str, list[str]], private: set[str],
          public: set[str], settings: str = "", cache: Path | None = None, output: Path | None = None,
-         found: dict[str, list[int]] | None = None) -> None:
+         found: Mapping[str, bytes] | None = None) -> None:
     """The index of ``site`` (about to be put in place as ``output``) into the staged
     ``state``, and its inventory into ``cache``. Both before the swap: a publish that does not
     complete leaves an inventory that matches no live site, so the next one starts afresh.
-    ``found``: the signatures of ``site``'s files, when the seal has just taken them."""
+    ``found``: the ``seal.PACKED`` signatures of ``site``'s files, when the seal has just taken them."""
     if cache is not None and output is not None:
-        files = {name: entry[:4] for name, entry in found.items()} if found is not None else inventory(site)
-        write_if_changed(inventory_path(cache, output), json.dumps(
-            {"format": FORMAT, "state": seal.state_digest(state), "files": files},
-            sort_keys=True, separators=(",", ":")))
-    targets = sorted({t for found in links.values() for t in found})
-    number = {t: i for i, t in enumerate(targets)}
-    index = {"format": FORMAT, "published": published, "targets": targets,
-             "links": {page: [number[t] for t in found] for page, found in sorted(links.items())},
-             "private": sorted(private), "public": sorted(public), "settings": settings}
-    write_if_changed(state / INDEX, json.dumps(index, sort_keys=True, separators=(",", ":")))
+        write_if_changed(inventory_path(cache, output),
+                         _inventory_json(seal.state_digest(state), found if found is not None else signatures(site)))
+    if not isinstance(links, LinkIndex):
+        links = LinkIndex.from_lists(links)
+    write_if_changed(state / INDEX, "".join(link_index.dumps(links, {
+        "format": FORMAT, "published": published, "private": sorted(private), "public": sorted(public),
+        "settings": settings})))

@@ -60,6 +60,7 @@ from .changes import FORMAT as STATE_FORMAT, TRACKED, ChangesError, commit_state
 from .errors import FileError
 from .faults import point
 from .files import write_if_changed
+from .link_index import LinkIndex
 from .urls import URLS
 
 ROOT = settings.ROOT
@@ -109,7 +110,7 @@ class Run:
     stages: progress.Stages = progress.QUIET   # what staff see while it runs (stderr only)
     live: incremental.Live | None = None   # the published site this build started from
     unchanged: set[str] = field(default_factory=set)   # files of the build that are still its files
-    links: dict[str, list[str]] = field(default_factory=dict)   # the link index of the build
+    links: LinkIndex = field(default_factory=LinkIndex)   # the link index of the build
     private: set[str] = field(default_factory=set)   # digests of the private values looked for
     public: set[str] = field(default_factory=set)    # digests of the numbers let pass as published
     settings: str = ""   # incremental.settings_digest of this build
@@ -392,6 +393,8 @@ def check_build(options: Options, run: Run, siteurl: str) -> None:
     if findings:
         raise Refused("links", [gates.Finding(f"{new.name}/{f.file}", f.cause) for f in findings])
     run.links = found["index"]
+    if run.live is not None:
+        run.live.links = None   # the last publication's index: read, and no longer needed
     run.passed("links", f"internal links that resolve: {checked}, on the {found['full']} pages read in full"
                + (f"; unchanged pages: {found['incremental']}, whose {found['targets']} recorded link targets "
                   "are all files of the site" if run.live else ""))
@@ -503,10 +506,10 @@ def sealing(options: Options, run: Run) -> seal.Hashing:
     """The digests the new seal may keep: those of the live seal whose files were, when this
     publish started, exactly as recorded when the last one ended; inside this publish their
     ctime moves only with their link count (the seed's links, the staged state's)."""
-    if run.live is None:
+    published = seal.read(options.output) if run.live is not None else None
+    if published is None:
         return seal.Hashing()
-    return seal.Hashing(known=seal.known_digests(options.output, options.cache, found=run.live.stats),
-                        links_moved=True)
+    return seal.Hashing(known=run.live.vouched(published), links_moved=True)
 
 
 def commit(staged: Path, state: Path, log, last: dict | None) -> None:

@@ -26,8 +26,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
+import struct
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,26 +45,44 @@ RECORD_FORMAT = 1
 RACY_NS = 50_000_000
 RACY_COARSE_NS = 2_000_000_000
 
+# A signature held in memory: six 8-byte numbers in one ``bytes`` (81 bytes of Python object)
+# rather than a list of six ints (about 300): a publish holds one per file of two sites.
+PACKED = struct.Struct("<QQQqqQ")
+_INODE, _MTIME, _CTIME = slice(0, 16), slice(0, 32), slice(32, 40)   # byte ranges of PACKED
+_LINKS = slice(40, 48)
+
 
 def signature(status: os.stat_result) -> list[int]:
     """What says a file is untouched: device, inode, size, mtime, ctime (ns), link count."""
     return [status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_nlink]
 
 
-def untouched(before: list[int], now: list[int], *, links_moved: bool = False) -> bool:
-    """``now`` is the file ``before`` described, with the same bytes. ``links_moved``: inside a
-    publish, whose hard links move the ctime of the files they share (the link count says so)."""
-    if now == before:
+def packed(status: os.stat_result) -> bytes:
+    """``signature`` as ``PACKED`` bytes."""
+    return PACKED.pack(status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns,
+                       status.st_nlink)
+
+
+def same_inode(signature_: bytes, status: os.stat_result) -> bool:
+    return signature_[_INODE] == PACKED.pack(status.st_dev, status.st_ino, 0, 0, 0, 0)[_INODE]
+
+
+def untouched(before: bytes, now: bytes, *, links_moved: bool = False) -> bool:
+    """``now`` is the file ``before`` described (``PACKED``), with the same bytes.
+    ``links_moved``: inside a publish, whose hard links move the ctime of the files they share
+    (the link count says so)."""
+    if now[:PACKED.size] == before[:PACKED.size]:
         return True
-    return links_moved and now[:4] == before[:4] and now[5] != before[5]
+    return links_moved and now[_MTIME] == before[_MTIME] and now[_LINKS] != before[_LINKS]
 
 
 @dataclass
 class Hashing:
     """Which digests may be kept instead of hashing a file again, and what was done."""
-    known: dict[str, tuple[list[int], str]] = field(default_factory=dict)   # path -> (signature, digest)
+    # path -> (PACKED signature, digest); anything with ``get``
+    known: Mapping[str, tuple[bytes, str]] = field(default_factory=dict)
     links_moved: bool = False
-    seen: dict[str, list[int]] = field(default_factory=dict)   # each file's signature when hashed or kept
+    seen: dict[str, bytes] = field(default_factory=dict)   # each file's PACKED signature when hashed or kept
     hashed: int = 0
     kept: int = 0
 
@@ -93,7 +114,7 @@ def listing(site: Path, hashing: Hashing | None = None) -> dict[str, str]:
             continue
         # Taken before the bytes are read: a file written while it is hashed moves its ctime
         # past this signature, and is hashed again next time.
-        now = signature(status)
+        now = packed(status)
         hashing.seen[relative] = now
         entry = known.get(relative)
         if entry is not None and untouched(entry[0], now, links_moved=links_moved):
@@ -117,6 +138,15 @@ def digest_of(files: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
 
 
+def _seal_json(data: dict) -> str:
+    """``json.dumps(data, indent=0, sort_keys=True)``, its list of files through json's C
+    encoder (an indent makes json use its pure-Python one: seconds for 234,000 files)."""
+    files = data["files"]
+    outer = json.dumps({**data, "files": None}, indent=0, sort_keys=True)
+    inner = "{\n" + json.dumps(files, sort_keys=True, separators=(",\n", ": "))[1:-1] + "\n}" if files else "{}"
+    return outer.replace('\n"files": null,\n', '\n"files": ' + inner + ',\n', 1)
+
+
 def state_digest(state: Path) -> str | None:
     """Which publication a state folder records: the sha256 of its ``published.json``."""
     path = state / "published.json"
@@ -129,7 +159,7 @@ def write(site: Path, published: str, state: Path, hashing: Hashing | None = Non
     digest = digest_of(files)
     data = {"format": FORMAT, "published": published, "state": state_digest(state),
             "digest": digest, "count": len(files), "files": files}
-    write_atomically(site / NAME, (json.dumps(data, indent=0, sort_keys=True) + "\n").encode("utf-8"), durable=True)
+    write_atomically(site / NAME, (_seal_json(data) + "\n").encode("utf-8"), durable=True)
     return digest
 
 
@@ -141,13 +171,34 @@ class Seal:
     files: dict[str, str]
 
 
-def read(site: Path) -> Seal | None:
-    """The site's seal; None when there is none or it cannot be read (both mean: not sealed)."""
+def read(site: Path, *, files: bool = True) -> Seal | None:
+    """The site's seal; None when there is none or it cannot be read (both mean: not sealed).
+    ``files=False``: its fields without its list of files (``Seal.files`` empty), which at
+    100k is 234,000 strings and their digests, when a publish only asks which state and which
+    digest the live seal names."""
     try:
-        data = json.loads((site / NAME).read_text(encoding="utf-8"))
+        text = (site / NAME).read_text(encoding="utf-8")
+        data = None if files else _fields(text)
+        if data is None:
+            data = json.loads(text)
         return Seal(data["published"], data["state"], data["digest"], data["files"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _fields(text: str) -> dict | None:
+    """The seal's fields but its files, from the text ``write`` makes (``indent=0``: a file
+    name is escaped JSON, never a line break, so the list of files ends at the first line that
+    is only «},»); None when the text is not laid out so."""
+    if not text.startswith("{\n"):
+        return None
+    start, end = text.find('\n"files": {'), text.find('\n},\n"format": ')
+    if start < 0 or end < start:
+        return None
+    data = json.loads(text[:start].rstrip(",") + "\n}")
+    data.update(json.loads("{" + text[end + 3:]))
+    data["files"] = {}
+    return data
 
 
 def check(site: Path, cache: Path | None = None, full: bool = False) -> list[str]:
@@ -174,55 +225,90 @@ def record_path(cache: Path, output: Path) -> Path:
     return cache / "publish" / f"seal-{where}.json"
 
 
-def read_record(site: Path, cache: Path | None, seal: Seal | None = None) -> dict[str, list[int]] | None:
-    """path -> [signature..., 1 when the seal's digest is true of that signature, else 0];
-    None when there is no record of ``site``'s seal."""
+def read_record(site: Path, cache: Path | None, seal: Seal | None = None) -> dict[str, bytes] | None:
+    """path -> its ``PACKED`` signature and one byte more, 1 when the seal's digest is true of
+    that signature, else 0; None when there is no record of ``site``'s seal."""
     seal = seal if seal is not None else read(site)
     if cache is None or seal is None:
         return None
     try:
-        data = json.loads(record_path(cache, site).read_text(encoding="utf-8"))
-        if data.get("format") != RECORD_FORMAT or data.get("seal") != seal.digest:
-            return None
-        return {name: list(entry) for name, entry in data["files"].items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return dict(record_entries(record_path(cache, site).read_text(encoding="utf-8"), seal.digest))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, struct.error, NotThisSeal):
         return None
 
 
-def known_digests(site: Path, cache: Path | None, seal: Seal | None = None,
-                  found: dict[str, list[int]] | None = None) -> dict[str, tuple[list[int], str]]:
-    """The digests of ``site``'s seal still true of the recorded signatures; with ``found``
-    (each file's signature now), only those of files whose signature is still the recorded one."""
+class NotThisSeal(Exception):
+    """The record describes another seal."""
+
+
+# "path":[dev,ino,size,mtime,ctime,links,true] — one entry of the record as save_record writes it
+_RECORD_ENTRY = re.compile(r'"((?:[^"\\]|\\.)*)":\[(\d+),(\d+),(\d+),(-?\d+),(-?\d+),(\d+),([01])\]')
+
+
+def record_entries(text: str, digest: str) -> Iterator[tuple[str, bytes]]:
+    """The record's entries one at a time, never the whole record as lists of ints (at 100k,
+    234,000 of them); a text other than the one ``save_record`` writes is read by ``json``."""
+    tail = f',"format":{RECORD_FORMAT},"seal":{json.dumps(digest)}}}'
+    if not (text.startswith('{"files":{') and text.endswith(tail)):
+        data = json.loads(text)
+        if data.get("format") != RECORD_FORMAT or data.get("seal") != digest:
+            raise NotThisSeal
+        for name, entry in data["files"].items():
+            if len(entry) != 7:
+                raise ValueError(f"{name}: {entry!r}")
+            yield name, PACKED.pack(*entry[:6]) + bytes([entry[6] == 1])
+        return
+    pos, end = len('{"files":{'), len(text) - len(tail) - 1
+    while pos < end:
+        entry = _RECORD_ENTRY.match(text, pos)
+        if entry is None or entry.end() > end or text[entry.end()] not in ",}":
+            raise ValueError(f"the record cannot be read at {pos}")
+        name = entry.group(1)
+        yield (json.loads('"' + name + '"') if "\\" in name else name,
+               PACKED.pack(*map(int, entry.group(2, 3, 4, 5, 6, 7))) + bytes([entry.group(8) == "1"]))
+        pos = entry.end() + 1
+
+
+def known_digests(site: Path, cache: Path | None, seal: Seal | None = None) -> dict[str, tuple[bytes, str]]:
+    """The digests of ``site``'s seal still true of the recorded signatures."""
     seal = seal if seal is not None else read(site)
     record = read_record(site, cache, seal)
     if not record:
         return {}
-    known = {}
-    for name, entry in record.items():
-        signature_, true = entry[:-1], entry[-1]
-        if true and name in seal.files and (found is None or found.get(name) == signature_):
-            known[name] = (signature_, seal.files[name])
-    return known
+    return {name: (entry[:PACKED.size], seal.files[name]) for name, entry in record.items()
+            if entry[-1] and name in seal.files}
 
 
-def save_record(cache: Path | None, site: Path, digest: str, at_seal: dict[str, list[int]]) -> None:
+def _record_json(digest: str, files: Mapping[str, bytes]) -> Iterator[str]:
+    """``json.dumps({"format": ..., "seal": digest, "files": {path: [signature..., true]}},
+    sort_keys=True, separators=(",", ":"))`` in pieces, without a list per file."""
+    yield '{"files":{'
+    for n, name in enumerate(sorted(files)):
+        entry = files[name]
+        yield (("," if n else "") + json.dumps(name) + ":["
+               + ",".join(map(str, PACKED.unpack_from(entry))) + f",{entry[PACKED.size]}]")
+    yield f'}},"format":{RECORD_FORMAT},"seal":{json.dumps(digest)}}}'
+
+
+def save_record(cache: Path | None, site: Path, digest: str, at_seal: Mapping[str, bytes]) -> None:
     """Once a publish has ended (site in place, the previous one's trash removed: no hard link
     will move again): every file's signature now, marked true when the file is untouched since
-    its digest was taken (``at_seal``) and its ctime is not in the last ticks before now."""
+    its digest was taken (``at_seal``, ``PACKED``) and its ctime is not in the last ticks before now."""
     if cache is None:
         return
     taken = time.time_ns()
     now = {}
+    root = os.fspath(site)
     for name in at_seal:
         try:
-            now[name] = signature(os.lstat(site / name))
+            now[name] = packed(os.lstat(os.path.join(root, name)))
         except FileNotFoundError:
             continue
-    coarse = all(entry[4] % 1_000_000_000 == 0 for entry in now.values())
+    coarse = all(PACKED.unpack_from(entry)[4] % 1_000_000_000 == 0 for entry in now.values())
     racy = taken - (RACY_COARSE_NS if coarse else RACY_NS)
-    files = {name: entry + [int(untouched(at_seal[name], entry, links_moved=True) and entry[4] < racy)]
-             for name, entry in now.items()}
+    for name, entry in now.items():
+        now[name] = entry + bytes([untouched(at_seal[name], entry, links_moved=True)
+                                   and PACKED.unpack_from(entry)[4] < racy])
     path = record_path(cache, site)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, json.dumps({"format": RECORD_FORMAT, "seal": digest, "files": files},
-                                      sort_keys=True, separators=(",", ":")).encode("utf-8"))
+    write_atomically(path, "".join(_record_json(digest, now)).encode("utf-8"))

@@ -88,6 +88,41 @@ def test_the_record_is_a_cache_of_signatures_never_in_the_site_or_the_state(twic
         assert not [p for p in (work / folder).rglob("*") if p.name.startswith("seal-")]
 
 
+def test_the_record_and_the_inventory_are_the_bytes_json_gives(twice):
+    """Written by hand, entry by entry, they are what ``json.dumps(sort_keys=True)`` gave
+    before: the code before reads them, and this code reads what the code before wrote."""
+    from pipeline import incremental
+    work = twice["work"]
+    for path in (seal.record_path(work / "cache", work / "output"),
+                 incremental.inventory_path(work / "cache", work / "output")):
+        text = path.read_text("utf-8")
+        assert text == json.dumps(json.loads(text), sort_keys=True, separators=(",", ":")), path.name
+
+
+def test_the_live_site_is_checked_without_loading_its_inventory_or_record_whole(twice, monkeypatch):
+    """At 100k each holds 234,000 entries: the inventory is compared as text, the record read
+    entry by entry, and the live site held as one packed signature per file."""
+    from pipeline import incremental
+    from pipeline.link_index import LinkIndex
+    work = twice["work"]
+    settings = json.loads((work / "state" / incremental.INDEX).read_text("utf-8"))["settings"]
+    loads = json.loads
+
+    def whole(text, *args, **kwargs):
+        assert not str(text).startswith('{"files":'), "an inventory or a record loaded as one JSON document"
+        return loads(text, *args, **kwargs)
+    monkeypatch.setattr(json, "loads", whole)
+    live, how = incremental.live_site(work / "output", work / "state", work / "cache", False, settings)
+    assert live is not None, how
+    assert {type(e) for e in live.files.values()} == {bytes}
+    assert {len(e) for e in live.files.values()} == {seal.PACKED.size + 1}
+    assert isinstance(live.links, LinkIndex) and live.links.pages
+    monkeypatch.setattr(json, "loads", loads)
+    published = seal.read(work / "output")
+    vouched = {name for name in live.files if live.vouched(published).get(name) is not None}
+    assert vouched == set(seal.known_digests(work / "output", work / "cache"))
+
+
 @pytest.fixture
 def live(twice, tmp_path):
     """A copy of the published site with a record of its own (the copy's inodes): ``make
@@ -239,3 +274,15 @@ def test_a_publish_made_from_the_spare_gives_the_site_and_seal_a_full_publish_gi
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr
     assert tree(work / "output") == tree(full / "output"), "file for file, byte for byte, the seal too"
     assert seal.check(work / "output", work / "cache") == []
+
+
+@pytest.mark.parametrize("files", [{}, {"a.html": "0" * 64, 'b/"q" ی.html': "f" * 64, "c\\d": "1" * 64}])
+def test_the_seal_is_the_bytes_json_with_an_indent_gives_and_reads_back_without_its_files(tmp_path, files):
+    data = {"format": seal.FORMAT, "published": FIRST, "state": None, "digest": seal.digest_of(files),
+            "count": len(files), "files": files}
+    text = seal._seal_json(data)
+    assert text == json.dumps(data, indent=0, sort_keys=True)
+    (tmp_path / seal.NAME).write_text(text + "\n", "utf-8")
+    head = seal.read(tmp_path, files=False)
+    assert head == seal.Seal(FIRST, None, data["digest"], {}), "its fields, and no list of its files"
+    assert seal.read(tmp_path).files == files
