@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .files import write_if_changed
+from .files import code_digest, write_if_changed
 
 FORMAT = 1
 MAGIC = b"shafaf-rows\n"
@@ -52,10 +52,8 @@ def version(city) -> str:
     jdatetime) is a new version, and every row is parsed again."""
     digest = hashlib.sha256()
     for part in (f"format {FORMAT}", sys.version, str(marshal.version), metadata.version("pandas"),
-                 metadata.version("jdatetime"), repr(city)):
+                 metadata.version("jdatetime"), repr(city), code_digest(_CODE.glob("*.py"))):
         digest.update(part.encode("utf-8") + b"\0")
-    for path in sorted(_CODE.glob("*.py")):
-        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
