@@ -11,6 +11,7 @@ import functools
 import hashlib
 import io
 import json
+from collections.abc import Mapping
 from itertools import repeat
 from pathlib import Path
 
@@ -196,5 +197,5 @@ def dataset_files(rows: dict[str, list[dict]], tables: list[Table], city: Munici
     return files
 
 
-def write_datasets(folder: Path, files: dict[str, bytes]) -> int:
+def write_datasets(folder: Path, files: Mapping[str, bytes]) -> int:
     return sum(write_if_changed(folder / name, data) for name, data in files.items())

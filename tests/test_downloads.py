@@ -307,3 +307,22 @@ def test_files_joined_from_row_lines_are_the_files_to_csv_writes():
         for group in (rows, rows[::-1], rows[2:5], []):
             chosen = [lines[rows.index(r)] for r in group]
             assert joined_csv(head, chosen) == to_csv(table, group)
+
+
+def test_district_and_member_csvs_are_joined_when_written_not_kept():
+    """At 100k rulings these files hold every ruling about four times (440 MB): the build
+    hands them to the writer one at a time, each the bytes ``to_csv`` makes of its rows."""
+    from pipeline import build, settings
+    from pipeline.datasets import to_csv
+    from pipeline.schema import RULINGS
+
+    root = Path(__file__).resolve().parent.parent
+    publication = build.prepare(root / "data" / "sample", settings.load(), "2026-11-28")
+    files = publication.files
+    district = URLS.in_data(URLS.district_data(1, RULINGS.name))
+    assert files[district] == to_csv(RULINGS, [r for r in publication.rulings if r["district"] == 1])
+    members = [name for name in files if name.startswith(URLS.in_data(URLS.member_data("interior_rep", "x", "y"))
+                                                          .rsplit("/", 3)[0] + "/")]
+    assert members and district in list(files)
+    for name in (district, *members):
+        assert files[name] == files[name] and files[name] is not files[name], name
