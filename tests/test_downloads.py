@@ -326,3 +326,26 @@ def test_district_and_member_csvs_are_joined_when_written_not_kept():
     assert members and district in list(files)
     for name in (district, *members):
         assert files[name] == files[name] and files[name] is not files[name], name
+
+
+def test_csv_and_json_encoded_row_by_row_are_the_bytes_of_the_whole_text():
+    """``excel_csv`` and ``to_json`` encode each row as they write it (the text of a 100k-row
+    file is never held beside its bytes): the bytes are those of the whole text encoded once."""
+    import csv as csv_module
+    from pipeline.datasets import csv_cell, excel_csv, getters, to_json
+    from pipeline.schema import RULINGS
+
+    texts = ['ساده', 'با "نقل" قول', 'سطر\r\nدو', '=HYPERLINK("x")', 'a,b', '', None, '😀 \u200c']
+    rows = [[text, i, i * 1.5] for i, text in enumerate(texts)]
+    buffer = io.StringIO(newline="")
+    writer = csv_module.writer(buffer, lineterminator="\r\n")
+    writer.writerow([csv_cell(name) for name in ["a", "=b", "c"]])
+    writer.writerows([csv_cell(v) for v in row] for row in rows)
+    assert excel_csv(["a", "=b", "c"], iter(rows)) == ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    assert excel_csv(["a"], []) == "\ufeffa\r\n".encode("utf-8")
+
+    records = [{f.name: text for f in RULINGS.record_fields} | {"ruling_date": "2024-01-02"} for text in texts]
+    columns, get = [f.name for f in RULINGS.dataset_fields], getters(RULINGS.dataset_fields)
+    lines = [json.dumps(dict(zip(columns, (g(r) for g in get))), ensure_ascii=False) for r in records]
+    assert to_json(RULINGS, records) == ("[\n" + ",\n".join(lines) + "\n]\n").encode("utf-8")
+    assert to_json(RULINGS, []) == b"[]\n"
