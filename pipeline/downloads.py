@@ -19,6 +19,7 @@ import io
 import json
 import re
 import zipfile
+from array import array
 from collections import ChainMap, Counter
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,7 +30,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from .slugs import ROLES, member_names
 
 from . import schema
-from .datasets import csv_lines, getters, joined_csv
+from .datasets import csv_lines, getters
 from .files import code_digest
 from .pages import write_if_changed
 from .schema import RULINGS, VIOLATIONS, Storage, Table
@@ -212,9 +213,12 @@ class GroupFiles(Mapping):
 
     A file's bytes are joined when asked for, not kept: together these files hold each ruling
     about four times (its district's and up to three members'), 440 MB at 100k rulings, and
-    the writer needs one at a time. Each row's line is made once (``datasets.csv_lines``)."""
+    the writer needs one at a time. Each is joined from the lines of ``rulings.csv`` and
+    ``violations.csv`` (``files``), cut where ``datasets.csv_lines`` ends each row: the same
+    bytes (a file of some rows is its BOM, the header and their lines), and no row's line is
+    kept a second time."""
 
-    def __init__(self, rows: dict[str, list[dict]], districts: int):
+    def __init__(self, files: Mapping[str, bytes], rows: dict[str, list[dict]], districts: int):
         violations: dict[str, list[int]] = {}
         for i, violation in enumerate(rows[VIOLATIONS.name]):
             violations.setdefault(violation["ruling_no"], []).append(i)
@@ -225,27 +229,38 @@ class GroupFiles(Mapping):
                 groups[URLS.district_data(record["district"], "{name}")].append(i)
         for (role, slug), group in member_rulings(rows[RULINGS.name]).items():
             groups[URLS.member_data(role, slug, "{name}")] = [position[id(r)] for r in group]
-        self._rulings = csv_lines(RULINGS, rows[RULINGS.name])
-        self._violations = csv_lines(VIOLATIONS, rows[VIOLATIONS.name])
-        # path -> (its table's header and lines, the positions of its rulings, whether it lists
-        # their violations rather than them)
-        self._files: dict[str, tuple[tuple[str, list[str]], list[int], bool]] = {}
+        self._rulings = _lines_of(files[f"{RULINGS.name}.csv"], RULINGS, rows[RULINGS.name])
+        self._violations = _lines_of(files[f"{VIOLATIONS.name}.csv"], VIOLATIONS, rows[VIOLATIONS.name])
         self._violations_of = [violations.get(r["ruling_no"], []) for r in rows[RULINGS.name]]
+        # path -> (its table's CSV, the positions of its rulings, whether it lists their
+        # violations rather than them)
+        self._files: dict[str, tuple[tuple[memoryview, array], list[int], bool]] = {}
         for template, group in groups.items():
             self._files[URLS.in_data(template.format(name=RULINGS.name))] = (self._rulings, group, False)
             self._files[URLS.in_data(template.format(name=VIOLATIONS.name))] = (self._violations, group, True)
 
     def __getitem__(self, path: str) -> bytes:
-        (head, lines), group, of_violations = self._files[path]
-        if of_violations:
-            return joined_csv(head, (lines[v] for r in group for v in self._violations_of[r]))
-        return joined_csv(head, (lines[r] for r in group))
+        (data, ends), group, of_violations = self._files[path]
+        lines = (v for r in group for v in self._violations_of[r]) if of_violations else group
+        return b"".join([data[:ends[0]], *(data[ends[line]:ends[line + 1]] for line in lines)])
 
     def __iter__(self):
         return iter(self._files)
 
     def __len__(self) -> int:
         return len(self._files)
+
+
+def _lines_of(data: bytes, table: Table, rows: list[dict]) -> tuple[memoryview, array]:
+    """``data`` (the table's CSV) and where its BOM and header end and each row's line ends."""
+    head, lines = csv_lines(table, rows)
+    header = ("\ufeff" + head).encode("utf-8")
+    ends = array("q", [len(header)])
+    for line in lines:
+        ends.append(ends[-1] + len(line.encode("utf-8")))
+    if ends[-1] != len(data) or not data.startswith(header):   # never cut a CSV made otherwise
+        raise ValueError(f"{table.name}.csv is not the lines of its rows")
+    return memoryview(data), ends
 
 
 def _describe(data: bytes, path: str, fmt: str) -> dict:
@@ -306,4 +321,4 @@ def download_files(files: dict[str, bytes], rows: dict[str, list[dict]], tables:
             latest[f"{published}/{name}"] = latest[name]
     # The group files after the others (a ChainMap lists its last map first), made only as
     # they are written.
-    return ChainMap(GroupFiles(rows, city.districts), latest)
+    return ChainMap(GroupFiles(latest, rows, city.districts), latest)
