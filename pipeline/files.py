@@ -32,15 +32,17 @@ def code_digest(paths: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-def write_atomically(path: Path, data: bytes, *, durable: bool = False) -> None:
-    """Replace ``path`` with ``data``. ``durable``: also survive a power cut (fsync of the file
+def write_atomically(path: Path, data: bytes | tuple[bytes, ...], *, durable: bool = False) -> None:
+    """Replace ``path`` with ``data`` (or its parts end to end: a large file need not be joined
+    in memory first). ``durable``: also survive a power cut (fsync of the file
     and of its folder), for the few files a later run decides by (the journal, the seal, the
     state); a kill needs none of it, and an fsync per page would make a 10k build minutes slower."""
     record(path)
     tmp = temporary(path)
     try:
         with open(tmp, "wb") as handle:
-            handle.write(data)
+            for part in data if isinstance(data, tuple) else (data,):
+                handle.write(part)
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
