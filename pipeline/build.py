@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,7 @@ class Publication:
     validated: Validated
     rulings: list[dict]         # page records: public fields, violations and appeal links
     properties: list[dict]
-    files: dict[str, bytes]     # output/data/<name> -> bytes
+    files: Mapping[str, bytes]  # output/data/<name> -> bytes (some made only when read)
     change_log: changes.ChangeLog
     search: parallel.Forked     # .result(): (output/search/<name> -> bytes, statistics)
     rows: RowCache | None = None  # what validate and privacy made of each raw row, saved by write

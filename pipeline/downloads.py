@@ -19,7 +19,9 @@ import io
 import json
 import re
 import zipfile
-from collections import Counter
+from array import array
+from collections import ChainMap, Counter
+from collections.abc import Mapping
 from pathlib import Path
 
 import xlsxwriter
@@ -28,7 +30,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from .slugs import ROLES, member_names
 
 from . import schema
-from .datasets import csv_lines, getters, joined_csv
+from .datasets import csv_lines, getters
+from .files import code_digest
 from .pages import write_if_changed
 from .schema import RULINGS, VIOLATIONS, Storage, Table
 from .settings import Municipality
@@ -42,7 +45,7 @@ _CORE_TIME = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:
 DATASET_FORMATS = ("csv", "json", "xlsx")
 # A cached workbook is good only for the code that wrote it, and the schema that names its
 # columns (the CSV it mirrors has the English names only).
-_CODE = Path(__file__).read_bytes() + Path(schema.__file__).read_bytes() + xlsxwriter.__version__.encode()
+_CODE = (code_digest([Path(__file__), Path(schema.__file__)]) + xlsxwriter.__version__).encode()
 GUIDE_SHEET = "راهنما"
 # Column widths in characters: measured on the first rows (enough to see a column's shape),
 # within bounds, so a long ruling text does not make a column a screen wide.
@@ -203,31 +206,61 @@ def member_rulings(rulings: list[dict]) -> dict[tuple[str, str], list[dict]]:
     return {(role, names[role][key][1]): group for (role, key), group in by_member.items()}
 
 
-def group_files(rows: dict[str, list[dict]], districts: int) -> dict[str, bytes]:
+class GroupFiles(Mapping):
     """The rulings and the violations of each district (every one, an empty one too: its page
     links them) and each member, as CSV with the columns of ``rulings.csv`` and
-    ``violations.csv``; keyed by their paths inside the data folder (``urls``)."""
-    violations: dict[str, list[dict]] = {}
-    for violation in rows[VIOLATIONS.name]:
-        violations.setdefault(violation["ruling_no"], []).append(violation)
-    groups = {URLS.district_data(n, "{name}"): [] for n in range(1, districts + 1)}
-    for record in rows[RULINGS.name]:
-        if record["district"] in range(1, districts + 1):
-            groups[URLS.district_data(record["district"], "{name}")].append(record)
-    for (role, slug), group in member_rulings(rows[RULINGS.name]).items():
-        groups[URLS.member_data(role, slug, "{name}")] = group
-    # Each ruling is in its district's file and in up to three members': its line is made once.
-    ruling_head, ruling_lines = csv_lines(RULINGS, rows[RULINGS.name])
-    ruling_line = {id(r): line for r, line in zip(rows[RULINGS.name], ruling_lines)}
-    violation_head, violation_lines = csv_lines(VIOLATIONS, rows[VIOLATIONS.name])
-    violation_line = {id(v): line for v, line in zip(rows[VIOLATIONS.name], violation_lines)}
-    files = {}
-    for template, group in groups.items():
-        files[URLS.in_data(template.format(name=RULINGS.name))] = joined_csv(
-            ruling_head, (ruling_line[id(r)] for r in group))
-        files[URLS.in_data(template.format(name=VIOLATIONS.name))] = joined_csv(
-            violation_head, (violation_line[id(v)] for r in group for v in violations.get(r["ruling_no"], [])))
-    return files
+    ``violations.csv``; keyed by their paths inside the data folder (``urls``).
+
+    A file's bytes are joined when asked for, not kept: together these files hold each ruling
+    about four times (its district's and up to three members'), 440 MB at 100k rulings, and
+    the writer needs one at a time. Each is joined from the lines of ``rulings.csv`` and
+    ``violations.csv`` (``files``), cut where ``datasets.csv_lines`` ends each row: the same
+    bytes (a file of some rows is its BOM, the header and their lines), and no row's line is
+    kept a second time."""
+
+    def __init__(self, files: Mapping[str, bytes], rows: dict[str, list[dict]], districts: int):
+        violations: dict[str, list[int]] = {}
+        for i, violation in enumerate(rows[VIOLATIONS.name]):
+            violations.setdefault(violation["ruling_no"], []).append(i)
+        position = {id(r): i for i, r in enumerate(rows[RULINGS.name])}
+        groups = {URLS.district_data(n, "{name}"): [] for n in range(1, districts + 1)}
+        for i, record in enumerate(rows[RULINGS.name]):
+            if record["district"] in range(1, districts + 1):
+                groups[URLS.district_data(record["district"], "{name}")].append(i)
+        for (role, slug), group in member_rulings(rows[RULINGS.name]).items():
+            groups[URLS.member_data(role, slug, "{name}")] = [position[id(r)] for r in group]
+        self._rulings = _lines_of(files[f"{RULINGS.name}.csv"], RULINGS, rows[RULINGS.name])
+        self._violations = _lines_of(files[f"{VIOLATIONS.name}.csv"], VIOLATIONS, rows[VIOLATIONS.name])
+        self._violations_of = [violations.get(r["ruling_no"], []) for r in rows[RULINGS.name]]
+        # path -> (its table's CSV, the positions of its rulings, whether it lists their
+        # violations rather than them)
+        self._files: dict[str, tuple[tuple[memoryview, array], list[int], bool]] = {}
+        for template, group in groups.items():
+            self._files[URLS.in_data(template.format(name=RULINGS.name))] = (self._rulings, group, False)
+            self._files[URLS.in_data(template.format(name=VIOLATIONS.name))] = (self._violations, group, True)
+
+    def __getitem__(self, path: str) -> bytes:
+        (data, ends), group, of_violations = self._files[path]
+        lines = (v for r in group for v in self._violations_of[r]) if of_violations else group
+        return b"".join([data[:ends[0]], *(data[ends[line]:ends[line + 1]] for line in lines)])
+
+    def __iter__(self):
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+
+def _lines_of(data: bytes, table: Table, rows: list[dict]) -> tuple[memoryview, array]:
+    """``data`` (the table's CSV) and where its BOM and header end and each row's line ends."""
+    head, lines = csv_lines(table, rows)
+    header = ("\ufeff" + head).encode("utf-8")
+    ends = array("q", [len(header)])
+    for line in lines:
+        ends.append(ends[-1] + len(line.encode("utf-8")))
+    if ends[-1] != len(data) or not data.startswith(header):   # never cut a CSV made otherwise
+        raise ValueError(f"{table.name}.csv is not the lines of its rows")
+    return memoryview(data), ends
 
 
 def _describe(data: bytes, path: str, fmt: str) -> dict:
@@ -271,7 +304,7 @@ def workbooks(files: dict[str, bytes], rows: dict[str, list[dict]], tables: list
 
 
 def download_files(files: dict[str, bytes], rows: dict[str, list[dict]], tables: list[Table], city: Municipality,
-                   updated: str, published: str, books: dict[str, bytes]) -> dict[str, bytes]:
+                   updated: str, published: str, books: dict[str, bytes]) -> Mapping[str, bytes]:
     """``books`` (from ``workbooks``), GeoJSON, the zip, the district and member CSVs,
     files.json and the dated snapshot, added to ``files`` (datasets + changes)."""
     more = dict(books)
@@ -286,5 +319,6 @@ def download_files(files: dict[str, bytes], rows: dict[str, list[dict]], tables:
     for name in list(latest):
         if "/" not in name and not name.startswith("changes."):
             latest[f"{published}/{name}"] = latest[name]
-    latest.update(group_files(rows, city.districts))
-    return latest
+    # The group files after the others (a ChainMap lists its last map first), made only as
+    # they are written.
+    return ChainMap(GroupFiles(latest, rows, city.districts), latest)

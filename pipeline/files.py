@@ -8,7 +8,9 @@ published site (publish.py links unchanged files) without the site changing unde
 """
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,15 +22,27 @@ RECORD = "SHAFAF_WRITTEN"
 _recording: tuple[int, str, int] | None = None   # (pid, folder, fd) of this process's record
 
 
-def write_atomically(path: Path, data: bytes, *, durable: bool = False) -> None:
-    """Replace ``path`` with ``data``. ``durable``: also survive a power cut (fsync of the file
+def code_digest(paths: Iterable[Path]) -> str:
+    """The sha256 of source files, each by its name and bytes, in name order: the one
+    signature that caches keyed by the code that made them share (any edit, a comment too,
+    is a new key; the folder they lie in is not part of it)."""
+    digest = hashlib.sha256()
+    for path in sorted(map(Path, paths), key=lambda p: p.name):
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def write_atomically(path: Path, data: bytes | tuple[bytes, ...], *, durable: bool = False) -> None:
+    """Replace ``path`` with ``data`` (or its parts end to end: a large file need not be joined
+    in memory first). ``durable``: also survive a power cut (fsync of the file
     and of its folder), for the few files a later run decides by (the journal, the seal, the
     state); a kill needs none of it, and an fsync per page would make a 10k build minutes slower."""
     record(path)
     tmp = temporary(path)
     try:
         with open(tmp, "wb") as handle:
-            handle.write(data)
+            for part in data if isinstance(data, tuple) else (data,):
+                handle.write(part)
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())

@@ -67,12 +67,17 @@ class Forked:
 
     def result(self):
         if self._value is None:
+            # Unpickled as it arrives: the search's files (180 MB at 100k rulings) are not
+            # also held whole as the pipe's bytes.
             with os.fdopen(self._read, "rb") as pipe:
-                data = pipe.read()
+                try:
+                    value = pickle.load(pipe)
+                except (EOFError, pickle.UnpicklingError):
+                    value = None
             _, status = os.waitpid(self._pid, 0)
-            if not data:
+            if value is None:
                 raise ChildFailed(f"the second process ended without a result (status {status})")
-            self._value = pickle.loads(data)
+            self._value = value
         ok, value = self._value
         if not ok:
             if isinstance(value, OSError):

@@ -14,8 +14,8 @@ accepted: its dates were not after that day, so they are not after today. Whole-
 periods, the required-when rules, statistics) are never cached: they run on the whole table
 every time.
 
-A file is written atomically (``files.write_if_changed``: a ``.tmp`` beside it, then a
-rename) and holds only the rows of this run's exports, so it never grows beyond them. It
+A file is written atomically (``files.write_atomically``: a ``.tmp`` beside it, then a
+rename; not at all when it already holds these bytes) and holds only the rows of this run's exports, so it never grows beyond them. It
 starts with a magic line, the version and the sha256 of its payload: a truncated, edited or
 foreign file fails the check and is ignored, as if there were none. The payload is
 ``marshal`` (values are str, int, float and None only), which, unlike pickle, runs no code
@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .files import write_if_changed
+from .files import code_digest, record, write_atomically
 
 FORMAT = 1
 MAGIC = b"shafaf-rows\n"
@@ -52,10 +52,8 @@ def version(city) -> str:
     jdatetime) is a new version, and every row is parsed again."""
     digest = hashlib.sha256()
     for part in (f"format {FORMAT}", sys.version, str(marshal.version), metadata.version("pandas"),
-                 metadata.version("jdatetime"), repr(city)):
+                 metadata.version("jdatetime"), repr(city), code_digest(_CODE.glob("*.py"))):
         digest.update(part.encode("utf-8") + b"\0")
-    for path in sorted(_CODE.glob("*.py")):
-        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -107,11 +105,32 @@ class RowCache:
                 continue
             header = (MAGIC + self.version.encode("ascii") + b"\n" + self.today.isoformat().encode("ascii") + b"\n"
                       + hashlib.sha256(payload).digest())
-            write_if_changed(path, header + payload)
+            # Neither joined to its header nor compared with the old file's bytes in memory:
+            # at 50k rulings those copies were the pipeline's last and highest peak.
+            if _holds(path, header, len(payload)):
+                record(path)
+            else:
+                write_atomically(path, (header, payload))
             os.chmod(path, 0o600)
         for path in self.folder.iterdir():
             if path.name.endswith(".tmp") or (path.suffix == SUFFIX and path.stem not in self.new):
                 path.unlink(missing_ok=True)
+
+
+def _holds(path: Path, header: bytes, size: int) -> bool:
+    """Whether ``path`` is ``header`` and a payload of ``size`` bytes whose sha256 (the
+    header's last 32 bytes) matches: the file ``save`` would write, read in chunks."""
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(len(header)) != header:
+                return False
+            digest = hashlib.sha256()
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+                size -= len(chunk)
+    except OSError:
+        return False
+    return size == 0 and digest.digest() == header[-32:]
 
 
 def _read(path: Path, version: str, today: dt.date) -> dict:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
@@ -40,6 +41,7 @@ from pathlib import Path
 from lunr.builder import Builder
 from lunr.index import Index
 from lunr.pipeline import Pipeline
+from lunr.tokenizer import Tokenizer
 
 from .slugs import ROLES, member_names
 
@@ -183,6 +185,62 @@ def full_index(rulings: list[dict], properties: list[dict]) -> Index:
     for ref, record in enumerate(properties, PROPERTY_BASE):
         builder.add({"ref": str(ref), **property_document(record)})
     return builder.build()
+
+
+# lunr.Builder's BM25 parameters (its defaults, which full_index keeps).
+K1, B = 1.2, 0.75
+
+
+def _idf(documents_with_term: int, documents: int) -> float:
+    """``lunr.idf.idf``, from the count it computes from a posting."""
+    x = (documents - documents_with_term + 0.5) / (documents_with_term + 0.5)
+    return math.log(1 + abs(x))
+
+
+def index_postings(rulings: list[dict], properties: list[dict]) -> dict[str, list[tuple[int, int, int]]]:
+    """``postings(full_index(rulings, properties))``, computed without building lunr's index.
+
+    lunr.py keeps, per term, field and document, a dict of metadata, and a Vector per field of
+    every document: 110 MB at 10k rulings, 1.1 GB at 100k, in the second process that also
+    holds a copy of the build's memory. Here a document's fields keep only their lengths and
+    term counts; each component is lunr's own arithmetic (``Builder._create_field_vectors``:
+    BM25 with lunr's idf, the field's boost, rounded to thousandths), on the terms lunr's
+    tokenizer and this index's pipeline make, so the postings are the same numbers."""
+    rulings, properties = ordered(rulings, properties)
+    pipeline = Pipeline()
+    pipeline.add(fold_token)
+    fields = list(FIELDS.items())
+    counted: list[tuple[int, int, int, tuple]] = []   # (ref, field number, length, (term, tf)…)
+    lengths = [0] * len(fields)
+    with_term: Counter = Counter()   # the field-documents holding each term (lunr's idf counts so)
+    documents = 0
+
+    def add(ref: int, document: dict) -> None:
+        for number, (name, _boost) in enumerate(fields):
+            terms = [str(token) for token in pipeline.run(Tokenizer(document[name]), name)]
+            frequencies = Counter(terms)
+            with_term.update(frequencies.keys())
+            lengths[number] += len(terms)
+            counted.append((ref, number, len(terms), tuple(frequencies.items())))
+
+    for ref, record in enumerate(rulings):
+        add(ref, ruling_document(record))
+        documents += 1
+    for ref, record in enumerate(properties, PROPERTY_BASE):
+        add(ref, property_document(record))
+        documents += 1
+    average = [total / documents if documents else 0 for total in lengths]
+    inverse = {term: _idf(n, documents) for term, n in with_term.items()}
+    found: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for ref, number, length, frequencies in counted:
+        boost = fields[number][1]
+        for term, tf in frequencies:
+            score = inverse[term] * ((K1 + 1) * tf) / (K1 * (1 - B + B * (length / average[number])) + tf)
+            score *= boost
+            found[term].append((ref, number, round(round(score, 3) * 1000)))
+    for entries in found.values():
+        entries.sort()
+    return found
 
 
 # --- filters --------------------------------------------------------------------------
@@ -351,7 +409,7 @@ def build_search(rulings: list[dict], properties: list[dict], districts: int,
 
 
 def _build(rulings, properties, districts, people, codes, summaries) -> dict[str, bytes]:
-    found = postings(full_index(rulings, properties))
+    found = index_postings(rulings, properties)
     files, table = term_files(found, codes)
     words = sorted((term for term in found if not re.search(r"[0-9]", term)), key=js_order)
     words_data = _dumps(words)

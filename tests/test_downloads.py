@@ -307,3 +307,45 @@ def test_files_joined_from_row_lines_are_the_files_to_csv_writes():
         for group in (rows, rows[::-1], rows[2:5], []):
             chosen = [lines[rows.index(r)] for r in group]
             assert joined_csv(head, chosen) == to_csv(table, group)
+
+
+def test_district_and_member_csvs_are_joined_when_written_not_kept():
+    """At 100k rulings these files hold every ruling about four times (440 MB): the build
+    hands them to the writer one at a time, each the bytes ``to_csv`` makes of its rows."""
+    from pipeline import build, settings
+    from pipeline.datasets import to_csv
+    from pipeline.schema import RULINGS
+
+    root = Path(__file__).resolve().parent.parent
+    publication = build.prepare(root / "data" / "sample", settings.load(), "2026-11-28")
+    files = publication.files
+    district = URLS.in_data(URLS.district_data(1, RULINGS.name))
+    assert files[district] == to_csv(RULINGS, [r for r in publication.rulings if r["district"] == 1])
+    members = [name for name in files if name.startswith(URLS.in_data(URLS.member_data("interior_rep", "x", "y"))
+                                                          .rsplit("/", 3)[0] + "/")]
+    assert members and district in list(files)
+    for name in (district, *members):
+        assert files[name] == files[name] and files[name] is not files[name], name
+
+
+def test_csv_and_json_encoded_row_by_row_are_the_bytes_of_the_whole_text():
+    """``excel_csv`` and ``to_json`` encode each row as they write it (the text of a 100k-row
+    file is never held beside its bytes): the bytes are those of the whole text encoded once."""
+    import csv as csv_module
+    from pipeline.datasets import csv_cell, excel_csv, getters, to_json
+    from pipeline.schema import RULINGS
+
+    texts = ['ساده', 'با "نقل" قول', 'سطر\r\nدو', '=HYPERLINK("x")', 'a,b', '', None, '😀 \u200c']
+    rows = [[text, i, i * 1.5] for i, text in enumerate(texts)]
+    buffer = io.StringIO(newline="")
+    writer = csv_module.writer(buffer, lineterminator="\r\n")
+    writer.writerow([csv_cell(name) for name in ["a", "=b", "c"]])
+    writer.writerows([csv_cell(v) for v in row] for row in rows)
+    assert excel_csv(["a", "=b", "c"], iter(rows)) == ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    assert excel_csv(["a"], []) == "\ufeffa\r\n".encode("utf-8")
+
+    records = [{f.name: text for f in RULINGS.record_fields} | {"ruling_date": "2024-01-02"} for text in texts]
+    columns, get = [f.name for f in RULINGS.dataset_fields], getters(RULINGS.dataset_fields)
+    lines = [json.dumps(dict(zip(columns, (g(r) for g in get))), ensure_ascii=False) for r in records]
+    assert to_json(RULINGS, records) == ("[\n" + ",\n".join(lines) + "\n]\n").encode("utf-8")
+    assert to_json(RULINGS, []) == b"[]\n"

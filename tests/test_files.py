@@ -142,3 +142,34 @@ def test_a_line_end_in_a_value_cannot_add_front_matter(end):
     metadata, body = parse(text.replace("\r\n", "\n").replace("\r", "\n"), "p-1.md", "properties")
     assert metadata["template"] == "property" and metadata["url"] == "properties/p-1-abcdef/"
     assert "evil" in metadata["title"] and body == ""
+
+
+# --- one signature of the code -----------------------------------------------------------------
+
+def test_code_digest_follows_names_and_bytes_not_order_or_folder(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    for folder in (first, second):
+        folder.mkdir()
+        (folder / "one.py").write_bytes(b"x = 1\n")
+        (folder / "two.py").write_bytes(b"y = 2\n")
+    base = files.code_digest([first / "one.py", first / "two.py"])
+    assert files.code_digest([first / "two.py", first / "one.py"]) == base
+    assert files.code_digest([second / "one.py", second / "two.py"]) == base
+    (second / "two.py").write_bytes(b"y = 2\n# a comment is a change too\n")
+    assert files.code_digest([second / "one.py", second / "two.py"]) != base
+    (second / "three.py").write_bytes(b"y = 2\n")
+    # the same bytes under another name: another file
+    assert files.code_digest([first / "one.py", second / "three.py"]) != base
+
+
+def test_the_caches_keyed_by_code_use_the_one_digest(monkeypatch):
+    from pipeline import downloads, rowcache
+    from pipeline.settings import load
+    assert downloads._CODE.startswith(
+        files.code_digest([ROOT / "pipeline" / "downloads.py", ROOT / "pipeline" / "schema.py"]).encode())
+    city = load(ROOT / "pelicanconf.py")
+    versions = set()
+    for code in ("one", "other"):
+        monkeypatch.setattr(rowcache, "code_digest", lambda paths, code=code: code)
+        versions.add(rowcache.version(city))
+    assert len(versions) == 2

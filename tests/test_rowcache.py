@@ -261,3 +261,35 @@ def test_only_the_changed_rows_are_parsed_again(tmp_path):
     assert publication.rows.hits == {"rulings": 11, "violations": 12, "properties": 4}
     publication = build.prepare(exports(tmp_path / "c"), CITY, PUBLISHED, None, work / "cache")
     assert publication.rows.hits == {"rulings": 12, "violations": 12, "properties": 4}
+
+
+def test_a_file_is_written_in_parts_and_only_when_its_bytes_change(tmp_path, monkeypatch):
+    """The payload is neither joined to its header nor compared in memory with the old file
+    (at 50k rulings those copies were the pipeline's last peak); an unchanged file keeps its
+    inode, and a damaged one whose header still matches is written again."""
+    import datetime as dt
+
+    def cache_with(entries):
+        cache = rowcache.RowCache(tmp_path / "rows")
+        cache.bind(CITY, dt.date(2026, 11, 28))
+        cache.new["rulings"] = entries
+        return cache
+
+    entries = {b"k" * 16: [("1403/1/5", "متن"), (None, None), None]}
+    written = []
+    real = rowcache.write_atomically
+    monkeypatch.setattr(rowcache, "write_atomically", lambda path, data: (written.append(data), real(path, data)))
+    cache_with(entries).save()
+    assert len(written) == 1 and isinstance(written[0], tuple)
+    path = tmp_path / "rows" / f"rulings{SUFFIX}"
+    inode = path.stat().st_ino
+    cache_with(entries).save()
+    assert len(written) == 1 and path.stat().st_ino == inode
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 1
+    path.write_bytes(bytes(data))
+    cache_with(entries).save()
+    assert len(written) == 2
+    reread = rowcache.RowCache(tmp_path / "rows")
+    reread.bind(CITY, dt.date(2026, 11, 28))
+    assert reread.load("rulings") == {key: list(entry) for key, entry in entries.items()}
