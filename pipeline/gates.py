@@ -373,18 +373,6 @@ def scan_text(where: str, text: str, private: PrivateValues) -> list[Finding]:
 _JSON_SUFFIXES = (".json", ".geojson")
 
 
-def _private_sequences(where: str, words: list[str], private: PrivateValues) -> list[Finding]:
-    """Every private sequence in a list of folded words, in order: what ``_Sequences.find``
-    finds without folding every word (kept as the reference the tests compare it with)."""
-    found = []
-    for i, word in enumerate(words):
-        by_length = private.sequences.get(word)
-        for length, sequences in by_length.items() if by_length else ():
-            if (sequence := tuple(words[i:i + length])) in sequences:
-                found.append(_sequence_finding(where, sequence))
-    return found
-
-
 def _sequence_finding(where: str, sequence: tuple[str, ...]) -> Finding:
     # The finding names the file and the masked value, which is enough to find it.
     return Finding(where, f"a value of a private column ({masked(' '.join(sequence))})")
@@ -402,7 +390,8 @@ class _Sequences:
     the raw words are classified once each (a set difference finds the ones not met before),
     the words of a part are compared with the few that are such starts as a set, and only a
     part that holds one is walked, from those words on. What it finds, and in which order,
-    is what ``_private_sequences`` finds in ``text_tokens(part)``."""
+    is what a word-by-word walk of ``text_tokens(part)`` finds (``tests/test_gates_scan.py``
+    keeps that walk as the reference)."""
 
     def __init__(self, sequences: dict[str, dict[int, set[tuple[str, ...]]]]):
         self.sequences = sequences
@@ -471,7 +460,7 @@ class _Sequences:
                 if node is None:
                     break
                 words.append(word)
-            # in the order of the lengths in ``sequences``, as ``_private_sequences`` gives them
+            # in the order of the lengths in ``sequences``, as the word-by-word reference gives them
             for length in self.sequences[first] if len(ends) > 1 else ends:
                 if length in ends:
                     found.append(_sequence_finding(where, tuple(words[:length])))
