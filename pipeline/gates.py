@@ -578,6 +578,11 @@ def _followed(after: bytes | set[bytes] | None, line: bytes) -> bool:
     return after == line if not isinstance(after, set) else line in after
 
 
+def _record_name(name: str) -> str:
+    """The file name of the line record of the site's file ``name`` (its path in the site)."""
+    return hashlib.blake2b(name.encode("utf-8"), digest_size=16).hexdigest()
+
+
 class LineRecords:
     """What the gate keeps of the large text files it scanned clean: per file, the digest of
     each of its lines (blake2b, 16 bytes; never a line's text, never a value), in
@@ -610,25 +615,23 @@ class LineRecords:
     def applies(self, path: Path, root: Path) -> bool:
         return path.suffix in TEXT_SUFFIXES and path.stat().st_size >= self.smallest
 
-    def _record(self, path: Path, root: Path) -> Path | None:
-        """Where ``path``'s record is kept; None for a file of a dated folder, which is new
-        every publication: it is read against its dataset's record (this publication's copy
-        holds the dataset's bytes), and keeps none of its own."""
+    def _record(self, path: Path, root: Path) -> tuple[Path, bool]:
+        """Where the record ``path`` is read against, and whether it is ``path``'s own. A file
+        of a dated folder is new every publication: it is read against its dataset's record
+        (this publication's copy holds the dataset's bytes), and keeps none of its own."""
         name = path.relative_to(root).as_posix()
-        if _DATED.search(name):
-            return None
-        return self.folder / hashlib.blake2b(name.encode("utf-8"), digest_size=16).hexdigest()
+        dataset = _DATED.sub(r"\1", name)
+        return self.folder / _record_name(dataset), dataset == name
 
     def _read_record(self, path: Path, root: Path) -> bytes | None:
-        name = _DATED.sub(r"\1", path.relative_to(root).as_posix())
         try:
-            return (self.folder / hashlib.blake2b(name.encode("utf-8"), digest_size=16).hexdigest()).read_bytes()
+            return self._record(path, root)[0].read_bytes()
         except OSError:
             return None
 
     def keep(self, path: Path, root: Path, data: bytes) -> None:
-        record = self._record(path, root)
-        if record is not None:
+        record, own = self._record(path, root)
+        if own:
             digests = b"".join(hashlib.blake2b(line, digest_size=16).digest() for line in data.split(b"\n"))
             write_if_changed(record, self.key + digests)
 
@@ -678,15 +681,15 @@ class LineRecords:
                     return False
             self.lines_scanned += len(fresh)
         self.files_by_line += 1
-        if (own := self._record(path, root)) is not None:
-            write_if_changed(own, self.key + b"".join(digests))
+        record, own = self._record(path, root)
+        if own:
+            write_if_changed(record, self.key + b"".join(digests))
         return True
 
     def prune(self, root: Path) -> int:
         """Remove the records of files ``root`` no longer holds (a search index file of a new
         name, a dataset gone); returns how many."""
-        kept = {hashlib.blake2b(os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
-                                .encode("utf-8"), digest_size=16).hexdigest()
+        kept = {_record_name(os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/"))
                 for folder, _, names in os.walk(root) for name in names}
         removed = 0
         for record in self.folder.iterdir() if self.folder.is_dir() else ():
