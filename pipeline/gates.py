@@ -31,6 +31,7 @@ uses):
 """
 from __future__ import annotations
 
+import bisect
 import csv
 import hashlib
 import html
@@ -38,6 +39,7 @@ import io
 import json
 import os
 import re
+import struct
 import subprocess
 import zipfile
 from dataclasses import dataclass, field
@@ -469,23 +471,32 @@ class _Sequences:
 
 def scan_personal_data(root: Path, private: PrivateValues, stages: Stages = QUIET,
                        files: list[Path] | None = None, processes: int = 2,
-                       lines: LineRecords | None = None) -> list[Finding]:
+                       lines: LineRecords | None = None, verdicts: Verdicts | None = None) -> list[Finding]:
     """Every file of ``root``, or only ``files`` (of ``root``), in the order of the files.
 
     Files holding the same bytes (this publication's dated folder beside the datasets) are
-    read once: only files of equal size are hashed to find them, and a copy's findings are
-    the first one's, under its own name. The files are shared out by size between this
-    process and a forked second one (``processes=2``) when there is enough to read.
+    read once: every file is hashed (sha256), and a copy's findings are the first one's,
+    under its own name. The files are shared out by size between this process and a forked
+    second one (``processes=2``) when there is enough to read.
 
     ``lines``: a large text file is read line by line against the digests of the lines its
     last clean scan saw (see ``LineRecords``): only lines and line boundaries not seen then
     are scanned; a finding in them sends the whole file to the full scan, which gives the
-    findings (so they are the same as without ``lines``)."""
+    findings (so they are the same as without ``lines``).
+
+    ``verdicts``: a file whose bytes passed an earlier scan (see ``Verdicts``) is read only
+    against the values that are new since, or not at all; every file that passes is noted."""
     files = sorted(p for p in root.rglob("*") if p.is_file()) if files is None else list(files)
     readable = [(p, p.stat().st_size) for p in files if p.suffix in TEXT_SUFFIXES or p.suffix in ARCHIVE_SUFFIXES]
-    first_of = _same_bytes(readable)
+    first_of, digest_of = _same_bytes(readable)
     unique = [(p, size) for p, size in readable if p not in first_of]
+    known = [] if verdicts is None else [(p, size) for p, size in unique if verdicts.passed(digest_of[p])]
+    if known:
+        again = {p for p, _ in known}
+        unique = [(p, size) for p, size in unique if p not in again]
     found = _scan_shared(unique, root, private, stages, processes, lines)
+    if known and verdicts.fresh:
+        found.update(_scan_shared(known, root, private.only(verdicts.fresh), stages, processes))
     findings = []
     for path, _ in readable:
         original = first_of.get(path)
@@ -493,28 +504,28 @@ def scan_personal_data(root: Path, private: PrivateValues, stages: Stages = QUIE
             findings += found.get(path, [])
         else:
             findings += [Finding(_renamed(f.file, original, path, root), f.cause) for f in found.get(original, [])]
+    if verdicts is not None:
+        verdicts.known_again += len(known)
+        verdicts.note(digest_of[p] for p, _ in readable if p not in found and first_of.get(p, p) not in found)
     return findings
 
 
-def _same_bytes(readable: list[tuple[Path, int]]) -> dict[Path, Path]:
-    """A file -> the first file (in order) with the same bytes, for the second and later ones."""
-    by_size: dict[int, list[Path]] = {}
-    for path, size in readable:
-        by_size.setdefault(size, []).append(path)
-    first_of = {}
-    for size, paths in by_size.items():
-        if len(paths) < 2 or size == 0:
-            continue
-        seen: dict[bytes, Path] = {}
-        # the dataset before its copy in this publication's dated folder: the dataset keeps a
-        # line record (``LineRecords``), the dated folder is new every publication
-        for path in sorted(paths, key=lambda p: bool(_DATED.search(p.as_posix()))):
-            digest = hashlib.blake2b(path.read_bytes(), digest_size=32).digest()
-            if digest in seen:
-                first_of[path] = seen[digest]
-            else:
-                seen[digest] = path
-    return first_of
+def _same_bytes(readable: list[tuple[Path, int]]) -> tuple[dict[Path, Path], dict[Path, bytes]]:
+    """A file -> the first file (in order) with the same bytes, for the second and later ones;
+    and the content digest of every file: the sha256 of its suffix and its bytes, as the same
+    bytes are read otherwise in another format (entities are undone in HTML, not in text)."""
+    first_of, digest_of, seen = {}, {}, {}
+    # the dataset before its copy in this publication's dated folder: the dataset keeps a
+    # line record (``LineRecords``), the dated folder is new every publication
+    for path, _ in sorted(readable, key=lambda item: bool(_DATED.search(item[0].as_posix()))):
+        with path.open("rb") as handle:
+            digest = hashlib.file_digest(handle, lambda: hashlib.sha256(path.suffix.encode("utf-8") + b"\0")).digest()
+        digest_of[path] = digest
+        if digest in seen:
+            first_of[path] = seen[digest]
+        else:
+            seen[digest] = path
+    return first_of, digest_of
 
 
 def _renamed(where: str, original: Path, copy: Path, root: Path) -> str:
@@ -602,8 +613,7 @@ class LineRecords:
     def __init__(self, folder: Path, private: PrivateValues, read: bool = True, smallest: int = 1 << 18):
         self.folder, self.read, self.smallest = folder, read, smallest
         h = hashlib.sha256(b"shafaf personal-data lines 1\0")
-        for module in (Path(__file__), Path(personal.__file__)):
-            h.update(hashlib.sha256(module.read_bytes()).digest())
+        h.update(_gate_code())
         for digest in sorted(private.digests()):
             h.update(bytes.fromhex(digest))
         h.update(b"\0")
@@ -717,6 +727,125 @@ class LineRecords:
         return bool(matcher.find(where, window, quoted))
 
 
+
+
+_VERDICTS = b"shafaf personal-data verdicts 1\n"
+_COUNT = struct.Struct(">Q")
+
+
+def _gate_code() -> bytes:
+    """The digest of the gate's code: a record made by other code is not trusted."""
+    h = hashlib.sha256()
+    for module in (Path(__file__), Path(personal.__file__)):
+        h.update(hashlib.sha256(module.read_bytes()).digest())
+    return h.digest()
+
+
+class _Sorted:
+    """Fixed-size items in one ``bytes``, sorted: a set without an object per item (a 100k
+    site has 234,000 files)."""
+
+    def __init__(self, blob: bytes, size: int):
+        self.blob, self.size = blob, size
+
+    def __len__(self) -> int:
+        return len(self.blob) // self.size
+
+    def __getitem__(self, i: int) -> bytes:
+        return self.blob[i * self.size:(i + 1) * self.size]
+
+    def __contains__(self, item: bytes) -> bool:
+        i = bisect.bisect_left(self, item)
+        return i < len(self) and self[i] == item
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+
+class Verdicts:
+    """The contents the gate passed, and against what (``cache/publish/personal-data-verdicts``,
+    never published). A file whose bytes (sha256) passed before is not read again against the
+    values it was scanned against, only against those private now and not then: this
+    publication's dated data folder (last week's datasets byte for byte), a dataset or a feed
+    rewritten the same, cost a hash instead of a scan.
+
+    One file: a magic line, the sha256 of what follows, the digest of the gate's code, the
+    sorted digests of the private values (``value_digest``, as bytes) and of the numbers let
+    pass as published (``number_digests``) the contents were passed against, and the sorted
+    sha256 of those contents. Never a value, a line or a name. A record of other code, damaged,
+    truncated or foreign is not used (every file is scanned), and so is one made when a number
+    now flagged was let pass as published.
+
+    The record carries the contents passed before over to the next one while no value is new
+    (they were passed against at least today's values); when values are new, it holds only the
+    contents passed by this scan."""
+
+    def __init__(self, path: Path, private: PrivateValues, read: bool = True):
+        self.path = path
+        self.code = _gate_code()
+        self.values = sorted(bytes.fromhex(d) for d in private.digests())
+        self.numbers = sorted(bytes.fromhex(d) for d in number_digests(private.public_numbers))
+        self.known = _Sorted(b"", 32)
+        self.fresh: set[str] = set()   # values (hex digests) the known contents were not scanned against
+        self.used = False              # a record was read and trusted
+        self.known_again = 0           # files not read against every value, their bytes known
+        self.clean: set[bytes] = set()
+        if read:
+            self._read()
+
+    def _read(self) -> None:
+        try:
+            data = self.path.read_bytes()
+        except OSError:
+            return
+        head = len(_VERDICTS) + 32
+        if not data.startswith(_VERDICTS) or hashlib.sha256(data[head:]).digest() != data[len(_VERDICTS):head]:
+            return
+        try:
+            code, sections, position = data[head:head + 32], [], head + 32
+            for size in (32, 8, 32):
+                (count,) = _COUNT.unpack_from(data, position)
+                position += _COUNT.size
+                sections.append(_Sorted(data[position:position + count * size], size))
+                position += count * size
+                if len(sections[-1]) != count:
+                    return
+        except struct.error:
+            return
+        values, numbers, contents = sections
+        if code != self.code or position != len(data) or not set(numbers) <= set(self.numbers):
+            return
+        recorded = set(values)
+        self.fresh = {v.hex() for v in self.values if v not in recorded}
+        self.known, self.used = contents, True
+
+    def passed(self, content: bytes) -> bool:
+        return content in self.known
+
+    def note(self, contents) -> None:
+        """Contents that passed this scan."""
+        self.clean.update(contents)
+
+    def save(self) -> None:
+        """Only after a scan that found nothing: every content noted passed it."""
+        contents = self.clean if self.fresh else self.clean.union(self.known)
+        payload = b"".join([self.code,
+                            _COUNT.pack(len(self.values)), *self.values,
+                            _COUNT.pack(len(self.numbers)), *self.numbers,
+                            _COUNT.pack(len(contents)), *sorted(contents)])
+        write_if_changed(self.path, _VERDICTS + hashlib.sha256(payload).digest() + payload)
+
+
+def keep_records(root: Path, findings: list[Finding], lines: LineRecords | None, verdicts: Verdicts | None) -> None:
+    """After the gate: line records of files ``root`` no longer holds removed; the verdicts
+    kept only when nothing was found (a refused build vouches for nothing)."""
+    if lines is not None:
+        lines.prune(root)
+    if verdicts is not None and not findings:
+        try:
+            verdicts.save()
+        except OSError:   # a cache: the next publish scans what it cannot vouch for
+            pass
 
 
 # --- links --------------------------------------------------------------------------------
