@@ -42,6 +42,7 @@ import re
 import struct
 import subprocess
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -354,22 +355,63 @@ _CAUSES = {personal.NATIONAL_ID: "a national ID that passes the checksum", perso
 
 
 def scan_text(where: str, text: str, private: PrivateValues) -> list[Finding]:
-    findings = []
+    return scan_parts(where, [text], private)
 
-    def line_of(position: int) -> str:
-        return f"{where}:{text.count(chr(10), 0, position) + 1}"
 
-    for match in personal.find(text, private.public_numbers, private.digits):
-        findings.append(Finding(line_of(match.start), f"{_CAUSES[match.kind]} ({masked(match.digits)})"))
-    if private.sequences:
-        # In JSON a value is one string: the words of two strings are no sequence. The search
-        # index's sorted word lists put «یوسف» beside «یوسفی», which read as an owner's name and
-        # refused every 10k publish. (Split after unescaping: a quote escaped inside a string
-        # splits that string too, which can only miss a name written with a quote in it.)
-        # The quotes are kept in the word list as marks no sequence crosses: one list per text,
-        # not one per string (a search index file holds hundreds of thousands of strings).
-        findings += private.matcher.find(where, text, Path(where).suffix in _JSON_SUFFIXES)
-    return findings
+def scan_parts(where: str, parts: Iterable[str], private: PrivateValues) -> list[Finding]:
+    """The findings of the text ``parts`` make, joined, each part ending at a line break (but
+    the last): what ``scan_text`` finds in the whole text, a part in memory at a time. A number
+    never crosses a line break (``personal._SEPARATOR``); a sequence may (``find_in_parts``)."""
+    numbers: list[Finding] = []
+    lines_before = 0
+
+    def read() -> Iterator[str]:
+        nonlocal lines_before
+        for text in parts:
+            for match in personal.find(text, private.public_numbers, private.digits):
+                numbers.append(Finding(f"{where}:{lines_before + text.count(chr(10), 0, match.start) + 1}",
+                                       f"{_CAUSES[match.kind]} ({masked(match.digits)})"))
+            lines_before += text.count("\n")
+            yield text
+    if not private.sequences:
+        for _ in read():
+            pass
+        return numbers
+    # In JSON a value is one string: the words of two strings are no sequence. The search
+    # index's sorted word lists put «یوسف» beside «یوسفی», which read as an owner's name and
+    # refused every 10k publish. (Split after unescaping: a quote escaped inside a string
+    # splits that string too, which can only miss a name written with a quote in it.)
+    # The quotes are kept in the word list as marks no sequence crosses: one list per text,
+    # not one per string (a search index file holds hundreds of thousands of strings).
+    sequences = private.matcher.find_in_parts(where, read(), Path(where).suffix in _JSON_SUFFIXES)
+    return numbers + sequences
+
+
+_PART_BYTES = 1 << 20   # a large text file is read in parts of about this size, cut after a line
+
+
+def _parts_of(path: Path) -> Iterator[str]:
+    """The readable text of a large text file, part by part, each cut after a line break: an
+    escape, an entity or a UTF-8 character never holds a line break byte, so each part reads
+    as it would in the whole text."""
+    with path.open("rb") as handle:
+        rest = b""
+        while block := handle.read(_PART_BYTES):
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:
+                rest = block
+                continue
+            rest = block[cut:]
+            yield _plain(block[:cut].decode("utf-8", "replace"), path.suffix)
+        if rest:
+            yield _plain(rest.decode("utf-8", "replace"), path.suffix)
+
+
+def _scan_file(path: Path, private: PrivateValues) -> list[Finding]:
+    if path.suffix in TEXT_SUFFIXES and path.stat().st_size > _PART_BYTES:
+        return scan_parts(str(path), _parts_of(path), private)
+    return [f for where, text in readable_text(path) for f in scan_text(where, text, private)]
 
 
 _JSON_SUFFIXES = (".json", ".geojson")
@@ -414,9 +456,48 @@ class _Sequences:
     def find(self, where: str, text: str, quoted: bool = False) -> list[Finding]:
         """The sequences of ``text``; with ``quoted``, within each of its parts between two
         quotes (JSON: a value is one string)."""
+        return self.find_in_parts(where, [text], quoted)
+
+    def find_in_parts(self, where: str, parts: Iterable[str], quoted: bool = False) -> list[Finding]:
+        """The sequences of the text ``parts`` make, joined, read a part at a time: the list of
+        every word of a 100 MB dataset would take gigabytes. A walk that reaches the end of a
+        part goes on into the words of the next ones (a name may run across a line break)."""
         if not self.sequences:
             return []
-        raw = (_RAW_TOKEN_OR_QUOTE if quoted else _RAW_TOKEN).findall(text)
+        pattern = _RAW_TOKEN_OR_QUOTE if quoted else _RAW_TOKEN
+        parts = iter(parts)
+        ahead: list[list[str]] = []   # words of the parts after this one, read by a walk
+        found = []
+        while True:
+            if ahead:
+                raw = ahead.pop(0)
+            else:
+                part = next(parts, None)
+                if part is None:
+                    return found
+                raw = pattern.findall(part)
+            present = self._starts_in(raw)
+            if not present:
+                continue
+            own, pulled = len(raw), 0
+
+            def pull() -> bool:
+                """The words of the next part after ``raw``'s; False at the end of the text."""
+                nonlocal pulled
+                if pulled == len(ahead):
+                    following = next(parts, None)
+                    if following is None:
+                        return False
+                    ahead.append(pattern.findall(following))
+                raw.extend(ahead[pulled])
+                pulled += 1
+                return True
+            for i in range(own):
+                if raw[i] in present:
+                    found += self._at(where, raw, i, pull)
+
+    def _starts_in(self, raw: list[str]) -> set[str]:
+        """The words of ``raw`` a sequence can start at."""
         distinct = set(raw)
         new = distinct - self.seen
         if new:
@@ -425,21 +506,14 @@ class _Sequences:
             sequences = self.sequences
             self.starts.update(w for w in new if any(t in sequences for t in _folded_token(w)))
             self.seen |= new
-        present = distinct & self.starts
-        if not present:
-            return []
-        found = []
-        for i, word in enumerate(raw):
-            if word in present:
-                found += self._at(where, raw, i)
-        return found
+        return distinct & self.starts
 
     def words(self, text: str, quoted: bool = False) -> int:
         """How many words of a sequence ``text`` holds (a quote counts: no sequence crosses it)."""
         return sum(1 if raw == '"' else len(_folded_token(raw))
                    for raw in (_RAW_TOKEN_OR_QUOTE if quoted else _RAW_TOKEN).findall(text))
 
-    def _at(self, where: str, raw: list[str], i: int) -> list[Finding]:
+    def _at(self, where: str, raw: list[str], i: int, pull=lambda: False) -> list[Finding]:
         found = []
         folded = _folded_token(raw[i])
         for k, first in enumerate(folded):
@@ -452,6 +526,8 @@ class _Sequences:
                 if _END in node:
                     ends.append(len(words))
                 if position == len(following):
+                    while j == len(raw) and pull():   # a part may hold no word
+                        pass
                     if j == len(raw) or raw[j] == '"':
                         break
                     following, position, j = _folded_token(raw[j]), 0, j + 1
@@ -570,14 +646,12 @@ def _scan_files(paths: list[Path], root: Path, private: PrivateValues, stages: S
     for path in stages.track(paths, len(paths), "files"):
         if lines is not None and lines.applies(path, root) and lines.clean(path, root, private):
             continue
-        findings = []
-        for where, text in readable_text(path):
-            findings += [Finding(str(Path(f.file).relative_to(root)) if f.file.startswith(str(root)) else f.file,
-                                 f.cause) for f in scan_text(where, text, private)]
+        findings = [Finding(str(Path(f.file).relative_to(root)) if f.file.startswith(str(root)) else f.file, f.cause)
+                    for f in _scan_file(path, private)]
         if findings:
             found[path] = findings
         elif lines is not None and lines.applies(path, root):
-            lines.keep(path, root, path.read_bytes())
+            lines.keep(path, root)
     after = (lines.files_by_line, lines.lines_scanned) if lines is not None else (0, 0)
     return found, (after[0] - before[0], after[1] - before[1])
 
@@ -587,6 +661,18 @@ _DATED = re.compile(r"(^|/)[0-9]{4}-[0-9]{2}-[0-9]{2}/")
 
 def _followed(after: bytes | set[bytes] | None, line: bytes) -> bool:
     return after == line if not isinstance(after, set) else line in after
+
+
+def _line_digests(path: Path) -> bytes:
+    """The digest of each line of ``path`` (``bytes.split(b"\\n")``'s lines: the last one is
+    empty when the file ends with a line break), read a line at a time."""
+    digests, line = bytearray(), b""
+    with path.open("rb") as handle:
+        for line in handle:
+            digests += hashlib.blake2b(line[:-1] if line.endswith(b"\n") else line, digest_size=16).digest()
+    if not line or line.endswith(b"\n"):
+        digests += hashlib.blake2b(b"", digest_size=16).digest()
+    return bytes(digests)
 
 
 def _record_name(name: str) -> str:
@@ -639,11 +725,10 @@ class LineRecords:
         except OSError:
             return None
 
-    def keep(self, path: Path, root: Path, data: bytes) -> None:
+    def keep(self, path: Path, root: Path) -> None:
         record, own = self._record(path, root)
         if own:
-            digests = b"".join(hashlib.blake2b(line, digest_size=16).digest() for line in data.split(b"\n"))
-            write_if_changed(record, self.key + digests)
+            write_if_changed(record, self.key + _line_digests(path))
 
     def clean(self, path: Path, root: Path, private: PrivateValues) -> bool:
         """True when the new lines and boundaries of ``path`` hold nothing (the record is then
