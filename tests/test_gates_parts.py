@@ -86,3 +86,24 @@ def test_line_digests_are_those_of_the_split_lines(tmp_path):
         path.write_bytes(data)
         assert gates._line_digests(path) == b"".join(
             __import__("hashlib").blake2b(line, digest_size=16).digest() for line in data.split(b"\n"))
+
+
+def test_a_large_file_is_read_by_its_new_lines_never_whole(tmp_path, monkeypatch):
+    """``LineRecords.clean`` hashes the file a line at a time and reads again only the lines
+    it scans (the new ones, and those around a new boundary)."""
+    from test_gates_scan import ROWS, _records, _site
+    private = _private(OWNER)
+    site, path = _site(tmp_path, ROWS)
+    assert gates.scan_personal_data(site, private, lines=_records(tmp_path, private)) == []
+    _site(tmp_path, ROWS[:200] + [f"1402/3/900,مالک {OWNER}"] + ROWS[200:])
+    real = Path.read_bytes
+
+    def read_bytes(self):
+        assert self != path, "the whole file was read"
+        return real(self)
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(gates, "_parts_of", lambda p: (_ for _ in ()).throw(AssertionError("read in full")))
+    records = _records(tmp_path, private)
+    assert records.clean(path, site, private) is False   # the new line holds the name
+    _site(tmp_path, ROWS[:200] + ["1402/3/900,بدون نام"] + ROWS[200:])
+    assert records.clean(path, site, private) is True and records.lines_scanned == 1
