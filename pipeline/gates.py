@@ -392,21 +392,26 @@ _PART_BYTES = 1 << 20   # a large text file is read in parts of about this size,
 
 
 def _parts_of(path: Path) -> Iterator[str]:
-    """The readable text of a large text file, part by part, each cut after a line break: an
-    escape, an entity or a UTF-8 character never holds a line break byte, so each part reads
-    as it would in the whole text."""
     with path.open("rb") as handle:
-        rest = b""
-        while block := handle.read(_PART_BYTES):
-            block = rest + block
-            cut = block.rfind(b"\n") + 1
-            if cut == 0:
-                rest = block
-                continue
-            rest = block[cut:]
-            yield _plain(block[:cut].decode("utf-8", "replace"), path.suffix)
-        if rest:
-            yield _plain(rest.decode("utf-8", "replace"), path.suffix)
+        yield from _parts(handle, path.suffix)
+
+
+def _parts(handle, suffix: str) -> Iterator[str]:
+    """The readable text of a binary stream, part by part, each cut after a line break, a «>»
+    or a comma (an XLSX part or a minified file may be one line): no escape, entity, UTF-8
+    character, word or number holds one, and a number ends at one, so each part reads as it
+    would in the whole text, and holds whole numbers."""
+    rest = b""
+    while block := handle.read(_PART_BYTES):
+        block = rest + block
+        cut = max(block.rfind(b"\n"), block.rfind(b">"), block.rfind(b",")) + 1
+        if cut == 0:
+            rest = block
+            continue
+        rest = block[cut:]
+        yield _plain(block[:cut].decode("utf-8", "replace"), suffix)
+    if rest:
+        yield _plain(rest.decode("utf-8", "replace"), suffix)
 
 
 def _joined(lines: Iterable[str]) -> Iterator[str]:
@@ -424,9 +429,50 @@ def _joined(lines: Iterable[str]) -> Iterator[str]:
 
 
 def _scan_file(path: Path, private: PrivateValues) -> list[Finding]:
+    """What ``readable_text`` and ``scan_text`` find, a large file or an archive's member read
+    part by part (an XLSX's sheet of 100k rulings is hundreds of MB of XML)."""
+    if path.suffix in ARCHIVE_SUFFIXES:
+        with zipfile.ZipFile(path) as archive:
+            return _scan_archive(str(path), path.suffix, archive, private, path.parent)
     if path.suffix in TEXT_SUFFIXES and path.stat().st_size > _PART_BYTES:
         return scan_parts(str(path), _parts_of(path), private)
     return [f for where, text in readable_text(path) for f in scan_text(where, text, private)]
+
+
+def _scan_archive(where: str, suffix: str, archive: zipfile.ZipFile, private: PrivateValues,
+                  beside: Path | None = None) -> list[Finding]:
+    """``_text_of`` and ``_archive_text``, scanned member by member, each read part by part."""
+    if suffix == ".xlsx":
+        found = []
+        for name in archive.namelist():
+            if name.endswith(".xml"):
+                with archive.open(name) as member:
+                    found += scan_parts(f"{where}!{name}", _parts(member, ".xlsx"), private)
+        return found
+    found = []
+    for info in archive.infolist():
+        name, inner = info.filename, PurePosixPath(info.filename).suffix
+        if beside is not None and _same_as_beside(archive, info, beside / name):
+            continue
+        if inner in ARCHIVE_SUFFIXES:
+            with zipfile.ZipFile(io.BytesIO(archive.read(name))) as nested:
+                found += _scan_archive(f"{where}!{name}", inner, nested, private)
+        elif inner in TEXT_SUFFIXES:
+            with archive.open(name) as member:
+                found += scan_parts(f"{where}!{name}", _parts(member, inner), private)
+    return found
+
+
+def _same_as_beside(archive: zipfile.ZipFile, info: zipfile.ZipInfo, beside: Path) -> bool:
+    """A member that is byte for byte the site's file of its name beside the archive (the
+    gate reads that file itself), compared a block at a time."""
+    if "/" in info.filename or not beside.is_file() or beside.stat().st_size != info.file_size:
+        return False
+    with archive.open(info) as member, beside.open("rb") as handle:
+        while block := member.read(_PART_BYTES):
+            if handle.read(len(block)) != block:
+                return False
+    return True
 
 
 _JSON_SUFFIXES = (".json", ".geojson")

@@ -107,3 +107,22 @@ def test_a_large_file_is_read_by_its_new_lines_never_whole(tmp_path, monkeypatch
     assert records.clean(path, site, private) is False   # the new line holds the name
     _site(tmp_path, ROWS[:200] + ["1402/3/900,بدون نام"] + ROWS[200:])
     assert records.clean(path, site, private) is True and records.lines_scanned == 1
+
+
+def _archive_whole(path: Path, private: gates.PrivateValues) -> list[gates.Finding]:
+    return [f for where, text in gates.readable_text(path) for f in gates.scan_text(where, text, private)]
+
+
+@pytest.mark.parametrize("fmt", ["html", "json", "csv", "xlsx", "zip-csv", "zip-json", "zip-xlsx"])
+def test_every_spelling_in_every_format_read_by_parts_is_found_as_in_the_whole(tmp_path, monkeypatch, fmt):
+    """Parts of 7 bytes: an XLSX part (one line of XML) is cut after its «>», a JSON after its
+    commas; every planted spelling is found, on the lines the whole text gives."""
+    from test_gates_personal import PERSONAL, _plant
+    monkeypatch.setattr(gates, "_PART_BYTES", 7)
+    private = _private(OWNER)
+    for i, vector in enumerate(PERSONAL):
+        folder = _plant(tmp_path / str(i), fmt, vector["text"] + f" و {OWNER}")
+        (path,) = [p for p in folder.iterdir() if p.is_file()]
+        whole = _archive_whole(path, private)
+        assert len(whole) == 2, (vector, whole)
+        assert gates._scan_file(path, private) == whole, vector
