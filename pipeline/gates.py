@@ -928,6 +928,18 @@ class _Sorted:
         return (self[i] for i in range(len(self)))
 
 
+def _missing(wanted: _Sorted, present: _Sorted) -> Iterator[bytes]:
+    """The items of ``wanted`` that ``present`` does not hold, both sorted, in one walk. (Should
+    ``present`` not be sorted, items it holds may be said missing, never the other way.)"""
+    others = iter(present)
+    other = next(others, None)
+    for item in wanted:
+        while other is not None and other < item:
+            other = next(others, None)
+        if other != item:
+            yield item
+
+
 class Verdicts:
     """The contents the gate passed, and against what (``cache/publish/personal-data-verdicts``,
     never published). A file whose bytes (sha256) passed before is not read again against the
@@ -949,13 +961,13 @@ class Verdicts:
     def __init__(self, path: Path, private: PrivateValues, read: bool = True):
         self.path = path
         self.code = _gate_code()
-        self.values = sorted(bytes.fromhex(d) for d in private.digests())
-        self.numbers = sorted(bytes.fromhex(d) for d in number_digests(private.public_numbers))
+        self.values = _Sorted(b"".join(sorted(bytes.fromhex(d) for d in private.digests())), 32)
+        self.numbers = _Sorted(b"".join(sorted(bytes.fromhex(d) for d in number_digests(private.public_numbers))), 8)
         self.known = _Sorted(b"", 32)
         self.fresh: set[str] = set()   # values (hex digests) the known contents were not scanned against
         self.used = False              # a record was read and trusted
         self.known_again = 0           # files not read against every value, their bytes known
-        self.clean: set[bytes] = set()
+        self.clean = bytearray()       # the contents that passed this scan, 32 bytes each
         if read:
             self._read()
 
@@ -979,10 +991,9 @@ class Verdicts:
         except struct.error:
             return
         values, numbers, contents = sections
-        if code != self.code or position != len(data) or not set(numbers) <= set(self.numbers):
+        if code != self.code or position != len(data) or any(_missing(numbers, self.numbers)):
             return
-        recorded = set(values)
-        self.fresh = {v.hex() for v in self.values if v not in recorded}
+        self.fresh = {v.hex() for v in _missing(self.values, values)}
         self.known, self.used = contents, True
 
     def passed(self, content: bytes) -> bool:
@@ -990,14 +1001,18 @@ class Verdicts:
 
     def note(self, contents) -> None:
         """Contents that passed this scan."""
-        self.clean.update(contents)
+        for content in contents:
+            self.clean += content
 
     def save(self) -> None:
         """Only after a scan that found nothing: every content noted passed it."""
-        contents = self.clean if self.fresh else self.clean.union(self.known)
+        clean = bytes(self.clean)
+        contents = {clean[i:i + 32] for i in range(0, len(clean), 32)}
+        if not self.fresh:
+            contents.update(self.known)
         payload = b"".join([self.code,
-                            _COUNT.pack(len(self.values)), *self.values,
-                            _COUNT.pack(len(self.numbers)), *self.numbers,
+                            _COUNT.pack(len(self.values)), self.values.blob,
+                            _COUNT.pack(len(self.numbers)), self.numbers.blob,
                             _COUNT.pack(len(contents)), *sorted(contents)])
         write_if_changed(self.path, _VERDICTS + hashlib.sha256(payload).digest() + payload)
 

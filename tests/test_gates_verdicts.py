@@ -183,3 +183,23 @@ def test_the_same_bytes_in_another_format_are_read_in_that_format(tmp_path):
     assert [f.file for f in gates.scan_personal_data(site, private)] == ["b.html:1"]
     assert _scan(tmp_path, site, [text], private)[0] == []
     assert [f.file for f in _scan(tmp_path, site, [page], private)[0]] == ["b.html:1"]
+
+
+def test_digests_are_held_in_one_bytes_object_each_not_an_object_a_digest(tmp_path):
+    """A 100k site: 234,000 content digests and hundreds of thousands of value digests."""
+    site, private = tmp_path / "site", _private(OWNER, NEWCOMER)
+    assert _scan(tmp_path, site, [_week(site, "2026-11-23", ROWS)], private)[0] == []
+    verdicts = _verdicts(tmp_path, private)
+    assert verdicts.used
+    for held in (verdicts.values, verdicts.numbers, verdicts.known):
+        assert isinstance(held, gates._Sorted) and isinstance(held.blob, bytes)
+    assert isinstance(verdicts.clean, bytearray)
+
+
+def test_a_record_out_of_order_can_only_make_more_values_new():
+    wanted = gates._Sorted(b"".join(bytes([i]) * 32 for i in (1, 3, 5, 7)), 32)
+    shuffled = gates._Sorted(b"".join(bytes([i]) * 32 for i in (7, 5, 3, 1)), 32)
+    in_order = gates._Sorted(b"".join(bytes([i]) * 32 for i in (1, 3, 5, 7)), 32)
+    assert list(gates._missing(wanted, in_order)) == []
+    assert set(gates._missing(wanted, shuffled)) <= set(wanted) and list(gates._missing(wanted, shuffled))
+    assert list(gates._missing(wanted, gates._Sorted(bytes([3]) * 32, 32))) == [bytes([i]) * 32 for i in (1, 5, 7)]
