@@ -625,7 +625,7 @@ def scan_personal_data(root: Path, private: PrivateValues, stages: Stages = QUIE
     against the values that are new since, or not at all; every file that passes is noted."""
     files = sorted(p for p in root.rglob("*") if p.is_file()) if files is None else list(files)
     readable = [(p, p.stat().st_size) for p in files if p.suffix in TEXT_SUFFIXES or p.suffix in ARCHIVE_SUFFIXES]
-    first_of, digest_of = _same_bytes(readable)
+    first_of, digest_of = _same_bytes(readable, every=verdicts is not None)
     unique = [(p, size) for p, size in readable if p not in first_of]
     known = [] if verdicts is None else [(p, size) for p, size in unique if verdicts.passed(digest_of[p])]
     if known:
@@ -647,10 +647,16 @@ def scan_personal_data(root: Path, private: PrivateValues, stages: Stages = QUIE
     return findings
 
 
-def _same_bytes(readable: list[tuple[Path, int]]) -> tuple[dict[Path, Path], dict[Path, bytes]]:
+def _same_bytes(readable: list[tuple[Path, int]], every: bool = True) -> tuple[dict[Path, Path], dict[Path, bytes]]:
     """A file -> the first file (in order) with the same bytes, for the second and later ones;
-    and the content digest of every file: the sha256 of its suffix and its bytes, as the same
-    bytes are read otherwise in another format (entities are undone in HTML, not in text)."""
+    and the content digest of every file (``every``; else of the files whose size another
+    shares, all that finding copies needs): the sha256 of its suffix and its bytes, as the
+    same bytes are read otherwise in another format (entities are undone in HTML, not in text)."""
+    if not every:
+        sizes: dict[int, int] = {}
+        for _, size in readable:
+            sizes[size] = sizes.get(size, 0) + 1
+        readable = [(path, size) for path, size in readable if sizes[size] > 1 and size]
     first_of, digest_of, seen = {}, {}, {}
     # the dataset before its copy in this publication's dated folder: the dataset keeps a
     # line record (``LineRecords``), the dated folder is new every publication
