@@ -217,13 +217,21 @@ def snapshot_published(data: Path) -> set[tuple[str, ...]]:
 
     A ruling's private plate that was also a municipal property's public plate stays in last
     month's snapshot after the property leaves the registry: it was public then, and the
-    snapshot is carried over as it was published."""
-    frames = []
+    snapshot is carried over as it was published. Each file is read alone, and only the columns
+    ``_published_elsewhere`` looks at: the snapshots of a year of weekly publications of 100k
+    rulings, all columns at once, would be gigabytes."""
+    legitimate: set[tuple[str, ...]] = set()
     for table in TABLES:
-        read = [pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-                for path in sorted(data.glob(f"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/{table.name}.csv"))]
-        frames.append((table, pd.concat(read, ignore_index=True) if read else pd.DataFrame()))
-    return _published_elsewhere(frames)
+        wanted = {f.name for f in table.fields if f.public_identity}
+        wanted |= {name for f in table.fields if f.published_when for name in (f.name, f.published_when.field)}
+        if not wanted:
+            continue
+        for path in sorted(data.glob(f"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/{table.name}.csv")):
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                                usecols=lambda column: column in wanted)
+            # a column an older snapshot lacks is empty, as it was when all were read as one
+            legitimate |= _published_elsewhere([(table, frame.reindex(columns=sorted(wanted)))])
+    return legitimate
 
 
 def _all_rows(checked) -> pd.DataFrame:
@@ -274,14 +282,24 @@ def snapshot_numbers(data: Path) -> set[str]:
     """Numbers published by earlier publications, read from their dated CSV files.
 
     A snapshot carried over from last month holds amounts of records since changed or
-    withdrawn; they were public then and are the same public figures now."""
+    withdrawn; they were public then and are the same public figures now. Only the numeric
+    columns are read, and a value met before (most: every weekly snapshot repeats the last)
+    is not read again."""
     columns = {f.name for t in TABLES for f in t.public_fields if f.kind.spec.privacy in _NUMBERS}
     numbers: set[str] = set()
+    met: set[str] = set()
     for path in sorted(data.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/*.csv")):
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            for row in csv.DictReader(handle):
-                for name in columns & row.keys():
-                    value = row[name] or ""
+            rows = csv.reader(handle)
+            wanted = [i for i, name in enumerate(next(rows, [])) if name in columns]
+            if not wanted:
+                continue
+            for row in rows:
+                for i in wanted:
+                    value = row[i] if i < len(row) else ""
+                    if value in met:
+                        continue
+                    met.add(value)
                     digits = re.sub(r"\D", "", value.split(".")[0] if re.fullmatch(r"\d+\.0+", value) else value)
                     if digits:
                         numbers.add(digits)
@@ -360,9 +378,9 @@ def scan_text(where: str, text: str, private: PrivateValues) -> list[Finding]:
 
 
 def scan_parts(where: str, parts: Iterable[str], private: PrivateValues) -> list[Finding]:
-    """The findings of the text ``parts`` make, joined, each part ending at a line break (but
-    the last): what ``scan_text`` finds in the whole text, a part in memory at a time. A number
-    never crosses a line break (``personal._SEPARATOR``); a sequence may (``find_in_parts``)."""
+    """The findings of the text ``parts`` make, joined, each part cut where no number runs
+    across (after a line break, a «>» or a comma: ``_parts``): what ``scan_text`` finds in the
+    whole text, a part in memory at a time. A sequence may run across (``find_in_parts``)."""
     numbers: list[Finding] = []
     lines_before = 0
 
@@ -612,9 +630,9 @@ def scan_personal_data(root: Path, private: PrivateValues, stages: Stages = QUIE
     """Every file of ``root``, or only ``files`` (of ``root``), in the order of the files.
 
     Files holding the same bytes (this publication's dated folder beside the datasets) are
-    read once: every file is hashed (sha256), and a copy's findings are the first one's,
-    under its own name. The files are shared out by size between this process and a forked
-    second one (``processes=2``) when there is enough to read.
+    read once: they are found by their digests (``_same_bytes``), and a copy's findings are
+    the first one's, under its own name. The files are shared out by size between this
+    process and a forked second one (``processes=2``) when there is enough to read.
 
     ``lines``: a large text file is read line by line against the digests of the lines its
     last clean scan saw (see ``LineRecords``): only lines and line boundaries not seen then
