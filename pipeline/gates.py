@@ -31,6 +31,7 @@ uses):
 """
 from __future__ import annotations
 
+import bisect
 import csv
 import hashlib
 import html
@@ -38,9 +39,11 @@ import io
 import json
 import os
 import re
+import struct
 import subprocess
 import zipfile
-from collections.abc import Mapping
+from array import array
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -215,13 +218,21 @@ def snapshot_published(data: Path) -> set[tuple[str, ...]]:
 
     A ruling's private plate that was also a municipal property's public plate stays in last
     month's snapshot after the property leaves the registry: it was public then, and the
-    snapshot is carried over as it was published."""
-    frames = []
+    snapshot is carried over as it was published. Each file is read alone, and only the columns
+    ``_published_elsewhere`` looks at: the snapshots of a year of weekly publications of 100k
+    rulings, all columns at once, would be gigabytes."""
+    legitimate: set[tuple[str, ...]] = set()
     for table in TABLES:
-        read = [pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-                for path in sorted(data.glob(f"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/{table.name}.csv"))]
-        frames.append((table, pd.concat(read, ignore_index=True) if read else pd.DataFrame()))
-    return _published_elsewhere(frames)
+        wanted = {f.name for f in table.fields if f.public_identity}
+        wanted |= {name for f in table.fields if f.published_when for name in (f.name, f.published_when.field)}
+        if not wanted:
+            continue
+        for path in sorted(data.glob(f"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/{table.name}.csv")):
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                                usecols=lambda column: column in wanted)
+            # a column an older snapshot lacks is empty, as it was when all were read as one
+            legitimate |= _published_elsewhere([(table, frame.reindex(columns=sorted(wanted)))])
+    return legitimate
 
 
 def _all_rows(checked) -> pd.DataFrame:
@@ -272,14 +283,24 @@ def snapshot_numbers(data: Path) -> set[str]:
     """Numbers published by earlier publications, read from their dated CSV files.
 
     A snapshot carried over from last month holds amounts of records since changed or
-    withdrawn; they were public then and are the same public figures now."""
+    withdrawn; they were public then and are the same public figures now. Only the numeric
+    columns are read, and a value met before (most: every weekly snapshot repeats the last)
+    is not read again."""
     columns = {f.name for t in TABLES for f in t.public_fields if f.kind.spec.privacy in _NUMBERS}
     numbers: set[str] = set()
+    met: set[str] = set()
     for path in sorted(data.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/*.csv")):
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            for row in csv.DictReader(handle):
-                for name in columns & row.keys():
-                    value = row[name] or ""
+            rows = csv.reader(handle)
+            wanted = [i for i, name in enumerate(next(rows, [])) if name in columns]
+            if not wanted:
+                continue
+            for row in rows:
+                for i in wanted:
+                    value = row[i] if i < len(row) else ""
+                    if value in met:
+                        continue
+                    met.add(value)
                     digits = re.sub(r"\D", "", value.split(".")[0] if re.fullmatch(r"\d+\.0+", value) else value)
                     if digits:
                         numbers.add(digits)
@@ -354,37 +375,126 @@ _CAUSES = {personal.NATIONAL_ID: "a national ID that passes the checksum", perso
 
 
 def scan_text(where: str, text: str, private: PrivateValues) -> list[Finding]:
-    findings = []
+    return scan_parts(where, [text], private)
 
-    def line_of(position: int) -> str:
-        return f"{where}:{text.count(chr(10), 0, position) + 1}"
 
-    for match in personal.find(text, private.public_numbers, private.digits):
-        findings.append(Finding(line_of(match.start), f"{_CAUSES[match.kind]} ({masked(match.digits)})"))
-    if private.sequences:
-        # In JSON a value is one string: the words of two strings are no sequence. The search
-        # index's sorted word lists put «یوسف» beside «یوسفی», which read as an owner's name and
-        # refused every 10k publish. (Split after unescaping: a quote escaped inside a string
-        # splits that string too, which can only miss a name written with a quote in it.)
-        # The quotes are kept in the word list as marks no sequence crosses: one list per text,
-        # not one per string (a search index file holds hundreds of thousands of strings).
-        findings += private.matcher.find(where, text, Path(where).suffix in _JSON_SUFFIXES)
-    return findings
+def scan_parts(where: str, parts: Iterable[str], private: PrivateValues) -> list[Finding]:
+    """The findings of the text ``parts`` make, joined, each part cut where no number runs
+    across (after a line break, a «>» or a comma: ``_parts``): what ``scan_text`` finds in the
+    whole text, a part in memory at a time. A sequence may run across (``find_in_parts``)."""
+    numbers: list[Finding] = []
+    lines_before = 0
+
+    def read() -> Iterator[str]:
+        nonlocal lines_before
+        for text in parts:
+            for match in personal.find(text, private.public_numbers, private.digits):
+                numbers.append(Finding(f"{where}:{lines_before + text.count(chr(10), 0, match.start) + 1}",
+                                       f"{_CAUSES[match.kind]} ({masked(match.digits)})"))
+            lines_before += text.count("\n")
+            yield text
+    if not private.sequences:
+        for _ in read():
+            pass
+        return numbers
+    # In JSON a value is one string: the words of two strings are no sequence. The search
+    # index's sorted word lists put «یوسف» beside «یوسفی», which read as an owner's name and
+    # refused every 10k publish. (Split after unescaping: a quote escaped inside a string
+    # splits that string too, which can only miss a name written with a quote in it.)
+    # The quotes are kept in the word list as marks no sequence crosses: one list per text,
+    # not one per string (a search index file holds hundreds of thousands of strings).
+    sequences = private.matcher.find_in_parts(where, read(), Path(where).suffix in _JSON_SUFFIXES)
+    return numbers + sequences
+
+
+_PART_BYTES = 1 << 20   # a large text file is read in parts of about this size, cut after a line
+
+
+def _parts_of(path: Path) -> Iterator[str]:
+    with path.open("rb") as handle:
+        yield from _parts(handle, path.suffix)
+
+
+def _parts(handle, suffix: str) -> Iterator[str]:
+    """The readable text of a binary stream, part by part, each cut after a line break, a «>»
+    or a comma (an XLSX part or a minified file may be one line): no escape, entity, UTF-8
+    character, word or number holds one, and a number ends at one, so each part reads as it
+    would in the whole text, and holds whole numbers."""
+    rest = b""
+    while block := handle.read(_PART_BYTES):
+        block = rest + block
+        cut = max(block.rfind(b"\n"), block.rfind(b">"), block.rfind(b",")) + 1
+        if cut == 0:
+            rest = block
+            continue
+        rest = block[cut:]
+        yield _plain(block[:cut].decode("utf-8", "replace"), suffix)
+    if rest:
+        yield _plain(rest.decode("utf-8", "replace"), suffix)
+
+
+def _joined(lines: Iterable[str]) -> Iterator[str]:
+    """``"\\n".join(lines)`` in parts of about ``_PART_BYTES`` characters, each cut after a line."""
+    part: list[str] = []
+    size = 0
+    for line in lines:
+        if part and size >= _PART_BYTES:
+            yield "\n".join(part) + "\n"
+            part, size = [], 0
+        part.append(line)
+        size += len(line) + 1
+    if part:
+        yield "\n".join(part)
+
+
+def _scan_file(path: Path, private: PrivateValues) -> list[Finding]:
+    """What ``readable_text`` and ``scan_text`` find, a large file or an archive's member read
+    part by part (an XLSX's sheet of 100k rulings is hundreds of MB of XML)."""
+    if path.suffix in ARCHIVE_SUFFIXES:
+        with zipfile.ZipFile(path) as archive:
+            return _scan_archive(str(path), path.suffix, archive, private, path.parent)
+    if path.suffix in TEXT_SUFFIXES and path.stat().st_size > _PART_BYTES:
+        return scan_parts(str(path), _parts_of(path), private)
+    return [f for where, text in readable_text(path) for f in scan_text(where, text, private)]
+
+
+def _scan_archive(where: str, suffix: str, archive: zipfile.ZipFile, private: PrivateValues,
+                  beside: Path | None = None) -> list[Finding]:
+    """``_text_of`` and ``_archive_text``, scanned member by member, each read part by part."""
+    if suffix == ".xlsx":
+        found = []
+        for name in archive.namelist():
+            if name.endswith(".xml"):
+                with archive.open(name) as member:
+                    found += scan_parts(f"{where}!{name}", _parts(member, ".xlsx"), private)
+        return found
+    found = []
+    for info in archive.infolist():
+        name, inner = info.filename, PurePosixPath(info.filename).suffix
+        if beside is not None and _same_as_beside(archive, info, beside / name):
+            continue
+        if inner in ARCHIVE_SUFFIXES:
+            with zipfile.ZipFile(io.BytesIO(archive.read(name))) as nested:
+                found += _scan_archive(f"{where}!{name}", inner, nested, private)
+        elif inner in TEXT_SUFFIXES:
+            with archive.open(name) as member:
+                found += scan_parts(f"{where}!{name}", _parts(member, inner), private)
+    return found
+
+
+def _same_as_beside(archive: zipfile.ZipFile, info: zipfile.ZipInfo, beside: Path) -> bool:
+    """A member that is byte for byte the site's file of its name beside the archive (the
+    gate reads that file itself), compared a block at a time."""
+    if "/" in info.filename or not beside.is_file() or beside.stat().st_size != info.file_size:
+        return False
+    with archive.open(info) as member, beside.open("rb") as handle:
+        while block := member.read(_PART_BYTES):
+            if handle.read(len(block)) != block:
+                return False
+    return True
 
 
 _JSON_SUFFIXES = (".json", ".geojson")
-
-
-def _private_sequences(where: str, words: list[str], private: PrivateValues) -> list[Finding]:
-    """Every private sequence in a list of folded words, in order: what ``_Sequences.find``
-    finds without folding every word (kept as the reference the tests compare it with)."""
-    found = []
-    for i, word in enumerate(words):
-        by_length = private.sequences.get(word)
-        for length, sequences in by_length.items() if by_length else ():
-            if (sequence := tuple(words[i:i + length])) in sequences:
-                found.append(_sequence_finding(where, sequence))
-    return found
 
 
 def _sequence_finding(where: str, sequence: tuple[str, ...]) -> Finding:
@@ -404,7 +514,8 @@ class _Sequences:
     the raw words are classified once each (a set difference finds the ones not met before),
     the words of a part are compared with the few that are such starts as a set, and only a
     part that holds one is walked, from those words on. What it finds, and in which order,
-    is what ``_private_sequences`` finds in ``text_tokens(part)``."""
+    is what a word-by-word walk of ``text_tokens(part)`` finds (``tests/test_gates_scan.py``
+    keeps that walk as the reference)."""
 
     def __init__(self, sequences: dict[str, dict[int, set[tuple[str, ...]]]]):
         self.sequences = sequences
@@ -425,9 +536,48 @@ class _Sequences:
     def find(self, where: str, text: str, quoted: bool = False) -> list[Finding]:
         """The sequences of ``text``; with ``quoted``, within each of its parts between two
         quotes (JSON: a value is one string)."""
+        return self.find_in_parts(where, [text], quoted)
+
+    def find_in_parts(self, where: str, parts: Iterable[str], quoted: bool = False) -> list[Finding]:
+        """The sequences of the text ``parts`` make, joined, read a part at a time: the list of
+        every word of a 100 MB dataset would take gigabytes. A walk that reaches the end of a
+        part goes on into the words of the next ones (a name may run across a line break)."""
         if not self.sequences:
             return []
-        raw = (_RAW_TOKEN_OR_QUOTE if quoted else _RAW_TOKEN).findall(text)
+        pattern = _RAW_TOKEN_OR_QUOTE if quoted else _RAW_TOKEN
+        parts = iter(parts)
+        ahead: list[list[str]] = []   # words of the parts after this one, read by a walk
+        found = []
+        while True:
+            if ahead:
+                raw = ahead.pop(0)
+            else:
+                part = next(parts, None)
+                if part is None:
+                    return found
+                raw = pattern.findall(part)
+            present = self._starts_in(raw)
+            if not present:
+                continue
+            own, pulled = len(raw), 0
+
+            def pull() -> bool:
+                """The words of the next part after ``raw``'s; False at the end of the text."""
+                nonlocal pulled
+                if pulled == len(ahead):
+                    following = next(parts, None)
+                    if following is None:
+                        return False
+                    ahead.append(pattern.findall(following))
+                raw.extend(ahead[pulled])
+                pulled += 1
+                return True
+            for i in range(own):
+                if raw[i] in present:
+                    found += self._at(where, raw, i, pull)
+
+    def _starts_in(self, raw: list[str]) -> set[str]:
+        """The words of ``raw`` a sequence can start at."""
         distinct = set(raw)
         new = distinct - self.seen
         if new:
@@ -436,21 +586,14 @@ class _Sequences:
             sequences = self.sequences
             self.starts.update(w for w in new if any(t in sequences for t in _folded_token(w)))
             self.seen |= new
-        present = distinct & self.starts
-        if not present:
-            return []
-        found = []
-        for i, word in enumerate(raw):
-            if word in present:
-                found += self._at(where, raw, i)
-        return found
+        return distinct & self.starts
 
     def words(self, text: str, quoted: bool = False) -> int:
         """How many words of a sequence ``text`` holds (a quote counts: no sequence crosses it)."""
         return sum(1 if raw == '"' else len(_folded_token(raw))
                    for raw in (_RAW_TOKEN_OR_QUOTE if quoted else _RAW_TOKEN).findall(text))
 
-    def _at(self, where: str, raw: list[str], i: int) -> list[Finding]:
+    def _at(self, where: str, raw: list[str], i: int, pull=lambda: False) -> list[Finding]:
         found = []
         folded = _folded_token(raw[i])
         for k, first in enumerate(folded):
@@ -463,6 +606,8 @@ class _Sequences:
                 if _END in node:
                     ends.append(len(words))
                 if position == len(following):
+                    while j == len(raw) and pull():   # a part may hold no word
+                        pass
                     if j == len(raw) or raw[j] == '"':
                         break
                     following, position, j = _folded_token(raw[j]), 0, j + 1
@@ -473,7 +618,7 @@ class _Sequences:
                 if node is None:
                     break
                 words.append(word)
-            # in the order of the lengths in ``sequences``, as ``_private_sequences`` gives them
+            # in the order of the lengths in ``sequences``, as the word-by-word reference gives them
             for length in self.sequences[first] if len(ends) > 1 else ends:
                 if length in ends:
                     found.append(_sequence_finding(where, tuple(words[:length])))
@@ -482,23 +627,32 @@ class _Sequences:
 
 def scan_personal_data(root: Path, private: PrivateValues, stages: Stages = QUIET,
                        files: list[Path] | None = None, processes: int = 2,
-                       lines: LineRecords | None = None) -> list[Finding]:
+                       lines: LineRecords | None = None, verdicts: Verdicts | None = None) -> list[Finding]:
     """Every file of ``root``, or only ``files`` (of ``root``), in the order of the files.
 
     Files holding the same bytes (this publication's dated folder beside the datasets) are
-    read once: only files of equal size are hashed to find them, and a copy's findings are
+    read once: they are found by their digests (``_same_bytes``), and a copy's findings are
     the first one's, under its own name. The files are shared out by size between this
     process and a forked second one (``processes=2``) when there is enough to read.
 
     ``lines``: a large text file is read line by line against the digests of the lines its
     last clean scan saw (see ``LineRecords``): only lines and line boundaries not seen then
     are scanned; a finding in them sends the whole file to the full scan, which gives the
-    findings (so they are the same as without ``lines``)."""
+    findings (so they are the same as without ``lines``).
+
+    ``verdicts``: a file whose bytes passed an earlier scan (see ``Verdicts``) is read only
+    against the values that are new since, or not at all; every file that passes is noted."""
     files = sorted(p for p in root.rglob("*") if p.is_file()) if files is None else list(files)
     readable = [(p, p.stat().st_size) for p in files if p.suffix in TEXT_SUFFIXES or p.suffix in ARCHIVE_SUFFIXES]
-    first_of = _same_bytes(readable)
+    first_of, digest_of = _same_bytes(readable, every=verdicts is not None)
     unique = [(p, size) for p, size in readable if p not in first_of]
+    known = [] if verdicts is None else [(p, size) for p, size in unique if verdicts.passed(digest_of[p])]
+    if known:
+        again = {p for p, _ in known}
+        unique = [(p, size) for p, size in unique if p not in again]
     found = _scan_shared(unique, root, private, stages, processes, lines)
+    if known and verdicts.fresh:
+        found.update(_scan_shared(known, root, private.only(verdicts.fresh), stages, processes))
     findings = []
     for path, _ in readable:
         original = first_of.get(path)
@@ -506,28 +660,34 @@ def scan_personal_data(root: Path, private: PrivateValues, stages: Stages = QUIE
             findings += found.get(path, [])
         else:
             findings += [Finding(_renamed(f.file, original, path, root), f.cause) for f in found.get(original, [])]
+    if verdicts is not None:
+        verdicts.known_again += len(known)
+        verdicts.note(digest_of[p] for p, _ in readable if p not in found and first_of.get(p, p) not in found)
     return findings
 
 
-def _same_bytes(readable: list[tuple[Path, int]]) -> dict[Path, Path]:
-    """A file -> the first file (in order) with the same bytes, for the second and later ones."""
-    by_size: dict[int, list[Path]] = {}
-    for path, size in readable:
-        by_size.setdefault(size, []).append(path)
-    first_of = {}
-    for size, paths in by_size.items():
-        if len(paths) < 2 or size == 0:
-            continue
-        seen: dict[bytes, Path] = {}
-        # the dataset before its copy in this publication's dated folder: the dataset keeps a
-        # line record (``LineRecords``), the dated folder is new every publication
-        for path in sorted(paths, key=lambda p: bool(_DATED.search(p.as_posix()))):
-            digest = hashlib.blake2b(path.read_bytes(), digest_size=32).digest()
-            if digest in seen:
-                first_of[path] = seen[digest]
-            else:
-                seen[digest] = path
-    return first_of
+def _same_bytes(readable: list[tuple[Path, int]], every: bool = True) -> tuple[dict[Path, Path], dict[Path, bytes]]:
+    """A file -> the first file (in order) with the same bytes, for the second and later ones;
+    and the content digest of every file (``every``; else of the files whose size another
+    shares, all that finding copies needs): the sha256 of its suffix and its bytes, as the
+    same bytes are read otherwise in another format (entities are undone in HTML, not in text)."""
+    if not every:
+        sizes: dict[int, int] = {}
+        for _, size in readable:
+            sizes[size] = sizes.get(size, 0) + 1
+        readable = [(path, size) for path, size in readable if sizes[size] > 1 and size]
+    first_of, digest_of, seen = {}, {}, {}
+    # the dataset before its copy in this publication's dated folder: the dataset keeps a
+    # line record (``LineRecords``), the dated folder is new every publication
+    for path, _ in sorted(readable, key=lambda item: bool(_DATED.search(item[0].as_posix()))):
+        with path.open("rb") as handle:
+            digest = hashlib.file_digest(handle, lambda: hashlib.sha256(path.suffix.encode("utf-8") + b"\0")).digest()
+        digest_of[path] = digest
+        if digest in seen:
+            first_of[path] = seen[digest]
+        else:
+            seen[digest] = path
+    return first_of, digest_of
 
 
 def _renamed(where: str, original: Path, copy: Path, root: Path) -> str:
@@ -572,14 +732,12 @@ def _scan_files(paths: list[Path], root: Path, private: PrivateValues, stages: S
     for path in stages.track(paths, len(paths), "files"):
         if lines is not None and lines.applies(path, root) and lines.clean(path, root, private):
             continue
-        findings = []
-        for where, text in readable_text(path):
-            findings += [Finding(str(Path(f.file).relative_to(root)) if f.file.startswith(str(root)) else f.file,
-                                 f.cause) for f in scan_text(where, text, private)]
+        findings = [Finding(str(Path(f.file).relative_to(root)) if f.file.startswith(str(root)) else f.file, f.cause)
+                    for f in _scan_file(path, private)]
         if findings:
             found[path] = findings
         elif lines is not None and lines.applies(path, root):
-            lines.keep(path, root, path.read_bytes())
+            lines.keep(path, root)
     after = (lines.files_by_line, lines.lines_scanned) if lines is not None else (0, 0)
     return found, (after[0] - before[0], after[1] - before[1])
 
@@ -589,6 +747,31 @@ _DATED = re.compile(r"(^|/)[0-9]{4}-[0-9]{2}-[0-9]{2}/")
 
 def _followed(after: bytes | set[bytes] | None, line: bytes) -> bool:
     return after == line if not isinstance(after, set) else line in after
+
+
+def _line_digests(path: Path, starts: array | None = None) -> bytes:
+    """The digest of each line of ``path`` (``bytes.split(b"\\n")``'s lines: the last one is
+    empty when the file ends with a line break), read a line at a time; with ``starts``, where
+    each line starts is appended to it, and the file's end."""
+    digests, line, position = bytearray(), b"", 0
+    with path.open("rb") as handle:
+        for line in handle:
+            if starts is not None:
+                starts.append(position)
+                position += len(line)
+            digests += hashlib.blake2b(line[:-1] if line.endswith(b"\n") else line, digest_size=16).digest()
+    if not line or line.endswith(b"\n"):
+        digests += hashlib.blake2b(b"", digest_size=16).digest()
+        if starts is not None:
+            starts.append(position)
+    if starts is not None:
+        starts.append(position)
+    return bytes(digests)
+
+
+def _record_name(name: str) -> str:
+    """The file name of the line record of the site's file ``name`` (its path in the site)."""
+    return hashlib.blake2b(name.encode("utf-8"), digest_size=16).hexdigest()
 
 
 class LineRecords:
@@ -610,8 +793,7 @@ class LineRecords:
     def __init__(self, folder: Path, private: PrivateValues, read: bool = True, smallest: int = 1 << 18):
         self.folder, self.read, self.smallest = folder, read, smallest
         h = hashlib.sha256(b"shafaf personal-data lines 1\0")
-        for module in (Path(__file__), Path(personal.__file__)):
-            h.update(hashlib.sha256(module.read_bytes()).digest())
+        h.update(_gate_code())
         for digest in sorted(private.digests()):
             h.update(bytes.fromhex(digest))
         h.update(b"\0")
@@ -623,27 +805,24 @@ class LineRecords:
     def applies(self, path: Path, root: Path) -> bool:
         return path.suffix in TEXT_SUFFIXES and path.stat().st_size >= self.smallest
 
-    def _record(self, path: Path, root: Path) -> Path | None:
-        """Where ``path``'s record is kept; None for a file of a dated folder, which is new
-        every publication: it is read against its dataset's record (this publication's copy
-        holds the dataset's bytes), and keeps none of its own."""
+    def _record(self, path: Path, root: Path) -> tuple[Path, bool]:
+        """Where the record ``path`` is read against, and whether it is ``path``'s own. A file
+        of a dated folder is new every publication: it is read against its dataset's record
+        (this publication's copy holds the dataset's bytes), and keeps none of its own."""
         name = path.relative_to(root).as_posix()
-        if _DATED.search(name):
-            return None
-        return self.folder / hashlib.blake2b(name.encode("utf-8"), digest_size=16).hexdigest()
+        dataset = _DATED.sub(r"\1", name)
+        return self.folder / _record_name(dataset), dataset == name
 
     def _read_record(self, path: Path, root: Path) -> bytes | None:
-        name = _DATED.sub(r"\1", path.relative_to(root).as_posix())
         try:
-            return (self.folder / hashlib.blake2b(name.encode("utf-8"), digest_size=16).hexdigest()).read_bytes()
+            return self._record(path, root)[0].read_bytes()
         except OSError:
             return None
 
-    def keep(self, path: Path, root: Path, data: bytes) -> None:
-        record = self._record(path, root)
-        if record is not None:
-            digests = b"".join(hashlib.blake2b(line, digest_size=16).digest() for line in data.split(b"\n"))
-            write_if_changed(record, self.key + digests)
+    def keep(self, path: Path, root: Path) -> None:
+        record, own = self._record(path, root)
+        if own:
+            write_if_changed(record, self.key + _line_digests(path))
 
     def clean(self, path: Path, root: Path, private: PrivateValues) -> bool:
         """True when the new lines and boundaries of ``path`` hold nothing (the record is then
@@ -671,35 +850,47 @@ class LineRecords:
             following.setdefault(line, None)
             previous = line
         del record
-        raw = path.read_bytes().split(b"\n")
-        digests = [hashlib.blake2b(line, digest_size=16).digest() for line in raw]
-        fresh = [k for k, d in enumerate(digests) if d not in following]
-        bounds = [k for k in range(len(digests) - 1) if not _followed(following.get(digests[k]), digests[k + 1])]
+        # the file a line at a time: its digests, and where each line starts, to read again
+        # only the lines to scan (a 100k dataset is 125 MB)
+        starts = array("q")
+        digests = _line_digests(path, starts)
+        count = len(digests) // 16
+
+        def digest(k: int) -> bytes:
+            return digests[16 * k:16 * k + 16]
+        fresh = [k for k in range(count) if digest(k) not in following]
+        bounds = [k for k in range(count - 1) if not _followed(following.get(digest(k)), digest(k + 1))]
+        del following
         if fresh or bounds:
             where, suffix = str(path), path.suffix
-            text = {}
+            text: dict[int, str] = {}
+            with path.open("rb") as handle:
+                def line(k: int) -> str:
+                    handle.seek(starts[k])
+                    data = handle.read(starts[k + 1] - starts[k])
+                    return _plain((data[:-1] if data.endswith(b"\n") else data).decode("utf-8", "replace"), suffix)
 
-            def plain(k: int) -> str:
-                if k not in text:
-                    text[k] = _plain(raw[k].decode("utf-8", "replace"), suffix)
-                return text[k]
-            # numbers and sequences within each new line; a number never spans two lines
-            if scan_text(where, "\n".join(plain(k) for k in fresh), private):
-                return False
-            for k in bounds:
-                if private.sequences and self._across(where, k, plain, len(raw), private):
+                def plain(k: int) -> str:
+                    if k not in text:
+                        text[k] = line(k)
+                    return text[k]
+                # numbers and sequences within each new line; a number never spans two lines
+                if scan_parts(where, _joined(line(k) for k in fresh), private):
                     return False
+                for k in bounds:
+                    if private.sequences and self._across(where, k, plain, count, private):
+                        return False
             self.lines_scanned += len(fresh)
         self.files_by_line += 1
-        if (own := self._record(path, root)) is not None:
-            write_if_changed(own, self.key + b"".join(digests))
+        record, own = self._record(path, root)
+        if own:
+            write_if_changed(record, self.key + digests)
         return True
 
     def prune(self, root: Path) -> int:
         """Remove the records of files ``root`` no longer holds (a search index file of a new
         name, a dataset gone); returns how many."""
-        kept = {hashlib.blake2b(os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
-                                .encode("utf-8"), digest_size=16).hexdigest()
+        kept = {_record_name(os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/"))
                 for folder, _, names in os.walk(root) for name in names}
         removed = 0
         for record in self.folder.iterdir() if self.folder.is_dir() else ():
@@ -727,6 +918,140 @@ class LineRecords:
         return bool(matcher.find(where, window, quoted))
 
 
+
+
+_VERDICTS = b"shafaf personal-data verdicts 1\n"
+_COUNT = struct.Struct(">Q")
+
+
+def _gate_code() -> bytes:
+    """The digest of the gate's code: a record made by other code is not trusted."""
+    h = hashlib.sha256()
+    for module in (Path(__file__), Path(personal.__file__)):
+        h.update(hashlib.sha256(module.read_bytes()).digest())
+    return h.digest()
+
+
+class _Sorted:
+    """Fixed-size items in one ``bytes``, sorted: a set without an object per item (a 100k
+    site has 234,000 files)."""
+
+    def __init__(self, blob: bytes, size: int):
+        self.blob, self.size = blob, size
+
+    def __len__(self) -> int:
+        return len(self.blob) // self.size
+
+    def __getitem__(self, i: int) -> bytes:
+        return self.blob[i * self.size:(i + 1) * self.size]
+
+    def __contains__(self, item: bytes) -> bool:
+        i = bisect.bisect_left(self, item)
+        return i < len(self) and self[i] == item
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+
+def _missing(wanted: _Sorted, present: _Sorted) -> Iterator[bytes]:
+    """The items of ``wanted`` that ``present`` does not hold, both sorted, in one walk. (Should
+    ``present`` not be sorted, items it holds may be said missing, never the other way.)"""
+    others = iter(present)
+    other = next(others, None)
+    for item in wanted:
+        while other is not None and other < item:
+            other = next(others, None)
+        if other != item:
+            yield item
+
+
+class Verdicts:
+    """The contents the gate passed, and against what (``cache/publish/personal-data-verdicts``,
+    never published). A file whose bytes (sha256) passed before is not read again against the
+    values it was scanned against, only against those private now and not then: this
+    publication's dated data folder (last week's datasets byte for byte), a dataset or a feed
+    rewritten the same, cost a hash instead of a scan.
+
+    One file: a magic line, the sha256 of what follows, the digest of the gate's code, the
+    sorted digests of the private values (``value_digest``, as bytes) and of the numbers let
+    pass as published (``number_digests``) the contents were passed against, and the sorted
+    sha256 of those contents. Never a value, a line or a name. A record of other code, damaged,
+    truncated or foreign is not used (every file is scanned), and so is one made when a number
+    now flagged was let pass as published.
+
+    The record carries the contents passed before over to the next one while no value is new
+    (they were passed against at least today's values); when values are new, it holds only the
+    contents passed by this scan."""
+
+    def __init__(self, path: Path, private: PrivateValues, read: bool = True):
+        self.path = path
+        self.code = _gate_code()
+        self.values = _Sorted(b"".join(sorted(bytes.fromhex(d) for d in private.digests())), 32)
+        self.numbers = _Sorted(b"".join(sorted(bytes.fromhex(d) for d in number_digests(private.public_numbers))), 8)
+        self.known = _Sorted(b"", 32)
+        self.fresh: set[str] = set()   # values (hex digests) the known contents were not scanned against
+        self.used = False              # a record was read and trusted
+        self.known_again = 0           # files not read against every value, their bytes known
+        self.clean = bytearray()       # the contents that passed this scan, 32 bytes each
+        if read:
+            self._read()
+
+    def _read(self) -> None:
+        try:
+            data = self.path.read_bytes()
+        except OSError:
+            return
+        head = len(_VERDICTS) + 32
+        if not data.startswith(_VERDICTS) or hashlib.sha256(data[head:]).digest() != data[len(_VERDICTS):head]:
+            return
+        try:
+            code, sections, position = data[head:head + 32], [], head + 32
+            for size in (32, 8, 32):
+                (count,) = _COUNT.unpack_from(data, position)
+                position += _COUNT.size
+                sections.append(_Sorted(data[position:position + count * size], size))
+                position += count * size
+                if len(sections[-1]) != count:
+                    return
+        except struct.error:
+            return
+        values, numbers, contents = sections
+        if code != self.code or position != len(data) or any(_missing(numbers, self.numbers)):
+            return
+        self.fresh = {v.hex() for v in _missing(self.values, values)}
+        self.known, self.used = contents, True
+
+    def passed(self, content: bytes) -> bool:
+        return content in self.known
+
+    def note(self, contents) -> None:
+        """Contents that passed this scan."""
+        for content in contents:
+            self.clean += content
+
+    def save(self) -> None:
+        """Only after a scan that found nothing: every content noted passed it."""
+        clean = bytes(self.clean)
+        contents = {clean[i:i + 32] for i in range(0, len(clean), 32)}
+        if not self.fresh:
+            contents.update(self.known)
+        payload = b"".join([self.code,
+                            _COUNT.pack(len(self.values)), self.values.blob,
+                            _COUNT.pack(len(self.numbers)), self.numbers.blob,
+                            _COUNT.pack(len(contents)), *sorted(contents)])
+        write_if_changed(self.path, _VERDICTS + hashlib.sha256(payload).digest() + payload)
+
+
+def keep_records(root: Path, findings: list[Finding], lines: LineRecords | None, verdicts: Verdicts | None) -> None:
+    """After the gate: line records of files ``root`` no longer holds removed; the verdicts
+    kept only when nothing was found (a refused build vouches for nothing)."""
+    if lines is not None:
+        lines.prune(root)
+    if verdicts is not None and not findings:
+        try:
+            verdicts.save()
+        except OSError:   # a cache: the next publish scans what it cannot vouch for
+            pass
 
 
 # --- links --------------------------------------------------------------------------------

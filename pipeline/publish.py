@@ -412,21 +412,24 @@ def scan_personal_data(new: Path, private: gates.PrivateValues, run: Run,
     # large rewritten files (datasets, change log): only their lines not seen clean before
     lines = gates.LineRecords(options.cache / "publish" / "personal-data", private, read=not options.full_check) \
         if options.cache is not None else None
+    # files whose bytes passed before (this publication's dated folder): a hash, not a scan
+    verdicts = gates.Verdicts(options.cache / "publish" / "personal-data-verdicts", private,
+                              read=not options.full_check) if options.cache is not None else None
     def by_line() -> str:
         return (f" (large ones read by their lines not seen clean before: {lines.files_by_line}, "
-                f"lines scanned: {lines.lines_scanned})" if lines is not None and lines.files_by_line else "")
+                f"lines scanned: {lines.lines_scanned})" if lines is not None and lines.files_by_line else "") + (
+            f" (their bytes passed before, read only for the {len(verdicts.fresh)} values new since: "
+            f"{verdicts.known_again})" if verdicts is not None and verdicts.known_again else "")
     if run.live is None or run.live.public - run.public:
-        findings = gates.scan_personal_data(new, private, run.stages, every, lines=lines)
-        if lines is not None:
-            lines.prune(new)
+        findings = gates.scan_personal_data(new, private, run.stages, every, lines=lines, verdicts=verdicts)
+        gates.keep_records(new, findings, lines, verdicts)
         return findings, f"files scanned in full: {len(every)}" + by_line() + (
             " (unchanged ones too: a number published before is no longer)" if run.live else "")
     fresh = run.private - run.live.private
-    findings = gates.scan_personal_data(new, private, run.stages, changed, lines=lines)
+    findings = gates.scan_personal_data(new, private, run.stages, changed, lines=lines, verdicts=verdicts)
     if fresh:
         findings += gates.scan_personal_data(new, private.only(fresh), run.stages, same)
-    if lines is not None:
-        lines.prune(new)
+    gates.keep_records(new, findings, lines, verdicts)
     return findings, (f"files scanned in full: {len(changed)}{by_line()}; unchanged files scanned for the "
                       f"{len(fresh)} values new since the last publication: {len(same)}" if fresh else
                       f"files scanned in full: {len(changed)}{by_line()}; unchanged files not read again, no "
