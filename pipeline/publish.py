@@ -157,7 +157,7 @@ def _publish(options: Options, run: Run, city: settings.Municipality, siteurl: s
     check_state_present(options, run)
     check_state_matches_site(options, run)
     run.publication = publication = prepare(options, city, run.stages)
-    run.last = load_state(options.state)["published"]
+    run.last = publication.change_log.last   # as the build read it: not read and held twice
     run.passed("exports-readable", f"{options.exports}: all exports read")
     check_rejected_share(options, run)
     check_shrink(options, run)
