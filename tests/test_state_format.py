@@ -203,3 +203,10 @@ def test_a_legacy_state_is_read_and_the_next_publish_writes_format_3(tmp_path, f
     third = publish(first_exports(tmp_path / "c"), legacy, DATES[2])
     assert third.change_log.baseline == DATES[1]
     assert {c["key"] for c in third.change_log.changes if c["change"] == "withdrawn"} == {"1402/9/103", "P-07-0003"}
+
+
+def test_previous_json_is_read_only_when_it_is_the_baseline(first_state, tmp_path):
+    publish(second_exports(tmp_path / "b"), first_state, DATES[1])
+    assert changes.load_state(first_state, DATES[2])["previous"] is None       # a later date: not needed
+    assert changes.load_state(first_state, DATES[1])["previous"]["published"] == DATES[0]   # same day
+    assert changes.load_state(first_state)["previous"]["published"] == DATES[0]   # no date: everything
