@@ -64,6 +64,7 @@ TRACKED: dict[str, tuple[Table, tuple[str, ...]]] = {
     "properties": (PROPERTIES, tuple(f.name for f in PROPERTIES.public_fields if f.name != "slug")),
 }
 _KEYS = {name: table.key[0] for name, (table, _fields) in TRACKED.items()}
+_ORDER = {name: i for i, name in enumerate(TRACKED)}   # the order of a values file's datasets
 
 
 class ChangesError(ValueError):
@@ -358,7 +359,7 @@ def write_values(state: Path, log: ChangeLog) -> tuple[str, str]:
                 for record in log.records[name]:
                     key = record[_KEYS[name]]
                     # Both files are in (dataset, key) order: walk the old one alongside.
-                    while old is not None and (list(TRACKED).index(old[0]), old[1]) < (list(TRACKED).index(name), key):
+                    while old is not None and (_ORDER.get(old[0], -1), old[1]) < (_ORDER[name], key):
                         old = next(old_lines, None)
                     if old is not None and old[:3] == (name, key, record["slug"]) and old_prints.get(key) == prints[key]:
                         line = old[3]
