@@ -73,7 +73,7 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
     search_files = parallel.Forked(search.build_search, rulings, properties, city.districts,
                                    cache / "search" if cache else None)
     stages.begin("changes")
-    log = changes.change_log(published, rulings, properties, changes.load_state(state),
+    log = changes.change_log(published, rulings, properties, changes.load_state(state, published),
                              fingerprints(row_cache, validated, rulings, properties))
     stages.begin("datasets")
     files = datasets.dataset_files(rows, list(TABLES), city, updated, completeness.statement(validated),

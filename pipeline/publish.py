@@ -158,7 +158,7 @@ def _publish(options: Options, run: Run, city: settings.Municipality, siteurl: s
     check_state_present(options, run)
     check_state_matches_site(options, run)
     run.publication = publication = prepare(options, city, run.stages)
-    run.last = load_state(options.state)["published"]
+    run.last = publication.change_log.last   # as the build read it: not read and held twice
     run.passed("exports-readable", f"{options.exports}: all exports read")
     check_rejected_share(options, run)
     check_shrink(options, run)
@@ -517,9 +517,9 @@ def sealing(options: Options, run: Run) -> seal.Hashing:
 
 def commit(staged: Path, state: Path, log, last: dict | None) -> None:
     """``commit_state``, but the last publication's ``published.json`` becomes the new
-    ``previous.json`` as a hard link, not as the same 20 MB (at 10k) serialised, compared and
-    written again: ``manifest_json`` wrote those bytes from that very manifest, and writes
-    them again from it (tests/test_seal.py checks the round trip)."""
+    ``previous.json`` as a hard link, not as the same bytes read and written again (the
+    values file it names is among the staged links already; an older format's
+    ``commit_state`` copies)."""
     if last and last["published"] != log.published and last.get("format") == STATE_FORMAT \
             and (state / "published.json").is_file():
         incremental.link(state / "published.json", staged / "previous.json")

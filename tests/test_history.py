@@ -32,6 +32,7 @@ from factory import property_, ruling, violation, write_exports
 from pipeline import build, changes, history, pages, settings
 from pipeline.urls import URLS
 from test_publish import SITEURL, publish
+from test_state_format import make_legacy
 
 CITY = settings.load()
 DATES = ("2026-11-14", "2026-11-21", "2026-11-28")
@@ -268,11 +269,15 @@ def test_a_planted_private_value_reaches_neither_state_nor_site(published):
 
 def test_the_state_keeps_public_values_only(published):
     manifest = json.loads((published / "state" / "published.json").read_text(encoding="utf-8"))
-    assert manifest["format"] == changes.FORMAT == 2
+    assert manifest["format"] == changes.FORMAT == 3
+    kept = {"rulings": [], "properties": []}
+    for line in (published / "state" / manifest["values_file"]).read_bytes().splitlines():
+        dataset, _key, _slug, values = line.split(b"\t", 3)
+        kept[json.loads(dataset)].append(json.loads(values))
     for table in (build.RULINGS, build.PROPERTIES):
         private = {f.name for f in table.private_fields}
-        assert manifest["values"][table.name]
-        for values in manifest["values"][table.name].values():
+        assert kept[table.name]
+        for values in kept[table.name]:
             assert not private & values.keys()
     assert manifest["withdrawn"] == {"rulings": {}, "properties": {}}   # 102 is back
 
@@ -282,12 +287,8 @@ def test_the_state_keeps_public_values_only(published):
 def test_a_format_1_state_is_read_and_its_entries_have_no_values(tmp_path):
     state = tmp_path / "state"
     first = build.prepare(exports(tmp_path / "a", 1), CITY, DATES[0], None)
-    old = {k: v for k, v in first.change_log.manifest.items() if k not in ("values", "withdrawn")}
-    old["format"] = 1
-    state.mkdir()
-    (state / "published.json").write_bytes(changes.manifest_json(old))
-    entry = {"published": DATES[0], "baseline": None, "counts": {}, "changes": first.change_log.changes}
-    (state / "changes.json").write_bytes(changes.history_json([entry]))
+    changes.commit_state(state, first.change_log, None)
+    make_legacy(state, 1)
     second = build.prepare(exports(tmp_path / "b", 2), CITY, DATES[1], state)
     changed = next(c for c in second.change_log.changes if c["key"] == PROPERTY)
     assert changed["change"] == "changed" and "values" not in changed
@@ -299,10 +300,10 @@ def test_a_format_1_state_is_read_and_its_entries_have_no_values(tmp_path):
     assert {(r["field"], r["old"], r["new"]) for r in rows if r["key"] == PROPERTY and r["change"] == "changed"} \
         == {("occupancy", "", ""), ("monthly_rent_rial", "", ""), ("holder_kind", "", ""), ("holder", "", ""),
             ("contract_start", "", ""), ("contract_end", "", "")}
-    # and the state it then writes is FORMAT 2, with values
+    # and the state it then writes is FORMAT 3, with values
     changes.commit_state(state, second.change_log, changes.load_state(state)["published"])
-    assert json.loads((state / "published.json").read_text(encoding="utf-8"))["format"] == 2
-    bad = json.loads((state / "published.json").read_text(encoding="utf-8")) | {"format": 3}
+    assert json.loads((state / "published.json").read_text(encoding="utf-8"))["format"] == 3
+    bad = json.loads((state / "published.json").read_text(encoding="utf-8")) | {"format": 4}
     (state / "published.json").write_text(json.dumps(bad), encoding="utf-8")
     with pytest.raises(changes.ChangesError):
         changes.load_state(state)

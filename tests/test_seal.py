@@ -199,14 +199,15 @@ def test_a_live_file_edited_in_place_keeping_size_and_mtime_is_not_started_from(
     assert seal.check(tmp_path / "output", tmp_path / "cache") == []
 
 
-def test_the_previous_baseline_is_a_hard_link_of_the_last_published_one_with_the_bytes_a_write_gives(twice):
+def test_the_previous_baseline_is_a_hard_link_of_the_last_published_one_and_keeps_its_values(twice):
     """The staged state's ``previous.json`` is the last ``published.json`` (no 20 MB written
-    again at 10k), and those are the bytes ``commit_state`` would write from it."""
-    from pipeline.changes import load_state, manifest_json
+    again at 10k), and the values file it names is kept beside it."""
+    from pipeline.changes import load_state
     work = twice["work"]
     previous, last = work / "state" / "previous.json", work / "state.prev" / "published.json"
     assert os.stat(previous).st_ino == os.stat(last).st_ino
-    assert manifest_json(load_state(work / "state.prev")["published"]) == previous.read_bytes()
+    named = json.loads(previous.read_text("utf-8"))["values_file"]
+    assert (work / "state" / named).read_bytes() == (work / "state.prev" / named).read_bytes()
     assert load_state(work / "state")["previous"]["published"] == FIRST
 
 
