@@ -54,7 +54,7 @@ import pandas as pd
 from . import link_index, personal
 from .normalise import fold
 from .privacy import coarsen_address, conditional_fields, withheld_where
-from .files import write_if_changed
+from .files import code_digest, write_if_changed
 from .link_index import LinkIndex
 from .progress import QUIET, Stages
 from .schema import TABLES, Kind, Privacy, Table, Visibility
@@ -926,10 +926,7 @@ _COUNT = struct.Struct(">Q")
 
 def _gate_code() -> bytes:
     """The digest of the gate's code: a record made by other code is not trusted."""
-    h = hashlib.sha256()
-    for module in (Path(__file__), Path(personal.__file__)):
-        h.update(hashlib.sha256(module.read_bytes()).digest())
-    return h.digest()
+    return bytes.fromhex(code_digest((Path(__file__), Path(personal.__file__))))
 
 
 class _Sorted:

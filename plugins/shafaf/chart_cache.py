@@ -23,12 +23,11 @@ from importlib import metadata
 from pathlib import Path
 
 from pipeline import charts
-from pipeline.files import write_if_changed
+from pipeline.files import code_digest, write_if_changed
 
 
 def _code() -> str:
-    h = hashlib.blake2b(digest_size=16)
-    h.update(Path(charts.__file__).read_bytes())
+    h = hashlib.blake2b(code_digest([Path(charts.__file__)]).encode(), digest_size=16)
     try:
         h.update(metadata.version("vl-convert-python").encode())
     except metadata.PackageNotFoundError:

@@ -3,7 +3,7 @@
 Every page the plugin writes is a *job*: an output path, a template and the page's own
 variables. Its *key* hashes everything the output can depend on:
 
-* the code: every theme template, the Jinja filters and this plugin (``code_signature``);
+* the code: every theme template, the Jinja filters and this plugin (``pipeline.files.code_digest``);
 * the values of the context variables the template (with everything it extends, imports or
   includes) names, found by Jinja's own parser (``jinja2.meta``), with the page's variables
   taking precedence, as they do when Pelican renders.
@@ -27,7 +27,7 @@ from pathlib import Path
 
 from jinja2 import meta
 
-from pipeline.files import record
+from pipeline.files import code_digest, record
 from pipeline.pages import write_if_changed
 from pipeline.parallel import in_halves
 
@@ -60,13 +60,6 @@ def digest(*parts) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
-def code_signature(paths: list[Path]) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    for path in sorted(paths):
-        h.update(str(path.name).encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
 class Renderer:
     """One per build: the manifest of (key, size, mtime) per output path, and the jobs."""
 
@@ -90,7 +83,7 @@ class Renderer:
         sources = [*theme.rglob("*.html"), *here.glob("*.py"), Path(pipeline.display.__file__),
                    Path(pipeline.normalise.__file__), Path(pipeline.urls.__file__)]
         import pelican
-        self.code = code_signature(sources) + pelican.__version__
+        self.code = code_digest(sources) + pelican.__version__
         self.old, names = self._load()
         # What each template reads, found by parsing it: the same while the code (every
         # template) is, so kept in the manifest rather than parsed again on every build.
