@@ -455,6 +455,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
     parser.add_argument("--date", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    # The stages run with the code folder as their working folder: a folder given relative to
+    # the caller's would be another folder there, and its figures silently lost.
+    for name in ("work", "keep", "profile", "json"):
+        if getattr(args, name) is not None:
+            setattr(args, name, getattr(args, name).resolve())
     if args.stage:
         parts = args.work / f"{args.stage}-parts.json"
         if args.stage == "generate":
