@@ -33,7 +33,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from fnmatch import fnmatch
@@ -42,7 +41,7 @@ from pathlib import Path
 
 from . import display
 from .datasets import excel_csv
-from .files import record as record_written, temporary
+from .files import put_in_place, record as record_written, streaming, temporary
 from .pages import write_if_changed
 from .schema import PROPERTIES, RULINGS, Table
 from .urls import URLS, absolute
@@ -352,7 +351,7 @@ def write_values(state: Path, log: ChangeLog) -> tuple[str, str]:
     digest = hashlib.sha256()
     tmp = temporary(state / "values.jsonl")
     try:
-        with open(tmp, "wb") as handle:
+        with streaming(tmp) as handle:
             old = next(old_lines, None)
             for name in TRACKED:
                 prints, old_prints = log.manifest["records"][name], (compared or {}).get("records", {}).get(name, {})
@@ -373,9 +372,9 @@ def write_values(state: Path, log: ChangeLog) -> tuple[str, str]:
         path = state / name
         if path.exists() and _sha256_of(path) == digest.hexdigest():
             tmp.unlink()
+            record_written(path)
         else:
-            os.replace(tmp, path)
-        record_written(path)
+            put_in_place(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

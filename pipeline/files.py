@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 # A folder: while it is set, every process (Pelican's too, and every forked worker) appends
 # each path it is asked to write, changed or not, to its own ``<folder>/<pid>.written``. A
@@ -52,6 +53,25 @@ def write_atomically(path: Path, data: bytes | tuple[bytes, ...], *, durable: bo
         raise
     if durable:
         fsync_folder(path.parent)
+
+
+@contextmanager
+def streaming(tmp: Path) -> Iterator[BinaryIO]:
+    """A file written in parts into ``tmp`` (``temporary`` of some path) when its name is known
+    only once its bytes are (a state file named by its digest): ``put_in_place`` then renames
+    it; an error removes it, and a kill leaves it to be overwritten by the next write."""
+    try:
+        with open(tmp, "wb") as handle:
+            yield handle
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def put_in_place(tmp: Path, path: Path) -> None:
+    """The file ``streaming`` wrote becomes ``path``, atomically."""
+    record(path)
+    os.replace(tmp, path)
 
 
 def temporary(path: Path) -> Path:
