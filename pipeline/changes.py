@@ -41,7 +41,7 @@ from pathlib import Path
 
 from . import display
 from .datasets import excel_csv
-from .files import put_in_place, record as record_written, streaming, temporary
+from .files import put_in_place, record as record_written, sha256_of, streaming, temporary
 from .pages import write_if_changed
 from .schema import PROPERTIES, RULINGS, Table
 from .urls import URLS, absolute
@@ -370,7 +370,7 @@ def write_values(state: Path, log: ChangeLog) -> tuple[str, str]:
                 pass
         name = f"values-{digest.hexdigest()[:32]}.jsonl"
         path = state / name
-        if path.exists() and _sha256_of(path) == digest.hexdigest():
+        if path.exists() and sha256_of(path) == digest.hexdigest():
             tmp.unlink()
             record_written(path)
         else:
@@ -386,14 +386,6 @@ def value_line(dataset: str, key: str, values: dict) -> bytes:
     string): a reader finds a record without decoding its values."""
     head = "\t".join(json.dumps(v, ensure_ascii=False) for v in (dataset, key, values["slug"]))
     return head.encode("utf-8") + b"\t" + canonical(values) + b"\n"
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def remove_unnamed_values(state: Path) -> None:

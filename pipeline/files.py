@@ -33,6 +33,12 @@ def code_digest(paths: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
+def sha256_of(path: Path | str) -> str:
+    """The sha256 of a file's bytes (hex), read in blocks, never whole."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def write_atomically(path: Path, data: bytes | tuple[bytes, ...], *, durable: bool = False) -> None:
     """Replace ``path`` with ``data`` (or its parts end to end: a large file need not be joined
     in memory first). ``durable``: also survive a power cut (fsync of the file

@@ -34,7 +34,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .files import write_atomically
+from .files import sha256_of, write_atomically
 
 NAME = ".shafaf-published"  # JSON; no suffix: it is no file of the site (no .gz, never served)
 FORMAT = 1
@@ -121,17 +121,9 @@ def listing(site: Path, hashing: Hashing | None = None) -> dict[str, str]:
             files[relative] = entry[1]
             hashing.kept += 1
         else:
-            files[relative] = _sha256(path)
+            files[relative] = sha256_of(path)
             hashing.hashed += 1
     return dict(sorted(files.items()))
-
-
-def _sha256(path: Path | str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def digest_of(files: dict[str, str]) -> str:
@@ -150,7 +142,7 @@ def _seal_json(data: dict) -> str:
 def state_digest(state: Path) -> str | None:
     """Which publication a state folder records: the sha256 of its ``published.json``."""
     path = state / "published.json"
-    return _sha256(path) if path.is_file() else None
+    return sha256_of(path) if path.is_file() else None
 
 
 def write(site: Path, published: str, state: Path, hashing: Hashing | None = None) -> str:
