@@ -90,7 +90,7 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
 
 
 def fingerprints(row_cache: RowCache | None, validated: Validated, rulings: list[dict],
-                 properties: list[dict]) -> dict[str, dict[str, list]] | None:
+                 properties: list[dict]) -> dict[str, dict[str, bytes]] | None:
     """Each record's fingerprint (``changes.fingerprint``), computed only for records whose
     rows changed: a ruling's public values are made of its own row and its violations' rows
     (each with its number within the ruling), a property's of its row alone, so the hash of
@@ -109,16 +109,17 @@ def fingerprints(row_cache: RowCache | None, validated: Validated, rulings: list
             "properties": {code: property_key for code, property_key in zip(
                 validated.properties.frame["property_code"], keys_of(validated.properties, "properties").values())}}
     old, new = row_cache.load("fingerprints"), row_cache.new.setdefault("fingerprints", {})
-    result: dict[str, dict[str, list]] = {}
+    result: dict[str, dict[str, bytes]] = {}
     for name, records in (("rulings", rulings), ("properties", properties)):
         fields = changes.TRACKED[name][1]
         key_field = changes.TRACKED[name][0].key[0]
         result[name] = {}
         for record in records:
             digest = hashlib.blake2b(name.encode("ascii") + b"|" + rows[name][record[key_field]], digest_size=16).digest()
-            print_ = old.get(digest)
-            print_ = list(print_) if print_ is not None else changes.fingerprint(record, fields)
-            new[digest] = print_
+            entry = old.get(digest)
+            # The row cache holds an entry as a list: a fingerprint is its one item.
+            print_ = entry[0] if entry and isinstance(entry[0], bytes) else changes.fingerprint(record, fields)
+            new[digest] = [print_]
             result[name][record[key_field]] = print_
     return result
 
