@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import changes, completeness, datasets, downloads, flags, pages, parallel, privacy, report, search, staff_report
+from .files import Spool
 from .progress import QUIET, Stages
 from .read import read_exports
 from .rowcache import RowCache
@@ -30,6 +31,7 @@ class Publication:
     change_log: changes.ChangeLog
     search: parallel.Forked     # .result(): (output/search/<name> -> bytes, statistics)
     rows: RowCache | None = None  # what validate and privacy made of each raw row, saved by write
+    spool: Spool | None = None    # where ``files`` keeps its bytes until write
 
 
 def settle() -> None:
@@ -76,8 +78,9 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
     log = changes.change_log(published, rulings, properties, changes.load_state(state, published),
                              fingerprints(row_cache, validated, rulings, properties))
     stages.begin("datasets")
+    spool = Spool(cache / "spool" if cache else None)
     files = datasets.dataset_files(rows, list(TABLES), city, updated, completeness.statement(validated),
-                                   log.history)
+                                   log.history, into=spool)
     # The workbooks mirror the CSVs: written by a second process meanwhile.
     workbooks = parallel.Forked(downloads.workbooks, files, rows, list(TABLES),
                                 cache / "downloads" if cache else None)
@@ -86,7 +89,7 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
     files = downloads.download_files(files, rows, list(TABLES), city, updated, published,
                                      workbooks.result())
     stages.end()
-    return Publication(validated, rulings, properties, files, log, search_files, row_cache)
+    return Publication(validated, rulings, properties, files, log, search_files, row_cache, spool)
 
 
 def fingerprints(row_cache: RowCache | None, validated: Validated, rulings: list[dict],
@@ -131,6 +134,8 @@ def write(publication: Publication, content: Path, output: Path, reports: Path, 
     stages.begin("write data")
     changed["datasets"] = {"files": len(publication.files),
                            "written": datasets.write_datasets(output / URLS.data(), publication.files)}
+    if publication.spool is not None:
+        publication.spool.close()
     stages.begin("search index")
     files, stats = publication.search.result()
     changed["search"] = {"files": len(files), **stats,
