@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import changes, completeness, datasets, downloads, flags, pages, parallel, privacy, report, search, staff_report
+from .files import Spool
 from .progress import QUIET, Stages
 from .read import read_exports
 from .rowcache import RowCache
@@ -30,6 +31,7 @@ class Publication:
     change_log: changes.ChangeLog
     search: parallel.Forked     # .result(): (output/search/<name> -> bytes, statistics)
     rows: RowCache | None = None  # what validate and privacy made of each raw row, saved by write
+    spool: Spool | None = None    # where ``files`` keeps its bytes until write
 
 
 def settle() -> None:
@@ -76,8 +78,9 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
     log = changes.change_log(published, rulings, properties, changes.load_state(state, published),
                              fingerprints(row_cache, validated, rulings, properties))
     stages.begin("datasets")
+    spool = Spool(cache / "spool" if cache else None)
     files = datasets.dataset_files(rows, list(TABLES), city, updated, completeness.statement(validated),
-                                   log.history)
+                                   log.history, into=spool)
     # The workbooks mirror the CSVs: written by a second process meanwhile.
     workbooks = parallel.Forked(downloads.workbooks, files, rows, list(TABLES),
                                 cache / "downloads" if cache else None)
@@ -86,11 +89,11 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
     files = downloads.download_files(files, rows, list(TABLES), city, updated, published,
                                      workbooks.result())
     stages.end()
-    return Publication(validated, rulings, properties, files, log, search_files, row_cache)
+    return Publication(validated, rulings, properties, files, log, search_files, row_cache, spool)
 
 
 def fingerprints(row_cache: RowCache | None, validated: Validated, rulings: list[dict],
-                 properties: list[dict]) -> dict[str, dict[str, list]] | None:
+                 properties: list[dict]) -> dict[str, dict[str, bytes]] | None:
     """Each record's fingerprint (``changes.fingerprint``), computed only for records whose
     rows changed: a ruling's public values are made of its own row and its violations' rows
     (each with its number within the ruling), a property's of its row alone, so the hash of
@@ -109,16 +112,17 @@ def fingerprints(row_cache: RowCache | None, validated: Validated, rulings: list
             "properties": {code: property_key for code, property_key in zip(
                 validated.properties.frame["property_code"], keys_of(validated.properties, "properties").values())}}
     old, new = row_cache.load("fingerprints"), row_cache.new.setdefault("fingerprints", {})
-    result: dict[str, dict[str, list]] = {}
+    result: dict[str, dict[str, bytes]] = {}
     for name, records in (("rulings", rulings), ("properties", properties)):
         fields = changes.TRACKED[name][1]
         key_field = changes.TRACKED[name][0].key[0]
         result[name] = {}
         for record in records:
             digest = hashlib.blake2b(name.encode("ascii") + b"|" + rows[name][record[key_field]], digest_size=16).digest()
-            print_ = old.get(digest)
-            print_ = list(print_) if print_ is not None else changes.fingerprint(record, fields)
-            new[digest] = print_
+            entry = old.get(digest)
+            # The row cache holds an entry as a list: a fingerprint is its one item.
+            print_ = entry[0] if entry and isinstance(entry[0], bytes) else changes.fingerprint(record, fields)
+            new[digest] = [print_]
             result[name][record[key_field]] = print_
     return result
 
@@ -130,6 +134,8 @@ def write(publication: Publication, content: Path, output: Path, reports: Path, 
     stages.begin("write data")
     changed["datasets"] = {"files": len(publication.files),
                            "written": datasets.write_datasets(output / URLS.data(), publication.files)}
+    if publication.spool is not None:
+        publication.spool.close()
     stages.begin("search index")
     files, stats = publication.search.result()
     changed["search"] = {"files": len(files), **stats,

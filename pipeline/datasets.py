@@ -11,7 +11,7 @@ import functools
 import hashlib
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from itertools import chain, repeat
 from pathlib import Path
 
@@ -200,8 +200,10 @@ def datapackage(files: dict[str, bytes], tables: list[Table], city: Municipality
 
 
 def dataset_files(rows: dict[str, list[dict]], tables: list[Table], city: Municipality, updated: str,
-                  statement: list[dict] | None = None, change_history: list[dict] | None = None) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
+                  statement: list[dict] | None = None, change_history: list[dict] | None = None,
+                  into: MutableMapping[str, bytes] | None = None) -> MutableMapping[str, bytes]:
+    """``into``: where the files are put (a ``files.Spool`` keeps them on disk until written)."""
+    files: MutableMapping[str, bytes] = {} if into is None else into
     for table in tables:
         files[f"{table.name}.csv"] = to_csv(table, rows[table.name])
         files[f"{table.name}.json"] = to_json(table, rows[table.name])

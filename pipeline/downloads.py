@@ -31,7 +31,7 @@ from .slugs import ROLES, member_names
 
 from . import schema
 from .datasets import csv_lines, getters
-from .files import code_digest
+from .files import Spool, code_digest
 from .pages import write_if_changed
 from .schema import RULINGS, VIOLATIONS, Storage, Table
 from .settings import Municipality
@@ -303,13 +303,15 @@ def workbooks(files: dict[str, bytes], rows: dict[str, list[dict]], tables: list
     return {f"{t.name}.xlsx": cached_xlsx(t, rows[t.name], files[f"{t.name}.csv"], cache) for t in tables}
 
 
-def download_files(files: dict[str, bytes], rows: dict[str, list[dict]], tables: list[Table], city: Municipality,
+def download_files(files: Spool, rows: dict[str, list[dict]], tables: list[Table], city: Municipality,
                    updated: str, published: str, books: dict[str, bytes]) -> Mapping[str, bytes]:
     """``books`` (from ``workbooks``), GeoJSON, the zip, the district and member CSVs,
     files.json and the dated snapshot, added to ``files`` (datasets + changes)."""
-    more = dict(books)
-    more.update({f"{t.name}.geojson": geojson(t, rows[t.name]) for t in tables if t.point})
-    latest = {**files, **more}
+    latest = files
+    latest.update(books)
+    for table in tables:
+        if table.point:
+            latest[f"{table.name}.geojson"] = geojson(table, rows[table.name])
     latest[URLS.in_data(URLS.data_zip())] = all_datasets_zip(latest, tables)
     index = catalogue(latest, rows, tables, city, updated, published)
     latest["files.json"] = (json.dumps(index, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
@@ -318,7 +320,7 @@ def download_files(files: dict[str, bytes], rows: dict[str, list[dict]], tables:
     # cuts of these datasets, not kept per publication.
     for name in list(latest):
         if "/" not in name and not name.startswith("changes."):
-            latest[f"{published}/{name}"] = latest[name]
+            latest.same_as(f"{published}/{name}", name)
     # The group files after the others (a ChainMap lists its last map first), made only as
     # they are written.
     return ChainMap(GroupFiles(latest, rows, city.districts), latest)

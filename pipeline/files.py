@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+import shutil
+import tempfile
+import weakref
+from collections.abc import Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -150,3 +153,69 @@ def recording(folder: Path):
         if _recording is not None and _recording[0] == os.getpid():
             os.close(_recording[2])
         _recording = None
+
+
+class Spool(MutableMapping):
+    """name -> bytes, each kept in a file of a scratch folder rather than in memory.
+
+    A build makes its datasets (the JSON, the zip, the workbooks: several hundred MB at 100k
+    rulings) long before it writes them into the site; held as bytes they were a fifth of the
+    pipeline's peak. Here each is in memory only while it is made or read. The folder is
+    ``spool-<pid>-…`` under ``parent`` (the system's temporary folder when None), removed by
+    ``close`` or when the spool is collected; one left by a killed build is removed by the
+    next spool made under the same parent. A forked child reads the same files and never
+    removes them. Names are keys only: a file is named by a counter, never by its name."""
+
+    def __init__(self, parent: Path | None = None):
+        if parent is not None:
+            parent.mkdir(parents=True, exist_ok=True)
+            _sweep_spools(parent)
+        self.folder = Path(tempfile.mkdtemp(prefix=f"spool-{os.getpid()}-", dir=parent))
+        self._files: dict[str, str] = {}
+        self._made = 0
+        self._remove = weakref.finalize(self, _remove_spool, self.folder, os.getpid())
+
+    def __setitem__(self, name: str, data: bytes) -> None:
+        self._made += 1
+        file = str(self._made)
+        with open(self.folder / file, "wb") as handle:
+            handle.write(data)
+        self._files[name] = file
+
+    def __getitem__(self, name: str) -> bytes:
+        return (self.folder / self._files[name]).read_bytes()
+
+    def __delitem__(self, name: str) -> None:
+        del self._files[name]   # its file may also be another name's (``same_as``)
+
+    def __iter__(self):
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def __contains__(self, name) -> bool:
+        return name in self._files
+
+    def same_as(self, name: str, other: str) -> None:
+        """``name`` holds the bytes ``other`` holds, without a second copy."""
+        self._files[name] = self._files[other]
+
+    def close(self) -> None:
+        self._remove()
+
+
+def _remove_spool(folder: Path, owner: int) -> None:
+    if os.getpid() == owner:    # a forked child that is collected leaves its parent's folder
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sweep_spools(parent: Path) -> None:
+    for folder in parent.glob("spool-*-*"):
+        try:
+            pid = int(folder.name.split("-")[1])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (ValueError, IndexError, PermissionError):
+            continue

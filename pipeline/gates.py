@@ -173,8 +173,13 @@ def private_values(validated, published_before: set[tuple[str, ...]] = frozenset
     private, digits = _private_cells([(c.table, _all_rows(c)) for c in validated.tables()])
     legitimate = _published_elsewhere([(c.table, c.frame) for c in validated.tables()]) | published_before
     public = public_numbers(validated)
+    looked_for = private.keys() - legitimate
+    # A ruling's full address that a municipal property's public address holds whole («کرج،
+    # شهرک مترو، …، پلاک 317» in «استان البرز، کرج، شهرک مترو، …، پلاک 317») is that property's
+    # published place. Names are not let through so: a street is named after a person.
+    looked_for -= _held_within(legitimate, {s for s in looked_for if private[s] == Kind.TEXT.value})
     sequences: dict[str, dict[int, set[tuple[str, ...]]]] = {}
-    for sequence in private.keys() - legitimate:
+    for sequence in looked_for:
         sequences.setdefault(sequence[0], {}).setdefault(len(sequence), set()).add(sequence)
     return PrivateValues(sequences, public, frozenset(digits - public))
 
@@ -196,6 +201,20 @@ def _private_cells(tables: list[tuple[Table, pd.DataFrame]]) -> tuple[dict, set[
             for value in frame.loc[withheld_where(frame, f), f.name].dropna():
                 _add(private, digits, str(value), Kind.PERSON)
     return private, digits
+
+
+def _held_within(values: set[tuple[str, ...]], sequences: set[tuple[str, ...]]) -> set[tuple[str, ...]]:
+    """The ``sequences`` that some value of ``values`` holds as consecutive words."""
+    lengths: dict[str, set[int]] = {}
+    for sequence in sequences:
+        lengths.setdefault(sequence[0], set()).add(len(sequence))
+    held = set()
+    for value in values:
+        for i, word in enumerate(value):
+            for length in lengths.get(word, ()):
+                if value[i:i + length] in sequences:
+                    held.add(value[i:i + length])
+    return held
 
 
 def _published_elsewhere(tables: list[tuple[Table, pd.DataFrame]]) -> set[tuple[str, ...]]:
@@ -257,7 +276,8 @@ def _add(private: dict, digits: set[str], value: str, kind: Kind) -> None:
         return
     if len(sequence) == 1 and len(sequence[0]) < 5:
         return  # «12», «ب»: would match everywhere and identify nobody
-    private[sequence] = kind.value
+    if kind is not Kind.TEXT or sequence not in private:   # a name stays a name (``_held_within``)
+        private[sequence] = kind.value
 
 
 def public_numbers(validated) -> set[str]:

@@ -66,8 +66,8 @@ def wrong_text(entry: tuple) -> tuple:
     """The ruling's text, parsed and public, replaced by a marker (its other values kept, so
     that the row is still published); a record's fingerprint (``fingerprints``) replaced by
     zeros, which would make the state and the change log wrong."""
-    if all(isinstance(part, str) for part in entry):
-        return tuple("0" * len(part) for part in entry)
+    if all(isinstance(part, bytes) for part in entry):
+        return tuple(bytes(len(part)) for part in entry)
     values, errors, public = entry
     mark = lambda v: "نادرست-از-حافظه" if isinstance(v, str) and v.startswith("متن رأی") else v  # noqa: E731
     return (tuple(map(mark, values)), errors, None if public is None else tuple(map(mark, public)))

@@ -317,6 +317,27 @@ def test_a_public_identity_field_makes_an_equal_private_value_legitimate():
     assert tuple(gates.tokens("مریم احمدی")) in _private_sequences((owners, frame), (without, GRANT_ROWS))
 
 
+def test_a_private_address_a_public_address_holds_whole_is_legitimate_but_a_name_is_not():
+    """At 100k rulings, a ruling's full address was a municipal property's published address
+    but for «استان البرز» before it, and the gate refused the whole publication."""
+    places = _table(Field("place_code", "کد", "Code", K.KEY),
+                    Field("address", "نشانی", "Address", K.TEXT, public_identity=True))
+    homes = _table(Field("home_code", "کد", "Code", K.KEY),
+                   Field("address", "نشانی", "Address", K.TEXT, visibility=Visibility.COARSENED),
+                   Field("owner", "مالک", "Owner", K.PERSON, visibility=Visibility.PRIVATE))
+    public = pd.DataFrame([{"place_code": "P-1", "address": "استان البرز، کرج، شهرک مترو، خیابان مصباح، کوچه یاس، پلاک 317"},
+                           {"place_code": "P-2", "address": "کرج، خیابان شهید علی رضایی، پلاک 12"}])
+    private = pd.DataFrame([{"home_code": "H-1", "address": "کرج، شهرک مترو، خیابان مصباح، کوچه یاس، پلاک 317",
+                             "owner": "علی رضایی"},
+                            {"home_code": "H-2", "address": "کرج، شهرک مترو، خیابان مصباح، کوچه یاس، پلاک 31",
+                             "owner": "سارا نادری"}])
+    sequences = _private_sequences((homes, private), (places, public))
+    assert tuple(gates.tokens("کرج، شهرک مترو، خیابان مصباح، کوچه یاس، پلاک 317")) not in sequences
+    assert tuple(gates.tokens("کرج، شهرک مترو، خیابان مصباح، کوچه یاس، پلاک 31")) in sequences
+    assert tuple(gates.tokens("علی رضایی")) in sequences   # a street's name, and still a person's
+    assert tuple(gates.tokens("سارا نادری")) in sequences
+
+
 @pytest.mark.parametrize("kind, privacy_, public", [
     (K.INTEGER, Privacy.AMOUNT, {"4271"}), (K.DECIMAL, Privacy.AMOUNT, {"4271"}),
     (K.KEY, Privacy.IDENTIFIER, {"4271"}), (K.DISTRICT, Privacy.NONE, set()),
