@@ -149,12 +149,17 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(personal.without_invisible(text)))
 
 
-@lru_cache(maxsize=200_000)
 def _folded_token(raw: str) -> tuple[str, ...]:
     if raw.isascii() and raw != '"':
         # a word of ASCII letters, digits, «_» and «/.-» between them: the normaliser leaves it
-        # as it is but for the case (most new words of a site: numbers, hashes, markup)
+        # as it is but for the case. Not cached: 96 % of a site's distinct words are such
+        # (numbers, hashes, markup), and a cache of them cost more memory than their fold costs time.
         return (raw.lower(),)
+    return _folded_word(raw)
+
+
+@lru_cache(maxsize=1 << 15)
+def _folded_word(raw: str) -> tuple[str, ...]:
     return tuple(tokens(raw))
 
 
@@ -503,7 +508,11 @@ def _sequence_finding(where: str, sequence: tuple[str, ...]) -> Finding:
 
 
 _END = ""   # a mark in the tree of sequences: a sequence ends here (no word is empty)
-_SEEN_LIMIT = 1_000_000   # distinct raw words remembered (a 100k site has millions: numbers, hashes)
+# The non-ASCII raw words classified, remembered up to about this many bytes (a word costs
+# its characters, two bytes each, and about ``_WORD_BYTES`` of object and set slot), then
+# forgotten and classified again when met: a 100k site has millions of distinct words.
+_SEEN_BYTES = 16 << 20
+_WORD_BYTES = 96
 
 
 class _Sequences:
@@ -530,8 +539,11 @@ class _Sequences:
                         node = node.setdefault(word, {})
                     node[_END] = True
         self.longest = max((length for by_length in sequences.values() for length in by_length), default=0)
-        self.starts: set[str] = set()   # raw words whose fold holds a first word
-        self.seen: set[str] = set()     # raw words classified
+        # an ASCII word folds to itself in lower case: it starts a sequence when that is one of these
+        self.ascii_firsts = {first for first in sequences if first.isascii()}
+        self.starts: set[str] = set()   # non-ASCII raw words whose fold holds a first word
+        self.seen: set[str] = set()     # non-ASCII raw words classified
+        self.seen_bytes = 0
 
     def find(self, where: str, text: str, quoted: bool = False) -> list[Finding]:
         """The sequences of ``text``; with ``quoted``, within each of its parts between two
@@ -577,16 +589,33 @@ class _Sequences:
                     found += self._at(where, raw, i, pull)
 
     def _starts_in(self, raw: list[str]) -> set[str]:
-        """The words of ``raw`` a sequence can start at."""
+        """The words of ``raw`` a sequence can start at.
+
+        The ASCII words (numbers, hashes, markup: most distinct words of a site) are not
+        remembered: lowered all at once (one join) and compared with the ASCII first words as
+        a set, they cost less than remembering them. The others are classified once each, while
+        ``seen`` holds less than ``_SEEN_BYTES``."""
         distinct = set(raw)
+        present = distinct & self.starts
         new = distinct - self.seen
-        if new:
-            if len(self.seen) + len(new) > _SEEN_LIMIT:
-                self.seen, self.starts, new = set(), set(), distinct
-            sequences = self.sequences
-            self.starts.update(w for w in new if any(t in sequences for t in _folded_token(w)))
-            self.seen |= new
-        return distinct & self.starts
+        if not new:
+            return present
+        joined = "\n".join(new)   # no word holds a line break
+        if self.ascii_firsts and not self.ascii_firsts.isdisjoint(joined.lower().split("\n")):
+            present.update(w for w in new if w.isascii() and w.lower() in self.ascii_firsts)
+        if joined.isascii():
+            return present
+        other = [w for w in new if not w.isascii()]
+        size = _WORD_BYTES * len(other) + 2 * sum(map(len, other))
+        if self.seen_bytes + size > _SEEN_BYTES:
+            # forgotten: a word met again is classified again (``present`` holds this part's starts)
+            self.seen, self.starts, self.seen_bytes = set(), set(), 0
+        sequences = self.sequences
+        fresh = {w for w in other if any(t in sequences for t in _folded_token(w))}
+        self.starts |= fresh
+        self.seen.update(other)
+        self.seen_bytes += size
+        return present | fresh
 
     def words(self, text: str, quoted: bool = False) -> int:
         """How many words of a sequence ``text`` holds (a quote counts: no sequence crosses it)."""
