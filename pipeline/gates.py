@@ -654,10 +654,34 @@ class _Sequences:
         return found
 
 
+def site_files(root: Path) -> list[str]:
+    """Every file under ``root`` (a link to a file too) as its path relative to ``root``, with
+    «/», in the order of the files' ``Path``s. A name costs a fifth of a ``Path``: a 100k site
+    has 470,000 files (their ``.gz`` included), which as ``Path``s held about 220 MB."""
+    names = sorted(_in_path_order(p.relative_to(root).as_posix()) for p in root.rglob("*") if p.is_file())
+    for i, name in enumerate(names):   # one at a time: never two copies of every name
+        names[i] = name.replace("\0", "/")
+    return names
+
+
+def _in_path_order(name: str) -> str:
+    """``name`` with «/» as the character before every other: names then sort as their
+    ``Path``s do, part by part («a/b» before «a-b»)."""
+    return name.replace("/", "\0")
+
+
+def _suffix(name: str) -> str:
+    """``PurePosixPath(name).suffix``, without the object."""
+    base = name[name.rfind("/") + 1:]
+    dot = base.rfind(".")
+    return base[dot:] if 0 < dot < len(base) - 1 else ""
+
+
 def scan_personal_data(root: Path, private: PrivateValues, stages: Stages = QUIET,
-                       files: list[Path] | None = None, processes: int = 2,
+                       files: Iterable[Path | str] | None = None, processes: int = 2,
                        lines: LineRecords | None = None, verdicts: Verdicts | None = None) -> list[Finding]:
-    """Every file of ``root``, or only ``files`` (of ``root``), in the order of the files.
+    """Every file of ``root``, or only ``files`` (of ``root``: ``Path``s, or names relative to
+    it as ``site_files`` gives them), in the order of the files.
 
     Files holding the same bytes (this publication's dated folder beside the datasets) are
     read once: they are found by their digests (``_same_bytes``), and a copy's findings are
@@ -670,36 +694,43 @@ def scan_personal_data(root: Path, private: PrivateValues, stages: Stages = QUIE
     findings (so they are the same as without ``lines``).
 
     ``verdicts``: a file whose bytes passed an earlier scan (see ``Verdicts``) is read only
-    against the values that are new since, or not at all; every file that passes is noted."""
-    files = sorted(p for p in root.rglob("*") if p.is_file()) if files is None else list(files)
-    readable = [(p, p.stat().st_size) for p in files if p.suffix in TEXT_SUFFIXES or p.suffix in ARCHIVE_SUFFIXES]
-    first_of, digest_of = _same_bytes(readable, every=verdicts is not None)
-    unique = [(p, size) for p, size in readable if p not in first_of]
-    known = [] if verdicts is None else [(p, size) for p, size in unique if verdicts.passed(digest_of[p])]
+    against the values that are new since, or not at all; every file that passes is noted.
+
+    Files are held by their names, a ``Path`` made only while one is read (see ``site_files``)."""
+    names = site_files(root) if files is None else \
+        [f if isinstance(f, str) else f.relative_to(root).as_posix() for f in files]
+    top = str(root)
+    readable = [(n, os.stat(os.path.join(top, n)).st_size) for n in names
+                if _suffix(n) in TEXT_SUFFIXES or _suffix(n) in ARCHIVE_SUFFIXES]
+    first_of, digest_of = _same_bytes(readable, every=verdicts is not None, root=root)
+    unique = [(n, size) for n, size in readable if n not in first_of]
+    known = [] if verdicts is None else [(n, size) for n, size in unique if verdicts.passed(digest_of[n])]
     if known:
-        again = {p for p, _ in known}
-        unique = [(p, size) for p, size in unique if p not in again]
+        again = {n for n, _ in known}
+        unique = [(n, size) for n, size in unique if n not in again]
     found = _scan_shared(unique, root, private, stages, processes, lines)
     if known and verdicts.fresh:
         found.update(_scan_shared(known, root, private.only(verdicts.fresh), stages, processes))
     findings = []
-    for path, _ in readable:
-        original = first_of.get(path)
+    for name, _ in readable:
+        original = first_of.get(name)
         if original is None:
-            findings += found.get(path, [])
+            findings += found.get(name, [])
         else:
-            findings += [Finding(_renamed(f.file, original, path, root), f.cause) for f in found.get(original, [])]
+            findings += [Finding(_renamed(f.file, original, name), f.cause) for f in found.get(original, [])]
     if verdicts is not None:
         verdicts.known_again += len(known)
-        verdicts.note(digest_of[p] for p, _ in readable if p not in found and first_of.get(p, p) not in found)
+        verdicts.note(digest_of[n] for n, _ in readable if n not in found and first_of.get(n, n) not in found)
     return findings
 
 
-def _same_bytes(readable: list[tuple[Path, int]], every: bool = True) -> tuple[dict[Path, Path], dict[Path, bytes]]:
+def _same_bytes(readable: list[tuple[str | Path, int]], every: bool = True,
+                root: Path | None = None) -> tuple[dict, dict]:
     """A file -> the first file (in order) with the same bytes, for the second and later ones;
     and the content digest of every file (``every``; else of the files whose size another
     shares, all that finding copies needs): the sha256 of its suffix and its bytes, as the
-    same bytes are read otherwise in another format (entities are undone in HTML, not in text)."""
+    same bytes are read otherwise in another format (entities are undone in HTML, not in text).
+    The files are names relative to ``root``, or paths."""
     if not every:
         sizes: dict[int, int] = {}
         for _, size in readable:
@@ -708,9 +739,10 @@ def _same_bytes(readable: list[tuple[Path, int]], every: bool = True) -> tuple[d
     first_of, digest_of, seen = {}, {}, {}
     # the dataset before its copy in this publication's dated folder: the dataset keeps a
     # line record (``LineRecords``), the dated folder is new every publication
-    for path, _ in sorted(readable, key=lambda item: bool(_DATED.search(item[0].as_posix()))):
-        with path.open("rb") as handle:
-            digest = hashlib.file_digest(handle, lambda: hashlib.sha256(path.suffix.encode("utf-8") + b"\0")).digest()
+    for path, _ in sorted(readable, key=lambda item: bool(_DATED.search(os.fspath(item[0])))):
+        with open(path if root is None else os.path.join(root, path), "rb") as handle:
+            suffix = _suffix(os.fspath(path)).encode("utf-8")
+            digest = hashlib.file_digest(handle, lambda: hashlib.sha256(suffix + b"\0")).digest()
         digest_of[path] = digest
         if digest in seen:
             first_of[path] = seen[digest]
@@ -719,32 +751,30 @@ def _same_bytes(readable: list[tuple[Path, int]], every: bool = True) -> tuple[d
     return first_of, digest_of
 
 
-def _renamed(where: str, original: Path, copy: Path, root: Path) -> str:
-    """A finding's place in ``original``, said of ``copy`` (relative to ``root`` like the others)."""
-    relative = str(Path(where).relative_to(root)) if where.startswith(str(root)) else where
-    old, new = str(original.relative_to(root)), str(copy.relative_to(root))
-    return new + relative[len(old):] if relative.startswith(old) else relative
+def _renamed(where: str, original: str, copy: str) -> str:
+    """A finding's place in ``original``, said of ``copy`` (both relative to the root, as the finding)."""
+    return copy + where[len(original):] if where.startswith(original) else where
 
 
 _FORK_BYTES = 16 << 20   # below this a second process costs more than it saves
 
 
-def _scan_shared(unique: list[tuple[Path, int]], root: Path, private: PrivateValues, stages: Stages,
-                 processes: int, lines: LineRecords | None = None) -> dict[Path, list[Finding]]:
+def _scan_shared(unique: list[tuple[str, int]], root: Path, private: PrivateValues, stages: Stages,
+                 processes: int, lines: LineRecords | None = None) -> dict[str, list[Finding]]:
     from .parallel import Forked
     total = sum(size for _, size in unique)
     if processes < 2 or total < _FORK_BYTES:
-        found, counts = _scan_files([p for p, _ in unique], root, private, stages, lines)
+        found, counts = _scan_files([n for n, _ in unique], root, private, stages, lines)
         return found
     # largest first, each to the lighter side: two halves of about the same bytes
-    halves: tuple[list[Path], list[Path]] = ([], [])
+    halves: tuple[list[str], list[str]] = ([], [])
     weights = [0, 0]
-    for path, size in sorted(unique, key=lambda item: -item[1]):
+    for name, size in sorted(unique, key=lambda item: -item[1]):
         side = 0 if weights[0] <= weights[1] else 1
-        halves[side].append(path)
+        halves[side].append(name)
         weights[side] += size
-    other = Forked(_scan_files, sorted(halves[1]), root, private, QUIET, lines)
-    found, counts = _scan_files(sorted(halves[0]), root, private, stages, lines)
+    other = Forked(_scan_files, sorted(halves[1], key=_in_path_order), root, private, QUIET, lines)
+    found, counts = _scan_files(sorted(halves[0], key=_in_path_order), root, private, stages, lines)
     theirs, their_counts = other.result()
     found.update(theirs)
     if lines is not None:   # the second process counted its own
@@ -753,18 +783,19 @@ def _scan_shared(unique: list[tuple[Path, int]], root: Path, private: PrivateVal
     return found
 
 
-def _scan_files(paths: list[Path], root: Path, private: PrivateValues, stages: Stages,
-                lines: LineRecords | None = None) -> tuple[dict[Path, list[Finding]], tuple[int, int]]:
+def _scan_files(names: list[str], root: Path, private: PrivateValues, stages: Stages,
+                lines: LineRecords | None = None) -> tuple[dict[str, list[Finding]], tuple[int, int]]:
     """The findings of each file, and (files read by their new lines, lines scanned) of this process."""
     before = (lines.files_by_line, lines.lines_scanned) if lines is not None else (0, 0)
     found = {}
-    for path in stages.track(paths, len(paths), "files"):
+    for name in stages.track(names, len(names), "files"):
+        path = root / name
         if lines is not None and lines.applies(path, root) and lines.clean(path, root, private):
             continue
         findings = [Finding(str(Path(f.file).relative_to(root)) if f.file.startswith(str(root)) else f.file, f.cause)
                     for f in _scan_file(path, private)]
         if findings:
-            found[path] = findings
+            found[name] = findings
         elif lines is not None and lines.applies(path, root):
             lines.keep(path, root)
     after = (lines.files_by_line, lines.lines_scanned) if lines is not None else (0, 0)

@@ -146,6 +146,23 @@ def test_the_same_bytes_are_read_once_and_reported_under_each_name(tmp_path, mon
     assert len({f.cause for f in findings}) == 1
 
 
+def test_the_files_are_held_by_name_in_the_order_of_their_paths(tmp_path, monkeypatch):
+    """A name costs a fifth of a ``Path``: the gate holds the site's files as names, in the
+    order their ``Path``s sort in («a/b» before «a-b»), and makes a ``Path`` only to read one."""
+    for name in ("a-b/c.html", "a/z.html", "a.html", "a0/x.csv", "b/a b.json", "b/ä.html", "a/y/z.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(f"<p>{OWNER}</p>", "utf-8")
+    paths = [p for p in sorted(tmp_path.rglob("*")) if p.is_file()]
+    assert gates.site_files(tmp_path) == [p.relative_to(tmp_path).as_posix() for p in paths]
+    held = []
+    real = gates._scan_files
+    monkeypatch.setattr(gates, "_scan_files", lambda names, *rest: held.extend(names) or real(names, *rest))
+    by_name = gates.scan_personal_data(tmp_path, _private(OWNER))
+    assert held and all(type(name) is str for name in held)
+    assert by_name == gates.scan_personal_data(tmp_path, _private(OWNER), files=paths)
+    assert [f.file for f in by_name] == [p.relative_to(tmp_path).as_posix() for p in paths]
+
+
 def test_two_processes_find_what_one_finds(tmp_path, monkeypatch):
     monkeypatch.setattr(gates, "_FORK_BYTES", 0)
     for i in range(12):
