@@ -404,8 +404,8 @@ def scan_personal_data(new: Path, private: gates.PrivateValues, run: Run,
                        options: Options) -> tuple[list[gates.Finding], str]:
     """Changed files against every private value; unchanged ones against the values that are
     new since the last publication (all of them, should a number published then no longer be)."""
-    digests = private.digests()
-    run.private, run.public = set(digests), gates.number_digests(private.public_numbers)
+    # the digests only: the dict of every value by its digest is not held through the scan
+    run.private, run.public = set(private.digests()), gates.number_digests(private.public_numbers)
     every = gates.site_files(new)   # names, not Paths: 470,000 at 100k
     same = [name for name in every if name in run.unchanged]
     changed = [name for name in every if name not in run.unchanged]
