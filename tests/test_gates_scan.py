@@ -69,6 +69,31 @@ def test_the_matcher_finds_what_the_word_by_word_reference_finds(tmp_path, name,
     assert private.matcher.find(name, plain, quoted) == expected
 
 
+@pytest.mark.parametrize("values", [(OWNER, OWNER + " نژاد", "کاوه"), ("کاوه", OWNER + " نژاد", OWNER),
+                                    (OWNER + " نژاد", OWNER, "کاوه صادقی پور")])
+def test_sequences_that_end_where_others_go_on_are_all_found(values):
+    """The ends no sequence goes on from share one node: a value that is the start of another
+    is found whichever was put in the tree first, and so is the longer one."""
+    sequences: dict = {}
+    for value in values:
+        sequence = tuple(gates.tokens(value))
+        sequences.setdefault(sequence[0], {}).setdefault(len(sequence), set()).add(sequence)
+    private = gates.PrivateValues(sequences, set())
+    text = f"<p>{OWNER} نژاد و {OWNER} پور و کاوه</p>"
+    expected = _word_by_word("a.html", gates.text_tokens(text), private)
+    assert len(expected) >= 4 and private.matcher.find("a.html", text) == expected
+    leaves = [node for node in _nodes(private.matcher.tree) if node == {gates._END: True}]
+    assert leaves and all(node is gates._LEAF for node in leaves)
+    assert gates._LEAF == {gates._END: True}, "the shared end is never changed"
+
+
+def _nodes(node: dict):
+    for word, child in node.items():
+        if word != gates._END:
+            yield child
+            yield from _nodes(child)
+
+
 def test_the_hostile_spellings_are_found_and_split_strings_are_not(tmp_path):
     private = _private(OWNER)
     found = {}
