@@ -149,12 +149,17 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(personal.without_invisible(text)))
 
 
-@lru_cache(maxsize=200_000)
 def _folded_token(raw: str) -> tuple[str, ...]:
     if raw.isascii() and raw != '"':
         # a word of ASCII letters, digits, «_» and «/.-» between them: the normaliser leaves it
-        # as it is but for the case (most new words of a site: numbers, hashes, markup)
+        # as it is but for the case. Not cached: 96 % of a site's distinct words are such
+        # (numbers, hashes, markup), and a cache of them cost more memory than their fold costs time.
         return (raw.lower(),)
+    return _folded_word(raw)
+
+
+@lru_cache(maxsize=1 << 15)
+def _folded_word(raw: str) -> tuple[str, ...]:
     return tuple(tokens(raw))
 
 
@@ -179,7 +184,11 @@ def private_values(validated, published_before: set[tuple[str, ...]] = frozenset
     # published place. Names are not let through so: a street is named after a person.
     looked_for -= _held_within(legitimate, {s for s in looked_for if private[s] == Kind.TEXT.value})
     sequences: dict[str, dict[int, set[tuple[str, ...]]]] = {}
+    # one object per distinct word: first names, surnames and street names repeat across the
+    # values, which each folded into words of their own (40 MB of words at 100k rulings)
+    words: dict[str, str] = {}
     for sequence in looked_for:
+        sequence = tuple([words.setdefault(word, word) for word in sequence])
         sequences.setdefault(sequence[0], {}).setdefault(len(sequence), set()).add(sequence)
     return PrivateValues(sequences, public, frozenset(digits - public))
 
@@ -523,7 +532,12 @@ def _sequence_finding(where: str, sequence: tuple[str, ...]) -> Finding:
 
 
 _END = ""   # a mark in the tree of sequences: a sequence ends here (no word is empty)
-_SEEN_LIMIT = 1_000_000   # distinct raw words remembered (a 100k site has millions: numbers, hashes)
+_LEAF = {_END: True}   # where a sequence ends and none goes on, shared: never changed
+# The non-ASCII raw words classified, remembered up to about this many bytes (a word costs
+# its characters, two bytes each, and about ``_WORD_BYTES`` of object and set slot), then
+# forgotten and classified again when met: a 100k site has millions of distinct words.
+_SEEN_BYTES = 16 << 20
+_WORD_BYTES = 96
 
 
 class _Sequences:
@@ -541,17 +555,30 @@ class _Sequences:
         self.sequences = sequences
         # The sequences as a tree of words: a first name or «کرج» starts thousands of words of a
         # site, and the walk from one ends at the first word no sequence continues with.
+        # Most sequences end where no other goes on: those ends are one shared node, never
+        # changed (a dict per sequence less: 33 MB at 100k); one a longer sequence goes on
+        # from is made its own node first.
         self.tree: dict = {}
         for by_length in sequences.values():
             for found in by_length.values():
                 for sequence in found:
                     node = self.tree
-                    for word in sequence:
-                        node = node.setdefault(word, {})
-                    node[_END] = True
+                    for word in sequence[:-1]:
+                        child = node.get(word)
+                        if child is None or child is _LEAF:
+                            child = node[word] = {} if child is None else {_END: True}
+                        node = child
+                    child = node.get(sequence[-1])
+                    if child is None:
+                        node[sequence[-1]] = _LEAF
+                    elif child is not _LEAF:
+                        child[_END] = True
         self.longest = max((length for by_length in sequences.values() for length in by_length), default=0)
-        self.starts: set[str] = set()   # raw words whose fold holds a first word
-        self.seen: set[str] = set()     # raw words classified
+        # an ASCII word folds to itself in lower case: it starts a sequence when that is one of these
+        self.ascii_firsts = {first for first in sequences if first.isascii()}
+        self.starts: set[str] = set()   # non-ASCII raw words whose fold holds a first word
+        self.seen: set[str] = set()     # non-ASCII raw words classified
+        self.seen_bytes = 0
 
     def find(self, where: str, text: str, quoted: bool = False) -> list[Finding]:
         """The sequences of ``text``; with ``quoted``, within each of its parts between two
@@ -597,16 +624,33 @@ class _Sequences:
                     found += self._at(where, raw, i, pull)
 
     def _starts_in(self, raw: list[str]) -> set[str]:
-        """The words of ``raw`` a sequence can start at."""
+        """The words of ``raw`` a sequence can start at.
+
+        The ASCII words (numbers, hashes, markup: most distinct words of a site) are not
+        remembered: lowered all at once (one join) and compared with the ASCII first words as
+        a set, they cost less than remembering them. The others are classified once each, while
+        ``seen`` holds less than ``_SEEN_BYTES``."""
         distinct = set(raw)
+        present = distinct & self.starts
         new = distinct - self.seen
-        if new:
-            if len(self.seen) + len(new) > _SEEN_LIMIT:
-                self.seen, self.starts, new = set(), set(), distinct
-            sequences = self.sequences
-            self.starts.update(w for w in new if any(t in sequences for t in _folded_token(w)))
-            self.seen |= new
-        return distinct & self.starts
+        if not new:
+            return present
+        joined = "\n".join(new)   # no word holds a line break
+        if self.ascii_firsts and not self.ascii_firsts.isdisjoint(joined.lower().split("\n")):
+            present.update(w for w in new if w.isascii() and w.lower() in self.ascii_firsts)
+        if joined.isascii():
+            return present
+        other = [w for w in new if not w.isascii()]
+        size = _WORD_BYTES * len(other) + 2 * sum(map(len, other))
+        if self.seen_bytes + size > _SEEN_BYTES:
+            # forgotten: a word met again is classified again (``present`` holds this part's starts)
+            self.seen, self.starts, self.seen_bytes = set(), set(), 0
+        sequences = self.sequences
+        fresh = {w for w in other if any(t in sequences for t in _folded_token(w))}
+        self.starts |= fresh
+        self.seen.update(other)
+        self.seen_bytes += size
+        return present | fresh
 
     def words(self, text: str, quoted: bool = False) -> int:
         """How many words of a sequence ``text`` holds (a quote counts: no sequence crosses it)."""
@@ -645,10 +689,34 @@ class _Sequences:
         return found
 
 
+def site_files(root: Path) -> list[str]:
+    """Every file under ``root`` (a link to a file too) as its path relative to ``root``, with
+    «/», in the order of the files' ``Path``s. A name costs a fifth of a ``Path``: a 100k site
+    has 470,000 files (their ``.gz`` included), which as ``Path``s held about 220 MB."""
+    names = sorted(_in_path_order(p.relative_to(root).as_posix()) for p in root.rglob("*") if p.is_file())
+    for i, name in enumerate(names):   # one at a time: never two copies of every name
+        names[i] = name.replace("\0", "/")
+    return names
+
+
+def _in_path_order(name: str) -> str:
+    """``name`` with «/» as the character before every other: names then sort as their
+    ``Path``s do, part by part («a/b» before «a-b»)."""
+    return name.replace("/", "\0")
+
+
+def _suffix(name: str) -> str:
+    """``PurePosixPath(name).suffix``, without the object."""
+    base = name[name.rfind("/") + 1:]
+    dot = base.rfind(".")
+    return base[dot:] if 0 < dot < len(base) - 1 else ""
+
+
 def scan_personal_data(root: Path, private: PrivateValues, stages: Stages = QUIET,
-                       files: list[Path] | None = None, processes: int = 2,
+                       files: Iterable[Path | str] | None = None, processes: int = 2,
                        lines: LineRecords | None = None, verdicts: Verdicts | None = None) -> list[Finding]:
-    """Every file of ``root``, or only ``files`` (of ``root``), in the order of the files.
+    """Every file of ``root``, or only ``files`` (of ``root``: ``Path``s, or names relative to
+    it as ``site_files`` gives them), in the order of the files.
 
     Files holding the same bytes (this publication's dated folder beside the datasets) are
     read once: they are found by their digests (``_same_bytes``), and a copy's findings are
@@ -661,36 +729,43 @@ def scan_personal_data(root: Path, private: PrivateValues, stages: Stages = QUIE
     findings (so they are the same as without ``lines``).
 
     ``verdicts``: a file whose bytes passed an earlier scan (see ``Verdicts``) is read only
-    against the values that are new since, or not at all; every file that passes is noted."""
-    files = sorted(p for p in root.rglob("*") if p.is_file()) if files is None else list(files)
-    readable = [(p, p.stat().st_size) for p in files if p.suffix in TEXT_SUFFIXES or p.suffix in ARCHIVE_SUFFIXES]
-    first_of, digest_of = _same_bytes(readable, every=verdicts is not None)
-    unique = [(p, size) for p, size in readable if p not in first_of]
-    known = [] if verdicts is None else [(p, size) for p, size in unique if verdicts.passed(digest_of[p])]
+    against the values that are new since, or not at all; every file that passes is noted.
+
+    Files are held by their names, a ``Path`` made only while one is read (see ``site_files``)."""
+    names = site_files(root) if files is None else \
+        [f if isinstance(f, str) else f.relative_to(root).as_posix() for f in files]
+    top = str(root)
+    readable = [(n, os.stat(os.path.join(top, n)).st_size) for n in names
+                if _suffix(n) in TEXT_SUFFIXES or _suffix(n) in ARCHIVE_SUFFIXES]
+    first_of, digest_of = _same_bytes(readable, every=verdicts is not None, root=root)
+    unique = [(n, size) for n, size in readable if n not in first_of]
+    known = [] if verdicts is None else [(n, size) for n, size in unique if verdicts.passed(digest_of[n])]
     if known:
-        again = {p for p, _ in known}
-        unique = [(p, size) for p, size in unique if p not in again]
+        again = {n for n, _ in known}
+        unique = [(n, size) for n, size in unique if n not in again]
     found = _scan_shared(unique, root, private, stages, processes, lines)
     if known and verdicts.fresh:
         found.update(_scan_shared(known, root, private.only(verdicts.fresh), stages, processes))
     findings = []
-    for path, _ in readable:
-        original = first_of.get(path)
+    for name, _ in readable:
+        original = first_of.get(name)
         if original is None:
-            findings += found.get(path, [])
+            findings += found.get(name, [])
         else:
-            findings += [Finding(_renamed(f.file, original, path, root), f.cause) for f in found.get(original, [])]
+            findings += [Finding(_renamed(f.file, original, name), f.cause) for f in found.get(original, [])]
     if verdicts is not None:
         verdicts.known_again += len(known)
-        verdicts.note(digest_of[p] for p, _ in readable if p not in found and first_of.get(p, p) not in found)
+        verdicts.note(digest_of[n] for n, _ in readable if n not in found and first_of.get(n, n) not in found)
     return findings
 
 
-def _same_bytes(readable: list[tuple[Path, int]], every: bool = True) -> tuple[dict[Path, Path], dict[Path, bytes]]:
+def _same_bytes(readable: list[tuple[str | Path, int]], every: bool = True,
+                root: Path | None = None) -> tuple[dict, dict]:
     """A file -> the first file (in order) with the same bytes, for the second and later ones;
     and the content digest of every file (``every``; else of the files whose size another
     shares, all that finding copies needs): the sha256 of its suffix and its bytes, as the
-    same bytes are read otherwise in another format (entities are undone in HTML, not in text)."""
+    same bytes are read otherwise in another format (entities are undone in HTML, not in text).
+    The files are names relative to ``root``, or paths."""
     if not every:
         sizes: dict[int, int] = {}
         for _, size in readable:
@@ -699,9 +774,10 @@ def _same_bytes(readable: list[tuple[Path, int]], every: bool = True) -> tuple[d
     first_of, digest_of, seen = {}, {}, {}
     # the dataset before its copy in this publication's dated folder: the dataset keeps a
     # line record (``LineRecords``), the dated folder is new every publication
-    for path, _ in sorted(readable, key=lambda item: bool(_DATED.search(item[0].as_posix()))):
-        with path.open("rb") as handle:
-            digest = hashlib.file_digest(handle, lambda: hashlib.sha256(path.suffix.encode("utf-8") + b"\0")).digest()
+    for path, _ in sorted(readable, key=lambda item: bool(_DATED.search(os.fspath(item[0])))):
+        with open(path if root is None else os.path.join(root, path), "rb") as handle:
+            suffix = _suffix(os.fspath(path)).encode("utf-8")
+            digest = hashlib.file_digest(handle, lambda: hashlib.sha256(suffix + b"\0")).digest()
         digest_of[path] = digest
         if digest in seen:
             first_of[path] = seen[digest]
@@ -710,32 +786,30 @@ def _same_bytes(readable: list[tuple[Path, int]], every: bool = True) -> tuple[d
     return first_of, digest_of
 
 
-def _renamed(where: str, original: Path, copy: Path, root: Path) -> str:
-    """A finding's place in ``original``, said of ``copy`` (relative to ``root`` like the others)."""
-    relative = str(Path(where).relative_to(root)) if where.startswith(str(root)) else where
-    old, new = str(original.relative_to(root)), str(copy.relative_to(root))
-    return new + relative[len(old):] if relative.startswith(old) else relative
+def _renamed(where: str, original: str, copy: str) -> str:
+    """A finding's place in ``original``, said of ``copy`` (both relative to the root, as the finding)."""
+    return copy + where[len(original):] if where.startswith(original) else where
 
 
 _FORK_BYTES = 16 << 20   # below this a second process costs more than it saves
 
 
-def _scan_shared(unique: list[tuple[Path, int]], root: Path, private: PrivateValues, stages: Stages,
-                 processes: int, lines: LineRecords | None = None) -> dict[Path, list[Finding]]:
+def _scan_shared(unique: list[tuple[str, int]], root: Path, private: PrivateValues, stages: Stages,
+                 processes: int, lines: LineRecords | None = None) -> dict[str, list[Finding]]:
     from .parallel import Forked
     total = sum(size for _, size in unique)
     if processes < 2 or total < _FORK_BYTES:
-        found, counts = _scan_files([p for p, _ in unique], root, private, stages, lines)
+        found, counts = _scan_files([n for n, _ in unique], root, private, stages, lines)
         return found
     # largest first, each to the lighter side: two halves of about the same bytes
-    halves: tuple[list[Path], list[Path]] = ([], [])
+    halves: tuple[list[str], list[str]] = ([], [])
     weights = [0, 0]
-    for path, size in sorted(unique, key=lambda item: -item[1]):
+    for name, size in sorted(unique, key=lambda item: -item[1]):
         side = 0 if weights[0] <= weights[1] else 1
-        halves[side].append(path)
+        halves[side].append(name)
         weights[side] += size
-    other = Forked(_scan_files, sorted(halves[1]), root, private, QUIET, lines)
-    found, counts = _scan_files(sorted(halves[0]), root, private, stages, lines)
+    other = Forked(_scan_files, sorted(halves[1], key=_in_path_order), root, private, QUIET, lines)
+    found, counts = _scan_files(sorted(halves[0], key=_in_path_order), root, private, stages, lines)
     theirs, their_counts = other.result()
     found.update(theirs)
     if lines is not None:   # the second process counted its own
@@ -744,18 +818,19 @@ def _scan_shared(unique: list[tuple[Path, int]], root: Path, private: PrivateVal
     return found
 
 
-def _scan_files(paths: list[Path], root: Path, private: PrivateValues, stages: Stages,
-                lines: LineRecords | None = None) -> tuple[dict[Path, list[Finding]], tuple[int, int]]:
+def _scan_files(names: list[str], root: Path, private: PrivateValues, stages: Stages,
+                lines: LineRecords | None = None) -> tuple[dict[str, list[Finding]], tuple[int, int]]:
     """The findings of each file, and (files read by their new lines, lines scanned) of this process."""
     before = (lines.files_by_line, lines.lines_scanned) if lines is not None else (0, 0)
     found = {}
-    for path in stages.track(paths, len(paths), "files"):
+    for name in stages.track(names, len(names), "files"):
+        path = root / name
         if lines is not None and lines.applies(path, root) and lines.clean(path, root, private):
             continue
         findings = [Finding(str(Path(f.file).relative_to(root)) if f.file.startswith(str(root)) else f.file, f.cause)
                     for f in _scan_file(path, private)]
         if findings:
-            found[path] = findings
+            found[name] = findings
         elif lines is not None and lines.applies(path, root):
             lines.keep(path, root)
     after = (lines.files_by_line, lines.lines_scanned) if lines is not None else (0, 0)

@@ -195,3 +195,19 @@ def test_member_names_keep_their_words_and_their_one_page(planted_site):
         ["علی کریمی", "مریم احمدی", "حسن رضایی"]
     members = planted_site.output / "members"
     assert sorted(p.name for p in members.glob("*/*") if p.is_dir()) == ["حسن-رضایی", "علی-کریمی", "مریم-احمدی"]
+
+
+def test_the_words_of_the_private_values_are_one_object_each():
+    """A first name or a street shared by many values is held once (memory: a 100k build has
+    hundreds of thousands of private values, each folded into words of its own)."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+    from pipeline.schema import TABLES
+    rulings = next(t for t in TABLES if t.name == "rulings")
+    frame = pd.DataFrame({"owner_name": ["کاوه صادقی", "کاوه احمدی", "مریم صادقی"]})
+    checked = [SimpleNamespace(table=rulings, frame=frame, rejected_rows=frame.iloc[0:0])]
+    private = gates.private_values(SimpleNamespace(tables=lambda: checked))
+    words = [word for by_length in private.sequences.values() for group in by_length.values()
+             for sequence in group for word in sequence]
+    assert len(words) == 6 and len({id(word) for word in words}) == len(set(words)) == 4

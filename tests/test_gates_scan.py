@@ -4,6 +4,7 @@ finds, and a large file rewritten every publication is read by its new lines onl
 line boundaries included."""
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -68,6 +69,31 @@ def test_the_matcher_finds_what_the_word_by_word_reference_finds(tmp_path, name,
     assert private.matcher.find(name, plain, quoted) == expected
 
 
+@pytest.mark.parametrize("values", [(OWNER, OWNER + " نژاد", "کاوه"), ("کاوه", OWNER + " نژاد", OWNER),
+                                    (OWNER + " نژاد", OWNER, "کاوه صادقی پور")])
+def test_sequences_that_end_where_others_go_on_are_all_found(values):
+    """The ends no sequence goes on from share one node: a value that is the start of another
+    is found whichever was put in the tree first, and so is the longer one."""
+    sequences: dict = {}
+    for value in values:
+        sequence = tuple(gates.tokens(value))
+        sequences.setdefault(sequence[0], {}).setdefault(len(sequence), set()).add(sequence)
+    private = gates.PrivateValues(sequences, set())
+    text = f"<p>{OWNER} نژاد و {OWNER} پور و کاوه</p>"
+    expected = _word_by_word("a.html", gates.text_tokens(text), private)
+    assert len(expected) >= 4 and private.matcher.find("a.html", text) == expected
+    leaves = [node for node in _nodes(private.matcher.tree) if node == {gates._END: True}]
+    assert leaves and all(node is gates._LEAF for node in leaves)
+    assert gates._LEAF == {gates._END: True}, "the shared end is never changed"
+
+
+def _nodes(node: dict):
+    for word, child in node.items():
+        if word != gates._END:
+            yield child
+            yield from _nodes(child)
+
+
 def test_the_hostile_spellings_are_found_and_split_strings_are_not(tmp_path):
     private = _private(OWNER)
     found = {}
@@ -76,6 +102,56 @@ def test_the_hostile_spellings_are_found_and_split_strings_are_not(tmp_path):
         path.write_text(text, "utf-8")
         found[i] = len(gates.scan_personal_data(tmp_path, private, files=[path]))
     assert found == {0: 1, 1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 0, 7: 1, 8: 1, 9: 0, 10: 0, 11: 2}
+
+
+# --- the matcher's memory: what it forgets it classifies again ------------------------------
+
+PLATE = "Tower 12/7 بلوک ب"   # a private value whose first word is ASCII
+
+
+def _forgetful(monkeypatch):
+    """The word caches as small as they go: every part forgets the words met before it, and the
+    fold of a word is remembered for one word only."""
+    monkeypatch.setattr(gates, "_SEEN_BYTES", 0)
+    monkeypatch.setattr(gates, "_folded_word", functools.lru_cache(maxsize=1)(gates._folded_word.__wrapped__))
+
+
+@pytest.mark.parametrize("name,text", HOSTILE)
+def test_with_the_smallest_caches_the_matcher_finds_what_the_reference_finds(monkeypatch, name, text):
+    _forgetful(monkeypatch)
+    private = _private(OWNER, ADDRESS, "گوهردشت خیابان لاله")
+    plain = gates._plain(text, Path(name).suffix)
+    quoted = Path(name).suffix in (".json", ".geojson")
+    expected = [f for part in (plain.split('"') if quoted else [plain])
+                for f in _word_by_word(name, gates.text_tokens(part), private)]
+    assert private.matcher.find(name, plain, quoted) == expected
+
+
+def test_a_name_met_again_after_its_word_was_forgotten_is_found(monkeypatch):
+    """Part after part, each forgetting what the last one classified: the owner's name in
+    every part, and in the last one only after a thousand other Persian words."""
+    _forgetful(monkeypatch)
+    private = _private(OWNER, PLATE)
+    filler = " ".join(f"واژه{i}" for i in range(1000))
+    parts = [f"<p>{OWNER}</p>\n", f"<p>{filler}</p>\n", f"<p>{OWNER}</p>\n", f"<p>{filler} {OWNER}</p>\n"]
+    found = gates.scan_parts("a.html", parts, private)
+    assert [f.file for f in found] == ["a.html"] * 3
+    assert found == gates.scan_text("a.html", "".join(parts), _private(OWNER, PLATE))
+
+
+@pytest.mark.parametrize("spelling", ["Tower 12/7 بلوک ب", "TOWER 12/7 بلوک ب", "tower 12/7 بلوك ب",
+                                      "ToWeR\n12/7، بلوک&nbsp;ب"])
+def test_a_value_that_starts_with_an_ascii_word_is_found_in_any_case(monkeypatch, spelling):
+    """ASCII words are not remembered: they are lowered and compared with the first words at
+    every part (a plate, an address in Latin letters)."""
+    private = _private(OWNER, PLATE)
+    for forgetful in (False, True):
+        if forgetful:
+            _forgetful(monkeypatch)
+        text = f"<p>hash 3fa9c2 {spelling} 0x12</p>"
+        found = gates.scan_text("a.html", gates._plain(text, ".html"), private)
+        assert [f.cause for f in found] == ["a value of a private column (to… ب)"]
+        assert found == _word_by_word("a.html", gates.text_tokens(gates._plain(text, ".html")), private)
 
 
 # --- the same bytes once; two processes ----------------------------------------------------
@@ -93,6 +169,23 @@ def test_the_same_bytes_are_read_once_and_reported_under_each_name(tmp_path, mon
     assert sorted(p.relative_to(tmp_path).as_posix() for p in read) == ["data/other.csv", "data/rulings.csv"]
     assert [f.file for f in findings] == ["data/2026-11-30/rulings.csv:2", "data/other.csv:2", "data/rulings.csv:2"]
     assert len({f.cause for f in findings}) == 1
+
+
+def test_the_files_are_held_by_name_in_the_order_of_their_paths(tmp_path, monkeypatch):
+    """A name costs a fifth of a ``Path``: the gate holds the site's files as names, in the
+    order their ``Path``s sort in («a/b» before «a-b»), and makes a ``Path`` only to read one."""
+    for name in ("a-b/c.html", "a/z.html", "a.html", "a0/x.csv", "b/a b.json", "b/ä.html", "a/y/z.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(f"<p>{OWNER}</p>", "utf-8")
+    paths = [p for p in sorted(tmp_path.rglob("*")) if p.is_file()]
+    assert gates.site_files(tmp_path) == [p.relative_to(tmp_path).as_posix() for p in paths]
+    held = []
+    real = gates._scan_files
+    monkeypatch.setattr(gates, "_scan_files", lambda names, *rest: held.extend(names) or real(names, *rest))
+    by_name = gates.scan_personal_data(tmp_path, _private(OWNER))
+    assert held and all(type(name) is str for name in held)
+    assert by_name == gates.scan_personal_data(tmp_path, _private(OWNER), files=paths)
+    assert [f.file for f in by_name] == [p.relative_to(tmp_path).as_posix() for p in paths]
 
 
 def test_two_processes_find_what_one_finds(tmp_path, monkeypatch):
