@@ -263,9 +263,12 @@ class ListingGenerator(Generator):
         self.jobs.append((URLS.save_as(url), template, kwargs, stand_ins or {}))
         self.sitemap.append(url)
 
-    def _paginated(self, base: str, template: str, items: list, **kwargs):
+    def _paginated(self, base: str, template: str, items: list, stand_ins=None, **kwargs):
+        """``stand_ins``: page number -> more stand-ins for that page's key (render.py)."""
         for url, chunk, pagination in pages(base, items, self.settings["LISTING_PAGE_SIZE"]):
-            self._page(url, template, stand_ins={"items": [row["digest"] for row in chunk]},
+            self._page(url, template,
+                       stand_ins={"items": [row["digest"] for row in chunk],
+                                  **(stand_ins(pagination["number"]) if stand_ins else {})},
                        items=chunk, total=len(items), pagination=pagination, **kwargs)
 
     def _ruling_listings(self):
@@ -311,13 +314,22 @@ class ListingGenerator(Generator):
                            comparison=compared.get((role, group.slug)))
 
     def _property_listings(self):
+        # A listing page's key holds only what properties.html shows of the facets and of its
+        # group: which filters exist, and their counts only on the page that shows them (the
+        # first of the whole registry). Keyed by every row of every group, one lease ending
+        # re-rendered every property listing, for nothing once the counts left those pages.
+        counted = {"prop_facets": [(facet, title, [(g.slug, g.title, len(g.items)) for g in groups])
+                                   for facet, title, groups in self.prop_facets]}
+        shown = {"prop_facets": [(facet, title, [(g.slug, g.title) for g in groups if g.items])
+                                 for facet, title, groups in self.prop_facets]}
         self._paginated(URLS.properties(), "properties", self.prop_rows, facet=None, group=None,
-                        prop_facets=self.prop_facets)
+                        prop_facets=self.prop_facets, stand_ins=lambda n: counted if n == 1 else shown)
         for facet, facet_title, groups in self.prop_facets:
             for group in groups:
+                mine = {**shown, "group": [group.slug, group.title]}
                 self._paginated(URLS.property_facet(facet, group.slug), "properties",
                                 group.items, facet=facet, facet_title=facet_title, group=group,
-                                prop_facets=self.prop_facets)
+                                prop_facets=self.prop_facets, stand_ins=lambda n, mine=mine: mine)
 
     def generate_output(self, writer):
         self.sitemap: list[str] = [URLS.home()]
