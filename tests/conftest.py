@@ -18,10 +18,10 @@ SAMPLE = ROOT / "data" / "sample"
 # --no-loadscope-reorder); a long file handed out last would leave the other worker idle until
 # it ends. The other files follow in their usual order; a serial run keeps the usual order.
 LONGEST_FIRST = (
-    "test_publish_faults.py", "test_benchmarks.py", "test_incremental_publish.py", "test_pages_checked.py",
-    "test_hostile.py", "test_rebuild.py", "test_publish.py", "test_seal.py", "test_search_browser.py",
-    "test_browser.py", "test_search_oracle.py", "test_history.py", "test_publication.py", "test_reading.py",
-    "test_member_print.py", "test_map.py", "test_record_index.py", "test_city.py",
+    "test_publish_faults.py", "test_incremental_publish.py", "test_pages_checked.py", "test_publish.py",
+    "test_benchmarks.py", "test_rebuild.py", "test_seal.py", "test_hostile.py", "test_publication.py",
+    "test_browser.py", "test_search_oracle.py", "test_reading.py", "test_validate.py", "test_record_index.py",
+    "test_search_browser.py", "test_history.py", "test_map.py", "test_member_print.py", "test_city.py",
 )
 
 
