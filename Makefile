@@ -43,8 +43,11 @@ html: setup
 data: setup
 	$(LOCKED) $(PIPELINE)
 
+# The tests run in parallel (pyproject.toml); PYTEST_ARGS adds options: -n 0 (serially),
+# a file, -k, --durations=N (CI prints the slowest).
+PYTEST_ARGS ?=
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 setup: $(BIN)/.installed node_modules/.installed $(VENDOR_FILES)
 

@@ -13,6 +13,24 @@ BIN = Path(sys.executable).parent
 SAMPLE = ROOT / "data" / "sample"
 
 
+# The files that take longest (a full run on 2 cores), longest first. pytest-xdist hands whole
+# files to its workers in collection order (pyproject.toml: --dist loadfile,
+# --no-loadscope-reorder); a long file handed out last would leave the other worker idle until
+# it ends. The other files follow in their usual order; a serial run keeps the usual order.
+LONGEST_FIRST = (
+    "test_publish_faults.py", "test_incremental_publish.py", "test_pages_checked.py", "test_publish.py",
+    "test_benchmarks.py", "test_rebuild.py", "test_seal.py", "test_hostile.py", "test_publication.py",
+    "test_browser.py", "test_search_oracle.py", "test_reading.py", "test_validate.py", "test_record_index.py",
+    "test_search_browser.py", "test_history.py", "test_map.py", "test_member_print.py", "test_city.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
+        items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 @dataclass
 class BuiltSite:
     exports: Path

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser_helpers import fa_int, read_csv
+from browser_helpers import fa_int, map_still, read_csv
 from conftest import ROOT
 from test_nginx import nginx_site  # noqa: F401  (the example server, serving the sample site)
 from pipeline import settings
@@ -129,13 +129,14 @@ def test_a_marker_opens_its_property(tab, serve_site, features, properties):
     counts = Counter(f["properties"]["district"] for f in features)
     district = min(sorted(counts), key=lambda d: counts[d])
     tab.select_option("#filter-district", str(district))
+    map_still(tab)
     for _ in range(12):
         pins = tab.locator("#registry-map .map-pin")
         if pins.count():
             pins.first.click()
             break
         tab.locator("#registry-map .marker-cluster").first.click()
-        tab.wait_for_timeout(600)  # let the zoom animation end (a wait, not an assertion)
+        map_still(tab)  # the cluster's zoom and its children's fade have ended
     link = tab.locator(".leaflet-popup-content a")
     link.wait_for()
     slug = re.search(r"properties/([^/]+)/$", link.get_attribute("href")).group(1)

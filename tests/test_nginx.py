@@ -77,10 +77,16 @@ def test_the_header_check_catches_a_location_that_drops_one(dropped):
 
 # --- nginx itself ---------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _free_ports(count: int) -> list[int]:
+    """Ports the kernel has free now, all different (each held until all are chosen)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def _deployment(root: Path, work: Path) -> tuple[Path, int]:
@@ -92,7 +98,7 @@ def _deployment(root: Path, work: Path) -> tuple[Path, int]:
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                     "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(certificate)],
                    check=True, capture_output=True)
-    http_port, https_port = _free_port(), _free_port()
+    http_port, https_port = _free_ports(2)
     server = EXAMPLE.read_text("utf-8")
     replacements = [
         ("listen 80;", f"listen 127.0.0.1:{http_port};"),
@@ -146,25 +152,66 @@ def test_nginx_refuses_a_broken_example(tmp_path):
     assert "gzip_statik" in check.stderr
 
 
-@pytest.fixture(scope="module")
-def nginx_site(sample_site, tmp_path_factory):
-    work = tmp_path_factory.mktemp("nginx")
-    conf, port = _deployment(sample_site.output, work)
-    server = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(work), "-g", "daemon off;"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        server.kill()
-        pytest.fail("nginx did not start: " + server.stderr.read().decode())
-    yield f"https://127.0.0.1:{port}"
+def _serve(root: Path, work: Path) -> tuple[subprocess.Popen, int]:
+    """nginx serving ``root`` through the example, once it listens: (the server, its HTTPS port).
+
+    The ports were free when chosen, but another process (a test in another pytest-xdist worker,
+    a browser's connection) may take one before nginx binds it; nginx then stops, and starts
+    again on other ports. Ready means nginx wrote its pid file, which it does only once its ports
+    are bound, never that something answers on the port: that could be another test's server."""
+    for _ in range(5):
+        conf, port = _deployment(root, work)
+        pid_file = work / "nginx.pid"
+        pid_file.unlink(missing_ok=True)
+        server = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(work), "-g", "daemon off;"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        while server.poll() is None and not pid_file.exists():
+            time.sleep(0.05)  # polls for a file; nothing is timed
+        if server.poll() is None:
+            return server, port
+        log = work / "error.log"
+        said = server.stderr.read().decode() + (log.read_text(errors="replace") if log.exists() else "")
+        if "Address already in use" not in said:
+            pytest.fail("nginx did not start: " + said)
+    pytest.fail("nginx found no free port in five tries: " + said)
+
+
+def _stop(server: subprocess.Popen) -> None:
     server.terminate()
     server.wait(timeout=10)
+    server.stderr.close()
+
+
+def test_nginx_starts_on_other_ports_when_one_was_taken_before_it_bound(tmp_path, monkeypatch):
+    """Under pytest-xdist another worker may take a chosen port first: the server found must
+    then be this nginx on new ports, not whatever holds the old one."""
+    import ssl
+    import urllib.request
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "index.html").write_text("<!doctype html><title>t</title><p>this nginx</p>")
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        first = [[_free_ports(1)[0], taken]]
+        monkeypatch.setitem(globals(), "_free_ports", lambda count, real=_free_ports: first.pop() if first else real(count))
+        server, port = _serve(root, tmp_path / "nginx")
+        try:
+            assert port != taken
+            insecure = ssl.create_default_context()
+            insecure.check_hostname, insecure.verify_mode = False, ssl.CERT_NONE
+            with urllib.request.urlopen(f"https://127.0.0.1:{port}/", context=insecure, timeout=30) as response:
+                assert b"this nginx" in response.read()
+        finally:
+            _stop(server)
+
+
+@pytest.fixture(scope="module")
+def nginx_site(sample_site, tmp_path_factory):
+    server, port = _serve(sample_site.output, tmp_path_factory.mktemp("nginx"))
+    yield f"https://127.0.0.1:{port}"
+    _stop(server)
 
 
 def _search_file(output: Path) -> str:
@@ -216,19 +263,11 @@ def test_the_policy_check_sees_a_violation(tmp_path, browser):
     root = tmp_path / "site"
     root.mkdir()
     (root / "index.html").write_text("<!doctype html><title>t</title><script>document.title='x'</script>")
-    conf, port = _deployment(root, tmp_path / "nginx")
-    server = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp_path / "nginx"), "-g", "daemon off;"])
+    server, port = _serve(root, tmp_path / "nginx")
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.1)
         assert any(v.startswith("script-src") for v in _violations(browser, f"https://127.0.0.1:{port}/"))
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        _stop(server)
 
 
 def test_the_site_runs_under_its_content_security_policy(nginx_site, sample_site, browser):

@@ -80,7 +80,7 @@ def test_missing_column_is_named(tmp_path):
 def _run_pipeline(exports: Path, work: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "pipeline", "--exports", str(exports), "--content", str(work / "content"),
-         "--output", str(work / "output"), "--reports", str(work / "reports")],
+         "--output", str(work / "output"), "--reports", str(work / "reports"), "--cache", str(work / "cache")],
         cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"},
     )
 
