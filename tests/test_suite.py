@@ -45,3 +45,11 @@ def test_make_test_passes_its_options_on_and_the_readme_says_how_to_run_serially
     assert "$(BIN)/python -m pytest $(PYTEST_ARGS)" in makefile
     readme = (ROOT / "README.md").read_text("utf-8")
     assert "PYTEST_ARGS" in readme and "`-n 0`" in readme and "LONGEST_FIRST" in readme
+
+
+def test_ci_runs_exactly_the_readmes_test_command():
+    """CI must prove what a reader's `make test` proves: no options of its own."""
+    commands = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
+                if line.strip() and not line.strip().startswith("#")]
+    assert commands[-1] == "make test"
+    assert "make test" in (ROOT / "README.md").read_text("utf-8")
