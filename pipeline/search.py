@@ -33,6 +33,7 @@ import hashlib
 import json
 import math
 import re
+from array import array
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from functools import lru_cache
@@ -198,49 +199,77 @@ def _idf(documents_with_term: int, documents: int) -> float:
 
 
 def index_postings(rulings: list[dict], properties: list[dict]) -> dict[str, list[tuple[int, int, int]]]:
-    """``postings(full_index(rulings, properties))``, computed without building lunr's index.
+    """``postings(full_index(rulings, properties))``, computed without building lunr's index
+    (``packed_postings``, unpacked)."""
+    return {term: unpack(packed) for term, packed in packed_postings(rulings, properties).items()}
+
+
+# A posting packed in one 64-bit integer, ordered as its (ref, field number, component) tuple:
+# at 100k rulings there are millions of postings, and a tuple of three ints costs ~130 bytes.
+_FIELD_SHIFT, _REF_SHIFT = 32, 36
+_COMPONENT_MASK, _FIELD_MASK = (1 << _FIELD_SHIFT) - 1, (1 << (_REF_SHIFT - _FIELD_SHIFT)) - 1
+
+
+def unpack(packed) -> list[tuple[int, int, int]]:
+    return [(p >> _REF_SHIFT, p >> _FIELD_SHIFT & _FIELD_MASK, p & _COMPONENT_MASK) for p in packed]
+
+
+def packed_postings(rulings: list[dict], properties: list[dict]) -> dict[str, array]:
+    """term -> its postings packed (``unpack``), by ref then field: lunr's numbers, with
+    a document's fields keeping only their lengths and term counts.
 
     lunr.py keeps, per term, field and document, a dict of metadata, and a Vector per field of
     every document: 110 MB at 10k rulings, 1.1 GB at 100k, in the second process that also
-    holds a copy of the build's memory. Here a document's fields keep only their lengths and
-    term counts; each component is lunr's own arithmetic (``Builder._create_field_vectors``:
-    BM25 with lunr's idf, the field's boost, rounded to thousandths), on the terms lunr's
-    tokenizer and this index's pipeline make, so the postings are the same numbers."""
+    holds a copy of the build's memory. Each component here is lunr's own arithmetic
+    (``Builder._create_field_vectors``: BM25 with lunr's idf, the field's boost, rounded to
+    thousandths), on the terms lunr's tokenizer and this index's pipeline make; the counts
+    wait in flat integer arrays, terms by number, not as tuples."""
     rulings, properties = ordered(rulings, properties)
     pipeline = Pipeline()
     pipeline.add(fold_token)
     fields = list(FIELDS.items())
-    counted: list[tuple[int, int, int, tuple]] = []   # (ref, field number, length, (term, tf)…)
+    term_number: dict[str, int] = {}
+    heads = array("q")     # per field-document: ref, field number, length, distinct terms
+    counts = array("l")    # per field-document, per distinct term: term number, term frequency
+    with_term = array("l")  # per term: the field-documents holding it (lunr's idf counts so)
     lengths = [0] * len(fields)
-    with_term: Counter = Counter()   # the field-documents holding each term (lunr's idf counts so)
-    documents = 0
 
     def add(ref: int, document: dict) -> None:
         for number, (name, _boost) in enumerate(fields):
             terms = [str(token) for token in pipeline.run(Tokenizer(document[name]), name)]
             frequencies = Counter(terms)
-            with_term.update(frequencies.keys())
+            heads.extend((ref, number, len(terms), len(frequencies)))
             lengths[number] += len(terms)
-            counted.append((ref, number, len(terms), tuple(frequencies.items())))
+            for term, tf in frequencies.items():
+                term_id = term_number.setdefault(term, len(term_number))
+                if term_id == len(with_term):
+                    with_term.append(0)
+                with_term[term_id] += 1
+                counts.extend((term_id, tf))
 
     for ref, record in enumerate(rulings):
         add(ref, ruling_document(record))
-        documents += 1
     for ref, record in enumerate(properties, PROPERTY_BASE):
         add(ref, property_document(record))
-        documents += 1
+    documents = len(rulings) + len(properties)
     average = [total / documents if documents else 0 for total in lengths]
-    inverse = {term: _idf(n, documents) for term, n in with_term.items()}
-    found: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-    for ref, number, length, frequencies in counted:
+    inverse = [_idf(n, documents) for n in with_term]
+    found = [array("q") for _ in with_term]
+    at = 0
+    for i in range(0, len(heads), 4):
+        ref, number, length, distinct = heads[i:i + 4]
         boost = fields[number][1]
-        for term, tf in frequencies:
-            score = inverse[term] * ((K1 + 1) * tf) / (K1 * (1 - B + B * (length / average[number])) + tf)
+        for j in range(at, at + 2 * distinct, 2):
+            term_id, tf = counts[j], counts[j + 1]
+            score = inverse[term_id] * ((K1 + 1) * tf) / (K1 * (1 - B + B * (length / average[number])) + tf)
             score *= boost
-            found[term].append((ref, number, round(round(score, 3) * 1000)))
-    for entries in found.values():
-        entries.sort()
-    return found
+            component = round(round(score, 3) * 1000)
+            if not 0 <= component <= _COMPONENT_MASK:
+                raise ValueError(f"a search score out of range: {component}")
+            # Documents come by ref and fields by number, so each term's postings are in order.
+            found[term_id].append(ref << _REF_SHIFT | number << _FIELD_SHIFT | component)
+        at += 2 * distinct
+    return {term: found[term_id] for term, term_id in term_number.items()}
 
 
 # --- filters --------------------------------------------------------------------------
@@ -345,16 +374,16 @@ def term_entry(term: str, entries: list[tuple[int, int, int]]) -> list:
     return [term, [[field, *by_field[field]] for field in sorted(by_field)]]
 
 
-def term_files(found: dict[str, list], codes: dict[int, list[int]]) -> tuple[dict[str, bytes], list[list[str]]]:
+def term_files(found: dict[str, array], codes: dict[int, list[int]]) -> tuple[dict[str, bytes], list[list[str]]]:
     """``terms-<i>`` files, and [first term, hash] of each (the name is ``terms-<i>.<hash>.json``),
-    in term order."""
+    in term order; ``found``: ``packed_postings``."""
     files, table = {}, []
     run: list[str] = []
     size = 0
 
     def close():
-        refs = sorted({ref for term in run for ref, _, _ in found[term]})
-        data = _dumps({"terms": [term_entry(term, found[term]) for term in run],
+        refs = sorted({packed >> _REF_SHIFT for term in run for packed in found[term]})
+        data = _dumps({"terms": [term_entry(term, unpack(found[term])) for term in run],
                        "refs": _deltas(refs), "codes": [codes[ref] for ref in refs]})
         name = _hashed(f"terms-{len(table)}", data)
         files[name] = data
@@ -397,9 +426,7 @@ def build_search(rulings: list[dict], properties: list[dict], districts: int,
     codes = {ref: ruling_code(r, member_index) for ref, r in enumerate(rulings)}
     codes.update({ref: property_code(p) for ref, p in enumerate(properties, PROPERTY_BASE)})
     summaries = {"r": [ruling_summary(r) for r in rulings], "p": [property_summary(p) for p in properties]}
-    fingerprint = hashlib.sha256(_dumps([FORMAT_VERSION, districts, people, summaries,
-                                         [ruling_document(r) for r in rulings],
-                                         [property_document(p) for p in properties]])).hexdigest()
+    fingerprint = index_fingerprint(districts, people, summaries, rulings, properties)
     cached = _from_cache(cache, fingerprint)
     if cached is not None:
         return cached, {"built": 0, "reused": len(cached)}
@@ -408,8 +435,23 @@ def build_search(rulings: list[dict], properties: list[dict], districts: int,
     return files, {"built": len(files), "reused": 0}
 
 
+def index_fingerprint(districts: int, people: list, summaries: dict[str, list[list]],
+                      rulings: list[dict], properties: list[dict]) -> str:
+    """The sha256 of everything the files are made of, fed one record at a time: at 100k the
+    whole as one JSON text (with every document's tokens) held hundreds of MB at once."""
+    digest = hashlib.sha256(_dumps([FORMAT_VERSION, districts, people]))
+    # JSON values end where they end: one per line, each part after its own name.
+    parts = (("r", summaries["r"]), ("p", summaries["p"]), ("ruling documents", map(ruling_document, rulings)),
+             ("property documents", map(property_document, properties)))
+    for name, values in parts:
+        digest.update(b"\n" + name.encode("ascii"))
+        for value in values:
+            digest.update(b"\n" + _dumps(value))
+    return digest.hexdigest()
+
+
 def _build(rulings, properties, districts, people, codes, summaries) -> dict[str, bytes]:
-    found = index_postings(rulings, properties)
+    found = packed_postings(rulings, properties)
     files, table = term_files(found, codes)
     words = sorted((term for term in found if not re.search(r"[0-9]", term)), key=js_order)
     words_data = _dumps(words)
@@ -524,9 +566,9 @@ def terms_file_of(table: list[list[str]], term: str) -> str:
     return f"terms-{i}.{table[i][1]}.json"
 
 
-def common_words(found: dict[str, list], documents: int) -> list[str]:
+def common_words(found: dict[str, array], documents: int) -> list[str]:
     """Words in at least COMMON_SHARE of all documents («خیابان», «کرج»): a query that also
     has a rarer word leaves them out, as lunr's stop-word filter would, instead of fetching
     the postings of most of the site (search.js and the oracle test read this list)."""
     return sorted((term for term, entries in found.items() if not re.search(r"[0-9]", term)
-                   and len({ref for ref, _, _ in entries}) >= COMMON_SHARE * documents), key=js_order)
+                   and len({packed >> _REF_SHIFT for packed in entries}) >= COMMON_SHARE * documents), key=js_order)
