@@ -139,7 +139,7 @@ def test_pelican_is_told_the_publishs_cache_folder(tmp_path, monkeypatch, cache)
     if cache:
         assert folder == tmp_path.resolve() / "relative-cache" / "pelican"
     else:
-        assert folder.is_absolute() and not folder.exists()
+        assert folder.is_absolute() and not folder.parent.exists()
         assert not folder.is_relative_to(ROOT) and not folder.is_relative_to(tmp_path)
 
 
