@@ -20,6 +20,9 @@ PELICAN_SETTINGS ?= pelicanconf.py
 # live site and checks what changed: pipeline.incremental). The site's address
 # comes from SHAFAF_SITEURL (see publishconf.py).
 STATE ?= state
+# make publish and make upload keep their caches here (Pelican's under $(CACHE)/pelican/); make html
+# keeps its own in the code folder's cache/ (CACHE_PATH in pelicanconf.py).
+CACHE ?= cache
 PUBLICATION_DATE ?= $(shell TZ=Asia/Tehran date +%F)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
@@ -87,13 +90,13 @@ $(VENDOR)/leaflet/markercluster-LICENSE.txt: node_modules/.installed
 
 publish: setup
 	$(BIN)/python -m pipeline.publish --exports $(EXPORTS) --content $(CONTENT) --output $(OUTPUT) \
-		--reports $(REPORTS) --state $(STATE) --date $(PUBLICATION_DATE) $(if $(filter-out 0,$(FORCE)),--force) \
+		--reports $(REPORTS) --state $(STATE) --cache $(CACHE) --date $(PUBLICATION_DATE) $(if $(filter-out 0,$(FORCE)),--force) \
 		$(if $(filter-out 0,$(FIRST)),--first) $(if $(filter-out 0,$(WAIT)),--wait) \
 		$(if $(filter-out 0,$(FULL_CHECK)),--full-check)
 
 # Sends the published site, only as publish sealed it, to $$SHAFAF_UPLOAD_DEST (rsync -rlc --delete).
 upload: setup
-	$(BIN)/python -m pipeline.upload --output $(OUTPUT) --state $(STATE) $(if $(filter-out 0,$(WAIT)),--wait)
+	$(BIN)/python -m pipeline.upload --output $(OUTPUT) --state $(STATE) --cache $(CACHE) $(if $(filter-out 0,$(WAIT)),--wait)
 
 # Finishes (or clears) a publish that was interrupted, then stops.
 recover: setup

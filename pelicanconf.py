@@ -99,6 +99,8 @@ LOAD_CONTENT_CACHE = True
 CACHE_CONTENT = True
 CONTENT_CACHING_LAYER = "reader"
 CHECK_MODIFIED_METHOD = "mtime"
+# make html's caches (Pelican's and the plugin's); make publish gives Pelican its own,
+# <--cache>/pelican/, on the command line, so that sites built from one checkout share none.
 CACHE_PATH = str(_HERE / "cache" / "pelican")
 STATIC_CHECK_IF_MODIFIED = True
 # One language: no page is looked for as a translation of another.

@@ -45,6 +45,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import json
 import os
 import shutil
 import stat
@@ -312,7 +313,11 @@ def build_into_fresh_folder(options: Options, publication: build.Publication, ci
         build.write(publication, options.content, new, options.reports, city, siteurl, stages)
         stages.begin("pelican")
         env = {**os.environ, "PYTHONHASHSEED": "0", "SHAFAF_SITEURL": siteurl}
-        pelican = subprocess.run([options.pelican, str(options.content), "-o", str(new), "-s", str(options.settings)],
+        # Pelican's caches and the plugin's belong to this publish's cache folder, not to the
+        # code folder's cache/pelican/ that make html keeps; without one, to the build alone.
+        pelican_cache = options.cache.resolve() / "pelican" if options.cache is not None else Path(folder) / "pelican-cache"
+        pelican = subprocess.run([options.pelican, str(options.content), "-o", str(new), "-s", str(options.settings),
+                                  "-e", f"CACHE_PATH={json.dumps(str(pelican_cache))}"],
                                  cwd=ROOT, capture_output=True, text=True, env=env, check=False)
         log = pelican.stdout + pelican.stderr
         if pelican.returncode != 0 or "ERROR" in log:

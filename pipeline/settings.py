@@ -106,6 +106,9 @@ SITE_SETTINGS = {
     "LATEST_RULINGS_ON_HOME": lambda v: isinstance(v, int) and v >= 0,
     "RECORD_PATHS": lambda v: isinstance(v, list) and all(isinstance(x, str) and re.fullmatch("[a-z]+", x) for x in v),
     "RENDER_PROCESSES": lambda v: v in (1, 2),
+    # Pelican's caches and the plugin's: "" would put them in the code folder itself (Pelican
+    # reads a relative path from the settings file's folder).
+    "CACHE_PATH": lambda v: isinstance(v, str) and v.strip() != "",
 }
 
 # Pelican's own path settings for pages it writes itself, and what the scheme makes them.

@@ -43,7 +43,8 @@ def test_every_make_target_is_documented(target):
 
 @pytest.mark.parametrize("name, value", [("LISTING_PAGE_SIZE", 0), ("RULINGS_FEED_ITEMS", "50"),
                                          ("RENDER_PROCESSES", 3), ("RECORD_PATHS", ["../rulings"]),
-                                         ("LATEST_RULINGS_ON_HOME", None),
+                                         ("LATEST_RULINGS_ON_HOME", None), ("CACHE_PATH", ""),
+                                         ("CACHE_PATH", None),
                                          # Pelican's own paths must be the scheme's (pipeline/urls.py)
                                          ("SEARCH_URL", "find/"), ("SEARCH_SAVE_AS", "search.html"),
                                          ("PAGE_URL", "pages/{slug}/"), ("THEME_STATIC_DIR", "static")])
@@ -65,6 +66,7 @@ def test_a_bad_site_setting_stops_the_build(name, value):
 
 @pytest.mark.parametrize("line, name", [("LISTING_PAGE_SIZE = 0", "LISTING_PAGE_SIZE"),
                                         ("del RENDER_PROCESSES", "RENDER_PROCESSES"),
+                                        ("CACHE_PATH = ''", "CACHE_PATH"),
                                         ("SEARCH_URL = 'find/'", "SEARCH_URL"),
                                         ("MUNICIPALITY = {**MUNICIPALITY, 'districts': 0}", "districts"),
                                         ("del MUNICIPALITY", "MUNICIPALITY")])

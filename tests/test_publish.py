@@ -95,6 +95,54 @@ def test_publish_builds_a_checked_site(live):
     assert not list(output.rglob("report.html")), "the staff report is never published"
 
 
+def test_pelicans_caches_are_under_the_publishs_cache_folder(live):
+    """Pelican's caches and the plugin's (record index, render manifest, charts, compiled
+    templates) go where ``--cache`` says, never into the code folder's ``cache/pelican/``,
+    which ``make html`` keeps: two sites built from one checkout share none of them."""
+    def where(folder: Path) -> str:   # how the plugin names a folder's caches
+        return hashlib.blake2b(str(folder.resolve()).encode(), digest_size=8).hexdigest()
+    built, content = where(live / "output.new"), where(live / "content")
+    ours = live / "cache" / "pelican"
+    assert (ours / f"render-{built}.json").is_file()
+    assert (ours / f"record-index-{content}.marshal").is_file()
+    assert list((ours / f"charts-{built}").glob("*.svg"))
+    assert list(ours.glob("jinja-*/*")), "the compiled templates"
+    assert list(ours.glob("*Generator*")), "Pelican's own content cache"
+    code = ROOT / "cache" / "pelican"
+    # named by this test's own folders: nothing there can be another run's
+    assert not [*code.glob(f"*{built}*"), *code.glob(f"*{content}*")]
+
+
+@pytest.mark.parametrize("cache", ["given", None])
+def test_pelican_is_told_the_publishs_cache_folder(tmp_path, monkeypatch, cache):
+    """What Pelican is given, without building: ``<cache>/pelican`` (absolute, so a relative
+    ``--cache`` means the folder the publish runs in, not the code folder Pelican runs in),
+    or without a cache folder one of the build's own, gone when it ends."""
+    from types import SimpleNamespace
+
+    from pipeline import publish as publishing
+    said = tmp_path / "argv.json"
+    fake = tmp_path / "pelican"
+    fake.write_text(f"#!{sys.executable}\nimport json, sys\nopen({str(said)!r}, 'w').write(json.dumps(sys.argv))\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(publishing.build, "write", lambda *args: None)
+    monkeypatch.setattr(publishing, "carry_over_snapshots", lambda *args: 0)
+    monkeypatch.chdir(tmp_path)
+    options = publishing.Options(tmp_path / "exports", output=tmp_path / "output", pelican=str(fake),
+                                 cache=Path("relative-cache") if cache else None)
+    publication = SimpleNamespace(change_log=SimpleNamespace(published="2026-11-21"))
+    assert publishing.build_into_fresh_folder(options, publication, None, SITEURL) == []
+    argv = json.loads(said.read_text())
+    given = argv[argv.index("-e") + 1]
+    assert given.startswith("CACHE_PATH=")
+    folder = Path(json.loads(given.removeprefix("CACHE_PATH=")))
+    if cache:
+        assert folder == tmp_path.resolve() / "relative-cache" / "pelican"
+    else:
+        assert folder.is_absolute() and not folder.parent.exists()
+        assert not folder.is_relative_to(ROOT) and not folder.is_relative_to(tmp_path)
+
+
 def test_gz_copies_decompress_to_their_originals(live):
     output = live / "output"
     texts = [p for p in output.rglob("*") if p.is_file() and p.suffix in GZIP_SUFFIXES]

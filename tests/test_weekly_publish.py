@@ -13,8 +13,6 @@ import json
 
 import pytest
 
-from conftest import ROOT
-
 from factory import property_, ruling, violation, write_exports
 from pipeline.urls import URLS
 from pipeline.values import slug as slug_of
@@ -71,9 +69,9 @@ def week(tmp_path_factory):
 
 def rendered_listings(work) -> int:
     """How many listing pages the second publish's Pelican rendered (plugins/shafaf/render.py
-    keeps its counts in its manifest, under the code's cache/, one per output folder)."""
+    keeps its counts in its manifest, under the publish's cache/, one per output folder)."""
     where = hashlib.blake2b(str((work / "output.new").resolve()).encode(), digest_size=8).hexdigest()
-    manifest = ROOT / "cache" / "pelican" / f"render-{where}.json"
+    manifest = work / "cache" / "pelican" / f"render-{where}.json"
     return json.loads(manifest.read_text("utf-8"))["last_build"].get("listings: rendered", 0)
 
 
