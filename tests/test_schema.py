@@ -338,6 +338,32 @@ def test_a_private_address_a_public_address_holds_whole_is_legitimate_but_a_name
     assert tuple(gates.tokens("سارا نادری")) in sequences
 
 
+@pytest.mark.parametrize("public_address, private_address, held", [
+    ("کرج، شهرک مترو، خیابان مصباح", "کرج، شهرک مترو", True),                 # at the very start
+    ("استان البرز، کرج، شهرک مترو", "کرج، شهرک مترو", True),                  # at the very end
+    ("کرج، شهرک مترو", "کرج، شهرک مترو", True),                               # the whole value
+    ("کرج، مصباحیه، پلاک 3", "مصباحیه", True),                                # one word
+    ("کرج، مصباحیه، پلاک 3", "مصباحیهٔ", True),                               # folded as the value is
+    ("کرج، کوچه کوچه یاس", "کوچه یاس", True),                                 # after a repeated word
+    ("کرج، کوچه کوچه یاس", "کوچه کوچه", True),
+    ("Block B-12/3, Unit 4", "block b-12/3", True),                           # ASCII words, any case
+    ("کرج، شهرک مترو، پلاک 317", "کرج، پلاک 317", False),                     # not consecutive
+    ("کرج، شهرک مترو، پلاک 317", "پلاک 31", False),                           # part of a word
+    ("کرج، شهرک مترو", "کرج، شهرک مترو، پلاک 317", False),                    # longer than the value
+    ("استان البرز، کرج|شهرک مترو، پلاک 5", "کرج، شهرک مترو", False),          # across two values
+])
+def test_a_private_address_is_legitimate_only_where_one_public_address_holds_it_whole(
+        public_address, private_address, held):
+    places = _table(Field("place_code", "کد", "Code", K.KEY),
+                    Field("address", "نشانی", "Address", K.TEXT, public_identity=True))
+    homes = _table(Field("home_code", "کد", "Code", K.KEY),
+                   Field("address", "نشانی", "Address", K.TEXT, visibility=Visibility.PRIVATE))
+    public = pd.DataFrame([{"place_code": f"P-{i}", "address": a} for i, a in enumerate(public_address.split("|"))])
+    private = pd.DataFrame([{"home_code": "H-1", "address": private_address}])
+    sequences = _private_sequences((homes, private), (places, public))
+    assert (tuple(gates.tokens(private_address)) not in sequences) is held
+
+
 @pytest.mark.parametrize("kind, privacy_, public", [
     (K.INTEGER, Privacy.AMOUNT, {"4271"}), (K.DECIMAL, Privacy.AMOUNT, {"4271"}),
     (K.KEY, Privacy.IDENTIFIER, {"4271"}), (K.DISTRICT, Privacy.NONE, set()),
