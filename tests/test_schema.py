@@ -16,6 +16,7 @@ import pytest
 from factory import property_, ruling, violation, write_exports
 from pipeline import datasets, downloads, gates, privacy, read, settings, validate
 from pipeline.errors import CellError
+from pipeline.files import Spool
 from pipeline.schema import (
     HOLDER_KINDS, KIND_SPECS, NATURAL_PERSON, ORGANISATION, PROPERTIES, RULINGS, TABLES, VIOLATIONS, Field,
     ForeignKey, Kind, Privacy, Table, Visibility, When,
@@ -376,15 +377,16 @@ def test_the_gate_counts_published_numbers_by_the_kinds_privacy(kind, privacy_, 
     assert gates.public_numbers(SimpleNamespace(tables=lambda: [checked])) == public
 
 
-def test_a_table_with_a_point_gets_its_geojson_and_catalogue_entry():
+def test_a_table_with_a_point_gets_its_geojson_and_catalogue_entry(tmp_path):
     sites = _table(Field("site", "کد", "Code", K.KEY), Field("lat", "عرض", "Lat", K.DECIMAL),
                    Field("lon", "طول", "Lon", K.DECIMAL), point=("lat", "lon"))
     rows = [{"site": "S-1", "lat": 35.8, "lon": 50.9}, {"site": "S-2", "lat": None, "lon": 50.9}]
     collection = json.loads(downloads.geojson(sites, rows))
     assert [(f["id"], f["geometry"]["coordinates"], f["properties"]) for f in collection["features"]] == \
         [("S-1", [50.9, 35.8], {"site": "S-1"})]
-    files = {f"things.{fmt}": b"" for fmt in downloads.DATASET_FORMATS} | {"things.geojson": b"",
-                                                                          "datapackage.json": b"{}"}
+    files = Spool(tmp_path)
+    files.update({f"things.{fmt}": b"" for fmt in downloads.DATASET_FORMATS} | {"things.geojson": b"",
+                                                                                "datapackage.json": b"{}"})
     (entry,) = downloads.catalogue(files, {"things": rows}, [sites], CITY, "2026-11-30", "2026-11-30")["datasets"]
     assert entry["geojson_features"] == 1
     assert [f["path"] for f in entry["files"]][-1] == "things.geojson"

@@ -1,8 +1,11 @@
 """The spool: the build's data files wait for their write on disk, not in memory."""
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
+
+import pytest
 
 from pipeline.files import Spool
 
@@ -52,3 +55,62 @@ def test_a_build_leaves_no_spool_behind(sample_site):
     spool = sample_site.output.parent / "cache" / "spool"
     assert spool.is_dir()            # the build used it
     assert list(spool.iterdir()) == []
+
+
+def test_a_spool_knows_each_files_size_and_digest_from_its_write(tmp_path):
+    spool = Spool(tmp_path)
+    spool["rulings.csv"] = b"a,b\r\n"
+    spool.same_as("2026-11-30/rulings.csv", "rulings.csv")
+    spool["rulings.csv"] = "ب".encode("utf-8") * 3     # written again: the alias keeps the first
+    assert (spool.size("rulings.csv"), spool.digest("rulings.csv")) == (6, hashlib.sha256("ببب".encode()).hexdigest())
+    assert (spool.size("2026-11-30/rulings.csv"), spool.digest("2026-11-30/rulings.csv")) == \
+        (5, hashlib.sha256(b"a,b\r\n").hexdigest())
+    (spool.folder / "1").write_bytes(b"changed behind its back")   # never read back to be described
+    assert spool.digest("2026-11-30/rulings.csv") == hashlib.sha256(b"a,b\r\n").hexdigest()
+    spool.close()
+
+
+class _CountingSpool(Spool):
+    def __init__(self, parent):
+        super().__init__(parent)
+        self.read: list[str] = []
+
+    def __getitem__(self, name):
+        self.read.append(name)
+        return super().__getitem__(name)
+
+
+def test_the_datapackage_and_the_catalogue_describe_the_files_without_reading_them_again(tmp_path):
+    """Each dataset was read back from the spool and hashed twice more (the datapackage's CSV
+    hashes, then every file of ``files.json``); the spool took both figures as it wrote it."""
+    from pipeline import datasets, downloads, settings
+    from pipeline.schema import TABLES
+    from pipeline.urls import URLS
+
+    city, tables = settings.load(), list(TABLES)
+    spool = _CountingSpool(tmp_path)
+    names = [n for t in tables for n in (f"{t.name}.{fmt}" for fmt in downloads.DATASET_FORMATS)]
+    names += [f"{t.name}.geojson" for t in tables if t.point] + ["datapackage.json", URLS.in_data(URLS.data_zip())]
+    written = {name: f"{name}: {i}\n".encode() * (i + 1) for i, name in enumerate(names)}
+    spool.update(written)
+    package = datasets.datapackage(spool, tables, city, "2026-11-30")
+    index = downloads.catalogue(spool, {t.name: [] for t in tables}, tables, city, "2026-11-30", "2026-11-30")
+    assert spool.read == []
+    for resource in package["resources"]:
+        data = written[resource["path"]]
+        assert (resource["bytes"], resource["hash"]) == (len(data), "sha256:" + hashlib.sha256(data).hexdigest())
+    described = [f for d in index["datasets"] for f in d["files"]] + [index["zip"], index["datapackage"]]
+    assert sorted(f["path"] for f in described) == sorted(names)
+    for f in described:
+        assert (f["bytes"], f["sha256"]) == (len(written[f["path"]]), hashlib.sha256(written[f["path"]]).hexdigest())
+    spool.close()
+
+
+def test_the_datasets_are_made_into_a_spool_only():
+    """``downloads.download_files`` needs the spool's aliases and digests: a dict made by
+    default would fail only later."""
+    from pipeline import datasets, settings
+    from pipeline.schema import TABLES
+
+    with pytest.raises(TypeError):
+        datasets.dataset_files({t.name: [] for t in TABLES}, list(TABLES), settings.load(), "2026-11-30")
