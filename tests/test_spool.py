@@ -4,6 +4,8 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -114,3 +116,74 @@ def test_the_datasets_are_made_into_a_spool_only():
 
     with pytest.raises(TypeError):
         datasets.dataset_files({t.name: [] for t in TABLES}, list(TABLES), settings.load(), "2026-11-30")
+
+
+# One build of two sharing a ``cache/spool/``: its own spool lives through the whole run while
+# it makes and closes short ones (each sweeps the folders of dead builds) and leaves one
+# behind from a child that dies without closing it (a killed build's).
+_BUILD = r'''
+import os, sys, time
+from pathlib import Path
+from pipeline.files import Spool
+
+parent, me, other, rounds = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+
+def wait_for(name):
+    while not (parent.parent / name).exists():
+        time.sleep(0.01)
+
+def check(spool, expected):
+    for name, data in expected.items():
+        assert spool[name] == data, (me, name)
+        assert spool.folder.name.startswith(f"spool-{os.getpid()}-"), spool.folder
+
+def main():
+    whole = Spool(parent)
+    kept = {f"{me}/{i}.csv": f"{me} {i}\n".encode() * (i + 1) for i in range(20)}
+    whole.update(kept)
+    (parent.parent / f"ready-{me}").touch()
+    wait_for(f"ready-{other}")
+    for round in range(rounds):
+        short = Spool(parent)
+        made = {f"{n}.json": f"{me} {round} {n}".encode() for n in range(3)}
+        short.update(made)
+        short.same_as("alias", "0.json")
+        check(short, {**made, "alias": made["0.json"]})
+        check(whole, kept)
+        short.close()
+        assert not short.folder.exists()
+        if round % 10 == 0:
+            child = os.fork()
+            if child == 0:
+                left = Spool(parent)
+                left["x"] = b"left by a killed build"
+                os._exit(0)
+            os.waitpid(child, 0)
+    (parent.parent / f"done-{me}").touch()
+    wait_for(f"done-{other}")
+    check(whole, kept)
+    whole.close()
+
+
+try:
+    main()
+finally:   # a build that fails releases the other, which would wait for it forever
+    (parent.parent / f"ready-{me}").touch()
+    (parent.parent / f"done-{me}").touch()
+print("ok", me)
+'''
+
+
+def test_two_builds_sharing_one_spool_folder_neither_loses_nor_reads_the_others_files(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    parent = tmp_path / "spool"
+    environment = {**os.environ, "PYTHONPATH": str(root)}
+    builds = [subprocess.Popen([sys.executable, "-c", _BUILD, str(parent), me, other, "60"], env=environment,
+                               cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+              for me, other in (("a", "b"), ("b", "a"))]
+    results = [build.communicate(timeout=300) for build in builds]
+    assert [(build.returncode, out.split()) for build, (out, _) in zip(builds, results)] == \
+        [(0, ["ok", "a"]), (0, ["ok", "b"])], [error for _, error in results]
+    last = Spool(parent)        # what the killed children left is swept by the next spool
+    assert list(parent.iterdir()) == [last.folder]
+    last.close()
