@@ -8,16 +8,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
-import hashlib
 import io
 import json
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 from itertools import chain, repeat
 from pathlib import Path
 
 import jdatetime
 
 from . import completeness, history, stats
+from .files import Spool
 from .pages import write_if_changed
 from .schema import REQUIRED, Field, Storage, Table
 from .settings import Municipality
@@ -175,16 +175,16 @@ def table_schema(table: Table, city: Municipality) -> dict:
     return schema
 
 
-def datapackage(files: dict[str, bytes], tables: list[Table], city: Municipality, updated: str) -> dict:
+def datapackage(files: Spool, tables: list[Table], city: Municipality, updated: str) -> dict:
     license_ = {"name": city.license_id, "path": city.license_url, "title": city.license_title}
     resources = []
     for table in tables:
-        data = files[f"{table.name}.csv"]
+        name = f"{table.name}.csv"
         resources.append({
-            "name": table.name, "path": f"{table.name}.csv", "profile": "tabular-data-resource",
+            "name": table.name, "path": name, "profile": "tabular-data-resource",
             "title": table.title_en, "description": f"{table.title_fa}. {table.description_fa} {table.description_en}",
             "format": "csv", "mediatype": "text/csv", "encoding": "utf-8-sig",
-            "bytes": len(data), "hash": f"sha256:{hashlib.sha256(data).hexdigest()}",
+            "bytes": files.size(name), "hash": f"sha256:{files.digest(name)}",
             "schema": table_schema(table, city),
         })
     return {
@@ -200,10 +200,11 @@ def datapackage(files: dict[str, bytes], tables: list[Table], city: Municipality
 
 
 def dataset_files(rows: dict[str, list[dict]], tables: list[Table], city: Municipality, updated: str,
-                  statement: list[dict] | None = None, change_history: list[dict] | None = None,
-                  into: MutableMapping[str, bytes] | None = None) -> MutableMapping[str, bytes]:
-    """``into``: where the files are put (a ``files.Spool`` keeps them on disk until written)."""
-    files: MutableMapping[str, bytes] = {} if into is None else into
+                  statement: list[dict] | None = None, change_history: list[dict] | None = None, *,
+                  into: Spool) -> Spool:
+    """The files, put ``into`` the spool (on disk until written; the datapackage describes
+    each CSV by the size and digest the spool took as it wrote it)."""
+    files = into
     for table in tables:
         files[f"{table.name}.csv"] = to_csv(table, rows[table.name])
         files[f"{table.name}.json"] = to_json(table, rows[table.name])

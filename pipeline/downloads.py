@@ -115,11 +115,12 @@ def xlsx(table: Table, rows: list[dict]) -> bytes:
     return _reproducible_zip(buffer.getvalue())
 
 
-def cached_xlsx(table: Table, rows: list[dict], mirrored: bytes, cache: Path | None) -> bytes:
-    """``xlsx``, taken from ``cache`` when the CSV it mirrors has not changed."""
+def cached_xlsx(table: Table, rows: list[dict], mirrored: str, cache: Path | None) -> bytes:
+    """``xlsx``, taken from ``cache`` when the CSV it mirrors (``mirrored``: its sha256) has
+    not changed."""
     if cache is None:
         return xlsx(table, rows)
-    key = hashlib.sha256(_CODE + mirrored).hexdigest()
+    key = hashlib.sha256(_CODE + mirrored.encode("ascii")).hexdigest()
     path = cache / f"{table.name}-{key[:32]}.xlsx"
     if path.is_file():
         return path.read_bytes()
@@ -263,11 +264,11 @@ def _lines_of(data: bytes, table: Table, rows: list[dict]) -> tuple[memoryview, 
     return memoryview(data), ends
 
 
-def _describe(data: bytes, path: str, fmt: str) -> dict:
-    return {"format": fmt, "path": path, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+def _describe(files: Spool, path: str, fmt: str) -> dict:
+    return {"format": fmt, "path": path, "bytes": files.size(path), "sha256": files.digest(path)}
 
 
-def catalogue(files: dict[str, bytes], rows: dict[str, list[dict]], tables: list[Table], city: Municipality,
+def catalogue(files: Spool, rows: dict[str, list[dict]], tables: list[Table], city: Municipality,
               updated: str, published: str) -> dict:
     """What the datasets page lists: per dataset its rows, dates, license and every file."""
     datasets = []
@@ -281,26 +282,26 @@ def catalogue(files: dict[str, bytes], rows: dict[str, list[dict]], tables: list
             "rows": len(rows[table.name]),
             "geojson_features": (sum(1 for r in rows[table.name] if _has_point(table, r))
                                  if table.point else None),
-            "files": [_describe(files[n], n, n.rsplit(".", 1)[1]) for n in names],
+            "files": [_describe(files, n, n.rsplit(".", 1)[1]) for n in names],
         })
     zipped = URLS.in_data(URLS.data_zip())
-    everything = {"zip": {**_describe(files[zipped], zipped, "zip"), "contents": zip_contents(tables)}
+    everything = {"zip": {**_describe(files, zipped, "zip"), "contents": zip_contents(tables)}
                   } if zipped in files else {}
     return {"published": published, "updated": updated,
             "license": {"id": city.license_id, "title": city.license_title, "url": city.license_url},
             "snapshot": f"{published}/", "datasets": datasets,
-            "datapackage": _describe(files["datapackage.json"], "datapackage.json", "json"),
+            "datapackage": _describe(files, "datapackage.json", "json"),
             **everything,
             # No hashes: the change log grows with every publication (and in a snapshot holds
             # only that publication's changes).
             "changes": {"csv": "changes.csv", "json": "changes.json"}}
 
 
-def workbooks(files: dict[str, bytes], rows: dict[str, list[dict]], tables: list[Table],
+def workbooks(files: Spool, rows: dict[str, list[dict]], tables: list[Table],
               cache: Path | None = None) -> dict[str, bytes]:
     """``<table>.xlsx`` for each table; ``cache``: a folder where each workbook is kept until
-    the CSV it mirrors (in ``files``) changes."""
-    return {f"{t.name}.xlsx": cached_xlsx(t, rows[t.name], files[f"{t.name}.csv"], cache) for t in tables}
+    the CSV it mirrors (in ``files``, known by the digest the spool took) changes."""
+    return {f"{t.name}.xlsx": cached_xlsx(t, rows[t.name], files.digest(f"{t.name}.csv"), cache) for t in tables}
 
 
 def download_files(files: Spool, rows: dict[str, list[dict]], tables: list[Table], city: Municipality,

@@ -164,7 +164,11 @@ class Spool(MutableMapping):
     ``spool-<pid>-…`` under ``parent`` (the system's temporary folder when None), removed by
     ``close`` or when the spool is collected; one left by a killed build is removed by the
     next spool made under the same parent. A forked child reads the same files and never
-    removes them. Names are keys only: a file is named by a counter, never by its name."""
+    removes them. Names are keys only: a file is named by a counter, never by its name.
+
+    Each file's size and sha256 are taken as it is written (``size``, ``digest``): the
+    datapackage and ``files.json`` describe the files by them, and reading the files back
+    to hash them read every dataset from disk twice more."""
 
     def __init__(self, parent: Path | None = None):
         if parent is not None:
@@ -172,6 +176,7 @@ class Spool(MutableMapping):
             _sweep_spools(parent)
         self.folder = Path(tempfile.mkdtemp(prefix=f"spool-{os.getpid()}-", dir=parent))
         self._files: dict[str, str] = {}
+        self._described: dict[str, tuple[int, str]] = {}   # file -> (bytes, sha256): aliases share it
         self._made = 0
         self._remove = weakref.finalize(self, _remove_spool, self.folder, os.getpid())
 
@@ -181,6 +186,7 @@ class Spool(MutableMapping):
         with open(self.folder / file, "wb") as handle:
             handle.write(data)
         self._files[name] = file
+        self._described[file] = (len(data), hashlib.sha256(data).hexdigest())
 
     def __getitem__(self, name: str) -> bytes:
         return (self.folder / self._files[name]).read_bytes()
@@ -196,6 +202,14 @@ class Spool(MutableMapping):
 
     def __contains__(self, name) -> bool:
         return name in self._files
+
+    def size(self, name: str) -> int:
+        """The number of bytes ``name`` holds, without reading them."""
+        return self._described[self._files[name]][0]
+
+    def digest(self, name: str) -> str:
+        """The sha256 (hex) of the bytes ``name`` holds, without reading them."""
+        return self._described[self._files[name]][1]
 
     def same_as(self, name: str, other: str) -> None:
         """``name`` holds the bytes ``other`` holds, without a second copy."""

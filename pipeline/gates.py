@@ -213,16 +213,19 @@ def _private_cells(tables: list[tuple[Table, pd.DataFrame]]) -> tuple[dict, set[
 
 
 def _held_within(values: set[tuple[str, ...]], sequences: set[tuple[str, ...]]) -> set[tuple[str, ...]]:
-    """The ``sequences`` that some value of ``values`` holds as consecutive words."""
-    lengths: dict[str, set[int]] = {}
+    """The ``sequences`` that some value of ``values`` holds as consecutive words: found by
+    the scan's own matcher, in each value's words as a text (folded words fold to themselves)."""
+    # Only a sequence whose words all occur in the values can be held: the matcher's tree is of
+    # those few (4,577 of 28,408 at 20k rulings: half the time, a sixth of the memory).
+    words = {word for value in values for word in value}
+    by_first: dict[str, dict[int, set[tuple[str, ...]]]] = {}
     for sequence in sequences:
-        lengths.setdefault(sequence[0], set()).add(len(sequence))
-    held = set()
+        if words.issuperset(sequence):
+            by_first.setdefault(sequence[0], {}).setdefault(len(sequence), set()).add(sequence)
+    matcher = _Sequences(by_first)
+    held: set[tuple[str, ...]] = set()
     for value in values:
-        for i, word in enumerate(value):
-            for length in lengths.get(word, ()):
-                if value[i:i + length] in sequences:
-                    held.add(value[i:i + length])
+        held.update(matcher.sequences_in(" ".join(value)))
     return held
 
 
@@ -589,6 +592,14 @@ class _Sequences:
         """The sequences of the text ``parts`` make, joined, read a part at a time: the list of
         every word of a 100 MB dataset would take gigabytes. A walk that reaches the end of a
         part goes on into the words of the next ones (a name may run across a line break)."""
+        return [_sequence_finding(where, sequence) for sequence in self.sequences_in_parts(parts, quoted)]
+
+    def sequences_in(self, text: str) -> list[tuple[str, ...]]:
+        """The sequences ``find`` finds in ``text``, themselves rather than masked findings."""
+        return self.sequences_in_parts([text])
+
+    def sequences_in_parts(self, parts: Iterable[str], quoted: bool = False) -> list[tuple[str, ...]]:
+        """What ``find_in_parts`` finds, the sequences themselves (a finding only names one masked)."""
         if not self.sequences:
             return []
         pattern = _RAW_TOKEN_OR_QUOTE if quoted else _RAW_TOKEN
@@ -621,7 +632,7 @@ class _Sequences:
                 return True
             for i in range(own):
                 if raw[i] in present:
-                    found += self._at(where, raw, i, pull)
+                    found += self._at(raw, i, pull)
 
     def _starts_in(self, raw: list[str]) -> set[str]:
         """The words of ``raw`` a sequence can start at.
@@ -657,7 +668,7 @@ class _Sequences:
         return sum(1 if raw == '"' else len(_folded_token(raw))
                    for raw in (_RAW_TOKEN_OR_QUOTE if quoted else _RAW_TOKEN).findall(text))
 
-    def _at(self, where: str, raw: list[str], i: int, pull=lambda: False) -> list[Finding]:
+    def _at(self, raw: list[str], i: int, pull=lambda: False) -> list[tuple[str, ...]]:
         found = []
         folded = _folded_token(raw[i])
         for k, first in enumerate(folded):
@@ -685,7 +696,7 @@ class _Sequences:
             # in the order of the lengths in ``sequences``, as the word-by-word reference gives them
             for length in self.sequences[first] if len(ends) > 1 else ends:
                 if length in ends:
-                    found.append(_sequence_finding(where, tuple(words[:length])))
+                    found.append(tuple(words[:length]))
         return found
 
 

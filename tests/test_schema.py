@@ -16,6 +16,7 @@ import pytest
 from factory import property_, ruling, violation, write_exports
 from pipeline import datasets, downloads, gates, privacy, read, settings, validate
 from pipeline.errors import CellError
+from pipeline.files import Spool
 from pipeline.schema import (
     HOLDER_KINDS, KIND_SPECS, NATURAL_PERSON, ORGANISATION, PROPERTIES, RULINGS, TABLES, VIOLATIONS, Field,
     ForeignKey, Kind, Privacy, Table, Visibility, When,
@@ -338,6 +339,32 @@ def test_a_private_address_a_public_address_holds_whole_is_legitimate_but_a_name
     assert tuple(gates.tokens("سارا نادری")) in sequences
 
 
+@pytest.mark.parametrize("public_address, private_address, held", [
+    ("کرج، شهرک مترو، خیابان مصباح", "کرج، شهرک مترو", True),                 # at the very start
+    ("استان البرز، کرج، شهرک مترو", "کرج، شهرک مترو", True),                  # at the very end
+    ("کرج، شهرک مترو", "کرج، شهرک مترو", True),                               # the whole value
+    ("کرج، مصباحیه، پلاک 3", "مصباحیه", True),                                # one word
+    ("کرج، مصباحیه، پلاک 3", "مصباحیهٔ", True),                               # folded as the value is
+    ("کرج، کوچه کوچه یاس", "کوچه یاس", True),                                 # after a repeated word
+    ("کرج، کوچه کوچه یاس", "کوچه کوچه", True),
+    ("Block B-12/3, Unit 4", "block b-12/3", True),                           # ASCII words, any case
+    ("کرج، شهرک مترو، پلاک 317", "کرج، پلاک 317", False),                     # not consecutive
+    ("کرج، شهرک مترو، پلاک 317", "پلاک 31", False),                           # part of a word
+    ("کرج، شهرک مترو", "کرج، شهرک مترو، پلاک 317", False),                    # longer than the value
+    ("استان البرز، کرج|شهرک مترو، پلاک 5", "کرج، شهرک مترو", False),          # across two values
+])
+def test_a_private_address_is_legitimate_only_where_one_public_address_holds_it_whole(
+        public_address, private_address, held):
+    places = _table(Field("place_code", "کد", "Code", K.KEY),
+                    Field("address", "نشانی", "Address", K.TEXT, public_identity=True))
+    homes = _table(Field("home_code", "کد", "Code", K.KEY),
+                   Field("address", "نشانی", "Address", K.TEXT, visibility=Visibility.PRIVATE))
+    public = pd.DataFrame([{"place_code": f"P-{i}", "address": a} for i, a in enumerate(public_address.split("|"))])
+    private = pd.DataFrame([{"home_code": "H-1", "address": private_address}])
+    sequences = _private_sequences((homes, private), (places, public))
+    assert (tuple(gates.tokens(private_address)) not in sequences) is held
+
+
 @pytest.mark.parametrize("kind, privacy_, public", [
     (K.INTEGER, Privacy.AMOUNT, {"4271"}), (K.DECIMAL, Privacy.AMOUNT, {"4271"}),
     (K.KEY, Privacy.IDENTIFIER, {"4271"}), (K.DISTRICT, Privacy.NONE, set()),
@@ -350,15 +377,16 @@ def test_the_gate_counts_published_numbers_by_the_kinds_privacy(kind, privacy_, 
     assert gates.public_numbers(SimpleNamespace(tables=lambda: [checked])) == public
 
 
-def test_a_table_with_a_point_gets_its_geojson_and_catalogue_entry():
+def test_a_table_with_a_point_gets_its_geojson_and_catalogue_entry(tmp_path):
     sites = _table(Field("site", "کد", "Code", K.KEY), Field("lat", "عرض", "Lat", K.DECIMAL),
                    Field("lon", "طول", "Lon", K.DECIMAL), point=("lat", "lon"))
     rows = [{"site": "S-1", "lat": 35.8, "lon": 50.9}, {"site": "S-2", "lat": None, "lon": 50.9}]
     collection = json.loads(downloads.geojson(sites, rows))
     assert [(f["id"], f["geometry"]["coordinates"], f["properties"]) for f in collection["features"]] == \
         [("S-1", [50.9, 35.8], {"site": "S-1"})]
-    files = {f"things.{fmt}": b"" for fmt in downloads.DATASET_FORMATS} | {"things.geojson": b"",
-                                                                          "datapackage.json": b"{}"}
+    files = Spool(tmp_path)
+    files.update({f"things.{fmt}": b"" for fmt in downloads.DATASET_FORMATS} | {"things.geojson": b"",
+                                                                                "datapackage.json": b"{}"})
     (entry,) = downloads.catalogue(files, {"things": rows}, [sites], CITY, "2026-11-30", "2026-11-30")["datasets"]
     assert entry["geojson_features"] == 1
     assert [f["path"] for f in entry["files"]][-1] == "things.geojson"
