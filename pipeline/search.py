@@ -54,12 +54,20 @@ from .urls import URLS
 from .values import match_key
 
 PIPELINE_LABEL = "shafafFold"
-FORMAT_VERSION = "6"   # bump when the layout changes, so that a cached build is not reused
+FORMAT_VERSION = "7"   # bump when the layout changes, so that a cached build is not reused
 # Characters that separate words; "/" is kept so that «1402/3/1547» stays one token.
 # search.js uses the same class.
 SEPARATORS = re.compile(r"[\s\-_,.;:!?()\[\]{}<>«»\"'،؛؟٪%*+=|\\^~`#@$&]+")
-# A number typed in any form: «۱۴۰۲/۳/۱۵۴۷», «1402-3-1547», «P-05-0001». search.js mirrors it.
-NUMBER_QUERY = re.compile(r"^[a-z]{0,3}[\s/\-]*[0-9][0-9\s/\-]*$")
+# Words a citizen types before a number («رأی ۱۳۹۸/۱/۱۰۲», «پرونده 1398-03-0016», «کد ملک
+# P-05-0001»), folded: such a query is that number. «پلاک» is not one: addresses hold «پلاک 68»,
+# and a number among any other words («کوچه ۱۱») is a street number, searched as a word.
+NUMBER_LEAD_INS = ("رای", "شماره", "پرونده", "کلاسه", "دادنامه", "کد", "ملک")
+# A number typed in any form, after lead-ins or none: «۱۴۰۲/۳/۱۵۴۷», «1402-3-1547»,
+# «P-05-0001»; the group is the number. search.js reads it from the manifest.
+# «شماره‌ی ۱۲» folds to «شمارهی 12»: a lead-in ending in «ه» may carry the ezafe «ی».
+NUMBER_QUERY = re.compile(r"^(?:(?:" + "|".join(w + "ی?" if w.endswith("ه") else w for w in NUMBER_LEAD_INS)
+                          + r")[\s:#.،]*)*"
+                          r"([a-z]{0,3}[\s/\-]*[0-9][0-9\s/\-]*)$")
 _NUMBER_JOINS = re.compile(r"[\s/\-]+")
 
 # field -> boost. A whole identifier (ruling, case or property number) outweighs everything:
@@ -74,7 +82,6 @@ PART = "/"
 PROPERTY_BASE = 10_000_000      # document refs: rulings 0…, properties from here
 DOCS_PER_FILE = 32
 TERMS_FILE_BYTES = 48_000       # uncompressed; one term's postings may exceed it alone
-COMMON_SHARE = 0.2
 
 
 def tokens(*texts: str | None) -> list[str]:
@@ -109,6 +116,12 @@ def canonical_number(text: str) -> str:
 
 def is_number_query(text: str) -> bool:
     return NUMBER_QUERY.match(fold(text)) is not None
+
+
+def query_number(text: str) -> str | None:
+    """The identifier a number query asks for, lead-ins dropped: «رأی ۱۳۹۸-۱-۱۰۲» → «1398/1/102»."""
+    found = NUMBER_QUERY.match(fold(text))
+    return canonical_number(found.group(1)) if found else None
 
 
 def identifier_tokens(*numbers: str | None) -> tuple[list[str], list[str]]:
@@ -468,10 +481,10 @@ def _build(rulings, properties, districts, people, codes, summaries) -> dict[str
         "version": FORMAT_VERSION, "pipeline": PIPELINE_LABEL, "separators": SEPARATORS.pattern,
         "number": NUMBER_QUERY.pattern, "fields": FIELD_NAMES, "propertyBase": PROPERTY_BASE,
         "docsPerFile": DOCS_PER_FILE, "counts": {"ruling": len(rulings), "property": len(properties)},
-        "hashChars": HASH_CHARS, "terms": table, "common": common_words(found, len(codes)),
-        "words": words_name, "docs": docs, "years": years, "facets": facets,
+        "hashChars": HASH_CHARS, "terms": table, "words": words_name, "docs": docs, "years": years, "facets": facets,
         "districts": districts, "stages": list(STAGES), "types": list(VIOLATION_TYPES),
         "decisions": list(DECISIONS), "members": [m[:3] for m in people],
+        "roles": {role: title for role, _, title in ROLES},
         "places": places(rulings, properties), "urls": URLS.for_search(),
     }
     files["manifest.json"] = _dumps(manifest)
@@ -564,11 +577,3 @@ def terms_file_of(table: list[list[str]], term: str) -> str:
     firsts = [js_order(first) for first, _ in table]
     i = max(0, bisect_right(firsts, js_order(term)) - 1)
     return f"terms-{i}.{table[i][1]}.json"
-
-
-def common_words(found: dict[str, array], documents: int) -> list[str]:
-    """Words in at least COMMON_SHARE of all documents («خیابان», «کرج»): a query that also
-    has a rarer word leaves them out, as lunr's stop-word filter would, instead of fetching
-    the postings of most of the site (search.js and the oracle test read this list)."""
-    return sorted((term for term, entries in found.items() if not re.search(r"[0-9]", term)
-                   and len({packed >> _REF_SHIFT for packed in entries}) >= COMMON_SHARE * documents), key=js_order)

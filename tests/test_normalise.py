@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.display import fa_number
 from pipeline.normalise import fold, normalise_text, to_persian_digits
 
 VECTORS = json.loads((Path(__file__).parent / "normalise_vectors.json").read_text("utf-8"))
@@ -28,6 +29,12 @@ def test_multiline(vector):
 def test_normalising_twice_changes_nothing(vector):
     once = normalise_text(vector["input"])
     assert normalise_text(once) == once
+
+
+@pytest.mark.parametrize("vector", VECTORS["numbers"], ids=lambda v: str(v["value"]))
+def test_numbers_are_written_as_the_browser_writes_them(vector):
+    """normalise.js's faNumber is pinned by the same vectors (tests/js/normalise.test.js)."""
+    assert fa_number(vector["value"]) == vector["written"]
 
 
 def test_persian_digits_for_display():

@@ -9,6 +9,10 @@ from urllib.parse import quote
 
 import pytest
 
+from pipeline.display import fa_number
+from pipeline.schema import MEMBER_ROLES
+from pipeline.search import tokens
+
 VECTORS = json.loads((Path(__file__).parent / "normalise_vectors.json").read_text("utf-8"))
 
 
@@ -207,3 +211,50 @@ def test_no_middle_dot_beside_digits_in_results(page, serve_site, query, filters
     results, status = search(page, serve_site, query, **filters)
     assert results
     assert "·" not in status and not [r["text"] for r in results if "·" in r["text"]]
+
+
+QUERY_VECTORS = json.loads((Path(__file__).parent / "search_query_vectors.json").read_text("utf-8"))["queries"]
+
+
+def test_number_query_vectors_pass_in_the_browser(page, serve_site):
+    """search.js reads a number query as pipeline/search.py does (tests/test_search_index.py)."""
+    page.goto(f"{serve_site}/search/")
+    page.wait_for_selector('#search-app[data-filters="ready"]', state="attached")
+    got = page.evaluate("vectors => vectors.map(v => ShafafSearch.queryNumber(v.query))", QUERY_VECTORS)
+    assert got == [v["number"] for v in QUERY_VECTORS]
+
+
+@pytest.mark.parametrize("lead_in", ["رأی ", "رأی شماره ", "شماره‌ی "])
+def test_a_ruling_number_after_a_lead_in_is_that_ruling(page, serve_site, ruling, lead_in):
+    results, status = search(page, serve_site, lead_in + ruling["ruling_no"].translate(PERSIAN))
+    assert results and slug_of(results[0]["href"]) == ruling["slug"] and results[0]["exact"], status
+
+
+def test_every_word_counts_however_common(page, serve_site, sample_site):
+    """«کرج» is in most records: a record without it, holding «نو» alone («کلاک نو»), is no answer.
+    A record's words are read from the published data (a holder is indexed but not shown)."""
+    records = {("rulings", r["slug"]): r for r in rows(sample_site, "rulings")}
+    records.update({("properties", p["slug"]): p for p in rows(sample_site, "properties")})
+    violations = {}
+    for v in rows(sample_site, "violations"):
+        violations.setdefault(v["ruling_no"], []).extend((v["violation_type"], v["decision"]))
+    results, status = search(page, serve_site, "کرج نو")
+    assert results, status
+    for result in results:
+        record = records[("rulings" if "/rulings/" in result["href"] else "properties", slug_of(result["href"]))]
+        words = tokens(*record.values(), *violations.get(record.get("ruling_no"), ()))
+        assert any(w.startswith("کرج") for w in words) and "نو" in words, result["text"]
+
+
+def test_filters_name_roles_and_decisions_as_the_pages_do(page, serve_site, sample_site):
+    page.goto(f"{serve_site}/search/")
+    page.wait_for_selector('#search-app[data-filters="ready"]', state="attached")
+    members = page.eval_on_selector_all("select[name=member] option", "os => os.filter(o => o.value).map(o => o.dataset.label)")
+    titles = [title for _, title, _ in MEMBER_ROLES]
+    assert members and all(any(label.endswith(f"({title})") for title in titles) for label in members)
+    assert any(label.endswith("(نماینده دادستان)") for label in members)
+    label = page.evaluate("() => document.querySelector('select[name=decision]').parentElement.firstChild.textContent")
+    assert label.strip() == "تصمیم"
+    rulings = len(rows(sample_site, "rulings"))
+    assert rulings >= 1000, "the count must need a thousands separator"
+    assert page.text_content("select[name=kind] option[value=ruling]").endswith(f"({fa_number(rulings)})")

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 
 from factory import property_, ruling, violation, write_exports
 from pipeline import build, search, settings
+from pipeline.schema import MEMBER_ROLES
 
 CITY = settings.load()
 
@@ -35,19 +37,14 @@ def test_identifiers_are_indexed_whole_and_in_parts(numbers, whole, parts):
     assert search.identifier_tokens(*numbers) == (whole, parts)
 
 
-@pytest.mark.parametrize("query,number", [
-    ("1402/3/1547", "1402/3/1547"), ("۱۴۰۲/۳/۱۵۴۷", "1402/3/1547"), ("١٤٠٢-٣-١٥٤٧", "1402/3/1547"),
-    ("  1402 / 3 / 1547 ", "1402/3/1547"), ("۱۲۳", "123"), ("P-05-0001", "p/05/0001"),
-    ("p 05 0001", "p/05/0001"), ("۱۳۹۸-۰۳-۰۰۱۶", "1398/03/0016"),
-])
-def test_number_queries_in_any_form_have_one_spelling(query, number):
-    assert search.is_number_query(query)
-    assert search.canonical_number(query) == number
+QUERY_VECTORS = json.loads((Path(__file__).parent / "search_query_vectors.json").read_text("utf-8"))["queries"]
 
 
-@pytest.mark.parametrize("query", ["مهرشهر", "کرج 1402", "1402 کرج", "abcd12", ":", "1402/3/1547 ب", "~1", ""])
-def test_words_are_not_number_queries(query):
-    assert not search.is_number_query(query)
+@pytest.mark.parametrize("vector", QUERY_VECTORS, ids=[v["name"] for v in QUERY_VECTORS])
+def test_number_queries_have_one_spelling_after_any_lead_in(vector):
+    """The same vectors pin search.js in Chromium (tests/test_search_browser.py)."""
+    assert search.query_number(vector["query"]) == vector["number"]
+    assert search.is_number_query(vector["query"]) == (vector["number"] is not None)
 
 
 def _publication(tmp_path, **overrides):
@@ -234,15 +231,17 @@ def test_terms_are_in_javascript_order_even_beyond_the_basic_plane(tmp_path):
     assert [w for w in words if w.startswith("باغ") and len(w) > 3] == ["باغ\U0001F600", "باغ\U00020000", "باغ\ue000"]
 
 
-def test_words_in_a_fifth_of_the_documents_are_common(tmp_path):
-    publication = _publication(tmp_path, rulings=[
-        ruling(ruling_no=f"1402/3/{i}", case_no=f"55{i}", neighbourhood="عظیمیه" if i else "گلشهر",
-               address="کرج، بلوار ارم" if i % 2 else "کرج") for i in range(10)],
-        violations=[violation(ruling_no=f"1402/3/{i}") for i in range(10)])
+def test_the_manifest_names_roles_as_the_site_does_and_drops_no_word(tmp_path):
+    """The member filter names a role as every page does (schema.MEMBER_ROLES), and the
+    browser has no list of words to leave out of a query: every word counts."""
+    publication = _publication(tmp_path, rulings=[ruling(ruling_no="1402/3/1", case_no="551")],
+                               violations=[violation(ruling_no="1402/3/1")])
     files, _ = search.build_search(publication.rulings, [], CITY.districts)
-    common = json.loads(files["manifest.json"])["common"]
-    assert {"کرج", "عظیمیه", "بلوار", "ارم", "جریمه"} <= set(common)
-    assert "گلشهر" not in common and not any(c.isdigit() for word in common for c in word)
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["roles"] == {role: title for role, title, _ in MEMBER_ROLES}
+    assert manifest["roles"]["judiciary_rep"] == "نماینده دادستان"
+    assert "common" not in manifest
+    assert manifest["number"] == search.NUMBER_QUERY.pattern
 
 
 def test_postings_are_computed_without_building_lunr_index(tmp_path, monkeypatch):

@@ -53,5 +53,17 @@
     return String(value).replace(/[0-9]/g, function (d) { return PERSIAN_DIGITS[+d]; });
   }
 
-  return { normaliseText: normaliseText, fold: fold, toPersianDigits: toPersianDigits };
+  // A whole number as pipeline/display.py's fa_number writes it, «۱٬۴۹۶» (grouped by hand, as
+  // map.js does: the personal-data gate reads scripts, and a word-boundary escape is not JSON's).
+  function faNumber(value) {
+    var text = String(value), sign = text.charAt(0) === "-" ? "-" : "", grouped = "";
+    var digits = sign ? text.slice(1) : text;
+    for (var i = 0; i < digits.length; i++) {
+      if (i > 0 && (digits.length - i) % 3 === 0) grouped += "\u066c";
+      grouped += digits.charAt(i);
+    }
+    return toPersianDigits(sign + grouped);
+  }
+
+  return { normaliseText: normaliseText, fold: fold, toPersianDigits: toPersianDigits, faNumber: faNumber };
 });

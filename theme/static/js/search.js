@@ -56,8 +56,6 @@
         m.separatorsRe = new RegExp(m.separators);
         m.numberRe = new RegExp(m.number);
         m.firstTerms = m.terms.map(function (t) { return t[0]; });
-        m.isCommon = {};
-        m.common.forEach(function (w) { m.isCommon[w] = true; });
         m.memberIds = {};
         m.members.forEach(function (member, i) { m.memberIds[memberValue(member)] = i; });
         fillFilters();
@@ -88,26 +86,26 @@
     return N.fold(text).replace(/[\s\/\-]+/g, "/").replace(/^\/+|\/+$/g, "");
   }
 
-  function hasDigit(t) { return /[0-9]/.test(t); }
-
-  /* The words of a query that it searches: a word in a fifth of all documents or more
-   * (manifest "common") is left out when the query has a rarer one, as a stop word. */
-  function searched(text) {
-    var tokens = tokensOf(text);
-    var rare = tokens.filter(function (t) { return !m.isCommon[t]; });
-    return rare.length ? rare : tokens;
+  /* The identifier a number query asks for, its lead-in words («رأی», «پرونده»…) dropped, or
+   * null for a word query: the manifest's "number" is search.NUMBER_QUERY, its group the number. */
+  function queryNumber(text) {
+    var found = m.numberRe.exec(N.fold(text));
+    return found ? canonicalNumber(found[1]) : null;
   }
+
+  function hasDigit(t) { return /[0-9]/.test(t); }
 
   /* The clauses of a query, as tests/test_search_oracle.py builds them for lunr.py. */
   function clauses(text, fuzzy) {
-    if (m.numberRe.test(N.fold(text))) {
+    var number = queryNumber(text);
+    if (number !== null) {
       // the whole identifier, or a part of one (indexed as «/1547»; a part has no "/")
-      var number = canonicalNumber(text);
       var whole = { term: number, fields: ["id"] };
       return number.indexOf("/") >= 0 ? [whole] : [whole, { term: "/" + number, fields: ["number"] }];
     }
     var out = [];
-    searched(text).forEach(function (t) {
+    // Every word is required, however common: a record that lacks one is not an answer.
+    tokensOf(text).forEach(function (t) {
       if (hasDigit(t) || t.length < PREFIX_FROM) {
         out.push({ term: t, presence: lunr.Query.presence.REQUIRED });
         return;
@@ -410,7 +408,7 @@
         return browse(filters);
       }
       return match(text, false).then(function (r) {
-        if (r.hits.length || m.numberRe.test(N.fold(text))) return r;
+        if (r.hits.length || queryNumber(text) !== null) return r;
         return match(text, true);
       }).then(function (r) { return answer(r, text, filters); }).then(function (a) {
         a.lunrMs = performance.now() - t0;
@@ -439,20 +437,38 @@
       total: found.length, counts: facetCounts(docs, filters), exact: exact, ms: r.ms,
       ordered: function (from, to) { return found.slice(from, to).map(function (d) { return d.ref; }); }
     };
-    if (m.numberRe.test(N.fold(text)) && !r.hits.length) {
-      result.missingNumber = canonicalNumber(text);
-      result.suggestions = nearestNumbers(result.missingNumber, r.datas);
+    if (queryNumber(text) !== null && !r.hits.length) {
+      result.missingNumber = queryNumber(text);
+      var near = nearestNumbers(result.missingNumber, r.datas);
+      return spelledAsPages(near).then(function (spelled) {
+        result.suggestions = spelled;
+        return result;
+      });
     }
     return result;
+  }
+
+  /* Each identifier as its record's page writes it («1398-03-0016», not the indexed
+   * «1398/03/0016»), read from the summary of a record that has it. */
+  function spelledAsPages(near) {
+    return summaries(near.map(function (n) { return n.ref; })).then(function (docs) {
+      return near.map(function (n, i) {
+        var written = isRuling(n.ref) ? [docs[i][1], docs[i][2]] : [docs[i][1]];
+        return written.filter(function (w) { return canonicalNumber(w) === n.id; })[0] || n.id;
+      });
+    });
   }
 
   /* Whole identifiers near a number that no record has: those of the terms file where it
    * would be, by the longest shared beginning, then the closest last part. */
   function nearestNumbers(wanted, datas) {
-    var ids = [];
+    var ids = [], refOf = {};
     datas.forEach(function (data) {
       data.terms.forEach(function (entry) {
-        if (entry[1].some(function (f) { return f[0] === 0; })) ids.push(entry[0]);
+        entry[1].forEach(function (f) {
+          // the id field's postings: its first ref delta is a ref
+          if (f[0] === 0) { ids.push(entry[0]); refOf[entry[0]] = f[1]; }
+        });
       });
     });
     function shared(t) { var n = 0; while (n < t.length && t[n] === wanted[n]) n++; return n; }
@@ -460,7 +476,7 @@
     var mine = last(wanted);
     return ids.sort(function (a, b) {
       return (shared(b) - shared(a)) || (Math.abs(last(a) - mine) - Math.abs(last(b) - mine)) || (a < b ? -1 : 1);
-    }).slice(0, 5);
+    }).slice(0, 5).map(function (id) { return { id: id, ref: refOf[id] }; });
   }
 
   function show(result, text, filters, page, mine) {
@@ -472,7 +488,7 @@
       clearResults();
       fillCounts(result.counts);
       showEntities(text);
-      var tokens = m.numberRe.test(N.fold(text)) ? [canonicalNumber(text)] : tokensOf(text);
+      var tokens = queryNumber(text) !== null ? [queryNumber(text)] : tokensOf(text);
       refs.forEach(function (ref, i) { list.appendChild(item(ref, docs[i], tokens, result.exact && result.exact[ref])); });
       list.setAttribute("start", String((page - 1) * PER_PAGE + 1));
       app.setAttribute("data-last-query-ms", (result.ms || 0).toFixed(1));
@@ -485,10 +501,8 @@
       } else if (!result.total) {
         say("نتیجه‌ای پیدا نشد" + (Object.keys(filters).length ? " (با این فیلترها)." : "."));
       } else {
-        var left = m.numberRe.test(N.fold(text)) ? [] : tokensOf(text).filter(function (t) { return searched(text).indexOf(t) < 0; });
-        say(N.toPersianDigits(result.total) + " نتیجه" + (text.trim() ? "" : "، جدیدترین اول") +
-            (pages > 1 ? "؛ صفحه‌ی " + N.toPersianDigits(page) + " از " + N.toPersianDigits(pages) : "") +
-            (left.length ? " («" + left.join("»، «") + "» در بیشتر اسناد آمده و در جست‌وجو به حساب نیامد)" : ""));
+        say(N.faNumber(result.total) + " نتیجه" + (text.trim() ? "" : "، جدیدترین اول") +
+            (pages > 1 ? "؛ صفحه‌ی " + N.faNumber(page) + " از " + N.faNumber(pages) : ""));
       }
       showPages(page, pages, text, filters);
       list.setAttribute("data-total", String(result.total));
@@ -521,13 +535,12 @@
     var years = m.years.map(function (y) { return [String(y[0]), N.toPersianDigits(y[0])]; });
     var districts = [];
     for (var d = 1; d <= m.districts; d++) districts.push([String(d), "منطقه " + N.toPersianDigits(d)]);
-    var roles = { interior_rep: "وزارت کشور", judiciary_rep: "قوه قضاییه", council_rep: "شورای شهر" };
     addOptions("district", districts);
     addOptions("year", years);
     addOptions("stage", m.stages.map(function (v) { return [v, v]; }));
     addOptions("type", m.types.map(function (v) { return [v, v]; }));
     addOptions("decision", m.decisions.map(function (v) { return [v, v]; }));
-    addOptions("member", m.members.map(function (x) { return [memberValue(x), x[1] + " (" + (roles[x[0]] || x[0]) + ")"]; }));
+    addOptions("member", m.members.map(function (x) { return [memberValue(x), x[1] + " (" + m.roles[x[0]] + ")"]; }));
     FACETS.forEach(function (name) {
       if (params.get(name)) {
         form.elements[name].value = params.get(name);
@@ -556,10 +569,10 @@
       Array.prototype.forEach.call(select.options, function (option) {
         if (!option.value) return;
         var n = (counts[facet] && counts[facet][option.value]) || 0;
-        var label = option.getAttribute("data-label") || option.textContent.replace(/ \([۰-۹]+\)$/, "");
+        var label = option.getAttribute("data-label") || option.textContent.replace(/ \([۰-۹٬]+\)$/, "");
         option.setAttribute("data-label", label);
         option.setAttribute("data-count", String(n));
-        option.textContent = label + " (" + N.toPersianDigits(n) + ")";
+        option.textContent = label + " (" + N.faNumber(n) + ")";
       });
     });
   }
@@ -777,6 +790,8 @@
   form.addEventListener("change", function () { run(1); });
   form.addEventListener("submit", function (event) { event.preventDefault(); run(1); });
 
+  // What tests/test_search_browser.py checks against tests/search_query_vectors.json.
+  window.ShafafSearch = { queryNumber: function (text) { return queryNumber(text); } };
   app.hidden = false;
   var params = new URLSearchParams(location.search);
   if (params.get("q")) input.value = params.get("q");
