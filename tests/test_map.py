@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser_helpers import fa_int, map_still, read_csv
+from browser_helpers import fa_int, map_still, markers_drawn, read_csv
 from conftest import ROOT
 from test_nginx import nginx_site  # noqa: F401  (the example server, serving the sample site)
 from pipeline import settings
@@ -281,6 +281,29 @@ def test_the_map_page_fits_the_screen(tab, serve_site, width):
     assert 0 <= box["x"] and box["x"] + box["width"] <= width
     zoom = tab.locator(".leaflet-control-zoom").bounding_box()
     assert zoom["x"] > box["x"] + box["width"] / 2, "the zoom buttons stand on the right, where RTL starts"
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_district_names_stand_above_the_clusters_and_over_them(tab, serve_site, width):
+    """A district's name is placed on its properties' centroid, where their cluster is drawn:
+    under the markers it was hidden by it (look7). It is drawn above the markers, and stands
+    above its point, so the cluster's count on that point stays in view."""
+    tab.set_viewport_size({"width": width, "height": 800})
+    open_map(tab, serve_site)
+    markers_drawn(tab)
+    found = tab.evaluate("""() => {
+      const z = s => Number(getComputedStyle(document.querySelector(s)).zIndex);
+      const labels = [...document.querySelectorAll('.district-label')].map(l => {
+        const point = l.getBoundingClientRect(), name = l.firstElementChild.getBoundingClientRect();
+        return {point: point.top, bottom: name.bottom, opaque: getComputedStyle(l.firstElementChild).backgroundColor};
+      });
+      return {names: z('.district-pane'), markers: z('.leaflet-marker-pane'), popups: z('.leaflet-popup-pane'), labels};
+    }""")
+    assert found["markers"] < found["names"] < found["popups"], found
+    assert found["labels"]
+    for label in found["labels"]:
+        assert label["bottom"] <= label["point"] - 15, label  # a cluster is 40 px across, centred on the point
+        assert label["opaque"] not in ("rgba(0, 0, 0, 0)", "transparent"), label
 
 
 FLAG_COLUMNS = ("flag_lease_expired", "flag_no_contract", "flag_occupied_illegally", "flag_vacant", "flag_low_rent")

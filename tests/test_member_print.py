@@ -245,6 +245,8 @@ def test_a_printed_record_says_where_it_comes_from_and_when(page, serve_site, si
     words = set(tokens(first))
     assert set(tokens("تاریخ چاپ")) <= words and set(tokens(printed)) <= words, "the date printed"
     assert printed.split()[-1] in first, "in Persian digits"
+    # links to elsewhere are for the screen: a property's map links are not on paper (look7)
+    assert "OpenStreetMap" not in "".join(pages) and "نقشه‌ی گوشی" not in "".join(pages)
 
 
 @pytest.mark.parametrize("siteurl,address", [

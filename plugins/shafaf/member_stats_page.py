@@ -211,8 +211,8 @@ class Comparison:
             if mine:
                 made.append(self._section(
                     draw, f"compare-decisions-{STAGES.index(stage) + 1}", "decisions", f"تصمیم‌ها در آرای {stage}",
-                    f"برای هر نوع تخلف، سهم هر تصمیم در تخلف‌های آرای {stage} این عضو «({ME})» و در همه‌ی "
-                    f"آرای {stage} منتشرشده در سال‌های عضو «({ALL})»", mine, decisions_chart(mine)))
+                    f"برای هر نوع تخلف، سهم هر تصمیم در تخلف‌های آرای {stage} این عضو («{ME}») و در همه‌ی "
+                    f"آرای {stage} منتشرشده در سال‌های عضو («{ALL}»)", mine, decisions_chart(mine)))
         if rows["multipliers"]:
             made.append(self._section(
                 draw, "compare-multipliers", "multipliers", "میانه‌ی ضریب، کنار همکاران",

@@ -1,4 +1,4 @@
-// Copy-link buttons, and table scroll regions that take a tab stop only when they scroll.
+// Copy-link buttons, and table and chart scroll regions that take a tab stop only when they scroll.
 // Without scripts the buttons stay hidden (the address is on the page as text) and every
 // region keeps its tabindex, so a table wider than the screen can still be scrolled by keyboard.
 (function () {
@@ -51,7 +51,7 @@
   // --- scroll regions ------------------------------------------------------------------
   // A focusable region that does not scroll is a tab stop that does nothing (WCAG 2.4.3);
   // one that scrolls must stay focusable so a keyboard can scroll it (axe: scrollable-region-focusable).
-  var regions = document.querySelectorAll(".table-scroll");
+  var regions = document.querySelectorAll(".table-scroll, .chart-scroll");
   function fit() {
     for (var j = 0; j < regions.length; j += 1) {
       var region = regions[j];

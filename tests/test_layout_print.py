@@ -1,0 +1,198 @@
+"""What a citizen's review found at 360 px, at 1280 px and on paper (look7), checked on the
+sample site: in real Chromium where the defect was one of layout or print, in the built HTML
+where it was one of words. Expected values come from the published CSVs and the pages' own
+tables, never from the plugin."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import pelicanconf
+
+from browser_helpers import read_csv, site_data  # noqa: F401
+from pipeline.normalise import fold
+from pipeline.urls import URLS
+from test_member_print import pdf_pages
+
+PAGE_SIZE = pelicanconf.LISTING_PAGE_SIZE
+PRINT_PART = re.compile(r'<p class="print-only print-part">(.*?)</p>', re.S)
+PAGER = re.compile(r'<nav class="pager"[^>]*>\s*<p>(.*?)</p>', re.S)
+
+
+def html_of(sample_site, path: str) -> str:
+    return (sample_site.output / URLS.save_as(path)).read_text(encoding="utf-8")
+
+
+def listing_pages(sample_site) -> list[Path]:
+    """Every page of every ruling and property listing (the pages that have a pager)."""
+    return sorted(p for p in sample_site.output.rglob("index.html")
+                  if 'class="pager"' in p.read_text(encoding="utf-8"))
+
+
+# --- a listing on paper ---------------------------------------------------------------------
+
+def test_every_listing_page_tells_paper_which_page_of_how_many_and_which_rows(sample_site):
+    """The pager is hidden in print: each listing page carries, for paper, the pager's «page n
+    of m», the rows it holds and where the whole list is."""
+    pages = listing_pages(sample_site)
+    assert len(pages) > 20 and any("/properties/" in str(p) for p in pages) and any("/districts/" in str(p) for p in pages)
+    for path in pages:
+        text = path.read_text(encoding="utf-8")
+        said = PRINT_PART.findall(text)
+        assert len(said) == 1, path
+        number, count = (int(n) for n in re.findall(r"\d+", fold(PAGER.search(text).group(1))))
+        words = fold(re.sub(r"<[^>]+>", "", said[0]))
+        first = (number - 1) * PAGE_SIZE + 1
+        rows = len(re.findall(r'<li>\n\s+<a href="[^"]*rulings/', text)) or text.count('<td data-label="کد ملک">')
+        total = int(re.search(r'data-count="(\d+)"', text).group(1))
+        assert re.search(rf"صفحه‌?ی {number} از {count} صفحه", words), (path, words)
+        assert fold(f"ردیف‌های {first} تا {first + rows - 1} از {total}") in re.sub("[٬,]", "", words), (path, words)
+        district = re.match(r"districts/([^/]+)/", str(path.relative_to(sample_site.output)))
+        where = URLS.district_data(district.group(1), "rulings") if district else URLS.data()
+        assert words.endswith(f"/{where}"), (path, words)
+
+
+@pytest.mark.parametrize("path,hidden", [
+    (URLS.properties(), ["املاک روی نقشه"]),
+    (URLS.rulings(), []),
+    (URLS.page(URLS.properties(), 2), ["املاک روی نقشه"]),
+    ("flag", ["املاک روی نقشه", "تعریف دقیق در روش کار"]),
+])
+def test_a_printed_listing_says_its_page_and_prints_no_links_to_follow(make_page, serve_site, sample_site, path, hidden, tmp_path):
+    if path == "flag":  # a flag's listing (one page in the sample: nothing to say of pages)
+        path = str(next((sample_site.output / "properties" / "flag").glob("*/")).relative_to(sample_site.output)) + "/"
+    html = html_of(sample_site, path)
+    pager = PAGER.search(html)
+    tab = make_page(width=1280, height=900)
+    tab.goto(f"{serve_site}/{path}")
+    first = fold(pdf_pages(tab, tmp_path, "listing")[0])
+    flat = re.sub(r"\s+", " ", first)
+    if pager:
+        number, count = (int(n) for n in re.findall(r"\d+", fold(pager.group(1))))
+        assert re.search(rf"صفحه‌?ی ?{number} ?از ?{count} ?صفحه", flat), flat[:400]
+        assert "/data/" in flat.replace(" ", "")
+    else:
+        assert "print-part" not in html, "a list of one page is whole on paper"
+    for words in hidden:
+        assert fold(words) not in first
+    # no link to follow on paper but the records themselves (a row's title or number)
+    tab.emulate_media(media="print")
+    shown = tab.evaluate("""() => [...document.querySelectorAll('a')].filter(a => a.getClientRects().length
+        && !a.closest('.ruling-list, table')).map(a => a.textContent.trim())""")
+    assert shown == []
+
+
+def test_a_printed_district_listing_prints_no_feed_or_download_links(make_page, serve_site, site_data):
+    path = URLS.district(site_data.rulings[0]["district"])
+    tab = make_page(width=1280, height=900)
+    tab.goto(f"{serve_site}/{path}")
+    tab.emulate_media(media="print")
+    shown = tab.evaluate("""() => [...document.querySelectorAll('a')].filter(a => a.getClientRects().length
+        && !a.closest('.ruling-list')).map(a => a.textContent.trim())""")
+    assert shown == []
+
+
+# --- a stacked table on a phone -----------------------------------------------------------------
+
+def test_a_stacked_cell_on_a_phone_reads_as_one_sentence_beside_its_label(page, serve_site):
+    """The dictionary at 360 px: «…خورشیدی، مانند ۱۴۰۳/۱۱/۰۶» keeps its order (the date after
+    «مانند», to its left or on a later line), the English label sits beside its Persian label on
+    the right, and a type's English note flows after the Persian type."""
+    page.goto(f"{serve_site}/{URLS.dictionary()}")
+    found = page.evaluate("""() => {
+      const td = [...document.querySelectorAll('table.dictionary td')].find(c => c.querySelector('bdi') && c.textContent.includes('مانند'));
+      const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+      let node, word = null;
+      while ((node = walker.nextNode())) { const i = node.data.indexOf('مانند'); if (i >= 0) { word = [node, i]; break; } }
+      const range = document.createRange(); range.setStart(word[0], word[1]); range.setEnd(word[0], word[1] + 5);
+      const w = range.getBoundingClientRect(), d = td.querySelector('bdi').getClientRects()[0];
+      const en = [...document.querySelectorAll('table.dictionary td')].find(c => c.querySelector('[lang=en]') && c.dataset.label !== 'نوع');
+      const label = en.getBoundingClientRect(), value = en.querySelector('[lang=en]').getBoundingClientRect();
+      const type = [...document.querySelectorAll('table.dictionary td[data-label="نوع"]')].find(c => c.querySelector('.en'));
+      const persian = document.createRange(); persian.selectNodeContents(type.firstChild);
+      return {word: [w.left, w.top], date: [d.right, d.top], row: [label.right, label.width, value.right],
+              type: [persian.getBoundingClientRect().left, persian.getBoundingClientRect().top],
+              note: [type.querySelector('.en').getClientRects()[0].right, type.querySelector('.en').getClientRects()[0].top]};
+    }""")
+    (word_left, word_top), (date_right, date_top) = found["word"], found["date"]
+    assert date_top > word_top + 2 or date_right <= word_left + 1, found
+    label_right, width, value_right = found["row"]
+    assert value_right < label_right - 6 * 16, "the English value stands beside its label, on the left"
+    (persian_left, persian_top), (note_right, note_top) = found["type"], found["note"]
+    assert note_top > persian_top + 2 or note_right <= persian_left + 1, "the English note follows the Persian type"
+
+
+# --- charts on a phone ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("which", ["stats", "member"])
+def test_a_chart_on_a_phone_keeps_its_drawn_size_and_scrolls_in_its_own_box(page, serve_site, sample_site, which):
+    if which == "stats":
+        path = URLS.stats()
+    else:
+        path = next(str(p.parent.relative_to(sample_site.output)) + "/"
+                    for p in sorted(sample_site.output.glob("members/*/*/index.html"))
+                    if "chart-box" in p.read_text(encoding="utf-8"))
+    page.goto(f"{serve_site}/{path}")
+    page.evaluate("document.fonts.ready")
+    charts = page.evaluate("""() => [...document.querySelectorAll('.chart-box svg')].map(svg => {
+        const box = svg.closest('.chart-box');
+        return {drawn: +svg.getAttribute('width'), shown: svg.getBoundingClientRect().width,
+                scrolls: box.scrollWidth > box.clientWidth + 1, focusable: box.tabIndex >= 0,
+                text: Math.min(...[...svg.querySelectorAll('text')].map(t => t.getBoundingClientRect().height).filter(h => h > 0))};
+      })""")
+    assert charts and any(c["scrolls"] for c in charts), "some chart is wider than a phone"
+    for chart in charts:
+        assert chart["shown"] >= chart["drawn"] - 0.5, chart  # drawn 12-13 px text is 12-13 px
+        assert not chart["scrolls"] or chart["focusable"], chart
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 360, "the page itself does not scroll sideways"
+
+
+# --- words ---------------------------------------------------------------------------------------
+
+def said_years(text: str) -> set[int]:
+    """The years a member's «سال‌هایی که در آن‌ها رأی دارد (…)» names, read as a reader reads it."""
+    text = fold(re.sub(r"<[^>]+>", "", text))
+    span = re.fullmatch(r"(\d{4}) تا (\d{4})(?:، جز (.*))?", text)
+    if span:
+        skipped = {int(y) for y in re.findall(r"\d{4}", span.group(3) or "")}
+        return set(range(int(span.group(1)), int(span.group(2)) + 1)) - skipped
+    assert "تا" not in text, text
+    return {int(y) for y in re.findall(r"\d{4}", text)}
+
+
+def test_a_members_years_are_said_as_they_are(sample_site):
+    pages = sorted(sample_site.output.glob("members/*/*/index.html"))
+    gapped = 0
+    for path in pages:
+        html = path.read_text(encoding="utf-8")
+        said = re.search(r"سال‌هایی که در آن‌ها رأی دارد \((.*?)\)\.", html, re.S)
+        if not said:
+            continue
+        years = {int(y) for y in re.findall(r'<tr data-year="(\d+)">', html)}
+        assert said_years(said.group(1)) == years, (path, said.group(1))
+        gapped += max(years) - min(years) + 1 > len(years)
+    assert gapped, "the sample has a member with a year without rulings inside their span"
+
+
+def test_a_captions_quoted_names_stand_inside_their_brackets(sample_site):
+    for path in sorted(sample_site.output.glob("members/*/*/index.html")):
+        html = path.read_text(encoding="utf-8")
+        assert "«(" not in html and ")»" not in html, path
+
+
+def test_every_page_names_its_icon_and_the_icon_is_published(sample_site):
+    icons = set()
+    for path in [sample_site.output / "index.html", *sorted(sample_site.output.glob("*/index.html"))]:
+        found = re.findall(r'<link rel="icon" href="([^"]+)"', path.read_text(encoding="utf-8"))
+        assert len(found) == 1, path
+        icons.add((path.parent / found[0]).resolve())
+    assert len(icons) == 1 and next(iter(icons)).is_file()
+
+
+@pytest.mark.parametrize("slug", ["methodology", "about"])
+def test_a_static_page_has_its_breadcrumb(sample_site, slug):
+    html = html_of(sample_site, URLS.static_page(slug))
+    trail = re.search(r'<nav class="breadcrumbs" aria-label="مسیر">(.*?)</nav>', html, re.S)
+    assert trail and 'aria-current="page"' in trail.group(1)
