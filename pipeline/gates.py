@@ -119,16 +119,18 @@ class PrivateValues:
 
     def only(self, wanted: set[str]) -> PrivateValues:
         """The same numbers published, looking only for the values whose digest is in ``wanted``."""
-        sequences: dict[str, dict[int, set[tuple[str, ...]]]] = {}
-        digits = set()
-        for digest, value in self.digests().items():
-            if digest not in wanted:
-                continue
-            if isinstance(value, str):
-                digits.add(value)
-            else:
-                sequences.setdefault(value[0], {}).setdefault(len(value), set()).add(value)
-        return PrivateValues(sequences, self.public_numbers, frozenset(digits))
+        chosen = [value for digest, value in self.digests().items() if digest in wanted]
+        return PrivateValues(_grouped(value for value in chosen if not isinstance(value, str)),
+                             self.public_numbers, frozenset(value for value in chosen if isinstance(value, str)))
+
+
+def _grouped(sequences: Iterable[tuple[str, ...]]) -> dict[str, dict[int, set[tuple[str, ...]]]]:
+    """Word sequences as ``PrivateValues.sequences`` and ``_Sequences`` hold them: first word ->
+    length -> the sequences."""
+    found: dict[str, dict[int, set[tuple[str, ...]]]] = {}
+    for sequence in sequences:
+        found.setdefault(sequence[0], {}).setdefault(len(sequence), set()).add(sequence)
+    return found
 
 
 def value_digest(value: tuple[str, ...] | str) -> str:
@@ -183,13 +185,10 @@ def private_values(validated, published_before: set[tuple[str, ...]] = frozenset
     # شهرک مترو، …، پلاک 317» in «استان البرز، کرج، شهرک مترو، …، پلاک 317») is that property's
     # published place. Names are not let through so: a street is named after a person.
     looked_for -= _held_within(legitimate, {s for s in looked_for if private[s] == Kind.TEXT.value})
-    sequences: dict[str, dict[int, set[tuple[str, ...]]]] = {}
     # one object per distinct word: first names, surnames and street names repeat across the
     # values, which each folded into words of their own (40 MB of words at 100k rulings)
     words: dict[str, str] = {}
-    for sequence in looked_for:
-        sequence = tuple([words.setdefault(word, word) for word in sequence])
-        sequences.setdefault(sequence[0], {}).setdefault(len(sequence), set()).add(sequence)
+    sequences = _grouped(tuple([words.setdefault(word, word) for word in sequence]) for sequence in looked_for)
     return PrivateValues(sequences, public, frozenset(digits - public))
 
 
@@ -218,11 +217,7 @@ def _held_within(values: set[tuple[str, ...]], sequences: set[tuple[str, ...]]) 
     # Only a sequence whose words all occur in the values can be held: the matcher's tree is of
     # those few (4,577 of 28,408 at 20k rulings: half the time, a sixth of the memory).
     words = {word for value in values for word in value}
-    by_first: dict[str, dict[int, set[tuple[str, ...]]]] = {}
-    for sequence in sequences:
-        if words.issuperset(sequence):
-            by_first.setdefault(sequence[0], {}).setdefault(len(sequence), set()).add(sequence)
-    matcher = _Sequences(by_first)
+    matcher = _Sequences(_grouped(sequence for sequence in sequences if words.issuperset(sequence)))
     held: set[tuple[str, ...]] = set()
     for value in values:
         held.update(matcher.sequences_in(" ".join(value)))
