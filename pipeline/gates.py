@@ -696,10 +696,17 @@ class _Sequences:
 
 
 def site_files(root: Path) -> list[str]:
-    """Every file under ``root`` (a link to a file too) as its path relative to ``root``, with
-    «/», in the order of the files' ``Path``s. A name costs a fifth of a ``Path``: a 100k site
-    has 470,000 files (their ``.gz`` included), which as ``Path``s held about 220 MB."""
-    names = sorted(_in_path_order(p.relative_to(root).as_posix()) for p in root.rglob("*") if p.is_file())
+    """Every file under ``root`` (a link to a file too; a linked folder is not entered) as its
+    path relative to ``root``, with «/», in the order of the files' ``Path``s. A name costs a
+    fifth of a ``Path``: a 100k site has 470,000 files (their ``.gz`` included), which as
+    ``Path``s held about 220 MB. Not ``Path.rglob``: Python 3.11's keeps every ``Path`` it
+    yielded in a set until the walk ends (70 MB at 20k rulings; this walk, 10 MB)."""
+    top = os.fspath(root)
+    names = []
+    for folder, _, files in os.walk(top):
+        prefix = _in_path_order(os.path.relpath(folder, top)) + "\0" if folder != top else ""
+        names.extend(prefix + name for name in files if os.path.isfile(os.path.join(folder, name)))
+    names.sort()
     for i, name in enumerate(names):   # one at a time: never two copies of every name
         names[i] = name.replace("\0", "/")
     return names

@@ -177,7 +177,12 @@ def test_the_files_are_held_by_name_in_the_order_of_their_paths(tmp_path, monkey
     for name in ("a-b/c.html", "a/z.html", "a.html", "a0/x.csv", "b/a b.json", "b/ä.html", "a/y/z.txt"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(f"<p>{OWNER}</p>", "utf-8")
+    # a link to a file is a file; a linked folder is not entered; a broken link is no file
+    (tmp_path / "b" / "link.html").symlink_to(tmp_path / "a.html")
+    (tmp_path / "linked").symlink_to(tmp_path / "a", target_is_directory=True)
+    (tmp_path / "broken.html").symlink_to(tmp_path / "nowhere.html")
     paths = [p for p in sorted(tmp_path.rglob("*")) if p.is_file()]
+    assert "b/link.html" in {p.relative_to(tmp_path).as_posix() for p in paths}
     assert gates.site_files(tmp_path) == [p.relative_to(tmp_path).as_posix() for p in paths]
     held = []
     real = gates._scan_files
