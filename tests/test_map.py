@@ -19,6 +19,7 @@ from browser_helpers import fa_int, map_still, markers_drawn, read_csv
 from conftest import ROOT
 from test_nginx import nginx_site  # noqa: F401  (the example server, serving the sample site)
 from pipeline import settings
+from pipeline.display import fa_number
 from pipeline.urls import URLS
 
 TILES = settings.load().map_tiles
@@ -146,6 +147,50 @@ def test_a_marker_opens_its_property(tab, serve_site, features, properties):
     link.click()
     tab.wait_for_url(f"**/properties/{slug}/")
     assert tab.locator("h1").inner_text().translate(LATIN) == record["title"].translate(LATIN)
+
+
+# Records what normalise.js's faNumber writes on the page: the UMD wrapper assigns
+# window.ShafafNormalise once, and the setter wraps it before any other script reads it.
+RECORD_FA_NUMBER = """
+  window.__faNumberWrote = [];
+  Object.defineProperty(window, 'ShafafNormalise', {
+    configurable: true,
+    get() { return window.__shafafNormalise; },
+    set(normalise) {
+      const faNumber = normalise.faNumber;
+      normalise.faNumber = value => { const written = faNumber(value); window.__faNumberWrote.push(written); return written; };
+      window.__shafafNormalise = normalise;
+    }
+  });
+"""
+# Every number map.js writes over the page: the counts above the map, each district's count
+# in the list, each cluster's (its first text node: the rest is the hidden word «ملک»).
+MAP_NUMBERS = """() => [
+  ...[...document.querySelectorAll('#map-count [data-shown], #map-count [data-total]')].map(e => e.textContent),
+  ...[...document.querySelectorAll('.map-district .count')].map(e => e.textContent.replace(/^\\(| ملک\\)$/g, '')),
+  ...[...document.querySelectorAll('#registry-map .marker-cluster > span')].map(e => e.firstChild.textContent),
+]"""
+
+
+def test_the_map_writes_its_numbers_with_the_sites_normaliser(tab, serve_site, features):
+    """map.js has no number formatting of its own: each count it writes is normalise.js's
+    faNumber (pinned to display.fa_number by tests/normalise_vectors.json). The sample maps
+    fewer than a thousand properties, so the GeoJSON is served with each feature repeated
+    until there are more, and the total needs its thousands separator."""
+    copies = 1000 // len(features) + 1
+    many = [{**f, "properties": {**f["properties"], "slug": f"{f['properties']['slug']}-{i}"}}
+            for i in range(copies) for f in features]
+    tab.add_init_script(RECORD_FA_NUMBER)
+    tab.route(f"**/{URLS.data_file('properties.geojson')}", lambda route: route.fulfill(
+        content_type="application/geo+json", body=json.dumps({"type": "FeatureCollection", "features": many})))
+    open_map(tab, serve_site)
+    markers_drawn(tab)
+    assert tab.locator("#map-count [data-total]").inner_text() == fa_number(len(many))
+    numbers = tab.evaluate(MAP_NUMBERS)
+    assert len(numbers) > 2 + len({f["properties"]["district"] for f in features}), "no cluster drawn"
+    assert [n for n in numbers if n != fa_number(fa_int(n))] == []
+    wrote = set(tab.evaluate("window.__faNumberWrote"))
+    assert [n for n in numbers if n not in wrote] == [], "a number not written by normalise.js"
 
 
 def test_a_property_page_shows_its_place_on_a_small_map(tab, serve_site, properties):

@@ -6,20 +6,9 @@
 (function () {
   "use strict";
 
-  var DIGITS = "۰۱۲۳۴۵۶۷۸۹";
-  // «۱٬۲۳۴» as fa_number writes it (grouped by hand: the personal-data gate reads scripts
-  // with JSON's escapes, and a regex's word-boundary escape is not one of them).
-  function faNumber(n) {
-    var text = String(n), grouped = "";
-    for (var i = 0; i < text.length; i += 1) {
-      if (i > 0 && (text.length - i) % 3 === 0) { grouped += "٬"; }
-      grouped += text[i];
-    }
-    return faDigits(grouped);
-  }
-  function faDigits(text) {
-    return String(text).replace(/[0-9]/g, function (d) { return DIGITS[d]; });
-  }
+  // Numbers as every page writes them (normalise.js, pinned to display.fa_number by
+  // tests/normalise_vectors.json); the templates load it before this script.
+  var N = window.ShafafNormalise;
   // A GeoJSON value as the page's options spell it (map_page.option_value): text as it is,
   // a number or a flag as JSON.
   function optionValue(value) {
@@ -92,7 +81,7 @@
       var s = sums[d];
       L.marker([s[0] / s[2], s[1] / s[2]], {
         pane: "districts", interactive: false, keyboard: false,
-        icon: L.divIcon({ className: "district-label", html: "<span>منطقه " + faDigits(d) + "</span>", iconSize: null })
+        icon: L.divIcon({ className: "district-label", html: "<span>منطقه " + N.toPersianDigits(d) + "</span>", iconSize: null })
       }).addTo(map);
     });
   }
@@ -104,12 +93,12 @@
     box.setAttribute("dir", "rtl");
     var link = document.createElement("a");
     link.href = href;
-    link.textContent = faDigits(p.title);
+    link.textContent = N.toPersianDigits(p.title);
     var title = document.createElement("p");
     title.className = "map-popup-title";
     title.appendChild(link);
     var meta = document.createElement("p");
-    meta.textContent = "منطقه " + faDigits(p.district) + "، " + p.land_use + "، " + p.occupancy;
+    meta.textContent = "منطقه " + N.toPersianDigits(p.district) + "، " + p.land_use + "، " + p.occupancy;
     box.appendChild(title);
     box.appendChild(meta);
     return box;
@@ -134,7 +123,7 @@
       iconCreateFunction: function (group) {
         var n = group.getChildCount();
         return L.divIcon({
-          html: "<span>" + faNumber(n) + '<span class="visually-hidden"> ملک</span></span>',
+          html: "<span>" + N.faNumber(n) + '<span class="visually-hidden"> ملک</span></span>',
           className: "marker-cluster" + (n < 10 ? " small" : n < 100 ? " medium" : " large"),
           iconSize: L.point(40, 40)
         });
@@ -150,7 +139,7 @@
       var entries = features.map(function (f) {
         var c = f.geometry.coordinates;
         var href = root + pattern.replace("{slug}", encodeURIComponent(f.properties.slug));
-        var marker = pin([c[1], c[0]], faDigits(f.properties.title)).bindPopup(popup(f, href));
+        var marker = pin([c[1], c[0]], N.toPersianDigits(f.properties.title)).bindPopup(popup(f, href));
         return { feature: f, marker: marker };
       });
       districtLabels(map, features);
@@ -178,13 +167,13 @@
         if (shown.length) {
           map.fitBounds(cluster.getBounds(), { padding: [24, 24], maxZoom: 16 });
         }
-        count.querySelector("[data-shown]").textContent = faNumber(shown.length);
-        count.querySelector("[data-total]").textContent = faNumber(entries.length);
+        count.querySelector("[data-shown]").textContent = N.faNumber(shown.length);
+        count.querySelector("[data-total]").textContent = N.faNumber(entries.length);
         // Each district's count in the list beside the map says what is shown in it now.
         document.querySelectorAll(".map-district").forEach(function (section) {
           var visible = section.querySelectorAll("li[data-slug]:not([hidden])").length;
           section.hidden = visible === 0;
-          section.querySelector(".count").textContent = "(" + faNumber(visible) + " ملک)";
+          section.querySelector(".count").textContent = "(" + N.faNumber(visible) + " ملک)";
         });
       }
       selects.forEach(function (s) { s.addEventListener("change", apply); });

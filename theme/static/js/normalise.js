@@ -53,8 +53,9 @@
     return String(value).replace(/[0-9]/g, function (d) { return PERSIAN_DIGITS[+d]; });
   }
 
-  // A whole number as pipeline/display.py's fa_number writes it, «۱٬۴۹۶» (grouped by hand, as
-  // map.js does: the personal-data gate reads scripts, and a word-boundary escape is not JSON's).
+  // A whole number as pipeline/display.py's fa_number writes it, «۱٬۴۹۶», for search.js and
+  // map.js (grouped by hand: the personal-data gate reads scripts, and a word-boundary escape
+  // is not JSON's).
   function faNumber(value) {
     var text = String(value), sign = text.charAt(0) === "-" ? "-" : "", grouped = "";
     var digits = sign ? text.slice(1) : text;
