@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,16 +46,21 @@ def settle() -> None:
 
 
 def prepare(exports: Path, city: Municipality, published: str | None = None,
-            state: Path | None = None, cache: Path | None = None, stages: Stages = QUIET) -> Publication:
+            state: Path | None = None, cache: Path | None = None, stages: Stages = QUIET,
+            on_validated: Callable[[Validated], None] | None = None) -> Publication:
     """``published``: the publication date (default: the newest ruling's); ``state``: the
     folder holding the last publication's fingerprints (None: compare with nothing);
-    ``cache``: where unchanged search shards, workbooks and parsed rows are kept between builds."""
+    ``cache``: where unchanged search shards, workbooks and parsed rows are kept between builds;
+    ``on_validated(validated)``: called once the exports are validated, before anything is
+    made of them (a publish forks its personal-data check there, while the process is small)."""
     row_cache = RowCache(cache / "rows") if cache else None
     stages.begin("read")
     exports_read = read_exports(exports)
     stages.begin("validate")
     validated = validate(exports_read, city, row_cache)
     settle()
+    if on_validated is not None:
+        on_validated(validated)
     stages.begin("privacy and records")
     public = {t.name: privacy.withhold(c.frame, t, row_cache) for t, c in
               zip((RULINGS, VIOLATIONS, PROPERTIES), validated.tables())}

@@ -41,27 +41,7 @@ class Forked:
         pid = os.fork()
         if pid == 0:
             os.close(read)
-            # Pelican logs through rich, whose console lock another thread of the parent may
-            # have held at the fork: the child logs plainly instead.
-            logging.getLogger().handlers = [logging.StreamHandler(sys.stderr)]
-            try:
-                outcome = (True, function(*args, **kwargs))
-            except OSError as error:
-                # A full disk or a read-only folder is an error the caller reports plainly, as
-                # it would had the same write failed in its own process: no traceback.
-                outcome = (False, OSError(error.errno, error.strerror, error.filename))
-            except BaseException:
-                outcome = (False, traceback.format_exc())
-            try:
-                with os.fdopen(write, "wb") as pipe:
-                    pickle.dump(outcome, pipe, protocol=pickle.HIGHEST_PROTOCOL)
-            finally:
-                for hook in _at_child_exit:
-                    try:
-                        hook()
-                    except BaseException:  # noqa: BLE001  (the result is sent; nothing to tell)
-                        pass
-                os._exit(0)
+            _child(function, args, kwargs, write)
         os.close(write)
         self._pid, self._read = pid, read
 
@@ -95,6 +75,132 @@ class Forked:
                 os.close(self._read)
             except OSError:
                 pass
+
+
+def _child(function, args, kwargs, write: int) -> None:
+    """In a forked child: ``function(*args, **kwargs)``, its outcome pickled into ``write``; never returns."""
+    # Pelican logs through rich, whose console lock another thread of the parent may
+    # have held at the fork: the child logs plainly instead.
+    logging.getLogger().handlers = [logging.StreamHandler(sys.stderr)]
+    try:
+        outcome = (True, function(*args, **kwargs))
+    except OSError as error:
+        # A full disk or a read-only folder is an error the caller reports plainly, as
+        # it would had the same write failed in its own process: no traceback.
+        outcome = (False, OSError(error.errno, error.strerror, error.filename))
+    except BaseException:
+        outcome = (False, traceback.format_exc())
+    try:
+        with os.fdopen(write, "wb") as pipe:
+            pickle.dump(outcome, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        for hook in _at_child_exit:
+            try:
+                hook()
+            except BaseException:  # noqa: BLE001  (the result is sent; nothing to tell)
+                pass
+        os._exit(0)
+
+
+# The parent's ends of every waiting child's pipes: a process forked later must not hold them,
+# or a waiting child would not see its parent go (no end of file while another holds the end).
+_parent_ends: set[int] = set()
+
+
+def _close_parent_ends() -> None:
+    for fd in list(_parent_ends):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _parent_ends.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_parent_ends)
+
+
+def _die_with_parent() -> None:
+    """Linux: this process is killed when the one that forked it ends, however it ends (a
+    waiting child would otherwise hold the parent's locks until its work was done)."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:   # the parent ended before the line above
+        os._exit(0)
+
+
+class Waiting(Forked):
+    """A process forked now, with the parent's memory as it is now, that runs
+    ``function(*args)`` only when ``start(*args)`` sends it the arguments (pickled), and
+    ``result()`` as ``Forked``'s. What it reaches of the parent's objects is as they were at
+    the fork: made for a check that needs early data (the validated tables, while the parent
+    is small) and late data (the built site), run when the parent has grown large.
+    ``close()`` (or the parent's end) ends it unstarted."""
+
+    def __init__(self, function):
+        self._value = self._pid = self._read = self._command = None
+        if not hasattr(os, "fork"):
+            self._function = function
+            return
+        read, write = os.pipe()
+        command_read, command_write = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read)
+            os.close(command_write)
+            _die_with_parent()
+            with os.fdopen(command_read, "rb") as commands:
+                try:
+                    args = pickle.load(commands)
+                except (EOFError, pickle.UnpicklingError):
+                    os._exit(0)   # closed unstarted, or the parent ended
+            _child(function, args, {}, write)
+        os.close(write)
+        os.close(command_read)
+        self._pid, self._read, self._command = pid, read, command_write
+        _parent_ends.update((read, command_write))
+
+    def start(self, *args) -> Waiting:
+        if self._pid is None:
+            self._value = (True, self._function(*args))
+            return self
+        _parent_ends.discard(self._command)
+        with os.fdopen(self._command, "wb") as pipe:
+            pickle.dump(args, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        self._command = None
+        return self
+
+    def result(self):
+        if self._command is not None:
+            raise RuntimeError("Waiting.result() before start()")
+        _parent_ends.discard(self._read)
+        return super().result()
+
+    def close(self) -> None:
+        """End it unstarted (or abandon its result)."""
+        if self._command is not None:
+            _parent_ends.discard(self._command)
+            os.close(self._command)
+            self._command = None
+        _parent_ends.discard(self._read)
+        if self._value is None and self._pid is not None:
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+                os.waitpid(self._pid, 0)
+                os.close(self._read)
+            except OSError:
+                pass
+            self._value = (False, "closed")
+            self._pid = None
+
+    def __del__(self):
+        self.close()
 
 
 def in_halves(function, items: list, *args, parallel: bool = True) -> list:

@@ -43,6 +43,7 @@ On any failure the exit code is non-zero, the message names the gate, the file a
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import hashlib
 import json
@@ -56,7 +57,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from . import build, files, gates, incremental, lock, progress, report, seal, settings, staff_report, transaction
+from . import build, files, gates, incremental, lock, parallel, progress, report, seal, settings, staff_report, transaction
 from .changes import FORMAT as STATE_FORMAT, TRACKED, ChangesError, commit_state, load_state
 from .errors import FileError
 from .faults import point
@@ -115,6 +116,8 @@ class Run:
     private: set[str] = field(default_factory=set)   # digests of the private values looked for
     public: set[str] = field(default_factory=set)    # digests of the numbers let pass as published
     settings: str = ""   # incremental.settings_digest of this build
+    # the personal-data check, forked once the exports are validated (``personal_data_check``)
+    personal: parallel.Waiting | None = None
 
     def passed(self, name: str, detail: str) -> None:
         self.gates.append({"name": name, "passed": True, "detail": detail})
@@ -141,7 +144,11 @@ def publish(options: Options) -> Run:
     try:
         with lock.held(options.content, "make publish", wait=True, on_wait=say_waiting):
             with run.stages:
-                _publish(options, run, city, siteurl)
+                try:
+                    _publish(options, run, city, siteurl)
+                finally:
+                    if run.personal is not None:   # refused before it ran: end it, unstarted
+                        run.personal.close()
     except Refused as refused:
         run.gates.append({"name": refused.gate, "passed": False,
                           "detail": "; ".join(str(f) for f in refused.findings[:50])})
@@ -158,7 +165,7 @@ def _publish(options: Options, run: Run, city: settings.Municipality, siteurl: s
                       "no absolute site address: set SHAFAF_SITEURL (or MUNICIPALITY['site_url'])")])
     check_state_present(options, run)
     check_state_matches_site(options, run)
-    run.publication = publication = prepare(options, city, run.stages)
+    run.publication = publication = prepare(options, city, run.stages, run)
     run.last = publication.change_log.last   # as the build read it: not read and held twice
     run.passed("exports-readable", f"{options.exports}: all exports read")
     check_rejected_share(options, run)
@@ -238,9 +245,14 @@ def load_settings(path: Path) -> tuple[settings.Municipality, str]:
     return city, str(names.get("SITEURL") or "").rstrip("/")
 
 
-def prepare(options: Options, city: settings.Municipality, stages: progress.Stages) -> build.Publication:
+def prepare(options: Options, city: settings.Municipality, stages: progress.Stages,
+            run: Run | None = None) -> build.Publication:
+    def fork_personal_data_check(validated) -> None:
+        if run is not None:
+            run.personal = parallel.Waiting(functools.partial(personal_data_check, validated))
     try:
-        return build.prepare(options.exports, city, options.date, options.state, options.cache, stages)
+        return build.prepare(options.exports, city, options.date, options.state, options.cache, stages,
+                             on_validated=fork_personal_data_check)
     except FileError as error:
         where = f"{error.file} [{error.sheet}]" if error.sheet else error.file
         raise Refused("exports-readable", [gates.Finding(where, f"{error.code}: {error.detail}")], EXIT_EXPORTS) from None
@@ -385,12 +397,18 @@ def check_build(options: Options, run: Run, siteurl: str) -> None:
         raise Refused("frictionless", findings)
     run.passed("frictionless", f"{package.relative_to(new)} valid")
     run.stages.begin("personal-data")
-    private = gates.private_values(run.publication.validated, gates.snapshot_published(new / URLS.data()))
-    private.public_numbers |= gates.snapshot_numbers(new / URLS.data())
-    findings, how = scan_personal_data(new, private, run, options)
+    live = (run.live.private, run.live.public) if run.live is not None else None
+    if run.personal is None:   # not forked (a caller of check_build without publish)
+        run.personal = parallel.Waiting(functools.partial(personal_data_check, run.publication.validated))
+    try:
+        findings, how, run.private, run.public, known = run.personal.start(
+            new, run.unchanged, live, options.cache, options.full_check).result()
+    finally:
+        run.personal.close()
+        run.personal = None
     if findings:
         raise Refused("personal-data", [gates.Finding(f"{new.name}/{f.file}", f.cause) for f in findings])
-    run.passed("personal-data", f"no national ID, mobile number or private value ({len(private)} known) in any "
+    run.passed("personal-data", f"no national ID, mobile number or private value ({known} known) in any "
                                 f"file: {how}")
     run.stages.begin("links")
     findings, checked, found = gates.check_links(new, siteurl, run.unchanged, run.live.links if run.live else None,
@@ -405,40 +423,56 @@ def check_build(options: Options, run: Run, siteurl: str) -> None:
                   "are all files of the site" if run.live else ""))
 
 
-def scan_personal_data(new: Path, private: gates.PrivateValues, run: Run,
-                       options: Options) -> tuple[list[gates.Finding], str]:
+def personal_data_check(validated, new: Path, unchanged: set[str], live: tuple | None, cache: Path | None,
+                        full_check: bool) -> tuple[list[gates.Finding], str, set[str], set[str], int]:
+    """The personal-data gate, run by a process forked as soon as the exports were validated
+    (``Run.personal``): the private values are made from the validated tables there, not in
+    the publish's process, which by now holds the whole build (at 100k rulings the values
+    and their matcher cost 250 MB more at their peak, which that process would then keep).
+    ``live``: the last publication's (private, public) digests, None for a full check.
+    Returns the findings, how the files were read, this build's digests of private values
+    and of published numbers (for the state), and how many values were looked for."""
+    private = gates.private_values(validated, gates.snapshot_published(new / URLS.data()))
+    private.public_numbers |= gates.snapshot_numbers(new / URLS.data())
+    findings, how, digests, public = scan_personal_data(new, private, unchanged, live, cache, full_check)
+    return findings, how, digests, public, len(private)
+
+
+def scan_personal_data(new: Path, private: gates.PrivateValues, unchanged: set[str], live: tuple | None,
+                       cache: Path | None, full_check: bool) -> tuple[list[gates.Finding], str, set[str], set[str]]:
     """Changed files against every private value; unchanged ones against the values that are
-    new since the last publication (all of them, should a number published then no longer be)."""
+    new since the last publication (all of them, should a number published then no longer be).
+    Returns the findings, how, and the digests of the private values and published numbers."""
     # the digests only: the dict of every value by its digest is not held through the scan
-    run.private, run.public = set(private.digests()), gates.number_digests(private.public_numbers)
+    digests, public = set(private.digests()), gates.number_digests(private.public_numbers)
     every = gates.site_files(new)   # names, not Paths: 470,000 at 100k
-    same = [name for name in every if name in run.unchanged]
-    changed = [name for name in every if name not in run.unchanged]
+    same = [name for name in every if name in unchanged]
+    changed = [name for name in every if name not in unchanged]
     # large rewritten files (datasets, change log): only their lines not seen clean before
-    lines = gates.LineRecords(options.cache / "publish" / "personal-data", private, read=not options.full_check) \
-        if options.cache is not None else None
+    lines = gates.LineRecords(cache / "publish" / "personal-data", private, read=not full_check) \
+        if cache is not None else None
     # files whose bytes passed before (this publication's dated folder): a hash, not a scan
-    verdicts = gates.Verdicts(options.cache / "publish" / "personal-data-verdicts", private,
-                              read=not options.full_check) if options.cache is not None else None
+    verdicts = gates.Verdicts(cache / "publish" / "personal-data-verdicts", private,
+                              read=not full_check) if cache is not None else None
     def by_line() -> str:
         return (f" (large ones read by their lines not seen clean before: {lines.files_by_line}, "
                 f"lines scanned: {lines.lines_scanned})" if lines is not None and lines.files_by_line else "") + (
             f" (their bytes passed before, read only for the {len(verdicts.fresh)} values new since: "
             f"{verdicts.known_again})" if verdicts is not None and verdicts.known_again else "")
-    if run.live is None or run.live.public - run.public:
-        findings = gates.scan_personal_data(new, private, run.stages, every, lines=lines, verdicts=verdicts)
+    if live is None or live[1] - public:
+        findings = gates.scan_personal_data(new, private, files=every, lines=lines, verdicts=verdicts)
         gates.keep_records(new, findings, lines, verdicts)
         return findings, f"files scanned in full: {len(every)}" + by_line() + (
-            " (unchanged ones too: a number published before is no longer)" if run.live else "")
-    fresh = run.private - run.live.private
-    findings = gates.scan_personal_data(new, private, run.stages, changed, lines=lines, verdicts=verdicts)
+            " (unchanged ones too: a number published before is no longer)" if live else ""), digests, public
+    fresh = digests - live[0]
+    findings = gates.scan_personal_data(new, private, files=changed, lines=lines, verdicts=verdicts)
     if fresh:
-        findings += gates.scan_personal_data(new, private.only(fresh), run.stages, same)
+        findings += gates.scan_personal_data(new, private.only(fresh), files=same)
     gates.keep_records(new, findings, lines, verdicts)
     return findings, (f"files scanned in full: {len(changed)}{by_line()}; unchanged files scanned for the "
                       f"{len(fresh)} values new since the last publication: {len(same)}" if fresh else
                       f"files scanned in full: {len(changed)}{by_line()}; unchanged files not read again, no "
-                      f"value being new since the last publication: {len(same)}")
+                      f"value being new since the last publication: {len(same)}"), digests, public
 
 
 def precompress(root: Path) -> int:
