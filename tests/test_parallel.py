@@ -39,3 +39,86 @@ def test_the_result_is_unpickled_from_the_pipe_as_it_arrives(monkeypatch):
 
     monkeypatch.setattr(parallel.pickle, "loads", whole)
     assert parallel.Forked(lambda: [1, "two"]).result() == [1, "two"]
+
+
+# --- Waiting: forked now, started later ----------------------------------------------------
+
+def test_a_waiting_process_works_on_the_memory_of_its_fork_and_the_arguments_of_its_start():
+    early = {"tables": [1, 2, 3]}
+    waiting = parallel.Waiting(lambda late: (early["tables"], late, os.getpid()))
+    early["tables"] = ["changed after the fork"]
+    tables, late, pid = waiting.start("the built site").result()
+    assert tables == [1, 2, 3] and late == "the built site"
+    assert pid not in (os.getpid(), None)
+
+
+def test_a_waiting_process_fails_as_a_forked_one_does():
+    def fails(_):
+        raise ValueError("a bug in the check")
+    with pytest.raises(parallel.ChildFailed, match="a bug in the check"):
+        parallel.Waiting(fails).start(1).result()
+
+
+def _gone(pid: int, seconds: float = 20.0) -> bool:
+    """Whether ``pid`` has ended (reaped by us, or no longer a process) within ``seconds``: a
+    bound on waiting for an event, not a measure of speed."""
+    import time
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return True
+        except ChildProcessError:   # not our child: is it still a process?
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_waiting_process_closed_unstarted_ends():
+    waiting = parallel.Waiting(lambda _: None)
+    pid = waiting._pid
+    waiting.close()
+    assert _gone(pid)
+
+
+def test_a_process_forked_later_does_not_keep_a_waiting_one_alive():
+    """A process forked after the waiting one (the search, the workbooks) must not hold the
+    parent's end of its pipe: the waiting one would never see that it is not wanted."""
+    import signal
+    import time
+    waiting = parallel.Waiting(lambda _: None)
+    pid = waiting._pid
+    later = parallel.Forked(time.sleep, 600)
+    # the parent's end closed without a kill, as when the publish's process ends: the waiting
+    # process must see the end of file and end by itself, though ``later`` lives on
+    parallel._parent_ends.discard(waiting._command)
+    os.close(waiting._command)
+    waiting._command = None
+    try:
+        assert _gone(pid)
+    finally:
+        os.kill(later._pid, signal.SIGKILL)
+        os.waitpid(later._pid, 0)
+        later._pid = waiting._pid = None
+
+
+def test_a_waiting_process_dies_with_its_parent(tmp_path):
+    """Killed (SIGKILL), a publish leaves no waiting process holding its locks."""
+    import subprocess
+    import sys
+    # started: at work on the check when its parent is killed, not waiting on the pipe
+    script = ("import os, sys, time; sys.path.insert(0, sys.argv[1]); from pipeline import parallel; "
+              "w = parallel.Waiting(lambda s: print('working', flush=True) or time.sleep(s)).start(600); "
+              "print(w._pid, flush=True); time.sleep(600)")
+    parent = subprocess.Popen([sys.executable, "-c", script, str(parallel.__file__).rsplit("/pipeline/", 1)[0]],
+                              stdout=subprocess.PIPE, text=True)
+    lines = {parent.stdout.readline().strip(), parent.stdout.readline().strip()}
+    assert "working" in lines   # the check has begun: a parent that dies now is the case
+    pid = int((lines - {"working"}).pop())
+    parent.kill()
+    parent.wait()
+    assert _gone(pid)

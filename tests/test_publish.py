@@ -143,6 +143,36 @@ def test_pelican_is_told_the_publishs_cache_folder(tmp_path, monkeypatch, cache)
         assert not folder.is_relative_to(ROOT) and not folder.is_relative_to(tmp_path)
 
 
+def test_the_private_values_are_made_in_a_process_forked_before_the_build(tmp_path, monkeypatch):
+    """At 100k rulings the publish's process holds the whole build when the gates run; the
+    private values (and their matcher, and the scan) would add 400 MB to it. They are made by
+    a process forked once the exports are validated, which the gate starts."""
+    from pipeline import pages, parallel
+    from pipeline import publish as publishing
+    events = tmp_path / "events"
+
+    def note(what: str) -> None:
+        with open(events, "a", encoding="utf-8") as handle:
+            handle.write(f"{what} {os.getpid()}\n")
+    values, waiting, write_content = gates.private_values, parallel.Waiting.__init__, pages.write_content
+    monkeypatch.setattr(gates, "private_values", lambda *a, **k: note("values") or values(*a, **k))
+    monkeypatch.setattr(parallel.Waiting, "__init__", lambda self, f: note("forked") or waiting(self, f))
+    monkeypatch.setattr(pages, "write_content", lambda *a, **k: note("pages") or write_content(*a, **k))
+    monkeypatch.setenv("SHAFAF_SITEURL", SITEURL)
+    monkeypatch.setenv("PYTHONHASHSEED", "0")
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content" / "pages", content / "pages")
+    exports = good_exports(tmp_path / "exports")
+    code = publishing.main(["--exports", str(exports), "--output", str(tmp_path / "output"), "--content", str(content),
+                            "--reports", str(tmp_path / "reports"), "--state", str(tmp_path / "state"),
+                            "--cache", str(tmp_path / "cache"), "--date", "2026-11-21"])
+    assert code == 0
+    said = [line.split() for line in events.read_text(encoding="utf-8").splitlines()]
+    assert [what for what, _ in said] == ["forked", "pages", "values"]
+    here = str(os.getpid())
+    assert said[0][1] == said[1][1] == here and said[2][1] != here
+
+
 def test_gz_copies_decompress_to_their_originals(live):
     output = live / "output"
     texts = [p for p in output.rglob("*") if p.is_file() and p.suffix in GZIP_SUFFIXES]
