@@ -19,6 +19,7 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TextIO, TypeVar
 
 MODES = ("auto", "live", "plain", "off")
@@ -92,6 +93,25 @@ class Stages:
                 bar.advance(task)
         if self._status is not None:
             self._status.start()
+
+    @contextmanager
+    def drawn_elsewhere(self) -> Iterator[str]:
+        """This stage's bar drawn by another process (``elsewhere``): the live line stops meanwhile."""
+        if self._status is not None:
+            self._status.stop()
+        try:
+            yield self.mode
+        finally:
+            if self._status is not None:
+                self._status.start()
+
+    @classmethod
+    def elsewhere(cls, title: str, stage: str, chosen: str) -> Stages:
+        """In a forked process, the bars of the parent's current ``stage``, drawn as it would
+        (``track`` only: the parent says when the stage began and ended)."""
+        stages = cls(title, chosen=chosen)
+        stages.current = stage
+        return stages
 
     def __enter__(self) -> "Stages":
         return self

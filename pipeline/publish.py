@@ -401,8 +401,9 @@ def check_build(options: Options, run: Run, siteurl: str) -> None:
     if run.personal is None:   # not forked (a caller of check_build without publish)
         run.personal = parallel.Waiting(functools.partial(personal_data_check, run.publication.validated))
     try:
-        findings, how, run.private, run.public, known = run.personal.start(
-            new, run.unchanged, live, options.cache, options.full_check).result()
+        with run.stages.drawn_elsewhere() as progress_mode:
+            findings, how, run.private, run.public, known = run.personal.start(
+                new, run.unchanged, live, options.cache, options.full_check, progress_mode).result()
     finally:
         run.personal.close()
         run.personal = None
@@ -424,22 +425,26 @@ def check_build(options: Options, run: Run, siteurl: str) -> None:
 
 
 def personal_data_check(validated, new: Path, unchanged: set[str], live: tuple | None, cache: Path | None,
-                        full_check: bool) -> tuple[list[gates.Finding], str, set[str], set[str], int]:
+                        full_check: bool, progress_mode: str = "off"
+                        ) -> tuple[list[gates.Finding], str, set[str], set[str], int]:
     """The personal-data gate, run by a process forked as soon as the exports were validated
     (``Run.personal``): the private values are made from the validated tables there, not in
     the publish's process, which by now holds the whole build (at 100k rulings the values
     and their matcher cost 250 MB more at their peak, which that process would then keep).
     ``live``: the last publication's (private, public) digests, None for a full check.
     Returns the findings, how the files were read, this build's digests of private values
-    and of published numbers (for the state), and how many values were looked for."""
+    and of published numbers (for the state), and how many values were looked for. Its bar
+    (``progress_mode``) is drawn here, the publish's live line stopped meanwhile."""
     private = gates.private_values(validated, gates.snapshot_published(new / URLS.data()))
     private.public_numbers |= gates.snapshot_numbers(new / URLS.data())
-    findings, how, digests, public = scan_personal_data(new, private, unchanged, live, cache, full_check)
+    stages = progress.Stages.elsewhere("publish", "personal-data", progress_mode)
+    findings, how, digests, public = scan_personal_data(new, private, unchanged, live, cache, full_check, stages)
     return findings, how, digests, public, len(private)
 
 
 def scan_personal_data(new: Path, private: gates.PrivateValues, unchanged: set[str], live: tuple | None,
-                       cache: Path | None, full_check: bool) -> tuple[list[gates.Finding], str, set[str], set[str]]:
+                       cache: Path | None, full_check: bool, stages: progress.Stages = progress.QUIET
+                       ) -> tuple[list[gates.Finding], str, set[str], set[str]]:
     """Changed files against every private value; unchanged ones against the values that are
     new since the last publication (all of them, should a number published then no longer be).
     Returns the findings, how, and the digests of the private values and published numbers."""
@@ -460,14 +465,14 @@ def scan_personal_data(new: Path, private: gates.PrivateValues, unchanged: set[s
             f" (their bytes passed before, read only for the {len(verdicts.fresh)} values new since: "
             f"{verdicts.known_again})" if verdicts is not None and verdicts.known_again else "")
     if live is None or live[1] - public:
-        findings = gates.scan_personal_data(new, private, files=every, lines=lines, verdicts=verdicts)
+        findings = gates.scan_personal_data(new, private, stages, every, lines=lines, verdicts=verdicts)
         gates.keep_records(new, findings, lines, verdicts)
         return findings, f"files scanned in full: {len(every)}" + by_line() + (
             " (unchanged ones too: a number published before is no longer)" if live else ""), digests, public
     fresh = digests - live[0]
-    findings = gates.scan_personal_data(new, private, files=changed, lines=lines, verdicts=verdicts)
+    findings = gates.scan_personal_data(new, private, stages, changed, lines=lines, verdicts=verdicts)
     if fresh:
-        findings += gates.scan_personal_data(new, private.only(fresh), files=same)
+        findings += gates.scan_personal_data(new, private.only(fresh), stages, same)
     gates.keep_records(new, findings, lines, verdicts)
     return findings, (f"files scanned in full: {len(changed)}{by_line()}; unchanged files scanned for the "
                       f"{len(fresh)} values new since the last publication: {len(same)}" if fresh else

@@ -77,6 +77,14 @@ def test_a_publish_times_every_gate(tmp_path):
     assert {title for title, _, _ in lines} == {"publish"}
 
 
+def test_a_live_publish_shows_the_personal_data_bar(tmp_path):
+    """The personal-data gate runs in a process of its own (forked after validation): its bar
+    is drawn there, under the publish's title, while the publish's own live line waits."""
+    run = publish(tiny_exports(tmp_path / "exports"), tmp_path / "work", SHAFAF_PROGRESS="live")
+    assert run.returncode == 0, run.stderr
+    assert "publish: personal-data (files)" in run.stderr and "publish: links (pages)" in run.stderr
+
+
 def test_a_refused_publish_does_not_report_its_failed_stage_as_finished(tmp_path):
     exports = write_exports(tmp_path / "exports", rulings=[ruling(ruling_no="1402/3/100")],
                             violations=[violation(ruling_no="1402/3/100")], properties=[property_()])
