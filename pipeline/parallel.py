@@ -65,9 +65,9 @@ class Forked:
             raise ChildFailed(f"the second process failed:\n{value}")
         return value
 
-    def __del__(self):
-        # A result nobody asked for (the build stopped early): end the child, do not leave it
-        # waiting on a full pipe.
+    def _end_unasked(self) -> None:
+        """A result nobody asked for (the build stopped early): end the child, do not leave it
+        waiting on a full pipe."""
         if self._value is None and self._pid is not None:
             try:
                 os.kill(self._pid, signal.SIGKILL)
@@ -75,6 +75,9 @@ class Forked:
                 os.close(self._read)
             except OSError:
                 pass
+
+    def __del__(self):
+        self._end_unasked()
 
 
 def _child(function, args, kwargs, write: int) -> None:
@@ -189,15 +192,9 @@ class Waiting(Forked):
             os.close(self._command)
             self._command = None
         _parent_ends.discard(self._read)
-        if self._value is None and self._pid is not None:
-            try:
-                os.kill(self._pid, signal.SIGKILL)
-                os.waitpid(self._pid, 0)
-                os.close(self._read)
-            except OSError:
-                pass
-            self._value = (False, "closed")
-            self._pid = None
+        self._end_unasked()
+        if self._value is None:
+            self._value, self._pid = (False, "closed"), None
 
     def __del__(self):
         self.close()

@@ -112,8 +112,8 @@ def test_a_waiting_process_dies_with_its_parent(tmp_path):
     import sys
     # started: at work on the check when its parent is killed, not waiting on the pipe
     script = ("import os, sys, time; sys.path.insert(0, sys.argv[1]); from pipeline import parallel; "
-              "w = parallel.Waiting(lambda s: print('working', flush=True) or time.sleep(s)).start(600); "
-              "print(w._pid, flush=True); time.sleep(600)")
+              "w = parallel.Waiting(lambda s: os.write(1, b'working\\n') and time.sleep(s)).start(600); "
+              "os.write(1, b'%d\\n' % w._pid); time.sleep(600)")   # one write each: lines never interleave
     parent = subprocess.Popen([sys.executable, "-c", script, str(parallel.__file__).rsplit("/pipeline/", 1)[0]],
                               stdout=subprocess.PIPE, text=True)
     lines = {parent.stdout.readline().strip(), parent.stdout.readline().strip()}
