@@ -11,7 +11,7 @@ import pytest
 
 import pelicanconf
 
-from browser_helpers import read_csv, site_data  # noqa: F401
+from browser_helpers import read_csv, screen_pixels, site_data  # noqa: F401
 from pipeline.normalise import fold
 from pipeline.urls import URLS
 from test_member_print import pdf_pages
@@ -147,6 +147,48 @@ def test_a_chart_on_a_phone_keeps_its_drawn_size_and_scrolls_in_its_own_box(page
         assert chart["shown"] >= chart["drawn"] - 0.5, chart  # drawn 12-13 px text is 12-13 px
         assert not chart["scrolls"] or chart["focusable"], chart
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 360, "the page itself does not scroll sideways"
+
+
+# --- a wide table on a phone (ui8) ---------------------------------------------------------------
+
+def edge_strip(tab, region, side: str) -> list[tuple[int, int, int]]:
+    """The pixels just inside ``side`` of the members' table, in a body row's top padding (no
+    text is drawn there: what shows is the table's background)."""
+    first_row = region.locator("tbody tr[data-member]").first
+    first_row.scroll_into_view_if_needed()
+    box, row = region.bounding_box(), first_row.bounding_box()
+    x = box["x"] if side == "left" else box["x"] + box["width"] - 4
+    return screen_pixels(tab, {"x": x, "y": row["y"] + 2, "width": 4, "height": 2})[0]
+
+
+def test_the_members_table_tells_a_phone_it_scrolls_and_shades_the_cut_edge(make_page, serve_site):
+    """At 360 px the index table is three times the screen's width: a line above it says that it
+    scrolls and which way, and its left edge (where the columns go on, right to left) is shaded
+    until the table is scrolled to its end. Before, it was cut between two columns, as if it
+    ended there."""
+    tab = make_page(width=360, height=800)
+    tab.goto(f"{serve_site}/{URLS.members()}")
+    tab.evaluate("document.fonts.ready")
+    region = tab.locator(".members-glance .table-scroll")
+    assert region.evaluate("r => r.scrollWidth > 2 * r.clientWidth"), "the sample's table is wider than a phone"
+    hint = tab.locator(".members-glance .scroll-hint")
+    assert hint.is_visible() and "سمت چپ" in hint.inner_text() and "بلغزانید" in hint.inner_text()
+    assert hint.bounding_box()["y"] + hint.bounding_box()["height"] <= region.bounding_box()["y"] + 1
+    shaded = edge_strip(tab, region, "left")
+    assert min(shaded[0]) < 225 and shaded[0] < shaded[-1], shaded  # darkest at the very edge
+    region.evaluate("r => { r.scrollLeft = -(r.scrollWidth - r.clientWidth); }")
+    assert min(min(pixel) for pixel in edge_strip(tab, region, "left")) >= 250, "scrolled to its end, no shade"
+
+
+def test_a_members_table_that_fits_has_no_hint_and_no_shade(make_page, serve_site):
+    tab = make_page(width=1280, height=900)
+    tab.goto(f"{serve_site}/{URLS.members()}")
+    tab.evaluate("document.fonts.ready")
+    region = tab.locator(".members-glance .table-scroll")
+    assert region.evaluate("r => r.scrollWidth <= r.clientWidth + 1")
+    assert not tab.locator(".members-glance .scroll-hint").is_visible()
+    for side in ("left", "right"):
+        assert min(min(pixel) for pixel in edge_strip(tab, region, side)) >= 250, side
 
 
 # --- words ---------------------------------------------------------------------------------------
