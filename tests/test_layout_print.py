@@ -191,6 +191,35 @@ def test_a_members_table_that_fits_has_no_hint_and_no_shade(make_page, serve_sit
         assert min(min(pixel) for pixel in edge_strip(tab, region, side)) >= 250, side
 
 
+# --- the header's search box ---------------------------------------------------------------------
+
+PLACEHOLDER_FITS = """() => {
+  const input = document.querySelector('.site-header input[type=search]');
+  const style = getComputedStyle(input), hint = getComputedStyle(input, '::placeholder');
+  const pen = document.createElement('canvas').getContext('2d');
+  pen.font = `${hint.fontWeight} ${hint.fontSize} ${hint.fontFamily}`;
+  return {text: input.placeholder, drawn: pen.measureText(input.placeholder).width,
+          room: input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
+          size: parseFloat(hint.fontSize), page: document.scrollingElement.scrollWidth};
+}"""
+
+
+@pytest.mark.parametrize("width", [320, 360, 412, 1280])
+def test_the_header_search_box_shows_its_whole_placeholder_and_keeps_its_names(make_page, serve_site, width):
+    """At 360 px the placeholder «شماره رأی، نشانی، محله، نام عضو…» was cut after «محله»
+    (220 px of text in a 145 px box). It is whole at every width, no smaller than 14 px, and the
+    field and its button keep the names a screen reader reads."""
+    tab = make_page(width=width, height=700)
+    tab.goto(f"{serve_site}/{URLS.home()}")
+    tab.evaluate("document.fonts.ready")
+    box = tab.evaluate(PLACEHOLDER_FITS)
+    assert "نام عضو" in box["text"] and box["drawn"] <= box["room"], box
+    assert box["size"] >= 14 and box["page"] <= width, box
+    header = tab.locator(".site-header")
+    assert header.get_by_role("searchbox", name="جست‌وجو در آرا و املاک").is_visible()
+    assert header.get_by_role("button", name="جست‌وجو", exact=True).is_visible()
+
+
 # --- words ---------------------------------------------------------------------------------------
 
 def said_years(text: str) -> set[int]:
