@@ -5,6 +5,7 @@ tables, never from the plugin."""
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -218,6 +219,52 @@ def test_the_header_search_box_shows_its_whole_placeholder_and_keeps_its_names(m
     header = tab.locator(".site-header")
     assert header.get_by_role("searchbox", name="جست‌وجو در آرا و املاک").is_visible()
     assert header.get_by_role("button", name="جست‌وجو", exact=True).is_visible()
+
+
+# --- the statistics page on paper ---------------------------------------------------------------
+
+MARK_PARTS = """() => {
+  // Chromium writes a named destination (its page, its height) for each element a link points
+  // to: point a link, not shown, at each part of each figure.
+  const links = document.createElement('div');
+  links.hidden = true;
+  document.querySelectorAll('section.figure').forEach(section => {
+    for (const [part, selector] of [['chart', 'figure.chart'], ['table', 'details.numbers'], ['download', '.download']]) {
+      const found = section.querySelector(selector);
+      if (!found) continue;
+      found.id = `${section.id}--${part}`;
+      const link = document.createElement('a');
+      link.href = `#${found.id}`;
+      links.append(link);
+    }
+  });
+  document.body.append(links);
+  return [...document.querySelectorAll('section.figure')].map(s => [s.id, !!s.querySelector('details.numbers[open]')]);
+}"""
+DEST = re.compile(r"^\s*(\d+) \[ XYZ\s+\S+\s+(\S+) null\s*\] \"([^\"]+)\"$", re.M)
+
+
+def test_the_statistics_page_prints_on_few_pages_each_heading_with_its_chart(make_page, serve_site, tmp_path):
+    """The sample's statistics printed on 16 A4 pages, seven of them ending on a figure's
+    heading whose chart was on the next. On paper a heading stands on the page of its chart, a
+    figure whose table is short (open on screen) is not split, and a long narrow table flows in
+    columns: 10 pages (the bound leaves one for a font's metrics)."""
+    tab = make_page(width=1280, height=900)
+    tab.goto(f"{serve_site}/{URLS.stats()}")
+    tab.evaluate("document.fonts.ready")
+    figures = tab.evaluate(MARK_PARTS)
+    pdf = tmp_path / "stats.pdf"
+    tab.pdf(path=str(pdf), format="A4", print_background=True)
+    info = subprocess.run(["pdfinfo", "-dests", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
+                                                            text=True, check=True).stdout, re.M).group(1))
+    page_of = {name: int(page) for page, _, name in DEST.findall(info)}
+    assert len(figures) >= 10 and {f"{name}--chart" for name, _ in figures} <= set(page_of), info
+    for name, short in figures:
+        assert page_of[name] == page_of[f"{name}--chart"], f"{name}: its heading ends a page without its chart"
+        if short:
+            assert page_of[name] == page_of[f"{name}--download"], f"{name}: a short table split from its figure"
+    assert pages <= 11, f"{pages} pages"
 
 
 # --- words ---------------------------------------------------------------------------------------
