@@ -87,7 +87,7 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
     files = datasets.dataset_files(rows, list(TABLES), city, updated, completeness.statement(validated),
                                    log.history, into=spool)
     # The workbooks mirror the CSVs: written by a second process meanwhile.
-    workbooks = parallel.Forked(downloads.workbooks, files, rows, list(TABLES),
+    workbooks = parallel.Forked(downloads.workbooks, files, rows, list(TABLES), published,
                                 cache / "downloads" if cache else None)
     files.update(changes.data_files(log))
     stages.begin("downloads")

@@ -99,15 +99,24 @@ class PlaceholderError(ValueError):
 
 def municipal(html, municipality: dict, source: str) -> Markup:
     """The rendered Markdown of a staff page with every ``{city:<key>}`` replaced by the escaped
-    ``MUNICIPALITY[key]`` (a number in Persian digits)."""
+    ``MUNICIPALITY[key]`` (a number in Persian digits). A value written in Latin letters alone
+    (an e-mail address, the tiles' URL) is left-to-right text isolated from the Persian
+    sentence: bare, «https://…/{z}/{x}/{y}.png» was laid out in pieces, right to left."""
     def value(match: re.Match) -> str:
         found = municipality.get(match.group(1))
         if not _fills(found):
             known = sorted(key for key, v in municipality.items() if _fills(v))
             raise PlaceholderError(f"{source}: {match.group()} names no text or number of MUNICIPALITY "
                                    f"(pelicanconf.py); it has {', '.join(known)}")
-        return escape(fa_digits(found) if isinstance(found, int) else found)
+        if isinstance(found, int):
+            return fa_digits(found)
+        if _LATIN.search(found) and not _PERSIAN.search(found):
+            return f'<bdi dir="ltr">{escape(found)}</bdi>'
+        return escape(found)
     return Markup(_PLACEHOLDER.sub(value, str(html)))
+
+
+_LATIN, _PERSIAN = re.compile("[A-Za-z]"), re.compile("[\u0600-\u06FF]")
 
 
 def _fills(value) -> bool:

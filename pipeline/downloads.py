@@ -38,9 +38,11 @@ from .settings import Municipality
 from .urls import URLS
 from .values import match_key
 
-# A fixed moment for the workbook's metadata and its zip entries (as the sample generator).
-FIXED_TIMESTAMP = dt.datetime(2024, 1, 1, 0, 0, 0)
-ZIP_DATE_TIME = (2024, 1, 1, 0, 0, 0)
+# A zip's entries and a workbook's creation and modification times (which a spreadsheet
+# shows as the file's) are the publication's date, at midnight: never a clock's, so the same
+# exports published on the same date give the same bytes. A workbook is made, and cached,
+# undated (XlsxWriter's own entry date, 1980-01-01, for its metadata too), then dated.
+_UNDATED = dt.datetime(1980, 1, 1)
 _CORE_TIME = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
 DATASET_FORMATS = ("csv", "json", "xlsx")
 # A cached workbook is good only for the code that wrote it, and the schema that names its
@@ -73,7 +75,12 @@ def _guide(book, table: Table, header_format) -> None:
                                " ".join(x for x in (f.description_fa, f.withheld_why) if x)])
 
 
-def xlsx(table: Table, rows: list[dict]) -> bytes:
+def xlsx(table: Table, rows: list[dict], published: str) -> bytes:
+    """``_workbook``, dated ``published`` (the publication's ISO date)."""
+    return _dated(_workbook(table, rows), published)
+
+
+def _workbook(table: Table, rows: list[dict]) -> bytes:
     """A data sheet titled in Persian, right to left, with the schema's Persian headers, a
     frozen header row with an autofilter and column widths fit to the data; numbers as
     numbers, dates as date cells, text as text even when it starts with ``=`` (a cell is
@@ -85,7 +92,7 @@ def xlsx(table: Table, rows: list[dict]) -> bytes:
     book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True,
                                         "strings_to_formulas": False, "strings_to_numbers": False,
                                         "strings_to_urls": False})
-    book.set_properties({"author": "Shafaf", "created": FIXED_TIMESTAMP})
+    book.set_properties({"author": "Shafaf", "created": _UNDATED})
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
     header_format = book.add_format({"bold": True, "bg_color": "#E8EEF4", "bottom": 1})
     sheet = book.add_worksheet(table.title_fa)
@@ -112,35 +119,37 @@ def xlsx(table: Table, rows: list[dict]) -> bytes:
                 write(r, c, value)
     _guide(book, table, header_format)
     book.close()
-    return _reproducible_zip(buffer.getvalue())
+    return buffer.getvalue()
 
 
-def cached_xlsx(table: Table, rows: list[dict], mirrored: str, cache: Path | None) -> bytes:
-    """``xlsx``, taken from ``cache`` when the CSV it mirrors (``mirrored``: its sha256) has
-    not changed."""
+def cached_xlsx(table: Table, rows: list[dict], mirrored: str, cache: Path | None, published: str) -> bytes:
+    """``xlsx``, its undated workbook taken from ``cache`` when the CSV it mirrors
+    (``mirrored``: its sha256) has not changed: a new publication date costs a new zip of the
+    same entries, not a new workbook."""
     if cache is None:
-        return xlsx(table, rows)
+        return xlsx(table, rows, published)
     key = hashlib.sha256(_CODE + mirrored.encode("ascii")).hexdigest()
     path = cache / f"{table.name}-{key[:32]}.xlsx"
     if path.is_file():
-        return path.read_bytes()
-    data = xlsx(table, rows)
+        return _dated(path.read_bytes(), published)
+    data = _workbook(table, rows)
     for stale in cache.glob(f"{table.name}-*.xlsx"):
         stale.unlink()
     write_if_changed(path, data)
-    return data
+    return _dated(data, published)
 
 
-def _reproducible_zip(package: bytes) -> bytes:
-    """The same workbook with sorted entries, fixed entry dates and fixed metadata times."""
-    stamp = FIXED_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+def _dated(package: bytes, published: str) -> bytes:
+    """The same workbook with sorted entries, its entries and its metadata times dated
+    ``published``."""
+    stamp = f"{published}T00:00:00Z".encode("ascii")
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(package)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
         for name in sorted(zin.namelist()):
             content = zin.read(name)
             if name == "docProps/core.xml":
                 content = _CORE_TIME.sub(lambda m: m.group(1) + stamp + m.group(3), content)
-            zout.writestr(_zip_entry(name), content)
+            zout.writestr(_zip_entry(name, published), content)
     return out.getvalue()
 
 
@@ -164,8 +173,9 @@ def geojson(table: Table, rows: list[dict]) -> bytes:
     return (json.dumps(collection, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-def _zip_entry(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
+def _zip_entry(name: str, published: str) -> zipfile.ZipInfo:
+    day = dt.date.fromisoformat(published)
+    info = zipfile.ZipInfo(name, date_time=(day.year, day.month, day.day, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
     info.create_system = 3
     info.external_attr = 0o100644 << 16
@@ -183,12 +193,13 @@ def zip_contents(tables: list[Table]) -> list[str]:
     return names + ["datapackage.json"]
 
 
-def all_datasets_zip(files: dict[str, bytes], tables: list[Table]) -> bytes:
-    """``zip_contents`` in a fixed order with fixed dates: the same files give the same bytes."""
+def all_datasets_zip(files: dict[str, bytes], tables: list[Table], published: str) -> bytes:
+    """``zip_contents`` in a fixed order, dated ``published``: the same files published on
+    the same date give the same bytes."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
         for name in zip_contents(tables):
-            book.writestr(_zip_entry(name), files[name])
+            book.writestr(_zip_entry(name, published), files[name])
     return out.getvalue()
 
 
@@ -297,11 +308,13 @@ def catalogue(files: Spool, rows: dict[str, list[dict]], tables: list[Table], ci
             "changes": {"csv": "changes.csv", "json": "changes.json"}}
 
 
-def workbooks(files: Spool, rows: dict[str, list[dict]], tables: list[Table],
+def workbooks(files: Spool, rows: dict[str, list[dict]], tables: list[Table], published: str,
               cache: Path | None = None) -> dict[str, bytes]:
-    """``<table>.xlsx`` for each table; ``cache``: a folder where each workbook is kept until
-    the CSV it mirrors (in ``files``, known by the digest the spool took) changes."""
-    return {f"{t.name}.xlsx": cached_xlsx(t, rows[t.name], files.digest(f"{t.name}.csv"), cache) for t in tables}
+    """``<table>.xlsx`` for each table, dated ``published``; ``cache``: a folder where each
+    workbook is kept until the CSV it mirrors (in ``files``, known by the digest the spool
+    took) changes."""
+    return {f"{t.name}.xlsx": cached_xlsx(t, rows[t.name], files.digest(f"{t.name}.csv"), cache, published)
+            for t in tables}
 
 
 def download_files(files: Spool, rows: dict[str, list[dict]], tables: list[Table], city: Municipality,
@@ -313,7 +326,7 @@ def download_files(files: Spool, rows: dict[str, list[dict]], tables: list[Table
     for table in tables:
         if table.point:
             latest[f"{table.name}.geojson"] = geojson(table, rows[table.name])
-    latest[URLS.in_data(URLS.data_zip())] = all_datasets_zip(latest, tables)
+    latest[URLS.in_data(URLS.data_zip())] = all_datasets_zip(latest, tables, published)
     index = catalogue(latest, rows, tables, city, updated, published)
     latest["files.json"] = (json.dumps(index, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     # The snapshot: the same bytes under the publication's date (its own changes.* are

@@ -476,16 +476,16 @@ PROPERTIES = Table(
               K.JALALI, jalali_of="contract_end", description_fa=_JALALI_NOTE),
         # What a reader should notice (pipeline/flags.py; defined on the methodology page, #flags).
         Field("flag_lease_expired", "اجاره‌ی پایان‌یافته", "Lease ended, still let", K.FLAG, computed=True,
-              description_fa=f"true: وضعیت «{LET}» است و تاریخ پایان قرارداد پیش از تاریخ انتشار است "
-                             "(پایان در همان روز انتشار: false)."),
+              description_fa=f"بله (true) اگر وضعیت «{LET}» است و تاریخ پایان قرارداد پیش از تاریخ انتشار است "
+                             "(پایان در همان روز انتشار: خیر)."),
         Field("flag_no_contract", "بهره‌برداری بی‌قرارداد", "Let or assigned without contract dates",
               K.FLAG, computed=True,
-              description_fa=f"true: وضعیت «{LET}» یا «{ASSIGNED}» است و نه تاریخ شروع و نه تاریخ پایان "
+              description_fa=f"بله (true) اگر وضعیت «{LET}» یا «{ASSIGNED}» است و نه تاریخ شروع و نه تاریخ پایان "
                              "قرارداد ثبت شده است."),
         Field("flag_occupied_illegally", "تصرف غیرقانونی", "Occupied illegally", K.FLAG, computed=True,
-              description_fa=f"true: وضعیت بهره‌برداری «{OCCUPIED_ILLEGALLY}» است."),
+              description_fa=f"بله (true) اگر وضعیت بهره‌برداری «{OCCUPIED_ILLEGALLY}» است."),
         Field("flag_vacant", "خالی", "Vacant", K.FLAG, computed=True,
-              description_fa=f"true: وضعیت بهره‌برداری «{VACANT}» است."),
+              description_fa=f"بله (true) اگر وضعیت بهره‌برداری «{VACANT}» است."),
         Field("rent_per_m2_rial", "اجاره‌ی ماهانه برای هر مترمربع (ریال)", "Monthly rent per m² (IRR)",
               K.DECIMAL, computed=True,
               description_fa=f"فقط برای وضعیت «{LET}» با اجاره‌ی ماهانه‌ی ثبت‌شده: اجاره‌ی ماهانه بخش بر "
@@ -495,12 +495,13 @@ PROPERTIES = Table(
               description_fa=f"شمار املاک «{LET}» با اجاره‌ی ثبت‌شده در همان منطقه و همان کاربری، خود این ملک هم."),
         Field("rent_group_median_per_m2_rial", "میانه‌ی اجاره برای هر مترمربع در گروه (ریال)",
               "Median monthly rent per m² of the group (IRR)", K.DECIMAL, computed=True,
-              description_fa="میانه‌ی rent_per_m2_rial در گروه مقایسه؛ خالی اگر گروه کمتر از "
-                             "rent_flag_min_group ملک دارد."),
+              description_fa="میانه‌ی «اجاره‌ی ماهانه برای هر مترمربع» در گروه مقایسه؛ خالی اگر گروه کمتر از "
+                             "کمینه‌ای که تنظیمات تارنما می‌گوید (rent_flag_min_group) ملک دارد."),
         Field("flag_low_rent", "اجاره‌ی بسیار کمتر از میانه", "Rent per m² far below the group median",
               K.FLAG, computed=True,
-              description_fa="true: rent_per_m2_rial کمتر از rent_flag_percent درصدِ میانه‌ی گروه است "
-                             "(برابر با آن: false)؛ خالی اگر مقایسه ممکن نیست (نه اجاره، بی‌اجاره یا گروه کوچک)."),
+              description_fa="بله (true) اگر «اجاره‌ی ماهانه برای هر مترمربع» کمتر از درصدی از میانه‌ی گروه "
+                             "است که تنظیمات تارنما می‌گوید (rent_flag_percent؛ برابر با آن: خیر)؛ خالی اگر "
+                             "مقایسه ممکن نیست (نه اجاره، بی‌اجاره یا گروه کوچک)."),
         Field("rent_to_appraisal", "نسبت اجاره‌ی سالانه به ارزش کارشناسی", "Annual rent / appraised value",
               K.DECIMAL, computed=True,
               description_fa="۱۲ برابر اجاره‌ی ماهانه بخش بر ارزش کارشناسی (۰٫۰۵ یعنی ۵٪ در سال)؛ "

@@ -17,7 +17,7 @@ from .urls import URLS
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED_KEYS = {
     "name_fa": str, "name_en": str, "districts": int, "latitude": tuple, "longitude": tuple,
-    "license_id": str, "license_title": str, "license_url": str, "contact": str,
+    "license_id": str, "license_title": str, "license_title_fa": str, "license_url": str, "contact": str,
     "publisher_fa": str,
 }
 # Keys a city may add to its block; absent ones take these defaults.
@@ -82,6 +82,7 @@ class Municipality:
     longitude: tuple[float, float]
     license_id: str
     license_title: str
+    license_title_fa: str
     license_url: str
     contact: str
     publisher_fa: str

@@ -21,7 +21,7 @@ import pandas as pd
 from . import datasets
 from .display import jalali_year
 from .schema import (APPEAL_RESULTS, COLLECTED, DECISIONS, DEMOLITION, EXECUTION_STATUSES, LAND_USES, OCCUPANCIES,
-                     OCCUPIED_ILLEGALLY, VACANT, VIOLATION_TYPES)
+                     OCCUPIED_ILLEGALLY, PROPERTIES, RULINGS, VACANT, VIOLATION_TYPES)
 from .urls import URLS
 
 # Below this many rows a share, median or quartile is marked ``small_sample`` (README:
@@ -81,7 +81,7 @@ FIGURES = (
     Figure("appeals_by_commission", "نتیجه‌ی تجدیدنظرها به تفکیک کمیسیون بدوی",
            "Appeal outcomes by first-instance commission",
            "شمار آرای تجدیدنظر منتشرشده با هر نتیجه، به تفکیک کمیسیونِ رأی بدویِ بازبینی‌شده "
-           f"(ستون commission آن رأی)؛ اگر آن رأی منتشر نشده یا کمیسیونش خالی است: «{UNKNOWN_FA}».",
+           f"(ستون «{RULINGS.field('commission').header}» آن رأی)؛ اگر آن رأی منتشر نشده یا کمیسیونش خالی است: «{UNKNOWN_FA}».",
            (_col("commission", "string", "First-instance commission", "کمیسیون بدوی"),
             RESULT, _col("appeals", "integer", "Appeal rulings", "شمار آرای تجدیدنظر"), SHARE, BASE, SMALL)),
     Figure("multipliers_by_type", "ضریب‌ها به تفکیک نوع تخلف", "Multipliers by violation type",
@@ -109,7 +109,7 @@ LAND_USE = _col("land_use", "string", "Land use", "کاربری", LAND_USES)
 OCCUPANCY = _col("occupancy", "string", "Occupancy", "وضعیت بهره‌برداری", OCCUPANCIES)
 FIGURES += (
     Figure("properties_by_use", "املاک به تفکیک کاربری", "Properties by land use",
-           "شمار املاک منتشرشده و جمع مساحت عرصه‌ی آن‌ها (ستون land_area_m2) در هر کاربری؛ "
+           "شمار املاک منتشرشده و جمع مساحت عرصه‌ی آن‌ها در هر کاربری؛ "
            "کاربری‌ای که ملکی ندارد نوشته نمی‌شود. نمودار: جمع مساحت عرصه.",
            (LAND_USE, PROPERTY_COUNT, LAND_AREA)),
     Figure("properties_by_occupancy", "املاک به تفکیک وضعیت بهره‌برداری", "Properties by occupancy",
@@ -125,7 +125,8 @@ FIGURES += (
            "Annual rent against appraised value by district",
            "فقط املاکی که هم اجاره‌ی ماهانه (صفر هم) و هم ارزش کارشناسی بیشتر از صفر دارند، در هر منطقه: "
            "جمع اجاره‌ی سالانه (۱۲ برابر اجاره‌ی ماهانه)، جمع ارزش کارشناسی همان املاک، نسبت این دو جمع، "
-           "و میانه‌ی نسبت هر ملک (ستون rent_to_appraisal در properties.csv). نمودار: نسبت دو جمع.",
+           f"و میانه‌ی نسبت هر ملک (ستون «{PROPERTIES.field('rent_to_appraisal').header}» در properties.csv). "
+           "نمودار: نسبت دو جمع.",
            (DISTRICT, BASE,
             _col("annual_rent_rial", "integer", "Annual rent (IRR)", "جمع اجاره‌ی سالانه (ریال)"),
             _col("appraisal_rial", "integer", "Appraised value (IRR)", "جمع ارزش کارشناسی (ریال)"),

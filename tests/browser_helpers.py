@@ -8,7 +8,9 @@ from __future__ import annotations
 import csv
 import json
 import re
+import struct
 import subprocess
+import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,3 +237,42 @@ def nu_messages(files) -> list[tuple[str, str]]:
 def nu_errors(files) -> list[str]:
     """The Nu HTML checker's errors (and fatal messages) on these files, each with its file."""
     return [f"{url}: {message}" for url, message in nu_messages(files)]
+
+
+def screen_pixels(tab, clip: dict) -> list[list[tuple[int, int, int]]]:
+    """What the screen shows in ``clip`` (CSS px, at scale 1), as rows of RGB: a shadow or a
+    colour is a fact of what is drawn, not of which CSS property drew it. Decodes Chromium's
+    PNG (8-bit RGB or RGBA, not interlaced) with zlib alone."""
+    data = tab.screenshot(clip=clip, scale="css")
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    at, idat, header = 8, b"", None
+    while at < len(data):
+        length, kind = struct.unpack(">I4s", data[at:at + 8])
+        body = data[at + 8:at + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        at += 12 + length
+    width, height, depth, colour, _, _, interlace = header
+    assert depth == 8 and colour in (2, 6) and interlace == 0, header
+    step = 3 if colour == 2 else 4
+    raw, stride, rows, previous = zlib.decompress(idat), width * step, [], bytearray(width * step)
+    for y in range(height):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            left = line[i - step] if i >= step else 0
+            up, corner = previous[i], previous[i - step] if i >= step else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 255
+            elif kind == 2:
+                line[i] = (line[i] + up) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 255
+            elif kind == 4:
+                guess = left + up - corner
+                near = min((abs(guess - left), 0, left), (abs(guess - up), 1, up), (abs(guess - corner), 2, corner))
+                line[i] = (line[i] + near[2]) & 255
+        rows.append([tuple(line[x * step:x * step + 3]) for x in range(width)])
+        previous = line
+    return rows

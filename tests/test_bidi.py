@@ -147,3 +147,65 @@ def test_numbered_lists_count_in_persian_digits(page, serve_site, path):
         .map(ol => getComputedStyle(ol).listStyleType)""")
     assert styles, f"no visible numbered list on /{path}"
     assert set(styles) <= {"persian", "none"}, styles
+
+
+# --- Latin words in Persian prose (ui8) ----------------------------------------------------------
+
+# What may stand in a Persian sentence in Latin letters, not isolated: the names of formats and
+# standards a Persian reader meets as they are, and the CSV's literal values «true» and «false».
+# Anything else written in Latin letters (a licence's English name, a column's identifier, an
+# address, a file name) is said in Persian or stands in <bdi>, <code>, dir="ltr" or lang="en".
+AS_THEY_ARE = {"CSV", "JSON", "XLSX", "GeoJSON", "GEOJSON", "Atom", "ISO", "Frictionless", "OpenStreetMap",
+               "true", "false", "true/false"}
+LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9_.@/{}:\-]*")
+
+
+def bare_latin(text: str) -> set[str]:
+    """The Latin runs of a page's text that no element isolates (text in <script>, <style>,
+    <svg>, <title>, <code>, <pre>, <bdi> or under dir="ltr" / lang="en" is left out)."""
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        VOID = {"br", "img", "input", "meta", "link", "hr", "wbr", "source"}
+
+        def __init__(self):
+            super().__init__()
+            self.open, self.found = [], set()
+
+        def handle_starttag(self, tag, attrs):
+            if tag in self.VOID:
+                return
+            attrs = dict(attrs)
+            self.open.append((tag, tag in ("script", "style", "svg", "title", "code", "pre", "bdi")
+                              or attrs.get("dir") == "ltr" or (attrs.get("lang") or "").startswith("en")))
+
+        def handle_endtag(self, tag):
+            while self.open and self.open.pop()[0] != tag:
+                pass
+
+        def handle_data(self, data):
+            if not any(isolating for _, isolating in self.open):
+                self.found |= set(LATIN_RUN.findall(data))
+
+    reader = Reader()
+    reader.feed(text)
+    return reader.found
+
+
+def test_the_pages_say_in_persian_what_a_persian_reader_expects_and_isolate_the_rest(sample_site):
+    """The licence was named in English in every page's footer and on the about page, the
+    statistics page named a column «commission» mid-sentence, the data dictionary said
+    «true: rent_per_m2_rial کمتر از rent_flag_percent…», the about page's address and tile URL
+    stood bare in Persian text. Each page of the sample (one of each kind of record page)."""
+    import pelicanconf
+
+    output = sample_site.output
+    pages = [p for p in sorted(output.rglob("index.html"))
+             if p.parent.parent.name not in ("rulings", "properties", "page") or p.parent.name.endswith("1")]
+    assert len(pages) > 50
+    bare = {str(p.relative_to(output)): bare_latin(p.read_text(encoding="utf-8")) - AS_THEY_ARE for p in pages}
+    assert {page: words for page, words in bare.items() if words} == {}
+    licence = pelicanconf.MUNICIPALITY["license_title_fa"]
+    footer = (output / "index.html").read_text(encoding="utf-8").split('<footer class="site-footer">')[1]
+    assert f'rel="license">{licence}</a>' in footer
+    assert licence in (output / "about" / "index.html").read_text(encoding="utf-8")

@@ -23,11 +23,12 @@ OTHER = {
     "name_fa": "تبریز", "name_en": "Tabriz", "districts": 10,
     "latitude": (35.0, 39.0), "longitude": (45.0, 52.0),   # wide enough for the factory's rows
     "license_id": "ODbL-1.0", "license_title": "Open Data Commons Open Database License",
+    "license_title_fa": "پروانه‌ی پایگاه داده‌ی باز",
     "license_url": "https://opendatacommons.org/licenses/odbl/1-0/",
     "contact": "data@tabriz.example", "publisher_fa": "شهرداری تبریز",
 }
 # Karaj's own words: every text value of its block, and its district count as the pages write it.
-KARAJ_WORDS = ["کرج", "karaj", KARAJ.publisher_fa, KARAJ.license_title, KARAJ.contact, "۱ تا ۱۲"]
+KARAJ_WORDS = ["کرج", "karaj", KARAJ.publisher_fa, KARAJ.license_title, KARAJ.license_title_fa, KARAJ.contact, "۱ تا ۱۲"]
 
 
 def _other_city_settings(folder: Path) -> Path:
@@ -75,7 +76,7 @@ def test_no_word_of_karaj_in_another_citys_site(other_site, word):
 
 def test_the_staff_pages_name_the_other_city(other_site):
     about = (other_site / "about" / "index.html").read_text("utf-8")
-    assert "«شهرداری تبریز، شفاف»" in about and OTHER["license_title"] in about and OTHER["contact"] in about
+    assert "«شهرداری تبریز، شفاف»" in about and OTHER["license_title_fa"] in about and OTHER["contact"] in about
     assert "منطقه‌ی خارج از ۱ تا ۱۰،" in (other_site / "methodology" / "index.html").read_text("utf-8")
 
 
@@ -88,7 +89,7 @@ CITY = {"publisher_fa": "شهرداری <b>کرج</b> & «ما»", "districts": 
 @pytest.mark.parametrize("html, expected", [
     ("<p>{city:publisher_fa}</p>", "<p>شهرداری &lt;b&gt;کرج&lt;/b&gt; &amp; «ما»</p>"),
     ("<p>۱ تا {city:districts}</p>", "<p>۱ تا ۱۲</p>"),
-    ("<p>{city:contact}{city:contact}</p>", "<p>a&#34;b@c.ir" "a&#34;b@c.ir</p>"),
+    ("<p>{city:contact}{city:contact}</p>", '<p><bdi dir="ltr">a&#34;b@c.ir</bdi><bdi dir="ltr">a&#34;b@c.ir</bdi></p>'),
     ("<p>{city:site_url}.</p>", "<p>.</p>"),
     ("<p>{city} { city:contact} {xcity:contact} {{city:districts}}</p>",
      "<p>{city} { city:contact} {xcity:contact} {۱۲}</p>"),

@@ -99,7 +99,7 @@ def test_xlsx_is_byte_identical_for_the_same_rows(data, catalogue):
     from pipeline import downloads
     for table in TABLES:
         rows = json.loads((data / f"{table.name}.json").read_text("utf-8"))
-        first, second = downloads.xlsx(table, rows), downloads.xlsx(table, rows)
+        first, second = (downloads.xlsx(table, rows, catalogue["published"]) for _ in range(2))
         assert first == second
         assert first == (data / f"{table.name}.xlsx").read_bytes()
 
@@ -179,13 +179,75 @@ def test_zip_holds_exactly_the_files_it_lists_and_is_reproducible(data, catalogu
         assert book.namelist() == expected
         files = {}
         for info in book.infolist():
-            assert info.date_time == (2024, 1, 1, 0, 0, 0)
+            assert info.date_time == published_day(catalogue)
             files[info.filename] = book.read(info)
             assert files[info.filename] == (data / info.filename).read_bytes(), info.filename
     # The same files give the same zip, twice, and the same as the published one.
-    assert downloads.all_datasets_zip(files, list(TABLES)) == downloads.all_datasets_zip(files, list(TABLES)) == raw
+    published = catalogue["published"]
+    assert downloads.all_datasets_zip(files, list(TABLES), published) == \
+        downloads.all_datasets_zip(files, list(TABLES), published) == raw
     # It is in the dated snapshot too, the same bytes.
     assert (data / catalogue["snapshot"] / described["path"]).read_bytes() == raw
+
+
+# --- dated with the publication ----------------------------------------------------------------
+
+def published_day(catalogue: dict) -> tuple[int, int, int, int, int, int]:
+    """The publication's date as a zip entry holds it: midnight of ``files.json``'s ``published``."""
+    day = dt.date.fromisoformat(catalogue["published"])
+    return (day.year, day.month, day.day, 0, 0, 0)
+
+
+def dates_inside(package: bytes) -> set:
+    """Every date a zip holds: its entries' and, for a workbook (or one inside it), its
+    creation and modification times, which a spreadsheet shows as the file's."""
+    found = set()
+    with zipfile.ZipFile(io.BytesIO(package)) as book:
+        for info in book.infolist():
+            found.add(info.date_time)
+            if info.filename.endswith(".xlsx"):
+                found |= dates_inside(book.read(info))
+        if "docProps/core.xml" in book.namelist():
+            found |= set(re.findall(rb"<dcterms:(?:created|modified)\b[^>]*>([^<]*)<", book.read("docProps/core.xml")))
+    return found
+
+
+def test_the_zip_and_the_workbooks_are_dated_with_the_publication(data, catalogue):
+    """They were dated 2024-01-01 whatever the publication: a reader who unzips the datasets or
+    looks at a workbook's properties sees the date of the publication they come from."""
+    day = published_day(catalogue)
+    stamp = f"{catalogue['published']}T00:00:00Z".encode()
+    assert dates_inside((data / catalogue["zip"]["path"]).read_bytes()) == {day, stamp}
+    for table in TABLES:
+        assert dates_inside((data / f"{table.name}.xlsx").read_bytes()) == {day, stamp}, table.name
+        book = openpyxl.load_workbook(data / f"{table.name}.xlsx")
+        assert book.properties.created == book.properties.modified == dt.datetime(*day)
+
+
+def test_another_publication_date_dates_the_same_files_anew_and_the_same_date_gives_the_same_bytes(tmp_path):
+    """Two publications of the same exports a week apart, with the workbook cache kept between
+    them: the second's zip and workbooks carry its own date (a cached workbook is dated anew),
+    and their contents are the first's; the same date again gives the same bytes."""
+    from factory import ruling, write_exports
+    from pipeline import build, settings
+    exports = write_exports(tmp_path / "exports", rulings=[ruling()], fmt="csv")
+    cache = tmp_path / "cache"
+    city = settings.load()
+    first, second, again = (build.prepare(exports, city, day, cache=cache).files
+                            for day in ("2026-11-28", "2026-12-05", "2026-11-28"))
+    books = [f"{t.name}.xlsx" for t in TABLES] + [URLS.in_data(URLS.data_zip())]
+    for name in books:
+        assert dates_inside(first[name]) == {(2026, 11, 28, 0, 0, 0), b"2026-11-28T00:00:00Z"}, name
+        assert dates_inside(second[name]) == {(2026, 12, 5, 0, 0, 0), b"2026-12-05T00:00:00Z"}, name
+        assert again[name] == first[name], name
+        with zipfile.ZipFile(io.BytesIO(first[name])) as one, zipfile.ZipFile(io.BytesIO(second[name])) as two:
+            assert one.namelist() == two.namelist()
+            for entry in one.namelist():
+                if entry.endswith(".xlsx"):
+                    continue  # dated inside: compared as a workbook on its own
+                # datapackage.json holds the digest of history.csv, whose rows carry the date
+                if entry not in ("docProps/core.xml", "datapackage.json"):
+                    assert one.read(entry) == two.read(entry), (name, entry)
 
 
 # --- per district and per member -----------------------------------------------------------

@@ -5,13 +5,14 @@ tables, never from the plugin."""
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
 import pelicanconf
 
-from browser_helpers import read_csv, site_data  # noqa: F401
+from browser_helpers import read_csv, screen_pixels, site_data  # noqa: F401
 from pipeline.normalise import fold
 from pipeline.urls import URLS
 from test_member_print import pdf_pages
@@ -147,6 +148,123 @@ def test_a_chart_on_a_phone_keeps_its_drawn_size_and_scrolls_in_its_own_box(page
         assert chart["shown"] >= chart["drawn"] - 0.5, chart  # drawn 12-13 px text is 12-13 px
         assert not chart["scrolls"] or chart["focusable"], chart
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 360, "the page itself does not scroll sideways"
+
+
+# --- a wide table on a phone (ui8) ---------------------------------------------------------------
+
+def edge_strip(tab, region, side: str) -> list[tuple[int, int, int]]:
+    """The pixels just inside ``side`` of the members' table, in a body row's top padding (no
+    text is drawn there: what shows is the table's background)."""
+    first_row = region.locator("tbody tr[data-member]").first
+    first_row.scroll_into_view_if_needed()
+    box, row = region.bounding_box(), first_row.bounding_box()
+    x = box["x"] if side == "left" else box["x"] + box["width"] - 4
+    return screen_pixels(tab, {"x": x, "y": row["y"] + 2, "width": 4, "height": 2})[0]
+
+
+def test_the_members_table_tells_a_phone_it_scrolls_and_shades_the_cut_edge(make_page, serve_site):
+    """At 360 px the index table is three times the screen's width: a line above it says that it
+    scrolls and which way, and its left edge (where the columns go on, right to left) is shaded
+    until the table is scrolled to its end. Before, it was cut between two columns, as if it
+    ended there."""
+    tab = make_page(width=360, height=800)
+    tab.goto(f"{serve_site}/{URLS.members()}")
+    tab.evaluate("document.fonts.ready")
+    region = tab.locator(".members-glance .table-scroll")
+    assert region.evaluate("r => r.scrollWidth > 2 * r.clientWidth"), "the sample's table is wider than a phone"
+    hint = tab.locator(".members-glance .scroll-hint")
+    assert hint.is_visible() and "سمت چپ" in hint.inner_text() and "بلغزانید" in hint.inner_text()
+    assert hint.bounding_box()["y"] + hint.bounding_box()["height"] <= region.bounding_box()["y"] + 1
+    shaded = edge_strip(tab, region, "left")
+    assert min(shaded[0]) < 225 and shaded[0] < shaded[-1], shaded  # darkest at the very edge
+    region.evaluate("r => { r.scrollLeft = -(r.scrollWidth - r.clientWidth); }")
+    assert min(min(pixel) for pixel in edge_strip(tab, region, "left")) >= 250, "scrolled to its end, no shade"
+
+
+def test_a_members_table_that_fits_has_no_hint_and_no_shade(make_page, serve_site):
+    tab = make_page(width=1280, height=900)
+    tab.goto(f"{serve_site}/{URLS.members()}")
+    tab.evaluate("document.fonts.ready")
+    region = tab.locator(".members-glance .table-scroll")
+    assert region.evaluate("r => r.scrollWidth <= r.clientWidth + 1")
+    assert not tab.locator(".members-glance .scroll-hint").is_visible()
+    for side in ("left", "right"):
+        assert min(min(pixel) for pixel in edge_strip(tab, region, side)) >= 250, side
+
+
+# --- the header's search box ---------------------------------------------------------------------
+
+PLACEHOLDER_FITS = """() => {
+  const input = document.querySelector('.site-header input[type=search]');
+  const style = getComputedStyle(input), hint = getComputedStyle(input, '::placeholder');
+  const pen = document.createElement('canvas').getContext('2d');
+  pen.font = `${hint.fontWeight} ${hint.fontSize} ${hint.fontFamily}`;
+  return {text: input.placeholder, drawn: pen.measureText(input.placeholder).width,
+          room: input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
+          size: parseFloat(hint.fontSize), page: document.scrollingElement.scrollWidth};
+}"""
+
+
+@pytest.mark.parametrize("width", [320, 360, 412, 1280])
+def test_the_header_search_box_shows_its_whole_placeholder_and_keeps_its_names(make_page, serve_site, width):
+    """At 360 px the placeholder «شماره رأی، نشانی، محله، نام عضو…» was cut after «محله»
+    (220 px of text in a 145 px box). It is whole at every width, no smaller than 14 px, and the
+    field and its button keep the names a screen reader reads."""
+    tab = make_page(width=width, height=700)
+    tab.goto(f"{serve_site}/{URLS.home()}")
+    tab.evaluate("document.fonts.ready")
+    box = tab.evaluate(PLACEHOLDER_FITS)
+    assert "نام عضو" in box["text"] and box["drawn"] <= box["room"], box
+    assert box["size"] >= 14 and box["page"] <= width, box
+    header = tab.locator(".site-header")
+    assert header.get_by_role("searchbox", name="جست‌وجو در آرا و املاک").is_visible()
+    assert header.get_by_role("button", name="جست‌وجو", exact=True).is_visible()
+
+
+# --- the statistics page on paper ---------------------------------------------------------------
+
+MARK_PARTS = """() => {
+  // Chromium writes a named destination (its page, its height) for each element a link points
+  // to: point a link, not shown, at each part of each figure.
+  const links = document.createElement('div');
+  links.hidden = true;
+  document.querySelectorAll('section.figure').forEach(section => {
+    for (const [part, selector] of [['chart', 'figure.chart'], ['table', 'details.numbers'], ['download', '.download']]) {
+      const found = section.querySelector(selector);
+      if (!found) continue;
+      found.id = `${section.id}--${part}`;
+      const link = document.createElement('a');
+      link.href = `#${found.id}`;
+      links.append(link);
+    }
+  });
+  document.body.append(links);
+  return [...document.querySelectorAll('section.figure')].map(s => [s.id, !!s.querySelector('details.numbers[open]')]);
+}"""
+DEST = re.compile(r"^\s*(\d+) \[ XYZ\s+\S+\s+(\S+) null\s*\] \"([^\"]+)\"$", re.M)
+
+
+def test_the_statistics_page_prints_on_few_pages_each_heading_with_its_chart(make_page, serve_site, tmp_path):
+    """The sample's statistics printed on 16 A4 pages, seven of them ending on a figure's
+    heading whose chart was on the next. On paper a heading stands on the page of its chart, a
+    figure whose table is short (open on screen) is not split, and a long narrow table flows in
+    columns: 10 pages (the bound leaves one for a font's metrics)."""
+    tab = make_page(width=1280, height=900)
+    tab.goto(f"{serve_site}/{URLS.stats()}")
+    tab.evaluate("document.fonts.ready")
+    figures = tab.evaluate(MARK_PARTS)
+    pdf = tmp_path / "stats.pdf"
+    tab.pdf(path=str(pdf), format="A4", print_background=True)
+    info = subprocess.run(["pdfinfo", "-dests", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
+                                                            text=True, check=True).stdout, re.M).group(1))
+    page_of = {name: int(page) for page, _, name in DEST.findall(info)}
+    assert len(figures) >= 10 and {f"{name}--chart" for name, _ in figures} <= set(page_of), info
+    for name, short in figures:
+        assert page_of[name] == page_of[f"{name}--chart"], f"{name}: its heading ends a page without its chart"
+        if short:
+            assert page_of[name] == page_of[f"{name}--download"], f"{name}: a short table split from its figure"
+    assert pages <= 11, f"{pages} pages"
 
 
 # --- words ---------------------------------------------------------------------------------------

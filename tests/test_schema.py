@@ -85,7 +85,7 @@ def test_each_kind_parses_types_and_writes_its_cell(kind, declared, raw, parsed,
                          ids=[f"{c[0].value}-{i}" for i, c in enumerate(KIND_CASES)])
 def test_each_kind_is_a_typed_cell_in_the_workbook(kind, declared, raw, parsed):
     f = _field(kind, **declared)
-    book = openpyxl.load_workbook(io.BytesIO(downloads.xlsx(_table(f), [{f.name: parsed}])))
+    book = openpyxl.load_workbook(io.BytesIO(downloads.xlsx(_table(f), [{f.name: parsed}], "2026-11-28")))
     cell = book.active.cell(2, 1)
     expected = {"string": str, "date": dt.datetime, "integer": int, "number": (int, float)}
     assert isinstance(cell.value, expected[KIND_SPECS[kind].dataset_type])
@@ -94,7 +94,7 @@ def test_each_kind_is_a_typed_cell_in_the_workbook(kind, declared, raw, parsed):
 
 @pytest.mark.parametrize("value", [-1, 2.5])
 def test_a_text_kind_value_that_is_a_number_is_a_string_cell_in_the_workbook(value):
-    book = openpyxl.load_workbook(io.BytesIO(downloads.xlsx(_table(_field(K.TEXT)), [{"x": value}])))
+    book = openpyxl.load_workbook(io.BytesIO(downloads.xlsx(_table(_field(K.TEXT)), [{"x": value}], "2026-11-28")))
     assert book.active.cell(2, 1).value == str(value)
 
 

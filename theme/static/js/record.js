@@ -51,11 +51,15 @@
   // --- scroll regions ------------------------------------------------------------------
   // A focusable region that does not scroll is a tab stop that does nothing (WCAG 2.4.3);
   // one that scrolls must stay focusable so a keyboard can scroll it (axe: scrollable-region-focusable).
+  // A region that fits is marked so, and the line saying it scrolls goes (site.css: .scroll-hint);
+  // without scripts that line stays, in case.
   var regions = document.querySelectorAll(".table-scroll, .chart-scroll");
   function fit() {
     for (var j = 0; j < regions.length; j += 1) {
       var region = regions[j];
-      if (region.scrollWidth > region.clientWidth + 1) {
+      var scrolls = region.scrollWidth > region.clientWidth + 1;
+      region.classList.toggle("fits", !scrolls);
+      if (scrolls) {
         region.setAttribute("tabindex", "0");
       } else if (document.activeElement !== region) {
         region.removeAttribute("tabindex");
