@@ -18,7 +18,7 @@ MUNICIPALITY = {
     "license_id": "CC-BY-4.0",
     "license_title": "Creative Commons Attribution 4.0",
     # its name as the pages say it (the English one stays in datapackage.json and files.json)
-    "license_title_fa": "کریتیو کامنز اِسناد ۴٫۰",
+    "license_title_fa": "کریتیو کامنز اِسناد ۴٫۰ بین‌المللی",
     "license_url": "https://creativecommons.org/licenses/by/4.0/",
     "contact": "shafaf@karaj.ir",
     "publisher_fa": "شهرداری کرج",

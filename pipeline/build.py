@@ -86,8 +86,9 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
     spool = Spool(cache / "spool" if cache else None)
     files = datasets.dataset_files(rows, list(TABLES), city, updated, completeness.statement(validated),
                                    log.history, into=spool)
-    # The workbooks mirror the CSVs: written by a second process meanwhile.
-    workbooks = parallel.Forked(downloads.workbooks, files, rows, list(TABLES), published,
+    # The workbooks mirror the CSVs: written by a second process meanwhile. Dated with the
+    # data (its newest ruling), not the publication: a week with nothing new gives the same bytes.
+    workbooks = parallel.Forked(downloads.workbooks, files, rows, list(TABLES), updated,
                                 cache / "downloads" if cache else None)
     files.update(changes.data_files(log))
     stages.begin("downloads")

@@ -39,9 +39,11 @@ from .urls import URLS
 from .values import match_key
 
 # A zip's entries and a workbook's creation and modification times (which a spreadsheet
-# shows as the file's) are the publication's date, at midnight: never a clock's, so the same
-# exports published on the same date give the same bytes. A workbook is made, and cached,
-# undated (XlsxWriter's own entry date, 1980-01-01, for its metadata too), then dated.
+# shows as the file's) are the date of the data (its newest ruling, the catalogue's
+# ``updated``), at midnight: never a clock's, and not the publication's, so that the same data
+# published a week later gives the same bytes (a workbook the gates need not read again). A
+# workbook is made, and cached, undated (XlsxWriter's own entry date, 1980-01-01, for its
+# metadata too), then dated.
 _UNDATED = dt.datetime(1980, 1, 1)
 _CORE_TIME = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
 DATASET_FORMATS = ("csv", "json", "xlsx")
@@ -75,9 +77,9 @@ def _guide(book, table: Table, header_format) -> None:
                                " ".join(x for x in (f.description_fa, f.withheld_why) if x)])
 
 
-def xlsx(table: Table, rows: list[dict], published: str) -> bytes:
-    """``_workbook``, dated ``published`` (the publication's ISO date)."""
-    return _dated(_workbook(table, rows), published)
+def xlsx(table: Table, rows: list[dict], dated: str) -> bytes:
+    """``_workbook``, dated ``dated`` (the data's ISO date)."""
+    return _dated(_workbook(table, rows), dated)
 
 
 def _workbook(table: Table, rows: list[dict]) -> bytes:
@@ -122,34 +124,34 @@ def _workbook(table: Table, rows: list[dict]) -> bytes:
     return buffer.getvalue()
 
 
-def cached_xlsx(table: Table, rows: list[dict], mirrored: str, cache: Path | None, published: str) -> bytes:
+def cached_xlsx(table: Table, rows: list[dict], mirrored: str, cache: Path | None, dated: str) -> bytes:
     """``xlsx``, its undated workbook taken from ``cache`` when the CSV it mirrors
-    (``mirrored``: its sha256) has not changed: a new publication date costs a new zip of the
-    same entries, not a new workbook."""
+    (``mirrored``: its sha256) has not changed: a new date costs a new zip of the same
+    entries, not a new workbook."""
     if cache is None:
-        return xlsx(table, rows, published)
+        return xlsx(table, rows, dated)
     key = hashlib.sha256(_CODE + mirrored.encode("ascii")).hexdigest()
     path = cache / f"{table.name}-{key[:32]}.xlsx"
     if path.is_file():
-        return _dated(path.read_bytes(), published)
+        return _dated(path.read_bytes(), dated)
     data = _workbook(table, rows)
     for stale in cache.glob(f"{table.name}-*.xlsx"):
         stale.unlink()
     write_if_changed(path, data)
-    return _dated(data, published)
+    return _dated(data, dated)
 
 
-def _dated(package: bytes, published: str) -> bytes:
+def _dated(package: bytes, dated: str) -> bytes:
     """The same workbook with sorted entries, its entries and its metadata times dated
-    ``published``."""
-    stamp = f"{published}T00:00:00Z".encode("ascii")
+    ``dated``."""
+    stamp = f"{dated}T00:00:00Z".encode("ascii")
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(package)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
         for name in sorted(zin.namelist()):
             content = zin.read(name)
             if name == "docProps/core.xml":
                 content = _CORE_TIME.sub(lambda m: m.group(1) + stamp + m.group(3), content)
-            zout.writestr(_zip_entry(name, published), content)
+            zout.writestr(_zip_entry(name, dated), content)
     return out.getvalue()
 
 
@@ -173,8 +175,8 @@ def geojson(table: Table, rows: list[dict]) -> bytes:
     return (json.dumps(collection, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-def _zip_entry(name: str, published: str) -> zipfile.ZipInfo:
-    day = dt.date.fromisoformat(published)
+def _zip_entry(name: str, dated: str) -> zipfile.ZipInfo:
+    day = dt.date.fromisoformat(dated)
     info = zipfile.ZipInfo(name, date_time=(day.year, day.month, day.day, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
     info.create_system = 3
@@ -193,13 +195,13 @@ def zip_contents(tables: list[Table]) -> list[str]:
     return names + ["datapackage.json"]
 
 
-def all_datasets_zip(files: dict[str, bytes], tables: list[Table], published: str) -> bytes:
-    """``zip_contents`` in a fixed order, dated ``published``: the same files published on
-    the same date give the same bytes."""
+def all_datasets_zip(files: dict[str, bytes], tables: list[Table], dated: str) -> bytes:
+    """``zip_contents`` in a fixed order, dated ``dated`` (the data's date): the same files
+    give the same bytes."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
         for name in zip_contents(tables):
-            book.writestr(_zip_entry(name, published), files[name])
+            book.writestr(_zip_entry(name, dated), files[name])
     return out.getvalue()
 
 
@@ -308,12 +310,12 @@ def catalogue(files: Spool, rows: dict[str, list[dict]], tables: list[Table], ci
             "changes": {"csv": "changes.csv", "json": "changes.json"}}
 
 
-def workbooks(files: Spool, rows: dict[str, list[dict]], tables: list[Table], published: str,
+def workbooks(files: Spool, rows: dict[str, list[dict]], tables: list[Table], dated: str,
               cache: Path | None = None) -> dict[str, bytes]:
-    """``<table>.xlsx`` for each table, dated ``published``; ``cache``: a folder where each
+    """``<table>.xlsx`` for each table, dated ``dated`` (the data's date); ``cache``: a folder where each
     workbook is kept until the CSV it mirrors (in ``files``, known by the digest the spool
     took) changes."""
-    return {f"{t.name}.xlsx": cached_xlsx(t, rows[t.name], files.digest(f"{t.name}.csv"), cache, published)
+    return {f"{t.name}.xlsx": cached_xlsx(t, rows[t.name], files.digest(f"{t.name}.csv"), cache, dated)
             for t in tables}
 
 
@@ -326,7 +328,7 @@ def download_files(files: Spool, rows: dict[str, list[dict]], tables: list[Table
     for table in tables:
         if table.point:
             latest[f"{table.name}.geojson"] = geojson(table, rows[table.name])
-    latest[URLS.in_data(URLS.data_zip())] = all_datasets_zip(latest, tables, published)
+    latest[URLS.in_data(URLS.data_zip())] = all_datasets_zip(latest, tables, updated)
     index = catalogue(latest, rows, tables, city, updated, published)
     latest["files.json"] = (json.dumps(index, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     # The snapshot: the same bytes under the publication's date (its own changes.* are

@@ -99,7 +99,7 @@ def test_xlsx_is_byte_identical_for_the_same_rows(data, catalogue):
     from pipeline import downloads
     for table in TABLES:
         rows = json.loads((data / f"{table.name}.json").read_text("utf-8"))
-        first, second = (downloads.xlsx(table, rows, catalogue["published"]) for _ in range(2))
+        first, second = (downloads.xlsx(table, rows, catalogue["updated"]) for _ in range(2))
         assert first == second
         assert first == (data / f"{table.name}.xlsx").read_bytes()
 
@@ -179,22 +179,23 @@ def test_zip_holds_exactly_the_files_it_lists_and_is_reproducible(data, catalogu
         assert book.namelist() == expected
         files = {}
         for info in book.infolist():
-            assert info.date_time == published_day(catalogue)
+            assert info.date_time == data_day(catalogue)
             files[info.filename] = book.read(info)
             assert files[info.filename] == (data / info.filename).read_bytes(), info.filename
     # The same files give the same zip, twice, and the same as the published one.
-    published = catalogue["published"]
-    assert downloads.all_datasets_zip(files, list(TABLES), published) == \
-        downloads.all_datasets_zip(files, list(TABLES), published) == raw
+    updated = catalogue["updated"]
+    assert downloads.all_datasets_zip(files, list(TABLES), updated) == \
+        downloads.all_datasets_zip(files, list(TABLES), updated) == raw
     # It is in the dated snapshot too, the same bytes.
     assert (data / catalogue["snapshot"] / described["path"]).read_bytes() == raw
 
 
-# --- dated with the publication ----------------------------------------------------------------
+# --- dated with the data ----------------------------------------------------------------------
 
-def published_day(catalogue: dict) -> tuple[int, int, int, int, int, int]:
-    """The publication's date as a zip entry holds it: midnight of ``files.json``'s ``published``."""
-    day = dt.date.fromisoformat(catalogue["published"])
+def data_day(catalogue: dict) -> tuple[int, int, int, int, int, int]:
+    """The data's date as a zip entry holds it: midnight of ``files.json``'s ``updated`` (the
+    newest ruling's date)."""
+    day = dt.date.fromisoformat(catalogue["updated"])
     return (day.year, day.month, day.day, 0, 0, 0)
 
 
@@ -212,11 +213,11 @@ def dates_inside(package: bytes) -> set:
     return found
 
 
-def test_the_zip_and_the_workbooks_are_dated_with_the_publication(data, catalogue):
-    """They were dated 2024-01-01 whatever the publication: a reader who unzips the datasets or
-    looks at a workbook's properties sees the date of the publication they come from."""
-    day = published_day(catalogue)
-    stamp = f"{catalogue['published']}T00:00:00Z".encode()
+def test_the_zip_and_the_workbooks_are_dated_with_the_data(data, catalogue):
+    """They were dated 2024-01-01 whatever the data: a reader who unzips the datasets or looks
+    at a workbook's properties sees the date of the newest ruling they hold."""
+    day = data_day(catalogue)
+    stamp = f"{catalogue['updated']}T00:00:00Z".encode()
     assert dates_inside((data / catalogue["zip"]["path"]).read_bytes()) == {day, stamp}
     for table in TABLES:
         assert dates_inside((data / f"{table.name}.xlsx").read_bytes()) == {day, stamp}, table.name
@@ -224,30 +225,31 @@ def test_the_zip_and_the_workbooks_are_dated_with_the_publication(data, catalogu
         assert book.properties.created == book.properties.modified == dt.datetime(*day)
 
 
-def test_another_publication_date_dates_the_same_files_anew_and_the_same_date_gives_the_same_bytes(tmp_path):
-    """Two publications of the same exports a week apart, with the workbook cache kept between
-    them: the second's zip and workbooks carry its own date (a cached workbook is dated anew),
-    and their contents are the first's; the same date again gives the same bytes."""
+def test_the_same_data_a_week_later_gives_the_same_workbooks_and_newer_data_dates_them_anew(tmp_path):
+    """The same exports published a week apart, the workbook cache kept: the same workbooks,
+    byte for byte (a weekly publish with nothing new rewrites, and the gates read, none of
+    them). A newer ruling dates the cached workbooks anew, their other contents unchanged."""
     from factory import ruling, write_exports
     from pipeline import build, settings
-    exports = write_exports(tmp_path / "exports", rulings=[ruling()], fmt="csv")
     cache = tmp_path / "cache"
     city = settings.load()
-    first, second, again = (build.prepare(exports, city, day, cache=cache).files
-                            for day in ("2026-11-28", "2026-12-05", "2026-11-28"))
-    books = [f"{t.name}.xlsx" for t in TABLES] + [URLS.in_data(URLS.data_zip())]
-    for name in books:
-        assert dates_inside(first[name]) == {(2026, 11, 28, 0, 0, 0), b"2026-11-28T00:00:00Z"}, name
-        assert dates_inside(second[name]) == {(2026, 12, 5, 0, 0, 0), b"2026-12-05T00:00:00Z"}, name
-        assert again[name] == first[name], name
-        with zipfile.ZipFile(io.BytesIO(first[name])) as one, zipfile.ZipFile(io.BytesIO(second[name])) as two:
-            assert one.namelist() == two.namelist()
-            for entry in one.namelist():
-                if entry.endswith(".xlsx"):
-                    continue  # dated inside: compared as a workbook on its own
-                # datapackage.json holds the digest of history.csv, whose rows carry the date
-                if entry not in ("docProps/core.xml", "datapackage.json"):
-                    assert one.read(entry) == two.read(entry), (name, entry)
+    older = write_exports(tmp_path / "older", rulings=[ruling()], fmt="csv")
+    first, second = (build.prepare(older, city, day, cache=cache).files for day in ("2026-11-28", "2026-12-05"))
+    newer = write_exports(tmp_path / "newer", rulings=[ruling(ruling_date="۱۴۰۲/۰۶/۱۹")], fmt="csv")
+    third = build.prepare(newer, city, "2026-12-12", cache=cache).files
+    for table in TABLES:
+        name = f"{table.name}.xlsx"
+        assert second[name] == first[name], name
+        assert dates_inside(first[name]) == {(2023, 8, 3, 0, 0, 0), b"2023-08-03T00:00:00Z"}, name
+        assert dates_inside(third[name]) == {(2023, 9, 10, 0, 0, 0), b"2023-09-10T00:00:00Z"}, name
+    zipped = URLS.in_data(URLS.data_zip())
+    assert dates_inside(first[zipped]) == {(2023, 8, 3, 0, 0, 0), b"2023-08-03T00:00:00Z"}
+    with zipfile.ZipFile(io.BytesIO(first["violations.xlsx"])) as one, \
+            zipfile.ZipFile(io.BytesIO(third["violations.xlsx"])) as two:
+        assert one.namelist() == two.namelist()
+        for entry in one.namelist():
+            if entry != "docProps/core.xml":   # the violation is the same; only its dates moved
+                assert one.read(entry) == two.read(entry), entry
 
 
 # --- per district and per member -----------------------------------------------------------
