@@ -141,10 +141,16 @@ def cached_xlsx(table: Table, rows: list[dict], mirrored: str, cache: Path | Non
     return _dated(data, dated)
 
 
+def _zip_day(dated: str) -> dt.date:
+    """``dated`` as a zip can hold it: no earlier than 1980-01-01, a zip's first day (data
+    with no ruling is dated 1970-01-01)."""
+    return max(dt.date.fromisoformat(dated), _UNDATED.date())
+
+
 def _dated(package: bytes, dated: str) -> bytes:
     """The same workbook with sorted entries, its entries and its metadata times dated
     ``dated``."""
-    stamp = f"{dated}T00:00:00Z".encode("ascii")
+    stamp = f"{_zip_day(dated).isoformat()}T00:00:00Z".encode("ascii")
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(package)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
         for name in sorted(zin.namelist()):
@@ -176,7 +182,7 @@ def geojson(table: Table, rows: list[dict]) -> bytes:
 
 
 def _zip_entry(name: str, dated: str) -> zipfile.ZipInfo:
-    day = dt.date.fromisoformat(dated)
+    day = _zip_day(dated)
     info = zipfile.ZipInfo(name, date_time=(day.year, day.month, day.day, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
     info.create_system = 3

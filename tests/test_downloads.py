@@ -252,6 +252,17 @@ def test_the_same_data_a_week_later_gives_the_same_workbooks_and_newer_data_date
                 assert one.read(entry) == two.read(entry), entry
 
 
+def test_data_without_a_ruling_dates_its_workbooks_with_a_zips_first_day(tmp_path):
+    """No ruling, no date of the data (``updated`` is 1970-01-01), which a zip cannot hold: the
+    build once stopped on every export whose rulings were all rejected."""
+    from factory import property_, write_exports
+    from pipeline import build, settings
+    exports = write_exports(tmp_path / "exports", rulings=[], properties=[property_()], fmt="csv")
+    files = build.prepare(exports, settings.load(), "2026-11-28").files
+    for name in [f"{t.name}.xlsx" for t in TABLES] + [URLS.in_data(URLS.data_zip())]:
+        assert dates_inside(files[name]) == {(1980, 1, 1, 0, 0, 0), b"1980-01-01T00:00:00Z"}, name
+
+
 # --- per district and per member -----------------------------------------------------------
 
 def _links(html: str, ending: str) -> list[str]:
