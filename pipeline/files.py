@@ -42,16 +42,16 @@ def sha256_of(path: Path | str) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def write_atomically(path: Path, data: bytes | tuple[bytes, ...], *, durable: bool = False) -> None:
-    """Replace ``path`` with ``data`` (or its parts end to end: a large file need not be joined
-    in memory first). ``durable``: also survive a power cut (fsync of the file
+def write_atomically(path: Path, data: bytes | Iterable[bytes], *, durable: bool = False) -> None:
+    """Replace ``path`` with ``data`` (or its parts end to end, a tuple or made as they are
+    written: a large file need not be joined in memory first). ``durable``: also survive a power cut (fsync of the file
     and of its folder), for the few files a later run decides by (the journal, the seal, the
     state); a kill needs none of it, and an fsync per page would make a 10k build minutes slower."""
     record(path)
     tmp = temporary(path)
     try:
         with open(tmp, "wb") as handle:
-            for part in data if isinstance(data, tuple) else (data,):
+            for part in (data,) if isinstance(data, (bytes, bytearray, memoryview)) else data:
                 handle.write(part)
             if durable:
                 handle.flush()

@@ -5,6 +5,7 @@ file edited by hand, even in place with its size and mtime put back (the ctime m
 ``FULL_CHECK=1`` hashes every file whatever the record says."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -277,13 +278,22 @@ def test_a_publish_made_from_the_spare_gives_the_site_and_seal_a_full_publish_gi
     assert seal.check(work / "output", work / "cache") == []
 
 
-@pytest.mark.parametrize("files", [{}, {"a.html": "0" * 64, 'b/"q" ی.html': "f" * 64, "c\\d": "1" * 64}])
+MANY = {f"{'zb'[i % 2]}/{i}/ی «{i}».html": f"{i:064x}" for i in range(3 * seal._ENTRIES_AT_ONCE + 5)}
+
+
+@pytest.mark.parametrize("files", [{}, {"a.html": "0" * 64, 'b/"q" ی.html': "f" * 64, "c\\d": "1" * 64,
+                                        "d": "link:../a.html"}, MANY], ids=["none", "odd names", "many"])
 def test_the_seal_is_the_bytes_json_with_an_indent_gives_and_reads_back_without_its_files(tmp_path, files):
+    """Made, and its digest taken, a few thousand entries at a time (never one text of every
+    file): the bytes and the digest are those of the whole JSON text, whatever the order the
+    files were listed in."""
+    files = dict(reversed(files.items()))
     data = {"format": seal.FORMAT, "published": FIRST, "state": None, "digest": seal.digest_of(files),
             "count": len(files), "files": files}
-    text = seal._seal_json(data)
-    assert text == json.dumps(data, indent=0, sort_keys=True)
-    (tmp_path / seal.NAME).write_text(text + "\n", "utf-8")
+    assert data["digest"] == hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
+    text = b"".join(seal._seal_parts(data)).decode("utf-8")
+    assert text == json.dumps(data, indent=0, sort_keys=True) + "\n"
+    (tmp_path / seal.NAME).write_text(text, "utf-8")
     head = seal.read(tmp_path, files=False)
     assert head == seal.Seal(FIRST, None, data["digest"], {}), "its fields, and no list of its files"
     assert seal.read(tmp_path).files == files
