@@ -329,4 +329,4 @@ def save_record(cache: Path | None, site: Path, digest: str, at_seal: Mapping[st
                                    and PACKED.unpack_from(entry)[4] < racy])
     path = record_path(cache, site)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, "".join(_record_json(digest, now)).encode("utf-8"))
+    write_atomically(path, (piece.encode("utf-8") for piece in _record_json(digest, now)))   # never one text
