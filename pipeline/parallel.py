@@ -35,10 +35,7 @@ class Forked:
         if not hasattr(os, "fork"):
             self._value = (True, function(*args, **kwargs))
             return
-        read, write = os.pipe()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
+        pid, read, write = _fork()
         if pid == 0:
             os.close(read)
             _child(function, args, kwargs, write)
@@ -78,6 +75,15 @@ class Forked:
 
     def __del__(self):
         self._end_unasked()
+
+
+def _fork() -> tuple[int, int, int]:
+    """``os.fork()`` with a pipe for the child's result: (pid, read end, write end); the
+    buffered output written so far is flushed first, or both processes would write it."""
+    read, write = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return os.fork(), read, write
 
 
 def _child(function, args, kwargs, write: int) -> None:
@@ -149,11 +155,8 @@ class Waiting(Forked):
         if not hasattr(os, "fork"):
             self._function = function
             return
-        read, write = os.pipe()
         command_read, command_write = os.pipe()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
+        pid, read, write = _fork()
         if pid == 0:
             os.close(read)
             os.close(command_write)

@@ -165,7 +165,7 @@ def _publish(options: Options, run: Run, city: settings.Municipality, siteurl: s
                       "no absolute site address: set SHAFAF_SITEURL (or MUNICIPALITY['site_url'])")])
     check_state_present(options, run)
     check_state_matches_site(options, run)
-    run.publication = publication = prepare(options, city, run.stages, run)
+    run.publication = publication = prepare(options, city, run)
     run.last = publication.change_log.last   # as the build read it: not read and held twice
     run.passed("exports-readable", f"{options.exports}: all exports read")
     check_rejected_share(options, run)
@@ -245,13 +245,11 @@ def load_settings(path: Path) -> tuple[settings.Municipality, str]:
     return city, str(names.get("SITEURL") or "").rstrip("/")
 
 
-def prepare(options: Options, city: settings.Municipality, stages: progress.Stages,
-            run: Run | None = None) -> build.Publication:
+def prepare(options: Options, city: settings.Municipality, run: Run) -> build.Publication:
     def fork_personal_data_check(validated) -> None:
-        if run is not None:
-            run.personal = parallel.Waiting(functools.partial(personal_data_check, validated))
+        run.personal = parallel.Waiting(functools.partial(personal_data_check, validated))
     try:
-        return build.prepare(options.exports, city, options.date, options.state, options.cache, stages,
+        return build.prepare(options.exports, city, options.date, options.state, options.cache, run.stages,
                              on_validated=fork_personal_data_check)
     except FileError as error:
         where = f"{error.file} [{error.sheet}]" if error.sheet else error.file
@@ -398,8 +396,6 @@ def check_build(options: Options, run: Run, siteurl: str) -> None:
     run.passed("frictionless", f"{package.relative_to(new)} valid")
     run.stages.begin("personal-data")
     live = (run.live.private, run.live.public) if run.live is not None else None
-    if run.personal is None:   # not forked (a caller of check_build without publish)
-        run.personal = parallel.Waiting(functools.partial(personal_data_check, run.publication.validated))
     try:
         with run.stages.drawn_elsewhere() as progress_mode:
             findings, how, run.private, run.public, known = run.personal.start(
