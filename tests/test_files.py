@@ -115,6 +115,61 @@ def test_precompress_replaces_a_hard_linked_copy_and_counts_only_changes(tmp_pat
     assert publish.precompress(site) == 0
 
 
+@pytest.mark.parametrize("size", [0, 1, 999, 1000, 1001, 3017, 70_000])
+@pytest.mark.parametrize("kind", ["random", "repeating"])
+def test_a_gzip_made_in_blocks_is_gzip_compress_byte_for_byte(tmp_path, size, kind):
+    """The .gz of a large file is made a block at a time; the site must not change for it."""
+    import gzip
+    import random
+    data = (random.Random(size).randbytes(size) if kind == "random"
+            else ("رأی کمیسیون ماده ۱۰۰ " * (size // 10 + 1)).encode("utf-8")[:size])
+    (tmp_path / "data.csv").write_bytes(data)
+    made = b"".join(files.gzipped(tmp_path / "data.csv", block=1000))
+    assert made == gzip.compress(data, compresslevel=9, mtime=0)
+    assert gzip.decompress(made) == data
+
+
+def _parts(text: str, cut: int):
+    return (text[i:i + cut] for i in range(0, len(text), cut))
+
+
+@pytest.mark.parametrize("kept, new, changed", [
+    ("same text، همان متن", "same text، همان متن", False),
+    ("same text", "same tex", True),
+    ("same tex", "same text", True),
+    ("same text", "same texT", True),
+    ("", "", False),
+    (None, "new", True),
+    (None, "", True),
+])
+def test_a_file_written_in_parts_is_replaced_only_when_its_bytes_differ(tmp_path, kept, new, changed):
+    path = tmp_path / "deep" / "index.json"
+    if kept is not None:
+        path.parent.mkdir()
+        path.write_text(kept, encoding="utf-8")
+        os.utime(path, (1, 1))
+        inode = path.stat().st_ino
+    assert files.write_if_changed(path, _parts(new, 3)) is changed
+    assert path.read_text(encoding="utf-8") == new
+    if kept is not None and not changed:
+        assert path.stat().st_mtime == 1 and path.stat().st_ino == inode
+    assert sorted(p.name for p in path.parent.iterdir()) == ["index.json"], "no temporary file is left"
+
+
+def test_a_file_written_in_parts_replaces_a_hard_link_and_an_error_keeps_the_old(tmp_path, linked):
+    path, published = linked
+    assert files.write_if_changed(path, iter([b"n", "ew"])) is True
+    assert path.read_bytes() == b"new" and published.read_bytes() == b"old"
+
+    def failing():
+        yield b"half"
+        raise OSError("disk full")
+    with pytest.raises(OSError):
+        files.write_if_changed(path, failing())
+    assert path.read_bytes() == b"new"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["page.html", "published.html"], "no temporary file"
+
+
 # --- problems typed without assert ----------------------------------------------------------
 
 @pytest.mark.parametrize("step", ["", "journal ", "Journal", "compressed\n", "no-such-step"])

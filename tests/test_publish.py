@@ -388,10 +388,13 @@ def test_a_large_file_whose_bytes_are_anothers_is_compressed_once(tmp_path, monk
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(big if "rulings" in name else big + b"!")
     compressed = []
-    real = publishing.gzip.compress
-    monkeypatch.setattr(publishing.gzip, "compress", lambda data, **k: compressed.append(len(data)) or real(data, **k))
+    real = publishing.files.gzipped
+    monkeypatch.setattr(publishing.files, "gzipped", lambda path: compressed.append(path) or real(path))
+    monkeypatch.setattr(publishing.gzip, "compress", lambda *a, **k: pytest.fail("a dataset compressed whole"))
+    monkeypatch.setattr(publishing.Path, "read_bytes", lambda *a: pytest.fail("a dataset read whole"))
     assert publishing.compress(tmp_path) == (3, 0)
     assert len(compressed) == 2, "the copy's .gz is the first's"
+    monkeypatch.undo()
     for name in ("data/rulings.csv", "data/2026-11-21/rulings.csv", "data/other.csv"):
         assert gzip.decompress((tmp_path / (name + ".gz")).read_bytes()) == (tmp_path / name).read_bytes()
     assert (tmp_path / "data/rulings.csv.gz").read_bytes() == (tmp_path / "data/2026-11-21/rulings.csv.gz").read_bytes()
