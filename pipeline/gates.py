@@ -41,6 +41,7 @@ import os
 import re
 import struct
 import subprocess
+import tempfile
 import zipfile
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
@@ -1251,21 +1252,56 @@ def check_links(root: Path, siteurl: str = "", unchanged: set[str] = frozenset()
 
 def frictionless(datapackage: Path, executable: str) -> list[Finding]:
     """``frictionless validate`` on the data package; its own report names the resource."""
-    run = subprocess.run([executable, "validate", "--json", str(datapackage)],
-                         capture_output=True, text=True, check=False, timeout=600)
-    if run.returncode == 0:
-        return []
-    try:
-        report = json.loads(run.stdout)
-    except ValueError:
-        return [Finding(str(datapackage), f"frictionless failed: {(run.stderr or run.stdout).strip()[:500]}")]
-    findings = [Finding(str(datapackage), f"{e.get('type')}: {e.get('message')}") for e in report.get("errors", [])]
-    for task in report.get("tasks", []):
-        name = task.get("name") or task.get("resource", {}).get("path") or "?"
-        for error in task.get("errors", [])[:20]:
-            findings.append(Finding(f"{datapackage.parent / str(task.get('place') or name)}",
-                                    f"{error.get('type')}: {error.get('message')}"))
-    return findings or [Finding(str(datapackage), "frictionless reported the package invalid")]
+    return Frictionless(datapackage, executable).findings()
+
+
+class Frictionless:
+    """``frictionless validate`` started now, in a process of its own, so that it runs while
+    the publish waits for the personal-data gate (13 s of a 100k publish); ``findings()``
+    waits for its verdict, ``stop()`` ends it unread. Its report goes to a file, not a pipe
+    nobody reads until then (a long report would stop it half way)."""
+
+    def __init__(self, datapackage: Path, executable: str):
+        self.datapackage = datapackage
+        self._report, self._errors = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+        self._process = subprocess.Popen([executable, "validate", "--json", str(datapackage)],
+                                         stdout=self._report, stderr=self._errors, text=True)
+
+    def findings(self, timeout: float = 600) -> list[Finding]:
+        try:
+            code = self._process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise
+        self._report.seek(0)
+        self._errors.seek(0)
+        stdout, stderr = self._report.read(), self._errors.read()
+        self._close_files()
+        return [] if code == 0 else self._read(stdout, stderr)
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._close_files()
+
+    def _close_files(self) -> None:
+        self._report.close()
+        self._errors.close()
+
+    def _read(self, stdout: str, stderr: str) -> list[Finding]:
+        datapackage = self.datapackage
+        try:
+            report = json.loads(stdout)
+        except ValueError:
+            return [Finding(str(datapackage), f"frictionless failed: {(stderr or stdout).strip()[:500]}")]
+        findings = [Finding(str(datapackage), f"{e.get('type')}: {e.get('message')}") for e in report.get("errors", [])]
+        for task in report.get("tasks", []):
+            name = task.get("name") or task.get("resource", {}).get("path") or "?"
+            for error in task.get("errors", [])[:20]:
+                findings.append(Finding(f"{datapackage.parent / str(task.get('place') or name)}",
+                                        f"{error.get('type')}: {error.get('message')}"))
+        return findings or [Finding(str(datapackage), "frictionless reported the package invalid")]
 
 
 def rejected_shares(validated, limit: float) -> list[Finding]:

@@ -173,6 +173,44 @@ def test_the_private_values_are_made_in_a_process_forked_before_the_build(tmp_pa
     assert said[0][1] == said[1][1] == here and said[2][1] != here
 
 
+def test_frictionless_runs_beside_the_personal_data_gate(tmp_path, monkeypatch):
+    """Each in a process of its own: frictionless is started before the gate's scan and its
+    verdict read after it (one after the other, they cost 13 s more at 100k)."""
+    from pipeline import publish as publishing
+    events = tmp_path / "events"
+
+    def note(what: str) -> None:
+        with open(events, "a", encoding="utf-8") as handle:
+            handle.write(f"{what}\n")
+    start, verdict, scan = gates.Frictionless.__init__, gates.Frictionless.findings, gates.scan_personal_data
+    monkeypatch.setattr(gates.Frictionless, "__init__", lambda self, *a: start(self, *a) or note("frictionless started"))
+    monkeypatch.setattr(gates.Frictionless, "findings", lambda self: note("frictionless read") or verdict(self))
+    monkeypatch.setattr(gates, "scan_personal_data", lambda *a, **k: note("scan") or scan(*a, **k))
+    monkeypatch.setenv("SHAFAF_SITEURL", SITEURL)
+    monkeypatch.setenv("PYTHONHASHSEED", "0")
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content" / "pages", content / "pages")
+    code = publishing.main(["--exports", str(good_exports(tmp_path / "exports")), "--output", str(tmp_path / "output"),
+                            "--content", str(content), "--reports", str(tmp_path / "reports"),
+                            "--state", str(tmp_path / "state"), "--cache", str(tmp_path / "cache"),
+                            "--date", "2026-11-21"])
+    assert code == 0
+    assert events.read_text(encoding="utf-8").split("\n")[:-1] == ["frictionless started", "scan", "frictionless read"]
+
+
+def test_a_frictionless_refusal_is_reported_after_the_gate_and_its_process_ends(site, tmp_path):
+    """Started beside the gate, a failing frictionless still refuses, with its own findings."""
+    data = site / "output" / "data"
+    validating = gates.Frictionless(data / "datapackage.json", "/bin/false")
+    assert [f.cause for f in validating.findings()][0].startswith("frictionless failed")
+    stuck = tmp_path / "stuck-frictionless"
+    stuck.write_text("#!/bin/sh\nexec sleep 600\n")
+    stuck.chmod(0o755)
+    slow = gates.Frictionless(data / "datapackage.json", str(stuck))
+    slow.stop()   # as a personal-data refusal does
+    assert slow._process.returncode == -9
+
+
 def test_gz_copies_decompress_to_their_originals(live):
     output = live / "output"
     texts = [p for p in output.rglob("*") if p.is_file() and p.suffix in GZIP_SUFFIXES]
