@@ -129,16 +129,20 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_close_parent_ends)
 
 
-def _die_with_parent() -> None:
-    """Linux: this process is killed when the one that forked it ends, however it ends (a
-    waiting child would otherwise hold the parent's locks until its work was done)."""
+def die_with_parent(parent: int | None = None) -> None:
+    """Linux: this process is killed when the one that started it ends, however it ends (a
+    waiting child would otherwise hold the parent's locks until its work was done, and a
+    helper would go on writing into a folder the next publish builds in). ``parent``: that
+    process's pid, taken before the fork or the exec (the default, this one's parent now, cannot
+    tell a parent that has already ended)."""
+    parent = os.getppid() if parent is None else parent
     try:
         import ctypes
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-    if os.getppid() == 1:   # the parent ended before the line above
+    if os.getppid() != parent:   # the parent ended before the line above
         os._exit(0)
 
 
@@ -156,11 +160,12 @@ class Waiting(Forked):
             self._function = function
             return
         command_read, command_write = os.pipe()
+        parent = os.getpid()
         pid, read, write = _fork()
         if pid == 0:
             os.close(read)
             os.close(command_write)
-            _die_with_parent()
+            die_with_parent(parent)
             with os.fdopen(command_read, "rb") as commands:
                 try:
                     args = pickle.load(commands)

@@ -45,8 +45,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import gzip
-import hashlib
 import json
 import os
 import shutil
@@ -60,6 +58,7 @@ from pathlib import Path
 
 from . import build, files, gates, incremental, lock, parallel, progress, report, seal, settings, staff_report, transaction
 from .changes import FORMAT as STATE_FORMAT, TRACKED, ChangesError, commit_state, load_state
+from .compress import GZIP_SUFFIXES, compress
 from .errors import FileError
 from .faults import point
 from .files import write_if_changed
@@ -68,8 +67,6 @@ from .urls import URLS
 
 ROOT = settings.ROOT
 BIN = Path(sys.executable).parent
-GZIP_SUFFIXES = {".html", ".css", ".js", ".json", ".csv", ".xml", ".txt", ".svg", ".geojson"}
-TWIN_BYTES = 1 << 16   # a copy compressed in this run is kept only from this size (datasets; not 234k pages)
 DEFAULT_MAX_REJECTED = 0.05
 DEFAULT_MAX_SHRINK = 0.10
 SNAPSHOT_NAME = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
@@ -481,40 +478,6 @@ def scan_personal_data(new: Path, private: gates.PrivateValues, unchanged: set[s
                       f"{len(fresh)} values new since the last publication: {len(same)}" if fresh else
                       f"files scanned in full: {len(changed)}{by_line()}; unchanged files not read again, no "
                       f"value being new since the last publication: {len(same)}"), digests, public
-
-
-def precompress(root: Path) -> int:
-    """``name.gz`` beside every text file, for static hosts (nginx ``gzip_static on``)."""
-    return compress(root)[0]
-
-
-def compress(root: Path, unchanged: set[str] = frozenset(), twins: dict[str, str] | None = None) -> tuple[int, int]:
-    """``precompress``, but a file that is unchanged beside its unchanged ``.gz`` (both still
-    the live site's) keeps it, and a file whose bytes are those of another (a dated snapshot's
-    datasets are the latest ones) is compressed once: in this run, or by an earlier one when
-    ``twins`` (the sha256 of an unchanged file -> its unchanged ``.gz``, relative) names it.
-    Returns (written, kept)."""
-    written = kept = 0
-    made: dict[bytes, str] = {}   # sha256 -> the .gz written for those bytes: read again, not held (230 MB at 100k)
-    for relative, path, status in seal.walk(root):   # a folder is listed before its .gz are written
-        if os.path.splitext(relative)[1] not in GZIP_SUFFIXES or not stat.S_ISREG(status.st_mode):
-            continue
-        if relative in unchanged and relative + ".gz" in unchanged:
-            kept += 1
-            continue
-        if status.st_size < TWIN_BYTES:
-            data = Path(path).read_bytes()
-            digest = hashlib.sha256(data)
-            twin = (twins or {}).get(digest.hexdigest())
-            packed = (root / twin).read_bytes() if twin else gzip.compress(data, compresslevel=9, mtime=0)
-        else:   # a dataset: neither it nor its .gz is held whole (the cold 100k publish grew 206 MB here)
-            with open(path, "rb") as handle:
-                digest = hashlib.file_digest(handle, "sha256")
-            twin = made.get(digest.digest()) or (twins or {}).get(digest.hexdigest())
-            packed = files.blocks(root / twin) if twin else files.gzipped(path)
-            made.setdefault(digest.digest(), relative + ".gz")
-        written += write_if_changed(Path(path + ".gz"), packed)
-    return written, kept
 
 
 def gzip_twins(options: Options, run: Run) -> dict[str, str]:

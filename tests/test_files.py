@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from pipeline import faults, files, pages, publish
+from pipeline import compress, faults, files, pages, publish
 from plugins.shafaf.records import parse
 from plugins.shafaf.writer import UnchangedFilesWriter
 
@@ -110,9 +110,9 @@ def test_precompress_replaces_a_hard_linked_copy_and_counts_only_changes(tmp_pat
     (site / "index.html").write_text("new page", encoding="utf-8")
     (previous / "index.html.gz").write_bytes(b"old gzip")
     os.link(previous / "index.html.gz", site / "index.html.gz")
-    assert publish.precompress(site) == 1
+    assert compress.precompress(site) == 1
     assert (previous / "index.html.gz").read_bytes() == b"old gzip"
-    assert publish.precompress(site) == 0
+    assert compress.precompress(site) == 0
 
 
 @pytest.mark.parametrize("size", [0, 1, 999, 1000, 1001, 3017, 70_000])

@@ -414,25 +414,3 @@ def test_a_name_is_looked_for_within_one_json_value(tmp_path, tiny_private, name
     surname, and the gate refused a site that held no name at all."""
     (tmp_path / name).write_text(text, encoding="utf-8")
     assert bool(gates.scan_personal_data(tmp_path, tiny_private)) is found
-
-
-def test_a_large_file_whose_bytes_are_anothers_is_compressed_once(tmp_path, monkeypatch):
-    """This publication's dated folder holds the datasets again: each is compressed once, its
-    copy's ``.gz`` read back from the first's (no copy of every large ``.gz`` is held)."""
-    from pipeline import publish as publishing
-    big = ("رأی " * 40_000).encode("utf-8")
-    assert len(big) >= publishing.TWIN_BYTES
-    for name in ("data/rulings.csv", "data/2026-11-21/rulings.csv", "data/other.csv"):
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_bytes(big if "rulings" in name else big + b"!")
-    compressed = []
-    real = publishing.files.gzipped
-    monkeypatch.setattr(publishing.files, "gzipped", lambda path: compressed.append(path) or real(path))
-    monkeypatch.setattr(publishing.gzip, "compress", lambda *a, **k: pytest.fail("a dataset compressed whole"))
-    monkeypatch.setattr(publishing.Path, "read_bytes", lambda *a: pytest.fail("a dataset read whole"))
-    assert publishing.compress(tmp_path) == (3, 0)
-    assert len(compressed) == 2, "the copy's .gz is the first's"
-    monkeypatch.undo()
-    for name in ("data/rulings.csv", "data/2026-11-21/rulings.csv", "data/other.csv"):
-        assert gzip.decompress((tmp_path / (name + ".gz")).read_bytes()) == (tmp_path / name).read_bytes()
-    assert (tmp_path / "data/rulings.csv.gz").read_bytes() == (tmp_path / "data/2026-11-21/rulings.csv.gz").read_bytes()
