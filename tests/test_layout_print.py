@@ -181,6 +181,42 @@ def test_the_members_table_tells_a_phone_it_scrolls_and_shades_the_cut_edge(make
     assert min(min(pixel) for pixel in edge_strip(tab, region, "left")) >= 250, "scrolled to its end, no shade"
 
 
+AFTER_SCROLL = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def beside_the_names(tab, region) -> list[tuple[int, int, int]]:
+    """The pixels just left of the first member's name (the sticky column's edge facing the
+    columns that scroll), in its row's top padding, left to right."""
+    name = region.locator("tbody tr[data-member] th[scope=row]").first
+    box = name.bounding_box()
+    return screen_pixels(tab, {"x": box["x"] - 6, "y": box["y"] + 2, "width": 6, "height": 2})[0]
+
+
+def test_the_members_table_scrolled_shades_the_columns_passing_under_the_names(make_page, serve_site):
+    """Scrolled sideways at 360 px, the columns go on under the sticky names: the shade the box
+    drew at that edge lay beneath the names, so nothing said columns were hidden there. The names
+    now cast a shade on the columns beside them once the table has moved (none before), the left
+    edge keeps its own, and the names' column keeps its heading in view."""
+    tab = make_page(width=360, height=800)
+    tab.goto(f"{serve_site}/{URLS.members()}")
+    tab.evaluate("document.fonts.ready")
+    region = tab.locator(".members-glance .table-scroll")
+    region.locator("tbody tr[data-member]").first.scroll_into_view_if_needed()
+    assert min(min(pixel) for pixel in beside_the_names(tab, region)) >= 250, "not scrolled: no shade"
+    region.evaluate("r => { r.scrollLeft = -(r.scrollWidth - r.clientWidth) / 2; }")
+    tab.evaluate(AFTER_SCROLL)
+    shaded = beside_the_names(tab, region)
+    assert min(shaded[-1]) < 225 and shaded[0] > shaded[-1], shaded  # darkest against the names
+    edge = edge_strip(tab, region, "left")
+    assert min(edge[0]) < 225, edge
+    head = tab.locator(".members-table thead th").first
+    inside = region.bounding_box()
+    box = head.bounding_box()
+    assert box["x"] >= inside["x"] - 1 and box["x"] + box["width"] <= inside["x"] + inside["width"] + 1, box
+    assert head.evaluate("h => { const b = h.getBoundingClientRect();"
+                         " return h.contains(document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2)); }")
+
+
 def test_a_members_table_that_fits_has_no_hint_and_no_shade(make_page, serve_site):
     tab = make_page(width=1280, height=900)
     tab.goto(f"{serve_site}/{URLS.members()}")
