@@ -181,6 +181,42 @@ def test_the_members_table_tells_a_phone_it_scrolls_and_shades_the_cut_edge(make
     assert min(min(pixel) for pixel in edge_strip(tab, region, "left")) >= 250, "scrolled to its end, no shade"
 
 
+AFTER_SCROLL = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def beside_the_names(tab, region) -> list[tuple[int, int, int]]:
+    """The pixels just left of the first member's name (the sticky column's edge facing the
+    columns that scroll), in its row's top padding, left to right."""
+    name = region.locator("tbody tr[data-member] th[scope=row]").first
+    box = name.bounding_box()
+    return screen_pixels(tab, {"x": box["x"] - 6, "y": box["y"] + 2, "width": 6, "height": 2})[0]
+
+
+def test_the_members_table_scrolled_shades_the_columns_passing_under_the_names(make_page, serve_site):
+    """Scrolled sideways at 360 px, the columns go on under the sticky names: the shade the box
+    drew at that edge lay beneath the names, so nothing said columns were hidden there. The names
+    now cast a shade on the columns beside them once the table has moved (none before), the left
+    edge keeps its own, and the names' column keeps its heading in view."""
+    tab = make_page(width=360, height=800)
+    tab.goto(f"{serve_site}/{URLS.members()}")
+    tab.evaluate("document.fonts.ready")
+    region = tab.locator(".members-glance .table-scroll")
+    region.locator("tbody tr[data-member]").first.scroll_into_view_if_needed()
+    assert min(min(pixel) for pixel in beside_the_names(tab, region)) >= 250, "not scrolled: no shade"
+    region.evaluate("r => { r.scrollLeft = -(r.scrollWidth - r.clientWidth) / 2; }")
+    tab.evaluate(AFTER_SCROLL)
+    shaded = beside_the_names(tab, region)
+    assert min(shaded[-1]) < 225 and shaded[0] > shaded[-1], shaded  # darkest against the names
+    edge = edge_strip(tab, region, "left")
+    assert min(edge[0]) < 225, edge
+    head = tab.locator(".members-table thead th").first
+    inside = region.bounding_box()
+    box = head.bounding_box()
+    assert box["x"] >= inside["x"] - 1 and box["x"] + box["width"] <= inside["x"] + inside["width"] + 1, box
+    assert head.evaluate("h => { const b = h.getBoundingClientRect();"
+                         " return h.contains(document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2)); }")
+
+
 def test_a_members_table_that_fits_has_no_hint_and_no_shade(make_page, serve_site):
     tab = make_page(width=1280, height=900)
     tab.goto(f"{serve_site}/{URLS.members()}")
@@ -247,8 +283,9 @@ DEST = re.compile(r"^\s*(\d+) \[ XYZ\s+\S+\s+(\S+) null\s*\] \"([^\"]+)\"$", re.
 def test_the_statistics_page_prints_on_few_pages_each_heading_with_its_chart(make_page, serve_site, tmp_path):
     """The sample's statistics printed on 16 A4 pages, seven of them ending on a figure's
     heading whose chart was on the next. On paper a heading stands on the page of its chart, a
-    figure whose table is short (open on screen) is not split, and a long narrow table flows in
-    columns: 10 pages (the bound leaves one for a font's metrics)."""
+    figure whose table is short (open on screen) is not split, and a long table flows in
+    columns: 9 pages (10 before the six-column tables flowed too; the bound leaves one for a
+    font's metrics)."""
     tab = make_page(width=1280, height=900)
     tab.goto(f"{serve_site}/{URLS.stats()}")
     tab.evaluate("document.fonts.ready")
@@ -264,7 +301,49 @@ def test_the_statistics_page_prints_on_few_pages_each_heading_with_its_chart(mak
         assert page_of[name] == page_of[f"{name}--chart"], f"{name}: its heading ends a page without its chart"
         if short:
             assert page_of[name] == page_of[f"{name}--download"], f"{name}: a short table split from its figure"
-    assert pages <= 11, f"{pages} pages"
+    assert pages <= 10, f"{pages} pages"
+
+
+WIDE_LONG_TABLES = """() => {
+  // Each long table of five or six columns (folded on screen): the columns of the page its rows
+  // stand in, and per row its height against its type's line, and whether its cells stay inside
+  // the column the row stands in.
+  return [...document.querySelectorAll('details.numbers:not([open]) .table-scroll')]
+    .filter(region => [5, 6].includes(region.querySelectorAll('thead th').length))
+    .map(region => {
+      const style = getComputedStyle(region), box = region.getBoundingClientRect();
+      const count = Number(style.columnCount) || 1, gap = parseFloat(style.columnGap) || 0;
+      const width = (box.width - gap * (count - 1)) / count;
+      const table = region.querySelector('table'), size = parseFloat(getComputedStyle(table).fontSize);
+      const rows = [...region.querySelectorAll('tbody tr')].map(row => {
+        const r = row.getBoundingClientRect(), column = Math.floor((box.right - r.right + 1) / (width + gap));
+        const left = box.right - (column + 1) * width - column * gap, right = left + width;
+        const inside = [...row.cells].every(c => { const b = c.getBoundingClientRect(); return b.left >= left - 1 && b.right <= right + 1; });
+        return {column, height: r.height, inside};
+      });
+      return {figure: table.dataset.figure, size, line: size * 1.35, rows};
+    });
+}"""
+
+
+def test_the_long_six_column_tables_print_in_two_columns_a_row_a_line(make_page, serve_site):
+    """The long tables of six columns (folded on screen) printed as one column of rows across
+    the whole sheet, mostly blank beside them, over three pages. On paper they flow in two
+    columns like the narrower ones: every row one line, every cell inside its column, type no
+    smaller than 7 pt. Read in Chromium's print layout at an A4 sheet's text width (210 mm less
+    print.css's 12 mm margins)."""
+    tab = make_page(width=round((210 - 24) / 25.4 * 96), height=900)
+    tab.emulate_media(media="print")
+    tab.goto(f"{serve_site}/{URLS.stats()}")
+    tab.evaluate("document.fonts.ready")
+    tables = tab.evaluate(WIDE_LONG_TABLES)
+    assert {"decisions_by_type", "multipliers_by_type"} <= {t["figure"] for t in tables}, tables
+    for table in tables:
+        assert table["size"] >= 7 * 96 / 72 - 0.01, table["figure"]
+        assert {row["column"] for row in table["rows"]} == {0, 1}, f"{table['figure']}: not in two columns"
+        for row in table["rows"]:
+            assert row["inside"], f"{table['figure']}: a cell out of its column"
+            assert row["height"] < 1.6 * table["line"], f"{table['figure']}: a row on more than one line"
 
 
 # --- words ---------------------------------------------------------------------------------------

@@ -351,6 +351,49 @@ def test_district_names_stand_above_the_clusters_and_over_them(tab, serve_site, 
         assert label["opaque"] not in ("rgba(0, 0, 0, 0)", "transparent"), label
 
 
+NAMES_AND_MARKERS = """() => {
+  const box = e => { const r = e.getBoundingClientRect(); return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; };
+  const map = box(document.getElementById('registry-map'));
+  const inside = b => b.right > map.left && b.left < map.right && b.bottom > map.top && b.top < map.bottom;
+  const names = [...document.querySelectorAll('#registry-map .district-label > span')]
+    .filter(n => getComputedStyle(n).visibility === 'visible').map(n => ({text: n.textContent, ...box(n)})).filter(inside);
+  const markers = [...document.querySelectorAll('#registry-map .leaflet-marker-pane .leaflet-marker-icon')].map(box).filter(inside)
+    .map(b => ({x: (b.left + b.right) / 2, y: (b.top + b.bottom) / 2}));
+  return {names, markers};
+}"""
+
+
+def crowding(tab) -> tuple[list, list, int]:
+    """The district names drawn in the map that overlap another drawn name, the names drawn over
+    a marker's middle (a cluster's count, a pin), and how many names are drawn."""
+    found = tab.evaluate(NAMES_AND_MARKERS)
+    names = found["names"]
+    overlapping = [(a["text"], b["text"]) for i, a in enumerate(names) for b in names[i + 1:]
+                   if a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]]
+    covering = [(n["text"], m) for n in names for m in found["markers"]
+                if n["left"] < m["x"] < n["right"] and n["top"] < m["y"] < n["bottom"]]
+    return overlapping, covering, len(names)
+
+
+def test_on_a_phone_the_district_names_leave_out_those_that_crowd(tab, serve_site, features, properties):
+    """At 360 px the whole city's twelve names lay over each other and over the clusters' counts.
+    A name that would cover another or a marker's middle is left out at that zoom (the busier
+    districts keep theirs); zoomed in, the names are placed again by the same rule. Every
+    property stays on the map and in the list under it."""
+    tab.set_viewport_size({"width": 360, "height": 800})
+    open_map(tab, serve_site)
+    assert wait_markers(tab, len(features)) == len(features)
+    markers_drawn(tab)
+    overlapping, covering, drawn = crowding(tab)
+    assert not overlapping and not covering, (overlapping, covering)
+    assert drawn >= 1, "the whole city's map still names districts"
+    tab.locator(".leaflet-control-zoom-in").click()
+    markers_drawn(tab)
+    overlapping, covering, _ = crowding(tab)
+    assert not overlapping and not covering, (overlapping, covering)
+    assert tab.locator(".map-list li[data-slug]:not([hidden])").count() == len(features)
+
+
 FLAG_COLUMNS = ("flag_lease_expired", "flag_no_contract", "flag_occupied_illegally", "flag_vacant", "flag_low_rent")
 
 

@@ -68,6 +68,8 @@
   }
 
   // --- properties/map/ ---------------------------------------------------------------
+  // Each district's name on its properties' centroid, in the order the names claim their place
+  // when they crowd (uncrowd): the districts with more properties first.
   function districtLabels(map, features) {
     var sums = {};
     features.forEach(function (f) {
@@ -77,12 +79,48 @@
     });
     var pane = map.createPane("districts");
     pane.classList.add("district-pane");
-    Object.keys(sums).forEach(function (d) {
+    return Object.keys(sums).map(function (d) {
       var s = sums[d];
-      L.marker([s[0] / s[2], s[1] / s[2]], {
+      var marker = L.marker([s[0] / s[2], s[1] / s[2]], {
         pane: "districts", interactive: false, keyboard: false,
         icon: L.divIcon({ className: "district-label", html: "<span>منطقه " + N.toPersianDigits(d) + "</span>", iconSize: null })
       }).addTo(map);
+      return { marker: marker, properties: s[2], district: Number(d) };
+    }).sort(function (a, b) { return b.properties - a.properties || a.district - b.district; });
+  }
+
+  // A district's name that would cover another name or a marker (a cluster's count, a pin) is
+  // left out at this zoom: on a phone's whole-city view twelve names over the clusters hid each
+  // other and the counts. Each zoom places them again; every marker stays where it was, its
+  // popup names its district, and so does the list under the map. The boxes come from the map's
+  // projection, not from the screen: after a zoom the clusters are still gliding into place.
+  function box(map, latlng, width, height, rise) {
+    var at = map.latLngToLayerPoint(latlng);
+    return { left: at.x - width / 2, right: at.x + width / 2, top: at.y - rise - height, bottom: at.y - rise };
+  }
+  function overlap(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+  // A name may lie on a cluster's pale rim, not on the middle of an icon, where its count is.
+  var ICON_CORE = 0.5;
+  function uncrowd(map, labels, markers, cluster) {
+    var taken = [], drawn = {};
+    markers.forEach(function (marker) {
+      var visible = cluster.getVisibleParent(marker);
+      var icon = visible && visible.getElement();
+      if (!icon || drawn[L.stamp(visible)]) { return; }
+      drawn[L.stamp(visible)] = true;
+      // an icon is centred on its point (Leaflet's default anchor for a sized icon)
+      var width = icon.offsetWidth * ICON_CORE, height = icon.offsetHeight * ICON_CORE;
+      taken.push(box(map, visible.getLatLng(), width, height, -height / 2));
+    });
+    labels.forEach(function (label) {
+      var name = label.marker.getElement().firstElementChild;
+      // map.css sets the name centred on its point and its foot 22 px above it
+      var place = box(map, label.marker.getLatLng(), name.offsetWidth, name.offsetHeight, 22);
+      var crowded = taken.some(function (other) { return overlap(place, other); });
+      name.style.visibility = crowded ? "hidden" : "";
+      if (!crowded) { taken.push(place); }
     });
   }
 
@@ -115,11 +153,18 @@
     // Quarter zoom steps: the city fills a phone's map instead of a quarter of it.
     var map = newMap(el, { zoomSnap: 0.25 });
     map.fitBounds(city);
-    // District names shrink when the whole city is in a small map.
-    function labelSize() { el.classList.toggle("zoomed-out", map.getZoom() < 11.5); }
-    map.on("zoomend", labelSize);
+    var labels = [], onMap = [];
+    // District names are set smaller when the whole city is in the map, or the map is a phone's
+    // (one step in at 360 px, full-size names left room for none of the nine in view, smaller ones
+    // for two), and those that would crowd are left out.
+    function placeLabels() {
+      el.classList.toggle("zoomed-out", map.getZoom() < 11.5 || el.clientWidth < 480);
+      uncrowd(map, labels, onMap, cluster);
+    }
     var cluster = L.markerClusterGroup({
       showCoverageOnHover: false, maxClusterRadius: 40, spiderfyOnMaxZoom: true, chunkedLoading: true,
+      // markers added in chunks are placed (and crowd the names) only once the last chunk is in
+      chunkProgress: function (done, total) { if (done === total) { placeLabels(); } },
       iconCreateFunction: function (group) {
         var n = group.getChildCount();
         return L.divIcon({
@@ -142,8 +187,11 @@
         var marker = pin([c[1], c[0]], N.toPersianDigits(f.properties.title)).bindPopup(popup(f, href));
         return { feature: f, marker: marker };
       });
-      districtLabels(map, features);
-      labelSize();
+      labels = districtLabels(map, features);
+      // A zoom's end, a pan that draws more clusters, and the clusters' own split or merge each
+      // change what the names may cover.
+      map.on("zoomend moveend", placeLabels);
+      cluster.on("animationend", placeLabels);
       var items = {};
       document.querySelectorAll(".map-list li[data-slug]").forEach(function (li) {
         items[li.getAttribute("data-slug")] = li;
@@ -163,6 +211,7 @@
           if (li) { li.hidden = !ok; }
         });
         cluster.clearLayers();
+        onMap = shown;
         cluster.addLayers(shown);
         if (shown.length) {
           map.fitBounds(cluster.getBounds(), { padding: [24, 24], maxZoom: 16 });

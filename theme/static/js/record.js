@@ -66,7 +66,16 @@
       }
     }
   }
+  // A region scrolled away from its start is marked so: a column that stays in place (member.css:
+  // the members' names) then shades the columns passing under it, which no edge of the box can show.
+  function moved(event) {
+    var region = event.currentTarget;
+    region.classList.toggle("scrolled", Math.abs(region.scrollLeft) > 1);
+  }
   if (regions.length) {
+    for (var k = 0; k < regions.length; k += 1) {
+      regions[k].addEventListener("scroll", moved, { passive: true });
+    }
     fit();
     var pending = null;
     window.addEventListener("resize", function () {
