@@ -173,19 +173,24 @@ def test_the_private_values_are_made_in_a_process_forked_before_the_build(tmp_pa
     assert said[0][1] == said[1][1] == here and said[2][1] != here
 
 
-def test_frictionless_runs_beside_the_personal_data_gate(tmp_path, monkeypatch):
-    """Each in a process of its own: frictionless is started before the gate's scan and its
-    verdict read after it (one after the other, they cost 13 s more at 100k)."""
+def test_frictionless_and_the_links_are_checked_beside_the_personal_data_gate(tmp_path, monkeypatch):
+    """Frictionless in a process of its own, started before the gate's; the links checked in
+    the publish's process while the gate's scans; the verdicts read after (one after the
+    other, at 100k, they cost the link gate's and frictionless's time again)."""
+    from pipeline import parallel
     from pipeline import publish as publishing
     events = tmp_path / "events"
 
     def note(what: str) -> None:
         with open(events, "a", encoding="utf-8") as handle:
-            handle.write(f"{what}\n")
+            handle.write(f"{what} {os.getpid()}\n")
     start, verdict, scan = gates.Frictionless.__init__, gates.Frictionless.findings, gates.scan_personal_data
-    monkeypatch.setattr(gates.Frictionless, "__init__", lambda self, *a: start(self, *a) or note("frictionless started"))
-    monkeypatch.setattr(gates.Frictionless, "findings", lambda self: note("frictionless read") or verdict(self))
+    links, awaited = gates.check_links, parallel.Waiting.result
+    monkeypatch.setattr(gates.Frictionless, "__init__", lambda self, *a: start(self, *a) or note("frictionless-started"))
+    monkeypatch.setattr(gates.Frictionless, "findings", lambda self: note("frictionless-read") or verdict(self))
     monkeypatch.setattr(gates, "scan_personal_data", lambda *a, **k: note("scan") or scan(*a, **k))
+    monkeypatch.setattr(gates, "check_links", lambda *a, **k: note("links") or links(*a, **k))
+    monkeypatch.setattr(parallel.Waiting, "result", lambda self: note("gate-awaited") or awaited(self))
     monkeypatch.setenv("SHAFAF_SITEURL", SITEURL)
     monkeypatch.setenv("PYTHONHASHSEED", "0")
     content = tmp_path / "content"
@@ -195,7 +200,12 @@ def test_frictionless_runs_beside_the_personal_data_gate(tmp_path, monkeypatch):
                             "--state", str(tmp_path / "state"), "--cache", str(tmp_path / "cache"),
                             "--date", "2026-11-21"])
     assert code == 0
-    assert events.read_text(encoding="utf-8").split("\n")[:-1] == ["frictionless started", "scan", "frictionless read"]
+    said = [line.split() for line in events.read_text(encoding="utf-8").splitlines()]
+    here = str(os.getpid())
+    assert [what for what, pid in said if pid == here] == ["frictionless-started", "links", "gate-awaited",
+                                                            "frictionless-read"]
+    assert [what for what, pid in said if pid != here] == ["scan"]
+    assert [what for what, _ in said].index("scan") < [what for what, _ in said].index("frictionless-read")
 
 
 def test_a_frictionless_refusal_is_reported_after_the_gate_and_its_process_ends(site, tmp_path):
