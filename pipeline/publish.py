@@ -53,6 +53,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from fractions import Fraction
 from pathlib import Path
 
@@ -394,7 +395,7 @@ def check_build(options: Options, run: Run, siteurl: str) -> None:
     validating = gates.Frictionless(package, options.frictionless)
     try:
         run.stages.begin("personal-data")
-        live = (run.live.private, run.live.public) if run.live is not None else None
+        live = Published(run.live.private, run.live.public) if run.live is not None else None
         try:
             with run.stages.drawn_elsewhere() as progress_mode:
                 checking = run.personal.start(new, run.unchanged, live, options.cache, options.full_check,
@@ -429,7 +430,14 @@ def check_build(options: Options, run: Run, siteurl: str) -> None:
                   "are all files of the site" if run.live else ""))
 
 
-def personal_data_check(validated, new: Path, unchanged: set[str], live: tuple | None, cache: Path | None,
+class Published(NamedTuple):
+    """What the personal-data gate needs of the last publication: the digests of the private
+    values it looked for and of the numbers it published."""
+    private: set[str]
+    public: set[str]
+
+
+def personal_data_check(validated, new: Path, unchanged: set[str], live: Published | None, cache: Path | None,
                         full_check: bool, progress_mode: str = "off"
                         ) -> tuple[list[gates.Finding], str, set[str], set[str], int]:
     """The personal-data gate, run by a process forked as soon as the exports were validated
@@ -447,7 +455,7 @@ def personal_data_check(validated, new: Path, unchanged: set[str], live: tuple |
     return findings, how, digests, public, len(private)
 
 
-def scan_personal_data(new: Path, private: gates.PrivateValues, unchanged: set[str], live: tuple | None,
+def scan_personal_data(new: Path, private: gates.PrivateValues, unchanged: set[str], live: Published | None,
                        cache: Path | None, full_check: bool, stages: progress.Stages = progress.QUIET
                        ) -> tuple[list[gates.Finding], str, set[str], set[str]]:
     """Changed files against every private value; unchanged ones against the values that are
@@ -469,12 +477,12 @@ def scan_personal_data(new: Path, private: gates.PrivateValues, unchanged: set[s
                 f"lines scanned: {lines.lines_scanned})" if lines is not None and lines.files_by_line else "") + (
             f" (their bytes passed before, read only for the {len(verdicts.fresh)} values new since: "
             f"{verdicts.known_again})" if verdicts is not None and verdicts.known_again else "")
-    if live is None or live[1] - public:
+    if live is None or live.public - public:
         findings = gates.scan_personal_data(new, private, stages, every, lines=lines, verdicts=verdicts)
         gates.keep_records(new, findings, lines, verdicts)
         return findings, f"files scanned in full: {len(every)}" + by_line() + (
             " (unchanged ones too: a number published before is no longer)" if live else ""), digests, public
-    fresh = digests - live[0]
+    fresh = digests - live.private
     findings = gates.scan_personal_data(new, private, stages, changed, lines=lines, verdicts=verdicts)
     if fresh:
         findings += gates.scan_personal_data(new, private.only(fresh), stages, same)
