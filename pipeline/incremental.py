@@ -354,8 +354,8 @@ def unchanged(new: Path, live: Live | None) -> set[str]:
     return same
 
 
-def save(state: Path, site: Path, published: str, links: LinkIndex | Mapping[str, list[str]], private: set[str],
-         public: set[str], settings: str = "", cache: Path | None = None, output: Path | None = None,
+def save(state: Path, site: Path, published: str, links: LinkIndex | link_index.Saved | Mapping[str, list[str]],
+         private: set[str], public: set[str], settings: str = "", cache: Path | None = None, output: Path | None = None,
          found: Mapping[str, bytes] | None = None) -> None:
     """The index of ``site`` (about to be put in place as ``output``) into the staged
     ``state``, and its inventory into ``cache``. Both before the swap: a publish that does not
@@ -364,7 +364,7 @@ def save(state: Path, site: Path, published: str, links: LinkIndex | Mapping[str
     if cache is not None and output is not None:
         write_if_changed(inventory_path(cache, output),
                          _inventory_parts(seal.state_digest(state), found if found is not None else signatures(site)))
-    if not isinstance(links, LinkIndex):
+    if not isinstance(links, (LinkIndex, link_index.Saved)):
         links = LinkIndex.from_lists(links)
     write_if_changed(state / INDEX, link_index.dumps(links, {
         "format": FORMAT, "published": published, "private": sorted(private), "public": sorted(public),

@@ -16,6 +16,9 @@ import re
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+from .files import blocks, write_atomically
 
 # "page":[1,2,3] — one page of the ``links`` object; a JSON string with its escapes
 _ENTRY = re.compile(r'"((?:[^"\\]|\\.)*)":\[([0-9,]*)\]')
@@ -92,21 +95,52 @@ class Builder:
         return LinkIndex(targets, pages)
 
 
-def dumps(index: LinkIndex, fields: Mapping[str, object]) -> Iterator[str]:
+class Saved:
+    """A link index ``save`` wrote into ``folder``: its ``links`` object and its ``targets``
+    list, each the JSON text ``dumps`` makes of it, which ``dumps`` reads back in blocks. The
+    link gate runs in a process of its own that writes it, so that the publish's process
+    never holds the index (5 million links at 100k)."""
+    __slots__ = ("folder",)
+    LINKS, TARGETS = "links.json", "targets.json"
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+
+def save(index: LinkIndex, folder: Path) -> Saved:
+    saved = Saved(folder)
+    saved.folder.mkdir(parents=True, exist_ok=True)
+    write_atomically(saved.folder / Saved.LINKS, (piece.encode("utf-8") for piece in _links(index)))
+    write_atomically(saved.folder / Saved.TARGETS, _targets(index).encode("utf-8"))
+    return saved
+
+
+def dumps(index: LinkIndex | Saved, fields: Mapping[str, object]) -> Iterator[str | bytes]:
     """``json.dumps({**fields, "links": ..., "targets": ...}, sort_keys=True,
-    separators=(",", ":"))`` of the dict-of-numbers form, in pieces (never one list per page)."""
-    data = {**fields, "links": None, "targets": index.targets}
+    separators=(",", ":"))`` of the dict-of-numbers form, in pieces (never one list per page);
+    of a ``Saved`` index, its two files' bytes in blocks."""
+    data = {**fields, "links": None, "targets": None}
     yield "{"
     for n, key in enumerate(sorted(data)):
         yield ("," if n else "") + json.dumps(key) + ":"
-        if key != "links":
+        if key == "links":
+            yield from blocks(index.folder / Saved.LINKS) if isinstance(index, Saved) else _links(index)
+        elif key == "targets":
+            yield from blocks(index.folder / Saved.TARGETS) if isinstance(index, Saved) else (_targets(index),)
+        else:
             yield json.dumps(data[key], sort_keys=True, separators=(",", ":"))
-            continue
-        yield "{"
-        for m, page in enumerate(sorted(index.pages)):
-            yield ("," if m else "") + json.dumps(page) + ":[" + ",".join(map(str, index.pages[page])) + "]"
-        yield "}"
     yield "}"
+
+
+def _links(index: LinkIndex) -> Iterator[str]:
+    yield "{"
+    for m, page in enumerate(sorted(index.pages)):
+        yield ("," if m else "") + json.dumps(page) + ":[" + ",".join(map(str, index.pages[page])) + "]"
+    yield "}"
+
+
+def _targets(index: LinkIndex) -> str:
+    return json.dumps(index.targets, sort_keys=True, separators=(",", ":"))
 
 
 def loads(text: str) -> tuple[LinkIndex, dict]:

@@ -62,7 +62,7 @@ class Forked:
             raise ChildFailed(f"the second process failed:\n{value}")
         return value
 
-    def _end_unasked(self) -> None:
+    def end_unasked(self) -> None:
         """A result nobody asked for (the build stopped early): end the child, do not leave it
         waiting on a full pipe."""
         if self._value is None and self._pid is not None:
@@ -74,7 +74,7 @@ class Forked:
                 pass
 
     def __del__(self):
-        self._end_unasked()
+        self.end_unasked()
 
 
 def _fork() -> tuple[int, int, int]:
@@ -200,7 +200,7 @@ class Waiting(Forked):
             os.close(self._command)
             self._command = None
         _parent_ends.discard(self._read)
-        self._end_unasked()
+        self.end_unasked()
         if self._value is None:
             self._value, self._pid = (False, "closed"), None
 

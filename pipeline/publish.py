@@ -57,7 +57,7 @@ from typing import NamedTuple
 from fractions import Fraction
 from pathlib import Path
 
-from . import build, files, gates, incremental, lock, parallel, progress, report, seal, settings, staff_report, transaction
+from . import build, files, gates, incremental, link_index, lock, parallel, progress, report, seal, settings, staff_report, transaction
 from .changes import FORMAT as STATE_FORMAT, TRACKED, ChangesError, commit_state, load_state
 from .compress import GZIP_SUFFIXES, compress
 from .errors import FileError
@@ -111,7 +111,8 @@ class Run:
     stages: progress.Stages = progress.QUIET   # what staff see while it runs (stderr only)
     live: incremental.Live | None = None   # the published site this build started from
     unchanged: set[str] = field(default_factory=set)   # files of the build that are still its files
-    links: LinkIndex = field(default_factory=LinkIndex)   # the link index of the build
+    links: LinkIndex | link_index.Saved = field(default_factory=LinkIndex)   # the link index of the build
+    links_folder: tempfile.TemporaryDirectory | None = None   # where the link gate's process saves it
     private: set[str] = field(default_factory=set)   # digests of the private values looked for
     public: set[str] = field(default_factory=set)    # digests of the numbers let pass as published
     settings: str = ""   # incremental.settings_digest of this build
@@ -388,21 +389,23 @@ def check_build(options: Options, run: Run, siteurl: str) -> None:
     private values not looked for then, link targets no longer there."""
     new = options.new
     package = new / URLS.datapackage()
-    # The three side by side: frictionless and the personal-data gate in processes of their
-    # own, the links here meanwhile (at 100k a cold publish's link gate reads 133,727 pages).
-    # Their verdicts are then read in this order; the stages after the first are what was
-    # left to wait for.
+    # The three side by side, each in a process of its own (at 100k a cold publish's link gate
+    # reads 133,727 pages, and its index of 5 million links would stay in this process, which
+    # holds the build). Their verdicts are then read in this order; the stages after the
+    # first are what was left to wait for.
     validating = gates.Frictionless(package, options.frictionless)
+    run.links_folder = tempfile.TemporaryDirectory(prefix="shafaf-links-")
+    linking = parallel.Forked(links_check, new, siteurl, run.unchanged, run.live.links if run.live else None,
+                              Path(run.links_folder.name))   # draws no bar: the gate's is drawn meanwhile
+    if run.live is not None:
+        run.live.links = None   # the last publication's index: the link gate's process has it
     try:
         run.stages.begin("personal-data")
         live = Published(run.live.private, run.live.public) if run.live is not None else None
         try:
             with run.stages.drawn_elsewhere() as progress_mode:
-                checking = run.personal.start(new, run.unchanged, live, options.cache, options.full_check,
-                                              progress_mode)
-                # no bar of its own: the gate's is drawn meanwhile
-                linked = gates.check_links(new, siteurl, run.unchanged, run.live.links if run.live else None)
-                findings, how, run.private, run.public, known = checking.result()
+                findings, how, run.private, run.public, known = run.personal.start(
+                    new, run.unchanged, live, options.cache, options.full_check, progress_mode).result()
         finally:
             run.personal.close()
             run.personal = None
@@ -412,22 +415,30 @@ def check_build(options: Options, run: Run, siteurl: str) -> None:
                                     f"file: {how}")
         run.stages.begin("frictionless")
         findings = validating.findings()
+        if findings:
+            raise Refused("frictionless", findings)
+        run.passed("frictionless", f"{package.relative_to(new)} valid (checked beside the personal-data gate)")
+        run.stages.begin("links")
+        findings, checked, found = linking.result()
     finally:
         validating.stop()
-    if findings:
-        raise Refused("frictionless", findings)
-    run.passed("frictionless", f"{package.relative_to(new)} valid (checked beside the personal-data gate)")
-    run.stages.begin("links")
-    findings, checked, found = linked
+        linking.end_unasked()   # a refusal before its verdict: not left running
     if findings:
         raise Refused("links", [gates.Finding(f"{new.name}/{f.file}", f.cause) for f in findings])
     run.links = found["index"]
-    if run.live is not None:
-        run.live.links = None   # the last publication's index: read, and no longer needed
     run.passed("links", f"internal links that resolve: {checked}, on the {found['full']} pages read in full "
                "(checked beside the personal-data gate)"
                + (f"; unchanged pages: {found['incremental']}, whose {found['targets']} recorded link targets "
                   "are all files of the site" if run.live else ""))
+
+
+def links_check(new: Path, siteurl: str, unchanged: set[str], recorded: LinkIndex | None,
+                folder: Path) -> tuple[list[gates.Finding], int, dict]:
+    """The link gate, run in a process forked for it: its index is written into ``folder``
+    (``link_index.Saved``), which the state's index is then made from."""
+    findings, checked, found = gates.check_links(new, siteurl, unchanged, recorded)
+    found["index"] = link_index.save(found["index"], folder)
+    return findings, checked, found
 
 
 class Published(NamedTuple):

@@ -94,3 +94,17 @@ def test_save_writes_the_index_the_code_before_wrote(tmp_path):
     incremental.save(state, tmp_path, FIELDS["published"], LinkIndex.from_lists(LINKS), set(FIELDS["private"]),
                      set(FIELDS["public"]), FIELDS["settings"])
     assert (state / incremental.INDEX).read_text("utf-8") == old_bytes(LINKS, FIELDS)
+
+
+@pytest.mark.parametrize("links", [LINKS, {}, {"تنها.html": []}])
+def test_an_index_saved_by_the_link_gates_process_gives_the_same_state_file(tmp_path, links):
+    """The link gate's process saves its index in two files; the state's index made from them
+    is byte for byte the one made from the index held in memory."""
+    saved = link_index.save(LinkIndex.from_lists(links), tmp_path / "saved")
+    for index, folder in ((LinkIndex.from_lists(links), "held"), (saved, "from-files")):
+        state = tmp_path / folder
+        state.mkdir()
+        incremental.save(state, tmp_path, FIELDS["published"], index, set(FIELDS["private"]), set(FIELDS["public"]),
+                         FIELDS["settings"])
+    assert (tmp_path / "from-files" / incremental.INDEX).read_bytes() == (tmp_path / "held" / incremental.INDEX).read_bytes()
+    assert (tmp_path / "held" / incremental.INDEX).read_text("utf-8") == old_bytes(links, FIELDS)

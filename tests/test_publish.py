@@ -174,9 +174,10 @@ def test_the_private_values_are_made_in_a_process_forked_before_the_build(tmp_pa
 
 
 def test_frictionless_and_the_links_are_checked_beside_the_personal_data_gate(tmp_path, monkeypatch):
-    """Frictionless in a process of its own, started before the gate's; the links checked in
-    the publish's process while the gate's scans; the verdicts read after (one after the
-    other, at 100k, they cost the link gate's and frictionless's time again)."""
+    """Frictionless, the link gate and the personal-data gate each in a process of its own,
+    side by side: the first two started before the gate's verdict is awaited, their verdicts
+    read after it (one after the other, at 100k, they cost the link gate's and frictionless's
+    time again), and the link index never made in the publish's process, which holds the build."""
     from pipeline import parallel
     from pipeline import publish as publishing
     events = tmp_path / "events"
@@ -185,12 +186,14 @@ def test_frictionless_and_the_links_are_checked_beside_the_personal_data_gate(tm
         with open(events, "a", encoding="utf-8") as handle:
             handle.write(f"{what} {os.getpid()}\n")
     start, verdict, scan = gates.Frictionless.__init__, gates.Frictionless.findings, gates.scan_personal_data
-    links, awaited = gates.check_links, parallel.Waiting.result
+    links, awaited, forked = gates.check_links, parallel.Waiting.result, parallel.Forked.__init__
     monkeypatch.setattr(gates.Frictionless, "__init__", lambda self, *a: start(self, *a) or note("frictionless-started"))
     monkeypatch.setattr(gates.Frictionless, "findings", lambda self: note("frictionless-read") or verdict(self))
     monkeypatch.setattr(gates, "scan_personal_data", lambda *a, **k: note("scan") or scan(*a, **k))
     monkeypatch.setattr(gates, "check_links", lambda *a, **k: note("links") or links(*a, **k))
     monkeypatch.setattr(parallel.Waiting, "result", lambda self: note("gate-awaited") or awaited(self))
+    monkeypatch.setattr(parallel.Forked, "__init__",
+                        lambda self, f, *a, **k: note(f"forked-{getattr(f, '__name__', '?')}") or forked(self, f, *a, **k))
     monkeypatch.setenv("SHAFAF_SITEURL", SITEURL)
     monkeypatch.setenv("PYTHONHASHSEED", "0")
     content = tmp_path / "content"
@@ -202,10 +205,14 @@ def test_frictionless_and_the_links_are_checked_beside_the_personal_data_gate(tm
     assert code == 0
     said = [line.split() for line in events.read_text(encoding="utf-8").splitlines()]
     here = str(os.getpid())
-    assert [what for what, pid in said if pid == here] == ["frictionless-started", "links", "gate-awaited",
-                                                            "frictionless-read"]
-    assert [what for what, pid in said if pid != here] == ["scan"]
+    gate_steps = [what for what, pid in said if pid == here and not what.startswith("forked-")
+                  or what == "forked-links_check"]
+    assert gate_steps == ["frictionless-started", "forked-links_check", "gate-awaited", "frictionless-read"]
+    elsewhere = {what: pid for what, pid in said if pid != here}
+    assert set(elsewhere) == {"scan", "links"} and elsewhere["scan"] != elsewhere["links"]
     assert [what for what, _ in said].index("scan") < [what for what, _ in said].index("frictionless-read")
+    index = json.loads((tmp_path / "state" / "site-index.json").read_text(encoding="utf-8"))
+    assert index["links"] and index["targets"], "the state's link index, made from the saved one"
 
 
 def test_a_frictionless_refusal_is_reported_after_the_gate_and_its_process_ends(site, tmp_path):
