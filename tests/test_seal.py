@@ -297,3 +297,40 @@ def test_the_seal_is_the_bytes_json_with_an_indent_gives_and_reads_back_without_
     head = seal.read(tmp_path, files=False)
     assert head == seal.Seal(FIRST, None, data["digest"], {}), "its fields, and no list of its files"
     assert seal.read(tmp_path).files == files
+
+
+TRICKY = ["a-b.html", "a.html", "a0", "a/x.html", "a/b/c.html", "a b/ی.html", "ab", "a!", "A/z", "_/q",
+          "ی/ک.html", "ی.html", "یک", "x/a-b/c", "x/a/b", "x/a.b", "x/a0", "z\\w"]
+
+
+def test_the_seal_written_as_the_site_is_walked_is_the_one_its_sorted_listing_gives(tmp_path):
+    """The seal is written entry by entry as the files are hashed, in the walk's order: the walk
+    must give the files in sorted order of their names (a folder «a» lists after «a-b.html»
+    and «a.html», before «a0»), or the seal would not be the JSON of its sorted listing."""
+    site = tmp_path / "site"
+    for n, name in enumerate(TRICKY):
+        path = site / name
+        if path.exists():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"file {n}", encoding="utf-8")
+    (site / "link-to-a").symlink_to("a.html")
+    (site / "folder-link").symlink_to("a")
+    (tmp_path / "state").mkdir()
+    walked = [relative for relative, _, _ in seal.walk(site)]
+    assert walked == sorted(walked) and len(walked) == len(set(walked)) >= len(TRICKY)
+    hashing = seal.Hashing()
+    digest = seal.write(site, FIRST, tmp_path / "state", hashing)
+    files = {name: ("link:" + os.readlink(site / name) if (site / name).is_symlink()
+                    else hashlib.sha256((site / name).read_bytes()).hexdigest()) for name in walked}
+    data = {"format": seal.FORMAT, "published": FIRST, "state": None,
+            "digest": hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest(),
+            "count": len(files), "files": files}
+    assert (site / seal.NAME).read_text("utf-8") == json.dumps(data, indent=0, sort_keys=True) + "\n"
+    assert digest == data["digest"] and hashing.hashed == len(files) - 2 and set(hashing.seen) == set(files) - {
+        "link-to-a", "folder-link"}
+    assert seal.check(site) == []
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    seal.write(empty, FIRST, tmp_path / "state")
+    assert seal.read(empty) == seal.Seal(FIRST, None, hashlib.sha256(b"{}").hexdigest(), {})
