@@ -12,7 +12,7 @@ Every ``.gz`` is ``gzip.compress(bytes, compresslevel=9, mtime=0)`` byte for byt
 process made it: the same site from the same exports.
 
 ``python -m pipeline.compress PARENT_PID`` is that second process: it reads the site's folder
-and the names of its files (JSON) on standard input and prints how many ``.gz`` it wrote.
+and its files' sizes and names (JSON) on standard input and prints how many ``.gz`` it wrote.
 """
 from __future__ import annotations
 
@@ -65,11 +65,10 @@ def compress(root: Path, unchanged: set[str] = frozenset(), twins: dict[str, str
                 continue
             made[digest.digest()] = relative + ".gz"
         jobs.append((status.st_size, relative))
-    here, there = balanced(jobs)
-    helper = _Helper(root, there) if both_cores and there else None
+    here, there = balanced(jobs) if both_cores else (jobs, [])
+    helper = _Helper(root, there) if there else None
     try:
-        written = gzip_files(root, there if helper is None else [])
-        written += gzip_files(root, here)
+        written = gzip_files(root, here)
         if helper is not None:
             written += helper.result()
     finally:
@@ -80,24 +79,24 @@ def compress(root: Path, unchanged: set[str] = frozenset(), twins: dict[str, str
     return written, kept
 
 
-def balanced(jobs: list[tuple[int, str]]) -> tuple[list[str], list[str]]:
-    """Two lists of names whose sizes add up to about the same: the largest first, each to
-    the lighter list (a few datasets are most of the bytes)."""
-    halves: tuple[list[str], list[str]] = ([], [])
+def balanced(jobs: list[tuple[int, str]]) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """``jobs`` (size, name) in two lists whose sizes add up to about the same: the largest
+    first, each to the lighter list (a few datasets are most of the bytes)."""
+    halves: tuple[list[tuple[int, str]], list[tuple[int, str]]] = ([], [])
     weight = [0, 0]
-    for size, name in sorted(jobs, key=lambda job: (-job[0], job[1])):
+    for job in sorted(jobs, key=lambda job: (-job[0], job[1])):
         lighter = 0 if weight[0] <= weight[1] else 1
-        halves[lighter].append(name)
-        weight[lighter] += size + 4096   # a small file costs its open and its write too
+        halves[lighter].append(job)
+        weight[lighter] += job[0] + 4096   # a small file costs its open and its write too
     return halves
 
 
-def gzip_files(root: Path, names: list[str]) -> int:
-    """Write ``name.gz`` beside each file; how many were new bytes."""
+def gzip_files(root: Path, jobs: list[tuple[int, str]]) -> int:
+    """Write ``name.gz`` beside each (size, name); how many were new bytes."""
     written = 0
-    for name in names:
+    for size, name in jobs:
         path = root / name
-        if path.stat().st_size < TWIN_BYTES:
+        if size < TWIN_BYTES:
             packed = gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)
         else:   # neither the file nor its .gz held whole (a cold 100k publish grew 206 MB here)
             packed = files.gzipped(path)
@@ -106,11 +105,11 @@ def gzip_files(root: Path, names: list[str]) -> int:
 
 
 class _Helper:
-    """``python -m pipeline.compress`` compressing ``names`` while this process does its half."""
+    """``python -m pipeline.compress`` compressing ``jobs`` while this process does its half."""
 
-    def __init__(self, root: Path, names: list[str]):
+    def __init__(self, root: Path, jobs: list[tuple[int, str]]):
         with tempfile.TemporaryFile() as request:
-            request.write(json.dumps({"root": os.fspath(root.resolve()), "names": names}).encode("utf-8"))
+            request.write(json.dumps({"root": os.fspath(root.resolve()), "jobs": jobs}).encode("utf-8"))
             request.seek(0)
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "pipeline.compress", str(os.getpid())],
@@ -138,7 +137,7 @@ def _main(parent: int) -> int:
     parallel.die_with_parent(parent)
     request = json.loads(sys.stdin.buffer.read())
     try:
-        written = gzip_files(Path(request["root"]), request["names"])
+        written = gzip_files(Path(request["root"]), [(size, name) for size, name in request["jobs"]])
     except OSError as error:
         print(json.dumps({"error": [error.errno, error.strerror, error.filename]}))
         return 1

@@ -117,7 +117,7 @@ def _write_parts_if_changed(path: Path, parts: Iterable[str | bytes], durable: b
     same = kept is not None
     tmp = temporary(path)
     try:
-        with open(tmp, "wb") as handle:
+        with streaming(tmp) as handle:
             for data in _in_blocks(parts):
                 handle.write(data)
                 same = same and kept.read(len(data)) == data
@@ -125,17 +125,14 @@ def _write_parts_if_changed(path: Path, parts: Iterable[str | bytes], durable: b
             if durable and not same:
                 handle.flush()
                 os.fsync(handle.fileno())
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     finally:
         if kept is not None:
             kept.close()
-    record(path)
     if same:
         tmp.unlink()
+        record(path)
         return False
-    os.replace(tmp, path)
+    put_in_place(tmp, path)
     if durable:
         fsync_folder(path.parent)
     return True

@@ -171,7 +171,6 @@ def _inventory_parts(state: str, files: Mapping[str, bytes], per_part: int = 409
     yield f'}},"format":{FORMAT},"state":{json.dumps(state)}}}'
 
 
-
 def settings_digest(siteurl: str, settings: list[Path]) -> str:
     h = hashlib.sha256(siteurl.encode("utf-8") + b"\0")
     for path in settings:

@@ -53,9 +53,9 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from fractions import Fraction
 from pathlib import Path
+from typing import NamedTuple
 
 from . import build, files, gates, incremental, link_index, lock, parallel, progress, report, seal, settings, staff_report, transaction
 from .changes import FORMAT as STATE_FORMAT, TRACKED, ChangesError, commit_state, load_state

@@ -151,7 +151,12 @@ def _entries(files: Mapping[str, str], separator: str) -> Iterator[str]:
     names = sorted(files)
     for start in range(0, len(names), _ENTRIES_AT_ONCE):
         yield (separator if start else "") + separator.join(
-            f"{json.dumps(name)}: {json.dumps(files[name])}" for name in names[start:start + _ENTRIES_AT_ONCE])
+            _entry(name, files[name]) for name in names[start:start + _ENTRIES_AT_ONCE])
+
+
+def _entry(name: str, value: str) -> str:
+    """One file of the seal, as ``json.dumps`` writes a key and its value."""
+    return f"{json.dumps(name)}: {json.dumps(value)}"
 
 
 def digest_of(files: Mapping[str, str]) -> str:
@@ -163,20 +168,16 @@ def digest_of(files: Mapping[str, str]) -> str:
     return digest.hexdigest()
 
 
-def _seal_parts(data: dict, entries: Iterable[bytes] | None = None) -> Iterator[bytes]:
+def _seal_parts(data: dict, entries: Iterable[bytes]) -> Iterator[bytes]:
     """The bytes of ``json.dumps(data, indent=0, sort_keys=True) + "\\n"`` in pieces, its list
-    of files through json's C encoder (an indent makes json use its pure-Python one: seconds
-    for 234,000 files) a few thousand entries at a time; or, given ``entries``, that list's
-    entries as ``_entries`` writes them (``data["files"]`` then only says whether it is empty)."""
+    of files being ``entries`` (``_entries``' text of ``data["files"]`` with ",\\n" between, in
+    blocks), written through json's C encoder (an indent makes json use its pure-Python one:
+    seconds for 234,000 files); ``data["files"]`` only says whether the list is empty."""
     before, after = json.dumps({**data, "files": None}, indent=0, sort_keys=True).split('\n"files": null,\n', 1)
     yield (before + '\n"files": ').encode()
     if data["files"]:
         yield b"{\n"
-        if entries is not None:
-            yield from entries
-        else:
-            for piece in _entries(data["files"], ",\n"):
-                yield piece.encode()
+        yield from entries
         yield b"\n}"
     else:
         yield b"{}"
@@ -199,7 +200,7 @@ def write(site: Path, published: str, state: Path, hashing: Hashing | None = Non
     with tempfile.TemporaryFile(dir=site.parent) as spool:
         batch: list[str] = []
         for relative, value in _digests(site, hashing):
-            batch.append(f"{json.dumps(relative)}: {json.dumps(value)}")
+            batch.append(_entry(relative, value))
             if len(batch) == _ENTRIES_AT_ONCE:
                 count = _spooled(batch, count, digest, spool)
         count = _spooled(batch, count, digest, spool)

@@ -58,9 +58,9 @@ def test_the_gz_copies_are_made_by_two_processes_with_the_bytes_one_makes(tmp_pa
     helpers = []
     real = compress._Helper.__init__
 
-    def helper(self, root, names):
-        real(self, root, names)
-        helpers.append((self._process.pid, len(names)))
+    def helper(self, root, jobs):
+        real(self, root, jobs)
+        helpers.append((self._process.pid, len(jobs)))
     monkeypatch.setattr(compress._Helper, "__init__", helper)
     assert compress.compress(one, both_cores=False) == (len(sizes) + 1, 0)
     assert not helpers
@@ -77,9 +77,8 @@ def test_the_halves_weigh_about_the_same():
     jobs = [(100_000_000, "data/rulings.json"), (60_000_000, "data/rulings.csv"), (50_000_000, "data/geo.geojson")]
     jobs += [(5_000, f"rulings/{n}/index.html") for n in range(10_000)]
     here, there = compress.balanced(jobs)
-    sizes = {name: size for size, name in jobs}
-    weights = [sum(sizes[n] + 4096 for n in half) for half in (here, there)]
-    assert sorted(here + there) == sorted(sizes)
+    weights = [sum(size + 4096 for size, _ in half) for half in (here, there)]
+    assert sorted(here + there) == sorted(jobs)
     assert abs(weights[0] - weights[1]) <= 0.05 * sum(weights)
     assert compress.balanced([]) == ([], [])
 
@@ -90,7 +89,7 @@ def test_a_failing_second_gzip_process_fails_the_compress(tmp_path, monkeypatch)
     made = _text_files(tmp_path, [100] * 6)
     for name in made:
         (tmp_path / (name + ".gz")).mkdir()
-    monkeypatch.setattr(compress, "balanced", lambda jobs: ([], [name for _, name in jobs]))
+    monkeypatch.setattr(compress, "balanced", lambda jobs: ([], jobs))
     with pytest.raises(OSError) as raised:
         compress.compress(tmp_path)
     assert raised.value.errno is not None and not isinstance(raised.value, compress.parallel.ChildFailed)
@@ -100,7 +99,7 @@ def test_the_second_gzip_process_does_nothing_once_its_parent_is_gone(tmp_path):
     """Started by a publish that has already ended (its pid is not this process's parent's),
     it writes nothing: a killed publish leaves nothing writing into its folder."""
     made = _text_files(tmp_path, [100] * 3)
-    request = json.dumps({"root": str(tmp_path), "names": sorted(made)})
+    request = json.dumps({"root": str(tmp_path), "jobs": [(len(data), name) for name, data in sorted(made.items())]})
     run = subprocess.run([sys.executable, "-m", "pipeline.compress", "1"], input=request, text=True,
                          capture_output=True, cwd=ROOT, check=False)
     assert (run.returncode, run.stdout) == (0, "")
