@@ -20,6 +20,7 @@ from .files import write_atomically
 # In the order a publish passes them. The transaction's steps (from "journal" on) are also
 # passed by a recovery that finishes an interrupted publication.
 STEPS = (
+    "pelican",            # Pelican has started building into output.new
     "compressing",        # the gates passed; the .gz copies are about to be written
     "compressed",         # output.new is complete
     "state-staged",       # state.new holds the new baseline and the archive

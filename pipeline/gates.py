@@ -54,6 +54,7 @@ import pandas as pd
 
 from . import link_index, personal
 from .normalise import fold
+from .parallel import tied
 from .privacy import coarsen_address, conditional_fields, withheld_where
 from .files import code_digest, write_if_changed
 from .link_index import LinkIndex
@@ -1264,8 +1265,9 @@ class Frictionless:
     def __init__(self, datapackage: Path, executable: str):
         self.datapackage = datapackage
         self._report, self._errors = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
-        self._process = subprocess.Popen([executable, "validate", "--json", str(datapackage)],
-                                         stdout=self._report, stderr=self._errors, text=True)
+        # tied: a killed publish leaves no frictionless reading the folder the next one builds in
+        self._process = subprocess.Popen(tied([executable, "validate", "--json", str(datapackage.resolve())]),
+                                         cwd=Path(__file__).resolve().parent.parent, stdout=self._report, stderr=self._errors, text=True)
 
     def findings(self, timeout: float = 600) -> list[Finding]:
         try:

@@ -146,6 +146,17 @@ def die_with_parent(parent: int | None = None) -> None:
         os._exit(0)
 
 
+def tied(command: list[str]) -> list[str]:
+    """``command`` as a command that is killed when this process ends, however it ends: run
+    through ``python -m pipeline.parallel``, which asks for that (``die_with_parent``) and then
+    becomes ``command`` (an ``exec`` keeps the request). Pelican, started by a publish that
+    is then killed, would otherwise go on writing into the folder the next publish builds in.
+    Not a ``preexec_fn``: Python code between fork and exec in a process that has threads (the
+    progress bar's) may wait forever on a lock another thread held. Run it with the project's
+    folder as the working directory, where ``-m pipeline.parallel`` is found."""
+    return [sys.executable, "-m", "pipeline.parallel", str(os.getpid()), *command]
+
+
 class Waiting(Forked):
     """A process forked now, with the parent's memory as it is now, that runs
     ``function(*args)`` only when ``start(*args)`` sends it the arguments (pickled), and
@@ -215,3 +226,8 @@ def in_halves(function, items: list, *args, parallel: bool = True) -> list:
         return [function(items, *args)]
     other = Forked(function, items[1::2], *args)
     return [function(items[0::2], *args), other.result()]
+
+
+if __name__ == "__main__":   # tied(): python -m pipeline.parallel PARENT_PID COMMAND...
+    die_with_parent(int(sys.argv[1]))
+    os.execvp(sys.argv[2], sys.argv[2:])

@@ -326,10 +326,13 @@ def build_into_fresh_folder(options: Options, publication: build.Publication, ci
         # Pelican's caches and the plugin's belong to this publish's cache folder, not to the
         # code folder's cache/pelican/ that make html keeps; without one, to the build alone.
         pelican_cache = options.cache.resolve() / "pelican" if options.cache is not None else Path(folder) / "pelican-cache"
-        pelican = subprocess.run([options.pelican, str(options.content), "-o", str(new), "-s", str(options.settings),
-                                  "-e", f"CACHE_PATH={json.dumps(str(pelican_cache))}"],
-                                 cwd=ROOT, capture_output=True, text=True, env=env, check=False)
-        log = pelican.stdout + pelican.stderr
+        pelican = subprocess.Popen(parallel.tied([options.pelican, str(options.content), "-o", str(new),
+                                                  "-s", str(options.settings),
+                                                  "-e", f"CACHE_PATH={json.dumps(str(pelican_cache))}"]),
+                                   cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        point("pelican")
+        stdout, stderr = pelican.communicate()
+        log = stdout + stderr
         if pelican.returncode != 0 or "ERROR" in log:
             lines = [line for line in log.splitlines() if "ERROR" in line or "Error" in line] or log.splitlines()[-5:]
             raise Refused("pelican", [gates.Finding(str(options.settings), line.strip()) for line in lines[:20]])

@@ -116,8 +116,41 @@ def test_a_kill_at_any_step_leaves_old_or_new_site_and_state_and_backups(history
           f"prev pair kept; archives {sorted(p.name for p in (site / 'state' / 'archive').iterdir())}; "
           f"recovery said: {said or 'nothing'}")
     # Before the state is staged and after the trash is gone there is nothing to recover.
-    assert ("Recovered" in recovered.stdout) == (step not in ("compressing", "compressed", "cleaned")), \
+    assert ("Recovered" in recovered.stdout) == (step not in ("pelican", "compressing", "compressed", "cleaned")), \
         recovered.stdout
+
+
+def processes_naming(text: str) -> list[int]:
+    """The pids of the processes whose command line holds ``text``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and text.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:   # ended meanwhile
+            pass
+    return found
+
+
+def files_as_they_are(folder: Path) -> dict[str, tuple[int, int, int]]:
+    return {p.relative_to(folder).as_posix(): (s.st_ino, s.st_mtime_ns, s.st_size)
+            for p in sorted(folder.rglob("*")) if p.is_file() for s in [p.stat()]}
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="reads /proc")
+def test_a_kill_while_pelican_builds_ends_pelican_too(site):
+    """Pelican builds into output.new/, the folder the next publish builds in: a publish
+    killed meanwhile must not leave it writing there (it was started unbound to the publish,
+    and went on writing the killed build's pages for as long as it took)."""
+    run = publish(site / "exports-third", site, date=THIRD, SHAFAF_FAULT="pelican")
+    assert run.returncode == KILLED, run.stderr[-3000:]
+    left_at_kill = files_as_they_are(site / "output.new")
+    for _ in range(1200):   # an orphan Pelican: wait for it to end, to see all it wrote
+        if not processes_naming(str(site / "content")):
+            break
+        time.sleep(0.1)
+    assert not processes_naming(str(site / "content"))
+    assert files_as_they_are(site / "output.new") == left_at_kill, "written into output.new/ after the kill"
 
 
 def test_the_next_publish_finishes_an_interrupted_one_and_says_so(history, site):
