@@ -179,19 +179,43 @@ def text_tokens(text: str) -> list[str]:
 def private_values(validated, published_before: set[tuple[str, ...]] = frozenset()) -> PrivateValues:
     """Every value of a private column in this build, minus those published legitimately, in
     this build or (``published_before``, see ``snapshot_published``) by an earlier one."""
+    return private_candidates(validated).values(published_before)
+
+
+@dataclass
+class Candidates:
+    """The private values as far as the validated tables alone decide them: made by the
+    personal-data gate's process as soon as the exports are validated, while the build goes on
+    (at 100k rulings, 8 s of the gate's time); ``values`` then lets pass what earlier
+    publications published, which the dated snapshots of the built site tell."""
+    kinds: dict[tuple[str, ...], str]   # word sequences looked for -> their Kind's value
+    legitimate: set[tuple[str, ...]]    # published by this build
+    public: set[str]                    # numbers published by this build
+    digits: frozenset[str]              # private IDs and mobiles, digits only
+
+    def values(self, published_before: set[tuple[str, ...]] = frozenset()) -> PrivateValues:
+        # What this build publishes was let pass already; a sequence held within a value
+        # published before is let pass as it would be within one published now.
+        before = published_before - self.legitimate
+        looked_for = self.kinds.keys() - before
+        looked_for -= _held_within(before, {s for s in looked_for if self.kinds[s] == Kind.TEXT.value})
+        # one object per distinct word: first names, surnames and street names repeat across the
+        # values, which each folded into words of their own (40 MB of words at 100k rulings)
+        words: dict[str, str] = {}
+        sequences = _grouped(tuple([words.setdefault(word, word) for word in sequence]) for sequence in looked_for)
+        return PrivateValues(sequences, set(self.public), self.digits)
+
+
+def private_candidates(validated) -> Candidates:
     private, digits = _private_cells([(c.table, _all_rows(c)) for c in validated.tables()])
-    legitimate = _published_elsewhere([(c.table, c.frame) for c in validated.tables()]) | published_before
+    legitimate = _published_elsewhere([(c.table, c.frame) for c in validated.tables()])
     public = public_numbers(validated)
     looked_for = private.keys() - legitimate
     # A ruling's full address that a municipal property's public address holds whole («کرج،
     # شهرک مترو، …، پلاک 317» in «استان البرز، کرج، شهرک مترو، …، پلاک 317») is that property's
     # published place. Names are not let through so: a street is named after a person.
     looked_for -= _held_within(legitimate, {s for s in looked_for if private[s] == Kind.TEXT.value})
-    # one object per distinct word: first names, surnames and street names repeat across the
-    # values, which each folded into words of their own (40 MB of words at 100k rulings)
-    words: dict[str, str] = {}
-    sequences = _grouped(tuple([words.setdefault(word, word) for word in sequence]) for sequence in looked_for)
-    return PrivateValues(sequences, public, frozenset(digits - public))
+    return Candidates({s: private[s] for s in looked_for}, legitimate, public, frozenset(digits - public))
 
 
 def _private_cells(tables: list[tuple[Table, pd.DataFrame]]) -> tuple[dict, set[str]]:
@@ -241,21 +265,26 @@ def _published_elsewhere(tables: list[tuple[Table, pd.DataFrame]]) -> set[tuple[
     return legitimate
 
 
-def snapshot_published(data: Path) -> set[tuple[str, ...]]:
-    """What ``_published_elsewhere`` finds in the dated CSVs of earlier publications.
+_SNAPSHOT_CSV = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/*.csv"
+
+
+def snapshot_published(data: Path, paths: Iterable[Path] | None = None) -> set[tuple[str, ...]]:
+    """What ``_published_elsewhere`` finds in the dated CSVs of earlier publications (those of
+    ``data``, or only ``paths``).
 
     A ruling's private plate that was also a municipal property's public plate stays in last
     month's snapshot after the property leaves the registry: it was public then, and the
     snapshot is carried over as it was published. Each file is read alone, and only the columns
     ``_published_elsewhere`` looks at: the snapshots of a year of weekly publications of 100k
     rulings, all columns at once, would be gigabytes."""
+    paths = sorted(data.glob(_SNAPSHOT_CSV)) if paths is None else list(paths)
     legitimate: set[tuple[str, ...]] = set()
     for table in TABLES:
         wanted = {f.name for f in table.fields if f.public_identity}
         wanted |= {name for f in table.fields if f.published_when for name in (f.name, f.published_when.field)}
         if not wanted:
             continue
-        for path in sorted(data.glob(f"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/{table.name}.csv")):
+        for path in (p for p in paths if p.name == f"{table.name}.csv"):
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
                                 usecols=lambda column: column in wanted)
             # a column an older snapshot lacks is empty, as it was when all were read as one
@@ -308,8 +337,9 @@ def public_numbers(validated) -> set[str]:
 _NUMBERS = (Privacy.AMOUNT, Privacy.IDENTIFIER)
 
 
-def snapshot_numbers(data: Path) -> set[str]:
-    """Numbers published by earlier publications, read from their dated CSV files.
+def snapshot_numbers(data: Path, paths: Iterable[Path] | None = None) -> set[str]:
+    """Numbers published by earlier publications, read from their dated CSV files (those of
+    ``data``, or only ``paths``).
 
     A snapshot carried over from last month holds amounts of records since changed or
     withdrawn; they were public then and are the same public figures now. Only the numeric
@@ -318,7 +348,7 @@ def snapshot_numbers(data: Path) -> set[str]:
     columns = {f.name for t in TABLES for f in t.public_fields if f.kind.spec.privacy in _NUMBERS}
     numbers: set[str] = set()
     met: set[str] = set()
-    for path in sorted(data.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/*.csv")):
+    for path in sorted(data.glob(_SNAPSHOT_CSV)) if paths is None else paths:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             rows = csv.reader(handle)
             wanted = [i for i, name in enumerate(next(rows, [])) if name in columns]
@@ -334,6 +364,65 @@ def snapshot_numbers(data: Path) -> set[str]:
                     if digits:
                         numbers.add(digits)
     return numbers
+
+
+_SNAPSHOT_RECORD = "shafaf snapshot values 1"
+
+
+@dataclass
+class SnapshotValues:
+    published: set[tuple[str, ...]]   # snapshot_published
+    numbers: set[str]                  # snapshot_numbers
+    read: int                          # CSV files read
+    known: int                         # CSV files whose values the record held
+
+
+def _snapshot_code() -> str:
+    """What the values read of a snapshot depend on: which fields are public (the schema), how
+    a conditional one is decided (privacy), how a value is cut into words (normalise)."""
+    from . import normalise, privacy, schema
+    return code_digest([Path(__file__), *(Path(m.__file__) for m in (personal, normalise, privacy, schema))])
+
+
+def snapshot_values(data: Path, record: Path | None = None, read_record: bool = True) -> SnapshotValues:
+    """``snapshot_published(data)`` and ``snapshot_numbers(data)``, reading only the files
+    whose bytes the last publication did not read.
+
+    Every week adds a dated folder, and the snapshots are never changed once published: read
+    whole every time, a year of weekly 100k snapshots would cost minutes. ``record``
+    (``cache/publish/snapshot-values``, never published) keeps the values the files gave, and
+    which files they were: their names without the date («rulings.csv», which says what is read
+    of them) and the sha256 of their bytes (this week's snapshot is last week's byte for byte
+    when nothing changed). It is used only when every file it names is still there, else all
+    are read again: its values must be values the site still publishes. A record of other
+    code, or damaged, is not used. The values it holds are published ones, no private value."""
+    paths = sorted(data.glob(_SNAPSHOT_CSV))
+    keys = {}
+    for path in paths:
+        with path.open("rb") as handle:
+            keys[path] = f"{path.name}:{hashlib.file_digest(handle, 'sha256').hexdigest()}"
+    code = _snapshot_code()
+    published, numbers, known = set(), set(), set()
+    if record is not None and read_record:
+        try:
+            kept = json.loads(record.read_text(encoding="utf-8"))
+            if kept["format"] == _SNAPSHOT_RECORD and kept["code"] == code \
+                    and set(kept["files"]) <= set(keys.values()):
+                published = {tuple(value) for value in kept["published"]}
+                numbers, known = set(kept["numbers"]), set(kept["files"])
+        except (OSError, ValueError, KeyError, TypeError):
+            published, numbers, known = set(), set(), set()
+    unread = [path for path in paths if keys[path] not in known]
+    published |= snapshot_published(data, unread)
+    numbers |= snapshot_numbers(data, unread)
+    if record is not None:
+        text = json.dumps({"format": _SNAPSHOT_RECORD, "code": code, "files": sorted(set(keys.values())),
+                           "published": sorted(published), "numbers": sorted(numbers)}, ensure_ascii=False)
+        try:
+            write_if_changed(record, text.encode("utf-8"))
+        except OSError:   # a cache: the next publish reads every snapshot
+            pass
+    return SnapshotValues(published, numbers, len(unread), len(paths) - len(unread))
 
 
 def readable_text(path: Path) -> list[tuple[str, str]]:

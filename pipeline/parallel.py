@@ -146,6 +146,23 @@ def die_with_parent(parent: int | None = None) -> None:
         os._exit(0)
 
 
+def _after(prepare, function):
+    """``prepare()`` run now; a function that gives ``function(prepared, *args)``, or raises
+    what ``prepare`` raised."""
+    try:
+        prepared, failure = prepare(), None
+    except BaseException as error:   # noqa: BLE001  (raised again when the function is run)
+        prepared, failure = None, error
+
+    def run(*args):
+        nonlocal prepared
+        if failure is not None:
+            raise failure
+        given, prepared = prepared, None   # the function's alone: it may free it
+        return function(given, *args)
+    return run
+
+
 def tied(command: list[str]) -> list[str]:
     """``command`` as a command that is killed when this process ends, however it ends: run
     through ``python -m pipeline.parallel``, which asks for that (``die_with_parent``) and then
@@ -163,12 +180,15 @@ class Waiting(Forked):
     ``result()`` as ``Forked``'s. What it reaches of the parent's objects is as they were at
     the fork: made for a check that needs early data (the validated tables, while the parent
     is small) and late data (the built site), run when the parent has grown large.
+    ``prepare()``, if given, runs in it at once, while the parent goes on; then
+    ``function(prepared, *args)``, its value first (a failure of ``prepare`` is reported by
+    ``result()`` as one of ``function``).
     ``close()`` (or the parent's end) ends it unstarted."""
 
-    def __init__(self, function):
+    def __init__(self, function, prepare=None):
         self._value = self._pid = self._read = self._command = None
         if not hasattr(os, "fork"):
-            self._function = function
+            self._function = function if prepare is None else (lambda *args: function(prepare(), *args))
             return
         command_read, command_write = os.pipe()
         parent = os.getpid()
@@ -177,6 +197,8 @@ class Waiting(Forked):
             os.close(read)
             os.close(command_write)
             die_with_parent(parent)
+            if prepare is not None:
+                function = _after(prepare, function)
             with os.fdopen(command_read, "rb") as commands:
                 try:
                     args = pickle.load(commands)

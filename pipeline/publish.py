@@ -247,7 +247,7 @@ def load_settings(path: Path) -> tuple[settings.Municipality, str]:
 
 def prepare(options: Options, city: settings.Municipality, run: Run) -> build.Publication:
     def fork_personal_data_check(validated) -> None:
-        run.personal = parallel.Waiting(functools.partial(personal_data_check, validated))
+        run.personal = parallel.Waiting(personal_data_check, prepare=functools.partial(gates.private_candidates, validated))
     try:
         return build.prepare(options.exports, city, options.date, options.state, options.cache, run.stages,
                              on_validated=fork_personal_data_check)
@@ -451,22 +451,28 @@ class Published(NamedTuple):
     public: set[str]
 
 
-def personal_data_check(validated, new: Path, unchanged: set[str], live: Published | None, cache: Path | None,
-                        full_check: bool, progress_mode: str = "off"
+def personal_data_check(candidates: gates.Candidates, new: Path, unchanged: set[str], live: Published | None,
+                        cache: Path | None, full_check: bool, progress_mode: str = "off"
                         ) -> tuple[list[gates.Finding], str, set[str], set[str], int]:
     """The personal-data gate, run by a process forked as soon as the exports were validated
-    (``Run.personal``): the private values are made from the validated tables there, not in
-    the publish's process, which by now holds the whole build (at 100k rulings the values
-    and their matcher cost 250 MB more at their peak, which that process would then keep).
+    (``Run.personal``), which made the ``candidates`` of the private values from the validated
+    tables then, while the build went on: not in the publish's process, which by now holds the
+    whole build (at 100k rulings the values and their matcher cost 250 MB more at their peak,
+    which that process would then keep). The values published before are read from the dated
+    snapshots of the built site (only the files the last publication did not read).
     ``live``: the last publication's (private, public) digests, None for a full check.
     Returns the findings, how the files were read, this build's digests of private values
     and of published numbers (for the state), and how many values were looked for. Its bar
     (``progress_mode``) is drawn here, the publish's live line stopped meanwhile."""
-    private = gates.private_values(validated, gates.snapshot_published(new / URLS.data()))
-    private.public_numbers |= gates.snapshot_numbers(new / URLS.data())
+    snapshots = gates.snapshot_values(new / URLS.data(), cache / "publish" / "snapshot-values" if cache else None,
+                                      read_record=not full_check)
+    private = candidates.values(snapshots.published)
+    private.public_numbers |= snapshots.numbers
+    read = f"; dated snapshots' CSV files read: {snapshots.read}, known from the last reading: {snapshots.known}"
+    del candidates, snapshots
     stages = progress.Stages.elsewhere("publish", "personal-data", progress_mode)
     findings, how, digests, public = scan_personal_data(new, private, unchanged, live, cache, full_check, stages)
-    return findings, how, digests, public, len(private)
+    return findings, how + read, digests, public, len(private)
 
 
 def scan_personal_data(new: Path, private: gates.PrivateValues, unchanged: set[str], live: Published | None,

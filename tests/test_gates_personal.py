@@ -211,3 +211,35 @@ def test_the_words_of_the_private_values_are_one_object_each():
     words = [word for by_length in private.sequences.values() for group in by_length.values()
              for sequence in group for word in sequence]
     assert len(words) == 6 and len({id(word) for word in words}) == len(set(words)) == 4
+
+
+def test_values_made_in_two_steps_are_those_of_one():
+    """The gate's process makes what the validated tables decide as soon as they are validated
+    (``private_candidates``) and lets pass what earlier publications published once the site is
+    built (``Candidates.values``): the same values as every rule applied at once to this
+    build's and the earlier publications' published values together."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+    from pipeline.schema import TABLES
+    rulings = next(t for t in TABLES if t.name == "rulings")
+    frame = pd.DataFrame({"owner_name": ["کاوه صادقی", "مریم احمدی", "حسن رضایی"],
+                          "address": ["کرج، شهرک مترو، خیابان یاس، پلاک 317", "کرج، عظیمیه، کوچه سوم، پلاک 9",
+                                      "کرج، گوهردشت، خیابان لاله، پلاک 17، واحد 4"]})
+    checked = [SimpleNamespace(table=rulings, frame=frame, rejected_rows=frame.iloc[0:0])]
+    validated = SimpleNamespace(tables=lambda: checked)
+    before = {tuple(gates.tokens(v)) for v in ("مریم احمدی", "استان البرز، کرج، شهرک مترو، خیابان یاس، پلاک 317")}
+
+    private, digits = gates._private_cells([(rulings, frame)])
+    legitimate = gates._published_elsewhere([(rulings, frame)]) | before
+    looked_for = private.keys() - legitimate
+    looked_for -= gates._held_within(legitimate, {s for s in looked_for if private[s] == gates.Kind.TEXT.value})
+
+    found = gates.private_values(validated, before)
+    sequences = {s for by_length in found.sequences.values() for group in by_length.values() for s in group}
+    assert sequences == looked_for
+    assert tuple(gates.tokens("کاوه صادقی")) in sequences
+    assert tuple(gates.tokens("مریم احمدی")) not in sequences   # published before
+    assert tuple(gates.tokens("کرج، شهرک مترو، خیابان یاس، پلاک 317")) not in sequences   # held within one
+    assert tuple(gates.tokens("کرج، عظیمیه، کوچه سوم، پلاک 9")) in sequences
+    assert found == gates.private_candidates(validated).values(before)

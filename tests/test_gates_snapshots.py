@@ -5,7 +5,9 @@ would be gigabytes of data frames)."""
 from __future__ import annotations
 
 import csv
+import json
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -106,3 +108,69 @@ def test_a_snapshot_of_an_older_schema_without_a_deciding_column_is_read(data):
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
             frame.drop(columns=[field.published_when.field]).to_csv(path, index=False, encoding="utf-8-sig")
     assert gates.snapshot_published(data) == _whole_published(data)
+
+
+# --- the record of what the snapshots gave ------------------------------------------------
+
+def _whole(data: Path) -> tuple[set, set]:
+    return gates.snapshot_published(data), gates.snapshot_numbers(data)
+
+
+def _values(data: Path, record: Path, **kwargs) -> gates.SnapshotValues:
+    found = gates.snapshot_values(data, record, **kwargs)
+    assert (found.published, found.numbers) == _whole(data)
+    return found
+
+
+def test_a_snapshot_read_once_is_not_read_again(data, tmp_path):
+    record = tmp_path / "cache" / "snapshot-values"
+    first = _values(data, record)
+    assert (first.read, first.known) == (len(list(data.glob("*/*.csv"))), 0)
+    again = _values(data, record)
+    assert (again.read, again.known) == (0, first.read)
+    assert _values(data, record, read_record=False).read == first.read   # FULL_CHECK reads every one
+
+
+def test_a_new_week_reads_only_the_files_whose_bytes_are_new(data, tmp_path):
+    record = tmp_path / "snapshot-values"
+    _values(data, record)
+    week = data / "2026-12-07"
+    week.mkdir()
+    for path in (data / DATES[-1]).glob("*.csv"):   # nothing changed: last week's bytes
+        (week / path.name).write_bytes(path.read_bytes())
+    assert _values(data, record).read == 0
+    week = data / "2026-12-14"
+    shutil.copytree(data / DATES[-1], week)
+    rulings = week / "rulings.csv"
+    rulings.write_text(rulings.read_text(encoding="utf-8-sig").replace("شماره 6", "تازه 99"), encoding="utf-8-sig")
+    found = _values(data, record)
+    assert found.read == 1 and any("تازه" in word for value in found.published for word in value)
+
+
+@pytest.mark.parametrize("how", ["a snapshot removed", "a file changed in place"])
+def test_a_record_of_files_no_longer_there_is_not_used(data, tmp_path, how):
+    """Its values were read from files the site no longer publishes: they may be let pass no longer."""
+    record = tmp_path / "snapshot-values"
+    properties = data / DATES[0] / "properties.csv"
+    text = properties.read_text(encoding="utf-8-sig")
+    properties.write_text(text.replace("شماره 0", "فقط در این هفته"), encoding="utf-8-sig")
+    assert any("فقط" in " ".join(value) for value in _values(data, record).published)
+    if how == "a snapshot removed":
+        shutil.rmtree(data / DATES[0])
+    else:
+        properties.write_text(text, encoding="utf-8-sig")
+    found = _values(data, record)
+    assert found.known == 0 and not any("فقط" in " ".join(value) for value in found.published)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not json", "other code", "a list for a set"])
+def test_a_damaged_record_is_not_used(data, tmp_path, damage):
+    record = tmp_path / "snapshot-values"
+    _values(data, record)
+    kept = json.loads(record.read_text(encoding="utf-8"))
+    record.write_text({"truncated": record.read_text(encoding="utf-8")[:-40],
+                       "not json": "\x00\x01",
+                       "other code": json.dumps({**kept, "code": "0" * 64, "published": [["planted"]]}),
+                       "a list for a set": json.dumps({**kept, "files": [kept["files"]]})}[damage], encoding="utf-8")
+    found = _values(data, record)
+    assert found.known == 0 and ("planted",) not in found.published

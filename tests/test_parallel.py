@@ -59,6 +59,32 @@ def test_a_waiting_process_fails_as_a_forked_one_does():
         parallel.Waiting(fails).start(1).result()
 
 
+def test_a_waiting_process_prepares_at_once_and_is_given_what_it_prepared(tmp_path):
+    """``prepare`` runs as soon as the process is forked, not when it is started: the
+    personal-data gate makes its values while the build goes on."""
+    import time
+    prepared = tmp_path / "prepared"
+
+    def prepare():
+        prepared.write_text(str(os.getpid()))
+        return "made early"
+    waiting = parallel.Waiting(lambda early, late: (early, late, os.getpid()), prepare=prepare)
+    for _ in range(400):   # a bound on waiting for the event; it is not started meanwhile
+        if prepared.exists() and prepared.read_text():
+            break
+        time.sleep(0.05)
+    assert prepared.read_text() == str(waiting._pid)
+    assert waiting.start("the built site").result() == ("made early", "the built site", waiting._pid)
+
+
+def test_a_failure_to_prepare_is_the_result_of_the_waiting_process():
+    def prepare():
+        raise ValueError("a bug in the early half")
+    waiting = parallel.Waiting(lambda early, late: late, prepare=prepare)
+    with pytest.raises(parallel.ChildFailed, match="a bug in the early half"):
+        waiting.start(1).result()
+
+
 def _gone(pid: int, seconds: float = 20.0) -> bool:
     """Whether ``pid`` has ended (reaped by us, or no longer a process) within ``seconds``: a
     bound on waiting for an event, not a measure of speed."""

@@ -146,7 +146,8 @@ def test_pelican_is_told_the_publishs_cache_folder(tmp_path, monkeypatch, cache)
 def test_the_private_values_are_made_in_a_process_forked_before_the_build(tmp_path, monkeypatch):
     """At 100k rulings the publish's process holds the whole build when the gates run; the
     private values (and their matcher, and the scan) would add 400 MB to it. They are made by
-    a process forked once the exports are validated, which the gate starts."""
+    a process forked once the exports are validated: what the tables decide at once, while the
+    build goes on, and what earlier publications published when the gate starts it."""
     from pipeline import pages, parallel
     from pipeline import publish as publishing
     events = tmp_path / "events"
@@ -154,9 +155,11 @@ def test_the_private_values_are_made_in_a_process_forked_before_the_build(tmp_pa
     def note(what: str) -> None:
         with open(events, "a", encoding="utf-8") as handle:
             handle.write(f"{what} {os.getpid()}\n")
-    values, waiting, write_content = gates.private_values, parallel.Waiting.__init__, pages.write_content
-    monkeypatch.setattr(gates, "private_values", lambda *a, **k: note("values") or values(*a, **k))
-    monkeypatch.setattr(parallel.Waiting, "__init__", lambda self, f: note("forked") or waiting(self, f))
+    candidates, values = gates.private_candidates, gates.Candidates.values
+    waiting, write_content = parallel.Waiting.__init__, pages.write_content
+    monkeypatch.setattr(gates, "private_candidates", lambda *a, **k: note("candidates") or candidates(*a, **k))
+    monkeypatch.setattr(gates.Candidates, "values", lambda *a, **k: note("values") or values(*a, **k))
+    monkeypatch.setattr(parallel.Waiting, "__init__", lambda self, f, **k: note("forked") or waiting(self, f, **k))
     monkeypatch.setattr(pages, "write_content", lambda *a, **k: note("pages") or write_content(*a, **k))
     monkeypatch.setenv("SHAFAF_SITEURL", SITEURL)
     monkeypatch.setenv("PYTHONHASHSEED", "0")
@@ -167,10 +170,11 @@ def test_the_private_values_are_made_in_a_process_forked_before_the_build(tmp_pa
                             "--reports", str(tmp_path / "reports"), "--state", str(tmp_path / "state"),
                             "--cache", str(tmp_path / "cache"), "--date", "2026-11-21"])
     assert code == 0
-    said = [line.split() for line in events.read_text(encoding="utf-8").splitlines()]
-    assert [what for what, _ in said] == ["forked", "pages", "values"]
+    said = dict(line.split() for line in events.read_text(encoding="utf-8").splitlines())
+    assert sorted(said) == ["candidates", "forked", "pages", "values"]
     here = str(os.getpid())
-    assert said[0][1] == said[1][1] == here and said[2][1] != here
+    assert said["forked"] == said["pages"] == here
+    assert said["candidates"] == said["values"] != here   # in the gate's process, made early (test_parallel)
 
 
 def test_frictionless_and_the_links_are_checked_beside_the_personal_data_gate(tmp_path, monkeypatch):
