@@ -499,14 +499,14 @@ def scan_personal_data(new: Path, private: gates.PrivateValues, unchanged: set[s
             f"{verdicts.known_again})" if verdicts is not None and verdicts.known_again else "")
     if live is None or live.public - public:
         findings = gates.scan_personal_data(new, private, stages, every, lines=lines, verdicts=verdicts)
-        gates.keep_records(new, findings, lines, verdicts)
+        gates.keep_records(new, findings, lines, verdicts, every)
         return findings, f"files scanned in full: {len(every)}" + by_line() + (
             " (unchanged ones too: a number published before is no longer)" if live else ""), digests, public
     fresh = digests - live.private
     findings = gates.scan_personal_data(new, private, stages, changed, lines=lines, verdicts=verdicts)
     if fresh:
         findings += gates.scan_personal_data(new, private.only(fresh), stages, same)
-    gates.keep_records(new, findings, lines, verdicts)
+    gates.keep_records(new, findings, lines, verdicts, every)
     return findings, (f"files scanned in full: {len(changed)}{by_line()}; unchanged files scanned for the "
                       f"{len(fresh)} values new since the last publication: {len(same)}" if fresh else
                       f"files scanned in full: {len(changed)}{by_line()}; unchanged files not read again, no "

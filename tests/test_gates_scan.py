@@ -356,7 +356,9 @@ def test_records_of_files_no_longer_in_the_site_are_removed(tmp_path):
     assert gates.scan_personal_data(site, private, lines=records) == []
     assert len(list((tmp_path / "cache").iterdir())) == 2
     other.unlink()
-    assert records.prune(site) == 1 and len(list((tmp_path / "cache").iterdir())) == 1
+    assert records.prune(site, gates.site_files(site)) == 1 and len(list((tmp_path / "cache").iterdir())) == 1
+    assert records.prune(site) == 0
+    assert records.prune(site, []) == 1 and not list((tmp_path / "cache").iterdir())   # the names given are used
 
 
 VECTORS = json.loads((Path(__file__).parent / "personal_vectors.json").read_text("utf-8"))
