@@ -35,9 +35,11 @@ class Forked:
         if not hasattr(os, "fork"):
             self._value = (True, function(*args, **kwargs))
             return
+        parent = os.getpid()
         pid, read, write = _fork()
         if pid == 0:
             os.close(read)
+            die_with_parent(parent)   # a killed build leaves no half of it writing on
             _child(function, args, kwargs, write)
         os.close(write)
         self._pid, self._read = pid, read
@@ -81,6 +83,7 @@ def _fork() -> tuple[int, int, int]:
     """``os.fork()`` with a pipe for the child's result: (pid, read end, write end); the
     buffered output written so far is flushed first, or both processes would write it."""
     read, write = os.pipe()
+    _prctl()   # loaded before the fork: no dlopen in a child of a process with threads
     sys.stdout.flush()
     sys.stderr.flush()
     return os.fork(), read, write
@@ -136,19 +139,42 @@ def die_with_parent(parent: int | None = None) -> None:
     process's pid, taken before the fork or the exec (the default, this one's parent now, cannot
     tell a parent that has already ended)."""
     parent = os.getppid() if parent is None else parent
-    try:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    prctl = _prctl()
+    if prctl is not None:
+        prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
     if os.getppid() != parent:   # the parent ended before the line above
         os._exit(0)
 
 
+_libc_prctl: list = []
+
+
+def _prctl():
+    """libc's ``prctl``, or None where there is none (not Linux)."""
+    if not _libc_prctl:
+        try:
+            import ctypes
+            _libc_prctl.append(ctypes.CDLL(None, use_errno=True).prctl)
+        except (OSError, AttributeError):
+            _libc_prctl.append(None)
+    return _libc_prctl[0]
+
+
+class Prepared:
+    """What ``Waiting``'s ``prepare`` made, for its function to ``take()``: then nothing else
+    holds it, and the function may free it (an argument stays held by its caller until the
+    call returns)."""
+
+    def __init__(self, value):
+        self._value = [value]
+
+    def take(self):
+        return self._value.pop()
+
+
 def _after(prepare, function):
-    """``prepare()`` run now; a function that gives ``function(prepared, *args)``, or raises
-    what ``prepare`` raised."""
+    """``prepare()`` run now; a function that gives ``function(Prepared(prepared), *args)``,
+    or raises what ``prepare`` raised."""
     try:
         prepared, failure = prepare(), None
     except BaseException as error:   # noqa: BLE001  (raised again when the function is run)
@@ -158,7 +184,7 @@ def _after(prepare, function):
         nonlocal prepared
         if failure is not None:
             raise failure
-        given, prepared = prepared, None   # the function's alone: it may free it
+        given, prepared = Prepared(prepared), None
         return function(given, *args)
     return run
 
@@ -181,14 +207,14 @@ class Waiting(Forked):
     the fork: made for a check that needs early data (the validated tables, while the parent
     is small) and late data (the built site), run when the parent has grown large.
     ``prepare()``, if given, runs in it at once, while the parent goes on; then
-    ``function(prepared, *args)``, its value first (a failure of ``prepare`` is reported by
+    ``function(Prepared(its value), *args)`` (a failure of ``prepare`` is reported by
     ``result()`` as one of ``function``).
     ``close()`` (or the parent's end) ends it unstarted."""
 
     def __init__(self, function, prepare=None):
         self._value = self._pid = self._read = self._command = None
         if not hasattr(os, "fork"):
-            self._function = function if prepare is None else (lambda *args: function(prepare(), *args))
+            self._function = function if prepare is None else (lambda *args: function(Prepared(prepare()), *args))
             return
         command_read, command_write = os.pipe()
         parent = os.getpid()

@@ -451,11 +451,11 @@ class Published(NamedTuple):
     public: set[str]
 
 
-def personal_data_check(candidates: gates.Candidates, new: Path, unchanged: set[str], live: Published | None,
+def personal_data_check(prepared: parallel.Prepared, new: Path, unchanged: set[str], live: Published | None,
                         cache: Path | None, full_check: bool, progress_mode: str = "off"
                         ) -> tuple[list[gates.Finding], str, set[str], set[str], int]:
     """The personal-data gate, run by a process forked as soon as the exports were validated
-    (``Run.personal``), which made the ``candidates`` of the private values from the validated
+    (``Run.personal``), which made the candidates of the private values (``prepared``) from the validated
     tables then, while the build went on: not in the publish's process, which by now holds the
     whole build (at 100k rulings the values and their matcher cost 250 MB more at their peak,
     which that process would then keep). The values published before are read from the dated
@@ -466,6 +466,7 @@ def personal_data_check(candidates: gates.Candidates, new: Path, unchanged: set[
     (``progress_mode``) is drawn here, the publish's live line stopped meanwhile."""
     snapshots = gates.snapshot_values(new / URLS.data(), cache / "publish" / "snapshot-values" if cache else None,
                                       read_record=not full_check)
+    candidates: gates.Candidates = prepared.take()
     private = candidates.values(snapshots.published)
     private.public_numbers |= snapshots.numbers
     read = f"; dated snapshots' CSV files read: {snapshots.read}, known from the last reading: {snapshots.known}"

@@ -242,4 +242,3 @@ def test_values_made_in_two_steps_are_those_of_one():
     assert tuple(gates.tokens("مریم احمدی")) not in sequences   # published before
     assert tuple(gates.tokens("کرج، شهرک مترو، خیابان یاس، پلاک 317")) not in sequences   # held within one
     assert tuple(gates.tokens("کرج، عظیمیه، کوچه سوم، پلاک 9")) in sequences
-    assert found == gates.private_candidates(validated).values(before)

@@ -68,13 +68,30 @@ def test_a_waiting_process_prepares_at_once_and_is_given_what_it_prepared(tmp_pa
     def prepare():
         prepared.write_text(str(os.getpid()))
         return "made early"
-    waiting = parallel.Waiting(lambda early, late: (early, late, os.getpid()), prepare=prepare)
+    waiting = parallel.Waiting(lambda early, late: (early.take(), late, os.getpid()), prepare=prepare)
     for _ in range(400):   # a bound on waiting for the event; it is not started meanwhile
         if prepared.exists() and prepared.read_text():
             break
         time.sleep(0.05)
     assert prepared.read_text() == str(waiting._pid)
     assert waiting.start("the built site").result() == ("made early", "the built site", waiting._pid)
+
+
+def test_what_was_prepared_is_freed_once_the_function_has_taken_it():
+    """At 100k the gate's candidates are hundreds of MB: once made into the values looked
+    for, nothing may keep them for the scan."""
+    import gc
+    import weakref
+
+    class Made:
+        pass
+
+    def check(prepared, _):
+        made = weakref.ref(taken := prepared.take())
+        del taken
+        gc.collect()
+        return made() is None
+    assert parallel.Waiting(check, prepare=Made).start(1).result() is True
 
 
 def test_a_failure_to_prepare_is_the_result_of_the_waiting_process():
@@ -130,6 +147,21 @@ def test_a_process_forked_later_does_not_keep_a_waiting_one_alive():
         os.kill(later._pid, signal.SIGKILL)
         os.waitpid(later._pid, 0)
         later._pid = waiting._pid = None
+
+
+def test_a_forked_process_dies_with_its_parent():
+    """Killed, a publish leaves no half of Pelican's rendering, no link gate and no second
+    scan going on (forked by it, or by Pelican, which dies with it)."""
+    import subprocess
+    import sys
+    script = ("import os, sys, time; sys.path.insert(0, sys.argv[1]); from pipeline import parallel; "
+              "f = parallel.Forked(time.sleep, 600); os.write(1, b'%d\\n' % f._pid); time.sleep(600)")
+    parent = subprocess.Popen([sys.executable, "-c", script, str(parallel.__file__).rsplit("/pipeline/", 1)[0]],
+                              stdout=subprocess.PIPE, text=True)
+    pid = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    assert _gone(pid)
 
 
 def test_a_waiting_process_dies_with_its_parent(tmp_path):
