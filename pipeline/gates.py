@@ -1365,8 +1365,8 @@ class Frictionless:
         self.datapackage = datapackage
         self._report, self._errors = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
         # tied: a killed publish leaves no frictionless reading the folder the next one builds in
-        self._process = subprocess.Popen(tied([executable, "validate", "--json", str(datapackage.resolve())]),
-                                         cwd=Path(__file__).resolve().parent.parent, stdout=self._report, stderr=self._errors, text=True)
+        self._process = subprocess.Popen(tied([executable, "validate", "--json", str(datapackage)]),
+                                         stdout=self._report, stderr=self._errors, text=True)
 
     def findings(self, timeout: float = 600) -> list[Finding]:
         try:

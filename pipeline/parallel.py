@@ -6,6 +6,7 @@ Where there is no ``fork`` the function simply runs in this process.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import pickle
@@ -35,11 +36,9 @@ class Forked:
         if not hasattr(os, "fork"):
             self._value = (True, function(*args, **kwargs))
             return
-        parent = os.getpid()
         pid, read, write = _fork()
         if pid == 0:
             os.close(read)
-            die_with_parent(parent)   # a killed build leaves no half of it writing on
             _child(function, args, kwargs, write)
         os.close(write)
         self._pid, self._read = pid, read
@@ -81,12 +80,18 @@ class Forked:
 
 def _fork() -> tuple[int, int, int]:
     """``os.fork()`` with a pipe for the child's result: (pid, read end, write end); the
-    buffered output written so far is flushed first, or both processes would write it."""
+    buffered output written so far is flushed first, or both processes would write it. The
+    child dies with this process (``die_with_parent``): a killed build leaves no half of it
+    writing on."""
     read, write = os.pipe()
     _prctl()   # loaded before the fork: no dlopen in a child of a process with threads
     sys.stdout.flush()
     sys.stderr.flush()
-    return os.fork(), read, write
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        die_with_parent(parent)
+    return pid, read, write
 
 
 def _child(function, args, kwargs, write: int) -> None:
@@ -146,18 +151,14 @@ def die_with_parent(parent: int | None = None) -> None:
         os._exit(0)
 
 
-_libc_prctl: list = []
-
-
+@functools.cache
 def _prctl():
     """libc's ``prctl``, or None where there is none (not Linux)."""
-    if not _libc_prctl:
-        try:
-            import ctypes
-            _libc_prctl.append(ctypes.CDLL(None, use_errno=True).prctl)
-        except (OSError, AttributeError):
-            _libc_prctl.append(None)
-    return _libc_prctl[0]
+    try:
+        import ctypes
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
 
 
 class Prepared:
@@ -191,13 +192,14 @@ def _after(prepare, function):
 
 def tied(command: list[str]) -> list[str]:
     """``command`` as a command that is killed when this process ends, however it ends: run
-    through ``python -m pipeline.parallel``, which asks for that (``die_with_parent``) and then
-    becomes ``command`` (an ``exec`` keeps the request). Pelican, started by a publish that
-    is then killed, would otherwise go on writing into the folder the next publish builds in.
+    through this file as a script, which asks for that (``die_with_parent``) and then becomes
+    ``command`` (an ``exec`` keeps the request). Pelican, started by a publish that is then
+    killed, would otherwise go on writing into the folder the next publish builds in.
     Not a ``preexec_fn``: Python code between fork and exec in a process that has threads (the
-    progress bar's) may wait forever on a lock another thread held. Run it with the project's
-    folder as the working directory, where ``-m pipeline.parallel`` is found."""
-    return [sys.executable, "-m", "pipeline.parallel", str(os.getpid()), *command]
+    progress bar's) may wait forever on a lock another thread held. The script runs isolated
+    (``-I``: no folder of ours on its path, whatever the working directory; it imports only
+    the standard library), and ``command`` gets the environment as it was given."""
+    return [sys.executable, "-I", os.path.abspath(__file__), str(os.getpid()), *command]
 
 
 class Waiting(Forked):
@@ -217,12 +219,10 @@ class Waiting(Forked):
             self._function = function if prepare is None else (lambda *args: function(Prepared(prepare()), *args))
             return
         command_read, command_write = os.pipe()
-        parent = os.getpid()
         pid, read, write = _fork()
         if pid == 0:
             os.close(read)
             os.close(command_write)
-            die_with_parent(parent)
             if prepare is not None:
                 function = _after(prepare, function)
             with os.fdopen(command_read, "rb") as commands:
@@ -276,6 +276,6 @@ def in_halves(function, items: list, *args, parallel: bool = True) -> list:
     return [function(items[0::2], *args), other.result()]
 
 
-if __name__ == "__main__":   # tied(): python -m pipeline.parallel PARENT_PID COMMAND...
+if __name__ == "__main__":   # tied(): python -I parallel.py PARENT_PID COMMAND...
     die_with_parent(int(sys.argv[1]))
     os.execvp(sys.argv[2], sys.argv[2:])
