@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import values
+from . import parallel, values
 from .errors import CellError
 from .read import SOURCE_COLUMNS, Exports, RawTable
 from .rowcache import RowCache, row_keys
@@ -60,17 +60,18 @@ def validate(exports: Exports, city: Municipality, rows: RowCache | None = None)
     today = values.today()  # read once: one run has one horizon
     if rows is not None:
         rows.bind(city, today)
+    parsing = {raw.table.name: _RowParsing(raw, city, today, rows) for raw in exports.tables()} if rows is not None else {}
     checked: dict[str, Checked] = {}
     for raw in exports.tables():  # rulings first: the others' foreign keys name them
-        checked[raw.table.name] = _check(raw, city, today, checked, rows)
+        checked[raw.table.name] = _check(raw, city, today, checked, parsing.pop(raw.table.name, None))
     validated = Validated(*checked.values())
     _warn_rulings(validated.rulings, validated.violations)
     return validated
 
 
 def _check(raw: RawTable, city: Municipality, today: dt.date, parents: dict[str, Checked],
-           rows: RowCache | None = None) -> Checked:
-    parsed, problems = _parse_table(raw, city, today, parents, rows)
+           parsing: _RowParsing | None = None) -> Checked:
+    parsed, problems = _parse_table(raw, city, today, parents, parsing)
     _reject_duplicates(parsed, problems, raw.table)
     for check in _TABLE_CHECKS.get(raw.table.name, ()):
         check(parsed, problems)
@@ -131,47 +132,71 @@ class _Problems:
             self.add(index, name, CellError(code, reason(index) if callable(reason) else reason))
 
 
-def _cached_columns(raw: RawTable, city: Municipality, today: dt.date,
-                    rows: RowCache) -> dict[str, tuple[pd.Series, pd.Series]]:
-    """Values and errors of every published field, parsed only for the rows ``rows`` does
-    not hold; every row's entry is handed on to ``rows.new`` (what the next run reads)."""
-    name = raw.table.name
-    fields = [f for f in raw.table.fields if f.published]
-    keys = row_keys(raw.frame, [f.name for f in raw.table.fields])
-    old = rows.load(name)
-    # A date after the day the row was cached may be accepted today: such a row is parsed again.
-    entries = [None if entry is None or _beyond_horizon(entry) else entry
-               for entry in map(old.get, keys.tolist())]
-    missing = [i for i, entry in enumerate(entries) if entry is None]
-    rows.hits[name] = len(entries) - len(missing)
-    if missing:
-        sub = raw.frame.iloc[missing]
-        fresh = [_parse_column(sub[f.name], f.parser(city, today)) for f in fields]
-        parsed_values = zip(*[column.tolist() for column, _ in fresh])
-        errors = zip(*[[None if e is None else (e.code, e.reason) for e in errs.tolist()] for _, errs in fresh])
-        for i, row_values, row_errors in zip(missing, parsed_values, errors):
-            entries[i] = [row_values, row_errors, None]
-    rows.keys[name] = keys
-    new = rows.new.setdefault(name, {})
-    for key, entry in zip(keys.tolist(), entries):
-        new.setdefault(key, entry)
-    index = raw.frame.index
-    return {f.name: (pd.Series([e[0][j] for e in entries], index=index, dtype=object),
-                     pd.Series([None if e[1][j] is None else CellError(*e[1][j]) for e in entries],
-                               index=index, dtype=object))
-            for j, f in enumerate(fields)}
+class _RowParsing:
+    """The published fields of the rows of one table that ``rows`` does not hold, parsed by a
+    second process (``parallel.Forked``), started for every table at once.
+
+    What comes back through the pipe is the compact entry a warm build loads from the cache:
+    the parse's own objects (the read cells kept alive by the values made of them, pandas'
+    arrays, one tuple of errors per row) stay in the child. After a code update every row is
+    parsed again, and this process then held 614 MiB more of Python objects than a warm build
+    (tracemalloc at 100k, BENCHMARKS.md); on two cores, the tables are parsed side by side."""
+
+    def __init__(self, raw: RawTable, city: Municipality, today: dt.date, rows: RowCache):
+        self.rows = rows
+        self.fields = [f for f in raw.table.fields if f.published]
+        self.keys = row_keys(raw.frame, [f.name for f in raw.table.fields])
+        old = rows.load(raw.table.name)
+        # A date after the day the row was cached may be accepted today: such a row is parsed again.
+        self.entries = [None if entry is None or _beyond_horizon(entry) else entry
+                        for entry in map(old.get, self.keys.tolist())]
+        self.missing = [i for i, entry in enumerate(self.entries) if entry is None]
+        self.parsed = (parallel.Forked(_parse_rows, raw.frame, self.missing, self.fields, city, today)
+                       if self.missing else None)
+
+    def columns(self, raw: RawTable) -> dict[str, tuple[pd.Series, pd.Series]]:
+        """Values and errors of every published field; every row's entry is handed on to
+        ``rows.new`` (what the next run reads)."""
+        name, entries = raw.table.name, self.entries
+        self.rows.hits[name] = len(entries) - len(self.missing)
+        if self.parsed is not None:
+            for i, entry in zip(self.missing, self.parsed.result()):
+                entries[i] = entry
+            self.parsed = None
+        self.rows.keys[name] = self.keys
+        new = self.rows.new.setdefault(name, {})
+        for key, entry in zip(self.keys.tolist(), entries):
+            new.setdefault(key, entry)
+        index = raw.frame.index
+        return {f.name: (pd.Series([e[0][j] for e in entries], index=index, dtype=object),
+                         pd.Series([None if e[1][j] is None else CellError(*e[1][j]) for e in entries],
+                                   index=index, dtype=object))
+                for j, f in enumerate(self.fields)}
+
+
+def _parse_rows(frame: pd.DataFrame, positions: list[int], fields: list, city: Municipality,
+                today: dt.date) -> list[list]:
+    """The cache's entries (``[values, errors, None]``) of the rows at ``positions``."""
+    rows = frame.iloc[positions]
+    parsed = [_parse_column(rows[f.name], f.parser(city, today)) for f in fields]
+    values_by_row = zip(*[column.tolist() for column, _ in parsed])
+    errors_by_row = zip(*[[None if e is None else (e.code, e.reason) for e in errors.tolist()] for _, errors in parsed])
+    # Most rows have no error: one shared tuple says so (pickle and marshal keep it shared).
+    no_errors = (None,) * len(fields)
+    return [[row_values, no_errors if row_errors == no_errors else row_errors, None]
+            for row_values, row_errors in zip(values_by_row, errors_by_row)]
 
 
 def _beyond_horizon(entry: list) -> bool:
     return any(error is not None and error[0] == "date-out-of-range" for error in entry[1])
 
 
-def _parse_table(raw: RawTable, city: Municipality, today: dt.date,
-                 parents: dict[str, Checked], rows: RowCache | None = None) -> tuple[pd.DataFrame, _Problems]:
+def _parse_table(raw: RawTable, city: Municipality, today: dt.date, parents: dict[str, Checked],
+                 parsing: _RowParsing | None = None) -> tuple[pd.DataFrame, _Problems]:
     problems = _Problems(raw)
     _reject_bad_rows(raw, problems)
     parsed = raw.frame[SOURCE_COLUMNS].copy()
-    cached = _cached_columns(raw, city, today, rows) if rows is not None else {}
+    cached = parsing.columns(raw) if parsing is not None else {}
     for f in raw.table.fields:
         if not f.published and f.kind.spec.privacy is not Privacy.NAME:
             # Private columns are never checked or published; they are kept as text for
