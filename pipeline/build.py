@@ -84,8 +84,9 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
                              fingerprints(row_cache, validated, rulings, properties))
     stages.begin("datasets")
     spool = Spool(cache / "spool" if cache else None)
+    line_ends: dict = {}
     files = datasets.dataset_files(rows, list(TABLES), city, updated, completeness.statement(validated),
-                                   log.history, into=spool)
+                                   log.history, into=spool, line_ends=line_ends)
     # The workbooks mirror the CSVs: written by a second process meanwhile. Dated with the
     # data (its newest ruling), not the publication: a week with nothing new gives the same bytes.
     workbooks = parallel.Forked(downloads.workbooks, files, rows, list(TABLES), updated,
@@ -93,7 +94,7 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
     files.update(changes.data_files(log))
     stages.begin("downloads")
     files = downloads.download_files(files, rows, list(TABLES), city, updated, published,
-                                     workbooks.result())
+                                     workbooks.result(), line_ends)
     stages.end()
     return Publication(validated, rulings, properties, files, log, search_files, row_cache, spool)
 

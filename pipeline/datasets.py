@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import io
 import json
+from array import array
 from collections.abc import Mapping
 from itertools import chain, repeat
 from pathlib import Path
@@ -93,33 +94,27 @@ def jalali_copies(table: Table, row: dict) -> dict:
     return {f.name: get(row) for f, get in zip(table.dataset_fields, getters(table.dataset_fields)) if f.jalali_of}
 
 
-def to_csv(table: Table, rows: list[dict]) -> bytes:
-    fields = table.dataset_fields
-    columns, get = [f.name for f in fields], getters(fields)
-    return excel_csv(columns, ([g(row) for g in get] for row in rows),
-                     [CSV_CELLS[f.kind.spec.storage] for f in fields])
+def to_csv(table: Table, rows: list[dict], ends: array | None = None) -> bytes:
+    """The table's CSV, as ``excel_csv`` writes it, each line encoded as it is made.
 
-
-def csv_lines(table: Table, rows: list[dict]) -> tuple[str, list[str]]:
-    """The header line of ``to_csv`` and each row's own line (CRLF included): a file of any of
-    these rows is its BOM, the header and their lines, byte for byte what ``to_csv`` writes (the
-    csv module quotes each row on its own). Files that share rows (a district's, a member's)
-    are so joined from lines made once."""
+    ``ends``: given, it receives where the BOM and header end and where each row's line ends.
+    The csv module quotes each row on its own, so a file of some of these rows (a district's,
+    a member's) is its BOM, the header and their lines, cut from these bytes
+    (``downloads.GroupFiles``) rather than made a second time (at 100k rulings, 3 s)."""
     fields = table.dataset_fields
     get, cells = getters(fields), [CSV_CELLS[f.kind.spec.storage] for f in fields]
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    lines = []
+    line = io.StringIO(newline="")
+    writer = csv.writer(line, lineterminator="\r\n")
+    data = io.BytesIO()
+    data.write("\ufeff".encode("utf-8"))
     for row in chain([[csv_cell(f.name) for f in fields]], ([c(g(r)) for c, g in zip(cells, get)] for r in rows)):
-        buffer.seek(0)
-        buffer.truncate()
+        line.seek(0)
+        line.truncate()
         writer.writerow(row)
-        lines.append(buffer.getvalue())
-    return lines[0], lines[1:]
-
-
-def joined_csv(header: str, lines) -> bytes:
-    return ("\ufeff" + header + "".join(lines)).encode("utf-8")
+        data.write(line.getvalue().encode("utf-8"))
+        if ends is not None:
+            ends.append(data.tell())
+    return data.getvalue()
 
 
 def to_json(table: Table, rows: list[dict]) -> bytes:
@@ -201,12 +196,14 @@ def datapackage(files: Spool, tables: list[Table], city: Municipality, updated: 
 
 def dataset_files(rows: dict[str, list[dict]], tables: list[Table], city: Municipality, updated: str,
                   statement: list[dict] | None = None, change_history: list[dict] | None = None, *,
-                  into: Spool) -> Spool:
+                  into: Spool, line_ends: dict[str, array] | None = None) -> Spool:
     """The files, put ``into`` the spool (on disk until written; the datapackage describes
-    each CSV by the size and digest the spool took as it wrote it)."""
+    each CSV by the size and digest the spool took as it wrote it); ``line_ends``: given, it
+    receives each table's CSV's line ends (``to_csv``)."""
     files = into
     for table in tables:
-        files[f"{table.name}.csv"] = to_csv(table, rows[table.name])
+        ends = line_ends.setdefault(table.name, array("q")) if line_ends is not None else None
+        files[f"{table.name}.csv"] = to_csv(table, rows[table.name], ends)
         files[f"{table.name}.json"] = to_json(table, rows[table.name])
     package = datapackage(files, tables, city, updated)
     completeness.add(statement, files, package)  # completeness.csv, its resource and the package's key

@@ -30,7 +30,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from .slugs import ROLES, member_names
 
 from . import schema
-from .datasets import csv_lines, getters
+from .datasets import getters
 from .files import Spool, code_digest
 from .pages import write_if_changed
 from .schema import RULINGS, VIOLATIONS, Storage, Table
@@ -234,11 +234,12 @@ class GroupFiles(Mapping):
     A file's bytes are joined when asked for, not kept: together these files hold each ruling
     about four times (its district's and up to three members'), 440 MB at 100k rulings, and
     the writer needs one at a time. Each is joined from the lines of ``rulings.csv`` and
-    ``violations.csv`` (``files``), cut where ``datasets.csv_lines`` ends each row: the same
-    bytes (a file of some rows is its BOM, the header and their lines), and no row's line is
-    kept a second time."""
+    ``violations.csv`` (``files``), cut where ``datasets.to_csv`` ended each row (``line_ends``):
+    the same bytes (a file of some rows is its BOM, the header and their lines), and no row's
+    line is made or kept a second time."""
 
-    def __init__(self, files: Mapping[str, bytes], rows: dict[str, list[dict]], districts: int):
+    def __init__(self, files: Mapping[str, bytes], rows: dict[str, list[dict]], districts: int,
+                 line_ends: dict[str, array]):
         violations: dict[str, list[int]] = {}
         for i, violation in enumerate(rows[VIOLATIONS.name]):
             violations.setdefault(violation["ruling_no"], []).append(i)
@@ -249,8 +250,8 @@ class GroupFiles(Mapping):
                 groups[URLS.district_data(record["district"], "{name}")].append(i)
         for (role, slug), group in member_rulings(rows[RULINGS.name]).items():
             groups[URLS.member_data(role, slug, "{name}")] = [position[id(r)] for r in group]
-        self._rulings = _lines_of(files[f"{RULINGS.name}.csv"], RULINGS, rows[RULINGS.name])
-        self._violations = _lines_of(files[f"{VIOLATIONS.name}.csv"], VIOLATIONS, rows[VIOLATIONS.name])
+        self._rulings = _lines_of(files[f"{RULINGS.name}.csv"], RULINGS, rows[RULINGS.name], line_ends)
+        self._violations = _lines_of(files[f"{VIOLATIONS.name}.csv"], VIOLATIONS, rows[VIOLATIONS.name], line_ends)
         self._violations_of = [violations.get(r["ruling_no"], []) for r in rows[RULINGS.name]]
         # path -> (its table's CSV, the positions of its rulings, whether it lists their
         # violations rather than them)
@@ -271,14 +272,10 @@ class GroupFiles(Mapping):
         return len(self._files)
 
 
-def _lines_of(data: bytes, table: Table, rows: list[dict]) -> tuple[memoryview, array]:
+def _lines_of(data: bytes, table: Table, rows: list[dict], line_ends: dict[str, array]) -> tuple[memoryview, array]:
     """``data`` (the table's CSV) and where its BOM and header end and each row's line ends."""
-    head, lines = csv_lines(table, rows)
-    header = ("\ufeff" + head).encode("utf-8")
-    ends = array("q", [len(header)])
-    for line in lines:
-        ends.append(ends[-1] + len(line.encode("utf-8")))
-    if ends[-1] != len(data) or not data.startswith(header):   # never cut a CSV made otherwise
+    ends = line_ends.get(table.name)
+    if ends is None or len(ends) != len(rows) + 1 or ends[-1] != len(data):   # never cut a CSV made otherwise
         raise ValueError(f"{table.name}.csv is not the lines of its rows")
     return memoryview(data), ends
 
@@ -326,9 +323,11 @@ def workbooks(files: Spool, rows: dict[str, list[dict]], tables: list[Table], da
 
 
 def download_files(files: Spool, rows: dict[str, list[dict]], tables: list[Table], city: Municipality,
-                   updated: str, published: str, books: dict[str, bytes]) -> Mapping[str, bytes]:
-    """``books`` (from ``workbooks``), GeoJSON, the zip, the district and member CSVs,
-    files.json and the dated snapshot, added to ``files`` (datasets + changes)."""
+                   updated: str, published: str, books: dict[str, bytes],
+                   line_ends: dict[str, array]) -> Mapping[str, bytes]:
+    """``books`` (from ``workbooks``), GeoJSON, the zip, the district and member CSVs (cut
+    from the tables' CSVs at their ``line_ends``, from ``datasets.dataset_files``), files.json
+    and the dated snapshot, added to ``files`` (datasets + changes)."""
     latest = files
     latest.update(books)
     for table in tables:
@@ -345,4 +344,4 @@ def download_files(files: Spool, rows: dict[str, list[dict]], tables: list[Table
             latest.same_as(f"{published}/{name}", name)
     # The group files after the others (a ChainMap lists its last map first), made only as
     # they are written.
-    return ChainMap(GroupFiles(latest, rows, city.districts), latest)
+    return ChainMap(GroupFiles(latest, rows, city.districts, line_ends), latest)

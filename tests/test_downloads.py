@@ -362,11 +362,14 @@ def test_datasets_page_on_a_phone_and_a_desktop(page, serve_site, catalogue):
         assert zipped.is_visible()
 
 
-def test_files_joined_from_row_lines_are_the_files_to_csv_writes():
-    """A district's or member's CSV is joined from lines made once per row
-    (``datasets.csv_lines``): byte for byte what ``to_csv`` writes of the same rows, hostile
-    cells included (quotes, line breaks, formulas, commas, empty and float values)."""
-    from pipeline.datasets import csv_lines, joined_csv, to_csv
+def test_files_cut_at_the_line_ends_to_csv_gives_are_the_files_to_csv_writes():
+    """A district's or member's CSV is cut from the table's CSV where ``to_csv`` said each row's
+    line ends: byte for byte what ``to_csv`` writes of those rows, and what the project's one
+    CSV writer (``excel_csv``, all rows at once) writes; hostile cells included (quotes, line
+    breaks, formulas, commas, empty and float values)."""
+    from array import array
+
+    from pipeline.datasets import CSV_CELLS, excel_csv, getters, to_csv
     from pipeline.schema import RULINGS, VIOLATIONS
 
     texts = ['ساده', 'با "نقل" قول', 'سطر\r\nدو\nسه', '=HYPERLINK("x")', '-2+3', 'a,b', '', None, '@x']
@@ -378,10 +381,15 @@ def test_files_joined_from_row_lines_are_the_files_to_csv_writes():
                         if f.kind in (Kind.INTEGER, Kind.DECIMAL, Kind.DISTRICT)})
             row.update({f.name: "2024-01-0" + str(i + 1) for f in table.record_fields if f.kind is Kind.DATE})
             rows.append(row)
-        head, lines = csv_lines(table, rows)
+        ends = array("q")
+        data = to_csv(table, rows, ends)
+        assert len(ends) == len(rows) + 1 and ends[-1] == len(data)
+        fields = table.dataset_fields
+        assert data == excel_csv([f.name for f in fields], ([get(r) for get in getters(fields)] for r in rows),
+                                 [CSV_CELLS[f.kind.spec.storage] for f in fields])
         for group in (rows, rows[::-1], rows[2:5], []):
-            chosen = [lines[rows.index(r)] for r in group]
-            assert joined_csv(head, chosen) == to_csv(table, group)
+            cut = b"".join([data[:ends[0]], *(data[ends[rows.index(r)]:ends[rows.index(r) + 1]] for r in group)])
+            assert cut == to_csv(table, group)
 
 
 def test_district_and_member_csvs_are_joined_when_written_not_kept():
