@@ -411,6 +411,39 @@ def test_on_a_desktop_every_district_is_named_on_the_whole_citys_map(tab, serve_
     assert drawn == len(districts) == 12, f"{drawn} of {len(districts)} district names drawn"
 
 
+NAMED_ON_THE_MAP = """() => {
+  const map = document.getElementById('registry-map');
+  return {
+    shown: [...map.querySelectorAll('.district-label > span')].filter(n => getComputedStyle(n).visibility === 'visible')
+      .map(n => n.textContent),
+    clusters: [...map.querySelectorAll('.leaflet-marker-pane .marker-cluster')].map(c => c.querySelector('[title]')?.title || ''),
+    pins: [...map.querySelectorAll('.leaflet-marker-pane .map-pin')].map(p => p.title),
+  };
+}"""
+
+
+def test_a_district_whose_name_is_left_out_is_named_by_its_markers(tab, serve_site, features):
+    """On a phone's whole-city view a name with no free place is left out. Its district is still
+    named on the map: each cluster's title says the districts of the properties it holds, each
+    pin's title is its property's (whose page and popup name the district); so together they
+    name every district, the ones left out included."""
+    tab.set_viewport_size({"width": 360, "height": 800})
+    open_map(tab, serve_site)
+    assert wait_markers(tab, len(features)) == len(features)
+    markers_drawn(tab)
+    found = tab.evaluate(NAMED_ON_THE_MAP)
+    districts = {f["properties"]["district"] for f in features}
+    district_of_title = {f["properties"]["title"].translate(LATIN): f["properties"]["district"] for f in features}
+    shown = {int(name.translate(LATIN).split()[-1]) for name in found["shown"]}
+    assert shown < districts, "the sample's phone view leaves a name out"
+    named = set()
+    for title in found["clusters"]:
+        assert re.fullmatch(r"منطقه(‌های)? [۰-۹]+(، [۰-۹]+)*", title), title
+        named |= {int(n) for n in re.findall(r"\d+", title.translate(LATIN))}
+    named |= {district_of_title[title.translate(LATIN)] for title in found["pins"]}
+    assert named == districts, (sorted(named), sorted(districts))
+
+
 FLAG_COLUMNS = ("flag_lease_expired", "flag_no_contract", "flag_occupied_illegally", "flag_vacant", "flag_low_rent")
 
 

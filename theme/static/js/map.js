@@ -60,11 +60,19 @@
     return map;
   }
 
-  function pin(latlng, title) {
+  function pin(latlng, title, district) {
     return L.marker(latlng, {
       icon: L.divIcon({ className: "map-pin", iconSize: [18, 18] }),
-      title: title, keyboard: true, riseOnHover: true
+      title: title, keyboard: true, riseOnHover: true, district: district
     });
+  }
+  // What a cluster's title says: the districts of the properties it holds, a name left out
+  // being one of them.
+  function districtsOf(markers) {
+    var seen = {};
+    markers.forEach(function (marker) { seen[marker.options.district] = true; });
+    var numbers = Object.keys(seen).map(Number).sort(function (a, b) { return a - b; }).map(N.toPersianDigits);
+    return (numbers.length > 1 ? "منطقه‌های " : "منطقه ") + numbers.join("، ");
   }
 
   // --- properties/map/ ---------------------------------------------------------------
@@ -95,8 +103,8 @@
   // above their points left six of the twelve out at 1280 px, and a phone's whole-city view
   // hid names and counts under each other before any were left out. The busier districts
   // choose first (districtLabels' order), so the same view always gives the same names. Each
-  // zoom places them again; every marker stays where it was, its popup names its district, and
-  // so does the list under the map. The boxes come from the map's
+  // zoom places them again; every marker stays where it was, its popup and its cluster's title
+  // name its district, and so does the list under the map. The boxes come from the map's
   // projection, not from the screen: after a zoom the clusters are still gliding into place.
   function box(at, left, top, width, height) {
     return { left: at.x + left, right: at.x + left + width, top: at.y + top, bottom: at.y + top + height };
@@ -213,7 +221,8 @@
       iconCreateFunction: function (group) {
         var n = group.getChildCount();
         return L.divIcon({
-          html: "<span>" + N.faNumber(n) + '<span class="visually-hidden"> ملک</span></span>',
+          html: '<span title="' + escapeHtml(districtsOf(group.getAllChildMarkers())) + '">' + N.faNumber(n) +
+                '<span class="visually-hidden"> ملک</span></span>',
           className: "marker-cluster" + (n < 10 ? " small" : n < 100 ? " medium" : " large"),
           iconSize: L.point(40, 40)
         });
@@ -229,7 +238,7 @@
       var entries = features.map(function (f) {
         var c = f.geometry.coordinates;
         var href = root + pattern.replace("{slug}", encodeURIComponent(f.properties.slug));
-        var marker = pin([c[1], c[0]], N.toPersianDigits(f.properties.title)).bindPopup(popup(f, href));
+        var marker = pin([c[1], c[0]], N.toPersianDigits(f.properties.title), f.properties.district).bindPopup(popup(f, href));
         return { feature: f, marker: marker };
       });
       labels = districtLabels(map, features);
