@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ import pelicanconf
 from browser_helpers import read_csv, screen_pixels, site_data  # noqa: F401
 from pipeline.normalise import fold
 from pipeline.urls import URLS
-from test_member_print import pdf_pages
+from test_member_print import pdf_pages, tokens
 
 PAGE_SIZE = pelicanconf.LISTING_PAGE_SIZE
 PRINT_PART = re.compile(r'<p class="print-only print-part">(.*?)</p>', re.S)
@@ -261,47 +263,123 @@ def test_the_header_search_box_shows_its_whole_placeholder_and_keeps_its_names(m
 
 MARK_PARTS = """() => {
   // Chromium writes a named destination (its page, its height) for each element a link points
-  // to: point a link, not shown, at each part of each figure.
+  // to: point a link, not shown, at each part of each figure and at each row of its table.
   const links = document.createElement('div');
   links.hidden = true;
+  const mark = (found, id) => {
+    found.id = id;
+    const link = document.createElement('a');
+    link.href = `#${id}`;
+    links.append(link);
+  };
   document.querySelectorAll('section.figure').forEach(section => {
     for (const [part, selector] of [['chart', 'figure.chart'], ['table', 'details.numbers'], ['download', '.download']]) {
       const found = section.querySelector(selector);
-      if (!found) continue;
-      found.id = `${section.id}--${part}`;
-      const link = document.createElement('a');
-      link.href = `#${found.id}`;
-      links.append(link);
+      if (found) mark(found, `${section.id}--${part}`);
     }
+    section.querySelectorAll('table.stats-table tbody tr').forEach((row, i) => mark(row, `${section.id}--row-${i}`));
   });
   document.body.append(links);
-  return [...document.querySelectorAll('section.figure')].map(s => [s.id, !!s.querySelector('details.numbers[open]')]);
+  return [...document.querySelectorAll('section.figure')].map(s => ({
+    name: s.id, rows: s.querySelectorAll('table.stats-table tbody tr').length,
+    head: [...s.querySelectorAll('table.stats-table thead th')].map(th => th.textContent)}));
 }"""
 DEST = re.compile(r"^\s*(\d+) \[ XYZ\s+\S+\s+(\S+) null\s*\] \"([^\"]+)\"$", re.M)
+PGM = re.compile(rb"P5\s+(\d+)\s+(\d+)\s+255\s")
+# print.css's @page margins, top and bottom: the page's number stands in the bottom one.
+MARGIN_MM = (14, 16)
 
 
-def test_the_statistics_page_prints_on_few_pages_each_heading_with_its_chart(make_page, serve_site, tmp_path):
-    """The sample's statistics printed on 16 A4 pages, seven of them ending on a figure's
-    heading whose chart was on the next. On paper a heading stands on the page of its chart, a
-    figure whose table is short (open on screen) is not split, and a long table flows in
-    columns: 9 pages (10 before the six-column tables flowed too; the bound leaves one for a
-    font's metrics)."""
-    tab = make_page(width=1280, height=900)
-    tab.goto(f"{serve_site}/{URLS.stats()}")
-    tab.evaluate("document.fonts.ready")
-    figures = tab.evaluate(MARK_PARTS)
-    pdf = tmp_path / "stats.pdf"
-    tab.pdf(path=str(pdf), format="A4", print_background=True)
+@dataclass(frozen=True)
+class PrintedStats:
+    figures: list[dict]
+    page_of: dict[str, int]  # named destination -> its page
+    texts: list[str]  # each page's text
+    reach: list[float]  # how far down each page's text area its content reaches, 0 to 1
+
+
+def drawn_reach(pdf: Path, folder: Path) -> list[float]:
+    """Per page, the lowest dark pixel of its text area (above the page number), as a share of
+    that area's height: what is drawn, text or chart alike."""
+    dpi = 36
+    subprocess.run(["pdftoppm", "-gray", "-r", str(dpi), str(pdf), str(folder / "page")], check=True)
+    reach = []
+    for image in sorted(folder.glob("page-*.pgm"), key=lambda p: int(p.stem.split("-")[1])):
+        data = image.read_bytes()
+        header = PGM.match(data)
+        width, height = int(header.group(1)), int(header.group(2))
+        pixels = data[header.end():]
+        top, bottom = (round(mm / 25.4 * dpi) for mm in MARGIN_MM)
+        bottom = height - bottom
+        dark = [y for y in range(top, bottom) if min(pixels[y * width:(y + 1) * width]) < 160]
+        reach.append((dark[-1] - top) / (bottom - top) if dark else 0.0)
+    return reach
+
+
+@pytest.fixture(scope="module")
+def printed_stats(browser, serve_site, tmp_path_factory) -> PrintedStats:
+    """The statistics page printed to A4 as the print dialog does, once for the tests below."""
+    folder = tmp_path_factory.mktemp("stats-print")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fa-IR")
+    try:
+        tab = context.new_page()
+        tab.goto(f"{serve_site}/{URLS.stats()}")
+        tab.evaluate("document.fonts.ready")
+        figures = tab.evaluate(MARK_PARTS)
+        pdf = folder / "stats.pdf"
+        tab.pdf(path=str(pdf), format="A4", print_background=True)
+    finally:
+        context.close()
     info = subprocess.run(["pdfinfo", "-dests", str(pdf)], capture_output=True, text=True, check=True).stdout
-    pages = int(re.search(r"^Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
-                                                            text=True, check=True).stdout, re.M).group(1))
-    page_of = {name: int(page) for page, _, name in DEST.findall(info)}
-    assert len(figures) >= 10 and {f"{name}--chart" for name, _ in figures} <= set(page_of), info
-    for name, short in figures:
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    texts = text.split("\f")
+    while texts and not texts[-1].strip():
+        texts.pop()
+    reach = drawn_reach(pdf, folder)
+    assert len(reach) == len(texts), (len(reach), len(texts))
+    return PrintedStats(figures, {name: int(page) for page, _, name in DEST.findall(info)}, texts, reach)
+
+
+def test_the_statistics_page_prints_on_few_pages_each_heading_with_its_chart(printed_stats):
+    """The sample's statistics printed on 16 A4 pages, seven of them ending on a figure's
+    heading whose chart was on the next. On paper a heading stands on the page of its chart and
+    a long table flows in columns: 8 pages (9 while a figure with a short table was kept whole;
+    the bound leaves one for a font's metrics)."""
+    figures, page_of = printed_stats.figures, printed_stats.page_of
+    assert len(figures) >= 10 and {f"{f['name']}--chart" for f in figures} <= set(page_of), page_of
+    for figure in figures:
+        name = figure["name"]
         assert page_of[name] == page_of[f"{name}--chart"], f"{name}: its heading ends a page without its chart"
-        if short:
-            assert page_of[name] == page_of[f"{name}--download"], f"{name}: a short table split from its figure"
-    assert pages <= 10, f"{pages} pages"
+    assert len(printed_stats.texts) <= 9, f"{len(printed_stats.texts)} pages"
+
+
+def test_no_printed_statistics_page_is_left_half_blank(printed_stats):
+    """A figure whose table was short (open on screen) was kept whole: the sample's third figure
+    did not fit under the second and went to the next sheet, and so on, leaving pages 3 and 4
+    half blank (the content reached half of each). The block kept whole is now a figure's
+    heading, paragraph and chart, under half a sheet; its table breaks between rows."""
+    blank = [(page, f"{reach:.2f}") for page, reach in enumerate(printed_stats.reach[:-1], 1) if reach < 0.75]
+    assert not blank, f"pages whose content ends above three quarters of the sheet: {blank}"
+
+
+def test_a_printed_table_that_crosses_a_page_repeats_its_head_and_leaves_no_lone_row(printed_stats):
+    """A table breaks between rows: on each page it reaches, its column titles are printed
+    again (print.css: thead as a table-header-group), at least two rows stand under the head at
+    its start and at least three end it."""
+    page_of, crossing = printed_stats.page_of, 0
+    for figure in printed_stats.figures:
+        pages = [page_of[f"{figure['name']}--row-{i}"] for i in range(figure["rows"])]
+        if not pages or pages[0] == pages[-1]:
+            continue
+        crossing += 1
+        held = Counter(pages)
+        first, last = held[pages[0]], held[pages[-1]]
+        assert first >= min(2, len(pages)) and last >= min(3, len(pages)), (figure["name"], dict(held))
+        head = tokens(" ".join(figure["head"]))
+        for page in sorted(held):
+            missing = Counter(head) - Counter(tokens(printed_stats.texts[page - 1]))
+            assert not missing, f"{figure['name']}: page {page} prints its rows without its head ({missing})"
+    assert crossing, "the sample prints a table across pages"
 
 
 WIDE_LONG_TABLES = """() => {

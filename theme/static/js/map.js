@@ -60,11 +60,19 @@
     return map;
   }
 
-  function pin(latlng, title) {
+  function pin(latlng, title, district) {
     return L.marker(latlng, {
       icon: L.divIcon({ className: "map-pin", iconSize: [18, 18] }),
-      title: title, keyboard: true, riseOnHover: true
+      title: title, keyboard: true, riseOnHover: true, district: district
     });
+  }
+  // What a cluster's title says: the districts of the properties it holds, a name left out
+  // being one of them.
+  function districtsOf(markers) {
+    var seen = {};
+    markers.forEach(function (marker) { seen[marker.options.district] = true; });
+    var numbers = Object.keys(seen).map(Number).sort(function (a, b) { return a - b; }).map(N.toPersianDigits);
+    return (numbers.length > 1 ? "منطقه‌های " : "منطقه ") + numbers.join("، ");
   }
 
   // --- properties/map/ ---------------------------------------------------------------
@@ -89,38 +97,83 @@
     }).sort(function (a, b) { return b.properties - a.properties || a.district - b.district; });
   }
 
-  // A district's name that would cover another name or a marker (a cluster's count, a pin) is
-  // left out at this zoom: on a phone's whole-city view twelve names over the clusters hid each
-  // other and the counts. Each zoom places them again; every marker stays where it was, its
-  // popup names its district, and so does the list under the map. The boxes come from the map's
+  // A district's name stands beside its point, in the first of the places around it (PLACES)
+  // that covers no other name, no cluster's count, no pin and no control, and lies inside the
+  // map; with no such place it is left out at this zoom. Names placed only
+  // above their points left six of the twelve out at 1280 px, and a phone's whole-city view
+  // hid names and counts under each other before any were left out. The busier districts
+  // choose first (districtLabels' order), so the same view always gives the same names. Each
+  // zoom places them again; every marker stays where it was, its popup and its cluster's title
+  // name its district, and so does the list under the map. The boxes come from the map's
   // projection, not from the screen: after a zoom the clusters are still gliding into place.
-  function box(map, latlng, width, height, rise) {
-    var at = map.latLngToLayerPoint(latlng);
-    return { left: at.x - width / 2, right: at.x + width / 2, top: at.y - rise - height, bottom: at.y - rise };
+  function box(at, left, top, width, height) {
+    return { left: at.x + left, right: at.x + left + width, top: at.y + top, bottom: at.y + top + height };
   }
   function overlap(a, b) {
     return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
   }
-  // A name may lie on a cluster's pale rim, not on the middle of an icon, where its count is.
-  var ICON_CORE = 0.5;
+  function within(a, b) {
+    return b.left <= a.left && a.right <= b.right && b.top <= a.top && a.bottom <= b.bottom;
+  }
+  // A name's nearest edge is GAP px from its point, clear of the count of a cluster drawn on it
+  // (40 px across), or across a corner the same distance; then, where a crowded view left a
+  // name no room at GAP, twice and three times as far (at 1280 px by 900, two of the sample's
+  // twelve names found room only there). Each place gives the name's top left corner from its
+  // point for a name of width w and height h. Above comes first: it is where map.css sets a
+  // name before it is placed.
+  var GAP = 22;
+  var PLACES = [GAP, 2 * GAP, 3 * GAP].reduce(function (places, gap) {
+    var slant = Math.round(gap / Math.SQRT2);
+    return places.concat([
+      function (w, h) { return [-w / 2, -gap - h]; },        // above
+      function (w, h) { return [-w / 2, gap]; },             // below
+      function (w, h) { return [gap, -h / 2]; },             // right, where a right-to-left line starts
+      function (w, h) { return [-gap - w, -h / 2]; },        // left
+      function (w, h) { return [slant, -slant - h]; },       // above right
+      function (w, h) { return [-slant - w, -slant - h]; },  // above left
+      function (w, h) { return [slant, slant]; },            // below right
+      function (w, h) { return [-slant - w, slant]; }        // below left
+    ]);
+  }, []);
+  // A name may lie on a cluster's pale rim, not on its middle, where its count is; a pin is
+  // small and all of it marks the property: no name covers any of it.
+  var CLUSTER_CORE = 0.5;
+  // The map's view and its controls (zoom buttons, attribution), in the layer's points.
+  function frame(map) {
+    var origin = map.containerPointToLayerPoint([0, 0]), size = map.getSize();
+    var container = map.getContainer(), outer = container.getBoundingClientRect();
+    var controls = Array.prototype.map.call(container.querySelectorAll(".leaflet-control"), function (control) {
+      // container points start inside the map's border
+      var r = control.getBoundingClientRect(), left = outer.left + container.clientLeft, top = outer.top + container.clientTop;
+      return box(origin, r.left - left, r.top - top, r.width, r.height);
+    });
+    return { view: box(origin, 0, 0, size.x, size.y), controls: controls };
+  }
   function uncrowd(map, labels, markers, cluster) {
-    var taken = [], drawn = {};
+    var around = frame(map), taken = around.controls.slice(), drawn = {};
     markers.forEach(function (marker) {
       var visible = cluster.getVisibleParent(marker);
       var icon = visible && visible.getElement();
       if (!icon || drawn[L.stamp(visible)]) { return; }
       drawn[L.stamp(visible)] = true;
       // an icon is centred on its point (Leaflet's default anchor for a sized icon)
-      var width = icon.offsetWidth * ICON_CORE, height = icon.offsetHeight * ICON_CORE;
-      taken.push(box(map, visible.getLatLng(), width, height, -height / 2));
+      var core = visible === marker ? 1 : CLUSTER_CORE;
+      var width = icon.offsetWidth * core, height = icon.offsetHeight * core;
+      taken.push(box(map.latLngToLayerPoint(visible.getLatLng()), -width / 2, -height / 2, width, height));
     });
     labels.forEach(function (label) {
       var name = label.marker.getElement().firstElementChild;
-      // map.css sets the name centred on its point and its foot 22 px above it
-      var place = box(map, label.marker.getLatLng(), name.offsetWidth, name.offsetHeight, 22);
-      var crowded = taken.some(function (other) { return overlap(place, other); });
-      name.style.visibility = crowded ? "hidden" : "";
-      if (!crowded) { taken.push(place); }
+      var at = map.latLngToLayerPoint(label.marker.getLatLng());
+      var width = name.offsetWidth, height = name.offsetHeight, chosen = null;
+      PLACES.some(function (place) {
+        var corner = place(width, height), spot = box(at, corner[0], corner[1], width, height);
+        if (!within(spot, around.view) || taken.some(function (other) { return overlap(spot, other); })) { return false; }
+        chosen = corner;
+        taken.push(spot);
+        return true;
+      });
+      name.style.visibility = chosen ? "" : "hidden";
+      if (chosen) { name.style.transform = "translate(" + chosen[0] + "px, " + chosen[1] + "px)"; }
     });
   }
 
@@ -168,7 +221,8 @@
       iconCreateFunction: function (group) {
         var n = group.getChildCount();
         return L.divIcon({
-          html: "<span>" + N.faNumber(n) + '<span class="visually-hidden"> ملک</span></span>',
+          html: '<span title="' + escapeHtml(districtsOf(group.getAllChildMarkers())) + '">' + N.faNumber(n) +
+                '<span class="visually-hidden"> ملک</span></span>',
           className: "marker-cluster" + (n < 10 ? " small" : n < 100 ? " medium" : " large"),
           iconSize: L.point(40, 40)
         });
@@ -184,7 +238,7 @@
       var entries = features.map(function (f) {
         var c = f.geometry.coordinates;
         var href = root + pattern.replace("{slug}", encodeURIComponent(f.properties.slug));
-        var marker = pin([c[1], c[0]], N.toPersianDigits(f.properties.title)).bindPopup(popup(f, href));
+        var marker = pin([c[1], c[0]], N.toPersianDigits(f.properties.title), f.properties.district).bindPopup(popup(f, href));
         return { feature: f, marker: marker };
       });
       labels = districtLabels(map, features);
