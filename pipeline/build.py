@@ -58,6 +58,9 @@ def prepare(exports: Path, city: Municipality, published: str | None = None,
     exports_read = read_exports(exports)
     stages.begin("validate")
     validated = validate(exports_read, city, row_cache)
+    # The read cells are no longer needed: the tables' values are the row cache's entries now
+    # (at 20k rulings, 71 of the 131 MiB of Python objects the build then held).
+    del exports_read
     settle()
     if on_validated is not None:
         on_validated(validated)

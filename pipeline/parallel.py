@@ -53,6 +53,7 @@ class Forked:
                 except (EOFError, pickle.UnpicklingError):
                     value = None
             _, status = os.waitpid(self._pid, 0)
+            self._pid = None   # reaped: its number may be another process's now, never to be killed
             if value is None:
                 raise ChildFailed(f"the second process ended without a result (status {status})")
             self._value = value

@@ -61,6 +61,8 @@ def validate(exports: Exports, city: Municipality, rows: RowCache | None = None)
     if rows is not None:
         rows.bind(city, today)
     parsing = {raw.table.name: _RowParsing(raw, city, today, rows) for raw in exports.tables()} if rows is not None else {}
+    for table in parsing.values():   # taken at once, in any order: a child that is done ends
+        table.receive()
     checked: dict[str, Checked] = {}
     for raw in exports.tables():  # rulings first: the others' foreign keys name them
         checked[raw.table.name] = _check(raw, city, today, checked, parsing.pop(raw.table.name, None))
@@ -154,15 +156,20 @@ class _RowParsing:
         self.parsed = (parallel.Forked(_parse_rows, raw.frame, self.missing, self.fields, city, today)
                        if self.missing else None)
 
+    def receive(self) -> None:
+        """The parsed rows' entries, taken from the child (which then ends: it no longer
+        holds its memory, nor waits on a full pipe while the whole-table checks run)."""
+        if self.parsed is not None:
+            for i, entry in zip(self.missing, self.parsed.result()):
+                self.entries[i] = entry
+            self.parsed = None
+
     def columns(self, raw: RawTable) -> dict[str, tuple[pd.Series, pd.Series]]:
         """Values and errors of every published field; every row's entry is handed on to
         ``rows.new`` (what the next run reads)."""
+        self.receive()
         name, entries = raw.table.name, self.entries
         self.rows.hits[name] = len(entries) - len(self.missing)
-        if self.parsed is not None:
-            for i, entry in zip(self.missing, self.parsed.result()):
-                entries[i] = entry
-            self.parsed = None
         self.rows.keys[name] = self.keys
         new = self.rows.new.setdefault(name, {})
         for key, entry in zip(self.keys.tolist(), entries):

@@ -18,6 +18,18 @@ def test_a_child_that_dies_before_its_result_is_a_failure():
         parallel.Forked(os._exit, 3).result()
 
 
+def test_a_child_reaped_without_a_result_is_never_signalled_again(monkeypatch):
+    """Once reaped, the child's number may be another process's: ending the unasked result
+    (``__del__``) must not kill it."""
+    forked = parallel.Forked(os._exit, 3)
+    with pytest.raises(parallel.ChildFailed):
+        forked.result()
+    killed = []
+    monkeypatch.setattr(parallel.os, "kill", lambda pid, sig: killed.append(pid))
+    forked.end_unasked()
+    assert killed == []
+
+
 def test_a_child_that_dies_halfway_through_its_result_is_a_failure(monkeypatch):
     import pickle
 
@@ -73,8 +85,9 @@ def test_a_waiting_process_prepares_at_once_and_is_given_what_it_prepared(tmp_pa
         if prepared.exists() and prepared.read_text():
             break
         time.sleep(0.05)
-    assert prepared.read_text() == str(waiting._pid)
-    assert waiting.start("the built site").result() == ("made early", "the built site", waiting._pid)
+    child = waiting._pid
+    assert prepared.read_text() == str(child)
+    assert waiting.start("the built site").result() == ("made early", "the built site", child)
 
 
 def test_what_was_prepared_is_freed_once_the_function_has_taken_it():

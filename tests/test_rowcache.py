@@ -326,6 +326,49 @@ def test_rows_not_in_the_cache_are_parsed_by_another_process_and_arrive_as_compa
     assert all(entry[1] is clean[0][1] for entry in clean)
 
 
+def test_rows_parsed_in_other_processes_are_the_rows_parsed_here(tmp_path):
+    """The same tables whether the rows are parsed by the forked processes (a cache that holds
+    none of them) or in this process (no cache): values, types, rejections and their reasons."""
+    from pipeline import read, validate
+
+    source = exports(tmp_path / "a", dates={5: "1402/13/45", 7: "1499/01/01"}, areas={3: "بیست"},
+                     texts={9: "=1+1 ‌ متن با نیم‌فاصله"})
+    here = validate.validate(read.read_exports(source), CITY)
+    forked = validate.validate(read.read_exports(source), CITY, rowcache.RowCache(tmp_path / "rows"))
+    for one, other in zip(here.tables(), forked.tables()):
+        assert one.frame.equals(other.frame) and one.rejected_rows.equals(other.rejected_rows)
+        assert [[type(v) for v in row] for row in one.frame.itertuples()] == \
+               [[type(v) for v in row] for row in other.frame.itertuples()]
+        assert one.problems == other.problems and one.warnings == other.warnings
+    assert {p["code"] for p in here.rulings.problems} >= {"bad-date"}
+    assert {p["code"] for p in here.violations.problems} >= {"orphan-of-rejected"}
+
+
+def test_every_table_is_given_to_its_process_before_any_result_is_taken(tmp_path, monkeypatch):
+    """The tables are parsed side by side, and every result is taken before the checks run:
+    a child that is done ends, rather than wait on a full pipe through the other tables' checks."""
+    from pipeline import parallel, validate
+
+    events = []
+
+    class Recording(parallel.Forked):
+        def __init__(self, function, frame, *args):
+            events.append(("forked", len(frame)))
+            super().__init__(function, frame, *args)
+
+        def result(self):
+            events.append(("taken",))
+            return super().result()
+
+    real_check = validate._check
+    monkeypatch.setattr(validate.parallel, "Forked", Recording)
+    monkeypatch.setattr(validate, "_check", lambda *args: (events.append(("checked",)), real_check(*args))[1])
+    build.prepare(exports(tmp_path / "a"), CITY, PUBLISHED, None, tmp_path / "cache")
+    kinds = [event[0] for event in events]   # the search's and the workbooks' processes come later
+    assert kinds[:9] == ["forked"] * 3 + ["taken"] * 3 + ["checked"] * 3
+    assert [event[1] for event in events[:3]] == [12, 12, 4]
+
+
 def test_a_parse_that_fails_in_the_other_process_stops_the_build(tmp_path, monkeypatch):
     """A fault of the code in the parsing process is not an empty table: the build stops."""
     from pipeline import parallel, validate
