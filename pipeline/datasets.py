@@ -43,26 +43,33 @@ def csv_cell(value) -> str:
     return str(value)
 
 
-def excel_csv(header, rows, cells=None) -> bytes:
+def excel_csv(header, rows, cells=None, ends: array | None = None) -> bytes:
     """The one CSV writer of the project (datasets, change log, staff reports): UTF-8 with a
     BOM (so Excel reads Persian), CRLF rows, every text cell formula-neutralised.
 
     ``cells``: one writer per column (a dataset's, from its fields' kinds); ``csv_cell``
-    for every column when None.
+    for every column when None. ``ends``: given, it receives where the BOM and header end and
+    where each row's line ends. The csv module quotes each row on its own, so a file of some
+    of these rows (a district's, a member's) is its BOM, the header and their lines, cut from
+    these bytes (``downloads.GroupFiles``) rather than made a second time (at 100k rulings, 3 s).
 
-    Rows are taken one at a time and encoded as they are written: at 100k rulings the text of
-    ``rulings.csv``, its rows' cell lists and its copies (with the BOM, then encoded) were held
-    side by side, several times the file's size, at the pipeline's peak."""
-    buffer = io.BytesIO()
-    text = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
-    text.write("\ufeff")
-    writer = csv.writer(text, lineterminator="\r\n")
-    writer.writerow([csv_cell(name) for name in header])
-    writer.writerows([cell(value) for cell, value in zip(cells or repeat(csv_cell), row)] for row in rows)
-    text.flush()
-    data = buffer.getvalue()
-    text.detach()
-    return data
+    Rows are taken one at a time and each line encoded as it is made: at 100k rulings the text
+    of ``rulings.csv``, its rows' cell lists and its copies (with the BOM, then encoded) were
+    held side by side, several times the file's size, at the pipeline's peak."""
+    cells = cells or repeat(csv_cell)
+    line = io.StringIO(newline="")
+    writer = csv.writer(line, lineterminator="\r\n")
+    data = io.BytesIO()
+    data.write("\ufeff".encode("utf-8"))
+    for cells_of_row in chain([[csv_cell(name) for name in header]],
+                              ([cell(value) for cell, value in zip(cells, row)] for row in rows)):
+        line.seek(0)
+        line.truncate()
+        writer.writerow(cells_of_row)
+        data.write(line.getvalue().encode("utf-8"))
+        if ends is not None:
+            ends.append(data.tell())
+    return data.getvalue()
 
 
 def _text_cell(value) -> str:
@@ -95,26 +102,12 @@ def jalali_copies(table: Table, row: dict) -> dict:
 
 
 def to_csv(table: Table, rows: list[dict], ends: array | None = None) -> bytes:
-    """The table's CSV, as ``excel_csv`` writes it, each line encoded as it is made.
-
-    ``ends``: given, it receives where the BOM and header end and where each row's line ends.
-    The csv module quotes each row on its own, so a file of some of these rows (a district's,
-    a member's) is its BOM, the header and their lines, cut from these bytes
-    (``downloads.GroupFiles``) rather than made a second time (at 100k rulings, 3 s)."""
+    """The table's CSV (``excel_csv``: its dataset columns, each written by its kind's cell
+    writer); ``ends`` as there."""
     fields = table.dataset_fields
-    get, cells = getters(fields), [CSV_CELLS[f.kind.spec.storage] for f in fields]
-    line = io.StringIO(newline="")
-    writer = csv.writer(line, lineterminator="\r\n")
-    data = io.BytesIO()
-    data.write("\ufeff".encode("utf-8"))
-    for row in chain([[csv_cell(f.name) for f in fields]], ([c(g(r)) for c, g in zip(cells, get)] for r in rows)):
-        line.seek(0)
-        line.truncate()
-        writer.writerow(row)
-        data.write(line.getvalue().encode("utf-8"))
-        if ends is not None:
-            ends.append(data.tell())
-    return data.getvalue()
+    get = getters(fields)
+    return excel_csv([f.name for f in fields], ([g(r) for g in get] for r in rows),
+                     [CSV_CELLS[f.kind.spec.storage] for f in fields], ends)
 
 
 def to_json(table: Table, rows: list[dict]) -> bytes:

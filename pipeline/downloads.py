@@ -250,8 +250,9 @@ class GroupFiles(Mapping):
                 groups[URLS.district_data(record["district"], "{name}")].append(i)
         for (role, slug), group in member_rulings(rows[RULINGS.name]).items():
             groups[URLS.member_data(role, slug, "{name}")] = [position[id(r)] for r in group]
-        self._rulings = _lines_of(files[f"{RULINGS.name}.csv"], RULINGS, rows[RULINGS.name], line_ends)
-        self._violations = _lines_of(files[f"{VIOLATIONS.name}.csv"], VIOLATIONS, rows[VIOLATIONS.name], line_ends)
+        self._rulings, self._violations = (
+            _lines_of(f"{t.name}.csv", files[f"{t.name}.csv"], line_ends.get(t.name), len(rows[t.name]))
+            for t in (RULINGS, VIOLATIONS))
         self._violations_of = [violations.get(r["ruling_no"], []) for r in rows[RULINGS.name]]
         # path -> (its table's CSV, the positions of its rulings, whether it lists their
         # violations rather than them)
@@ -272,11 +273,11 @@ class GroupFiles(Mapping):
         return len(self._files)
 
 
-def _lines_of(data: bytes, table: Table, rows: list[dict], line_ends: dict[str, array]) -> tuple[memoryview, array]:
-    """``data`` (the table's CSV) and where its BOM and header end and each row's line ends."""
-    ends = line_ends.get(table.name)
-    if ends is None or len(ends) != len(rows) + 1 or ends[-1] != len(data):   # never cut a CSV made otherwise
-        raise ValueError(f"{table.name}.csv is not the lines of its rows")
+def _lines_of(name: str, data: bytes, ends: array | None, rows: int) -> tuple[memoryview, array]:
+    """``data`` (a table's CSV, ``name``, of ``rows`` rows) and ``ends``, where its BOM and
+    header end and each row's line ends: checked, so that a CSV made otherwise is never cut."""
+    if ends is None or len(ends) != rows + 1 or ends[-1] != len(data):
+        raise ValueError(f"{name} is not the lines of its rows")
     return memoryview(data), ends
 
 

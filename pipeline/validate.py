@@ -166,8 +166,9 @@ class _RowParsing:
 
     def columns(self, raw: RawTable) -> dict[str, tuple[pd.Series, pd.Series]]:
         """Values and errors of every published field; every row's entry is handed on to
-        ``rows.new`` (what the next run reads)."""
-        self.receive()
+        ``rows.new`` (what the next run reads). ``receive`` first: ``validate`` takes every
+        table's rows before any check."""
+        assert self.parsed is None, "the parsed rows are taken (receive) before the checks"
         name, entries = raw.table.name, self.entries
         self.rows.hits[name] = len(entries) - len(self.missing)
         self.rows.keys[name] = self.keys
