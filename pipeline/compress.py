@@ -41,30 +41,26 @@ def precompress(root: Path) -> int:
 
 
 def compress(root: Path, unchanged: set[str] = frozenset(), twins: dict[str, str] | None = None,
-             both_cores: bool = True) -> tuple[int, int]:
+             both_cores: bool = True, listed: tuple[list[tuple[str, int]], int] | None = None) -> tuple[int, int]:
     """``precompress``, but a file that is unchanged beside its unchanged ``.gz`` (both still
     the live site's) keeps it, and a large file whose bytes are those of another is compressed
     once: in this run, or by an earlier one when ``twins`` (the sha256 of an unchanged file ->
-    its unchanged ``.gz``, relative) names it. Returns (written, kept)."""
+    its unchanged ``.gz``, relative) names it. ``listed``: ``texts``' answer, when the walk
+    that found what is unchanged made it (``incremental.settle``). Returns (written, kept)."""
+    found, kept = listed if listed is not None else texts(root, unchanged)
     jobs: list[tuple[int, str]] = []      # (size, name) to compress
     copies: list[tuple[str, str]] = []    # (name, the .gz whose bytes its .gz is)
     made: dict[bytes, str] = {}           # sha256 -> the .gz this run makes for those bytes
-    kept = 0
-    for relative, path, status in seal.walk(root):
-        if os.path.splitext(relative)[1] not in GZIP_SUFFIXES or not stat.S_ISREG(status.st_mode):
-            continue
-        if relative in unchanged and relative + ".gz" in unchanged:
-            kept += 1
-            continue
-        if status.st_size >= TWIN_BYTES:
-            with open(path, "rb") as handle:
+    for relative, size in found:
+        if size >= TWIN_BYTES:
+            with open(root / relative, "rb") as handle:
                 digest = hashlib.file_digest(handle, "sha256")
             twin = made.get(digest.digest()) or (twins or {}).get(digest.hexdigest())
             if twin:
                 copies.append((relative, twin))
                 continue
             made[digest.digest()] = relative + ".gz"
-        jobs.append((status.st_size, relative))
+        jobs.append((size, relative))
     here, there = balanced(jobs) if both_cores else (jobs, [])
     helper = _Helper(root, there) if there else None
     try:
@@ -77,6 +73,20 @@ def compress(root: Path, unchanged: set[str] = frozenset(), twins: dict[str, str
     for relative, twin in copies:   # after both: a twin made in this run is written by now
         written += write_if_changed(root / (relative + ".gz"), files.blocks(root / twin))
     return written, kept
+
+
+def texts(root: Path, unchanged: set[str] = frozenset()) -> tuple[list[tuple[str, int]], int]:
+    """(relative, size) of every regular text file of ``root`` whose ``.gz`` may be new, in the
+    order of a walk; and how many keep theirs, unchanged beside an unchanged ``.gz``."""
+    found, kept = [], 0
+    for relative, _, status in seal.walk(root):
+        if os.path.splitext(relative)[1] not in GZIP_SUFFIXES or not stat.S_ISREG(status.st_mode):
+            continue
+        if relative in unchanged and relative + ".gz" in unchanged:
+            kept += 1
+        else:
+            found.append((relative, status.st_size))
+    return found, kept
 
 
 def balanced(jobs: list[tuple[int, str]]) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:

@@ -324,33 +324,63 @@ def real_paths(paths: set[str]) -> set[str]:
     return found
 
 
-def remove_stale(new: Path, produced: set[str]) -> list[str]:
-    """Remove every file of ``new`` that is not in ``produced`` (``real_paths``), then the
-    folders left empty; returns the removed files, relative."""
-    removed = []
+@dataclass
+class Settled:
+    """``new`` once ``settle`` has walked it."""
+    removed: list[str]               # files no writer asked for, removed (relative, sorted)
+    unchanged: set[str]              # files still the live site's (the same inode)
+    # ``compress.texts``' answer: (relative, size) of each text file whose .gz may be new, and
+    # how many text files keep theirs (unchanged beside an unchanged .gz)
+    texts: tuple[list[tuple[str, int]], int]
+
+
+def settle(new: Path, produced: set[str], live: Live | None = None,
+           compressible: frozenset[str] | set[str] = frozenset()) -> Settled:
+    """One walk of ``new`` once every writer is done: every file not in ``produced``
+    (``real_paths``) is removed, then the folders left empty; of the files that stay, those
+    still the live site's (``live``) are ``unchanged``, and the regular files whose suffix is
+    in ``compressible`` are listed with their sizes for ``compress``, bar those kept beside
+    their unchanged ``.gz``. At 100k the site has 478,000 files: a walk with a ``stat`` of each
+    took 4.6 s, and the removal, the unchanged files and the ``.gz`` copies each made one.
+    A linked folder is kept and not entered."""
     root = os.path.realpath(new)
-    for folder, _, names in os.walk(root, topdown=False):
-        for name in names:
-            path = os.path.join(folder, name)
+    cut = len(root) + 1
+    files = live.files if live is not None else {}
+    removed: list[str] = []
+    same: set[str] = set()
+    texts: list[tuple[str, int]] = []
+
+    def visit(folder: str) -> bool:
+        """Whether ``folder`` is left empty."""
+        left = 0
+        with os.scandir(folder) as found:
+            entries = list(found)
+        for entry in entries:
+            path = entry.path
+            if entry.is_dir():    # a link to a folder too, as os.walk lists it: kept, not entered
+                if entry.is_symlink() or not visit(path):
+                    left += 1
+                else:
+                    os.rmdir(path)
+                continue
             if path not in produced:
                 os.unlink(path)
-                removed.append(os.path.relpath(path, root))
-        if folder != root and not os.listdir(folder):
-            os.rmdir(folder)
-    return sorted(removed)
+                removed.append(path[cut:])
+                continue
+            left += 1
+            status = os.lstat(path)
+            relative = path[cut:]
+            old = files.get(relative)
+            if old is not None and not stat.S_ISLNK(status.st_mode) and seal.same_inode(old, status):
+                same.add(relative)
+            if stat.S_ISREG(status.st_mode) and os.path.splitext(relative)[1] in compressible:
+                texts.append((relative, status.st_size))
+        return left == 0
 
-
-def unchanged(new: Path, live: Live | None) -> set[str]:
-    """Files of ``new`` that are still the live site's files (the same inode)."""
-    if live is None:
-        return set()
-    same = set()
-    files = live.files
-    for relative, _, status in seal.walk(new):
-        old = files.get(relative)
-        if old is not None and not stat.S_ISLNK(status.st_mode) and seal.same_inode(old, status):
-            same.add(relative)
-    return same
+    visit(root)
+    texts.sort()   # the order of a walk (``seal.walk``): the same twins compressed, the same copies
+    kept = [name in same and name + ".gz" in same for name, _ in texts]
+    return Settled(sorted(removed), same, ([text for text, keep in zip(texts, kept) if not keep], sum(kept)))
 
 
 def save(state: Path, site: Path, published: str, links: LinkIndex | link_index.Saved | Mapping[str, list[str]],

@@ -176,14 +176,15 @@ def _publish(options: Options, run: Run, city: settings.Municipality, siteurl: s
                                           run.settings)
     if run.live is None and options.output.exists():
         print(f"make publish: a full build ({how})", file=sys.stderr)
-    removed = build_into_fresh_folder(options, publication, city, siteurl, run.stages, run.live)
-    run.passed("start", f"{how}, seeded {run.live.seeded}; {len(removed)} files no longer made removed" if run.live
-               else f"a full build into an empty {options.new.name}/: {how}")
-    run.unchanged = incremental.unchanged(options.new, run.live)
+    settled = build_into_fresh_folder(options, publication, city, siteurl, run.stages, run.live)
+    run.passed("start", f"{how}, seeded {run.live.seeded}; {len(settled.removed)} files no longer made removed"
+               if run.live else f"a full build into an empty {options.new.name}/: {how}")
+    run.unchanged = settled.unchanged
     check_build(options, run, siteurl)
     run.stages.begin("gzip")
     point("compressing")
-    written, kept = compress(options.new, run.unchanged, gzip_twins(options, run))
+    written, kept = compress(options.new, run.unchanged, gzip_twins(options, run), listed=settled.texts)
+    del settled
     # Details start with a word: the staff report is right-to-left, and a leading number moves.
     run.passed("gzip", f"copies written: {written}; kept from the live site, their files unchanged: {kept}")
     point("compressed")
@@ -306,10 +307,10 @@ def check_date_order(options: Options, run: Run) -> None:
 
 def build_into_fresh_folder(options: Options, publication: build.Publication, city: settings.Municipality,
                             siteurl: str, stages: progress.Stages = progress.QUIET,
-                            live: incremental.Live | None = None) -> list[str]:
+                            live: incremental.Live | None = None) -> incremental.Settled:
     """Build into ``<output>.new/``: an empty folder, or (``live``) hard links of the live site
     in which the build replaces what changed and from which what it no longer makes is
-    removed. Returns the files removed so."""
+    removed. Returns the walk that removed them (``incremental.settle``)."""
     new = options.new
     if new.exists():
         shutil.rmtree(new)
@@ -339,13 +340,14 @@ def build_into_fresh_folder(options: Options, publication: build.Publication, ci
         produced = incremental.real_paths(written())
     # The .gz copies come later (compress): the live site's stay beside their files.
     produced |= {path + ".gz" for path in produced if os.path.splitext(path)[1] in GZIP_SUFFIXES}
-    removed = incremental.remove_stale(new, produced)   # timed with pelican: a walk, no new stage line
-    if live is None and removed:
+    # timed with pelican: a walk, no new stage line
+    settled = incremental.settle(new, produced, live, GZIP_SUFFIXES)
+    if live is None and settled.removed:
         # An empty folder holds only what was written: a file nobody recorded has a writer
         # that bypasses pipeline.files, and the next publish would delete it.
         raise Refused("manifest", [gates.Finding(f"{new.name}/{name}", "written by no writer that records "
-                                                 "its files (pipeline.files.record)") for name in removed])
-    return removed
+                                                 "its files (pipeline.files.record)") for name in settled.removed])
+    return settled
 
 
 def snapshots(options: Options) -> list[Path]:

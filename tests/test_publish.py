@@ -131,7 +131,7 @@ def test_pelican_is_told_the_publishs_cache_folder(tmp_path, monkeypatch, cache)
     options = publishing.Options(tmp_path / "exports", output=tmp_path / "output", pelican=str(fake),
                                  cache=Path("relative-cache") if cache else None)
     publication = SimpleNamespace(change_log=SimpleNamespace(published="2026-11-21"))
-    assert publishing.build_into_fresh_folder(options, publication, None, SITEURL) == []
+    assert publishing.build_into_fresh_folder(options, publication, None, SITEURL).removed == []
     argv = json.loads(said.read_text())
     given = argv[argv.index("-e") + 1]
     assert given.startswith("CACHE_PATH=")

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import time
 import subprocess
 import sys
@@ -334,3 +335,46 @@ def test_the_seal_written_as_the_site_is_walked_is_the_one_its_sorted_listing_gi
     empty.mkdir()
     seal.write(empty, FIRST, tmp_path / "state")
     assert seal.read(empty) == seal.Seal(FIRST, None, hashlib.sha256(b"{}").hexdigest(), {})
+
+
+def test_one_walk_settles_the_build_folder_as_the_removal_the_unchanged_walk_and_the_gzip_walk_did(tmp_path):
+    """``incremental.settle`` removes every file no writer asked for and the folders left empty
+    (a linked folder kept, not entered), finds the files still the live site's, and lists the
+    text files whose ``.gz`` may be new: what ``os.walk`` removed, ``seal.walk`` found
+    unchanged and ``compress.texts`` lists, in one walk."""
+    from pipeline import compress, incremental
+    live, new = tmp_path / "output", tmp_path / "output.new"
+    names = {"a.html": "a", "a.html.gz": "gz of a", "d/b.html": "b", "d/b.html.gz": "gz of b", "d/c.css": "c",
+             "e/f/old.html": "no longer made", "e/f/g/older.js": "no longer made", "k.png": "k", "z/ی.json": "{}",
+             "z/ی.json.gz": "gz"}
+    for name, text in names.items():
+        (live / name).parent.mkdir(parents=True, exist_ok=True)
+        (live / name).write_text(text, "utf-8")
+    site = incremental.Live(live, incremental.inventory(live), {}, set(), set())
+    incremental.seed(site, new)
+    (new / "d" / "b.html").unlink()
+    (new / "d" / "b.html").write_text("b, changed", "utf-8")   # a new inode beside the old .gz
+    (new / "n.html").write_text("new", "utf-8")
+    (new / "linked").symlink_to(live / "d", target_is_directory=True)
+    (new / "to-a.html").symlink_to(new / "a.html")
+    (new / "broken.html").symlink_to(new / "nowhere")
+    (new / "empty" / "deeper").mkdir(parents=True)
+    stale = {"e/f/old.html", "e/f/g/older.js", "broken.html"}
+    produced = {os.path.join(os.path.realpath(new), name) for name in
+                {*names, "n.html", "to-a.html", "linked"} - stale}
+    walked_unchanged = {relative for relative, _, status in seal.walk(new)
+                        if relative in site.files and not stat.S_ISLNK(status.st_mode)
+                        and seal.same_inode(site.files[relative], status)}
+
+    settled = incremental.settle(new, produced, site, compress.GZIP_SUFFIXES)
+
+    assert settled.removed == sorted(stale)
+    assert not (new / "e").exists() and not (new / "empty").exists(), "folders left empty are removed"
+    assert (new / "linked").is_symlink() and (live / "d" / "c.css").exists(), "a linked folder: kept, not entered"
+    assert settled.unchanged == walked_unchanged - stale == {"a.html", "a.html.gz", "d/b.html.gz", "d/c.css",
+                                                            "k.png", "z/ی.json", "z/ی.json.gz"}
+    assert settled.texts == compress.texts(new, settled.unchanged)
+    assert settled.texts == ([("d/b.html", 10), ("d/c.css", 1), ("n.html", 3)], 2)
+    nothing_live = incremental.settle(new, produced, None, compress.GZIP_SUFFIXES)
+    assert nothing_live.removed == [] and nothing_live.unchanged == set()
+    assert nothing_live.texts == compress.texts(new)
