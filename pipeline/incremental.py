@@ -342,7 +342,9 @@ def settle(new: Path, produced: set[str], live: Live | None = None,
     in ``compressible`` are listed with their sizes for ``compress``, bar those kept beside
     their unchanged ``.gz``. At 100k the site has 478,000 files: a walk with a ``stat`` of each
     took 4.6 s, and the removal, the unchanged files and the ``.gz`` copies each made one.
-    A linked folder is kept and not entered."""
+    A linked folder is kept and not entered. ``produced`` is used up: a path the walk has
+    found is taken out of it (at 100k, 478,000 paths held while their relative names are made
+    raised the publish's peak by 100 MB)."""
     root = os.path.realpath(new)
     cut = len(root) + 1
     files = live.files if live is not None else {}
@@ -367,6 +369,7 @@ def settle(new: Path, produced: set[str], live: Live | None = None,
                 os.unlink(path)
                 removed.append(path[cut:])
                 continue
+            produced.discard(path)   # each path's string freed as the walk's own are made
             left += 1
             status = os.lstat(path)
             relative = path[cut:]
