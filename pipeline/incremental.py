@@ -375,15 +375,25 @@ def settle(new: Path, produced: set[str], live: Live | None = None,
             relative = path[cut:]
             old = files.get(relative)
             if old is not None and not stat.S_ISLNK(status.st_mode) and seal.same_inode(old, status):
-                same.add(relative)
-            if stat.S_ISREG(status.st_mode) and os.path.splitext(relative)[1] in compressible:
+                same.add(relative)   # a text file among them: looked at once the walk has found its .gz
+            elif stat.S_ISREG(status.st_mode) and os.path.splitext(relative)[1] in compressible:
                 texts.append((relative, status.st_size))
         return left == 0
 
     visit(root)
+    # An unchanged text file keeps its .gz when that is unchanged too (a weekly publish: nearly
+    # all of them, not listed); else it is listed, its size taken again.
+    kept = 0
+    for name in same:
+        if os.path.splitext(name)[1] in compressible:
+            if name + ".gz" in same:
+                kept += 1
+            else:
+                status = os.lstat(os.path.join(root, name))
+                if stat.S_ISREG(status.st_mode):
+                    texts.append((name, status.st_size))
     texts.sort()   # the order of a walk (``seal.walk``): the same twins compressed, the same copies
-    kept = [name in same and name + ".gz" in same for name, _ in texts]
-    return Settled(sorted(removed), same, ([text for text, keep in zip(texts, kept) if not keep], sum(kept)))
+    return Settled(sorted(removed), same, (texts, kept))
 
 
 def save(state: Path, site: Path, published: str, links: LinkIndex | link_index.Saved | Mapping[str, list[str]],
