@@ -75,14 +75,24 @@ def compress(root: Path, unchanged: set[str] = frozenset(), twins: dict[str, str
     return written, kept
 
 
+def is_text(relative: str) -> bool:
+    """A file that gets a ``.gz`` beside it."""
+    return os.path.splitext(relative)[1] in GZIP_SUFFIXES
+
+
+def keeps_gz(relative: str, unchanged: set[str]) -> bool:
+    """A text file unchanged beside its unchanged ``.gz`` (both still the live site's) keeps it."""
+    return relative in unchanged and relative + ".gz" in unchanged
+
+
 def texts(root: Path, unchanged: set[str] = frozenset()) -> tuple[list[tuple[str, int]], int]:
     """(relative, size) of every regular text file of ``root`` whose ``.gz`` may be new, in the
     order of a walk; and how many keep theirs, unchanged beside an unchanged ``.gz``."""
     found, kept = [], 0
     for relative, _, status in seal.walk(root):
-        if os.path.splitext(relative)[1] not in GZIP_SUFFIXES or not stat.S_ISREG(status.st_mode):
+        if not is_text(relative) or not stat.S_ISREG(status.st_mode):
             continue
-        if relative in unchanged and relative + ".gz" in unchanged:
+        if keeps_gz(relative, unchanged):
             kept += 1
         else:
             found.append((relative, status.st_size))

@@ -45,7 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import link_index, seal
+from . import compress, link_index, seal
 from .files import write_if_changed
 from .link_index import LinkIndex
 
@@ -334,13 +334,12 @@ class Settled:
     texts: tuple[list[tuple[str, int]], int]
 
 
-def settle(new: Path, produced: set[str], live: Live | None = None,
-           compressible: frozenset[str] | set[str] = frozenset()) -> Settled:
+def settle(new: Path, produced: set[str], live: Live | None = None) -> Settled:
     """One walk of ``new`` once every writer is done: every file not in ``produced``
     (``real_paths``) is removed, then the folders left empty; of the files that stay, those
-    still the live site's (``live``) are ``unchanged``, and the regular files whose suffix is
-    in ``compressible`` are listed with their sizes for ``compress``, bar those kept beside
-    their unchanged ``.gz``. At 100k the site has 478,000 files: a walk with a ``stat`` of each
+    still the live site's (``live``) are ``unchanged``, and the regular text files
+    (``compress.is_text``) are listed with their sizes for ``compress``, bar those that keep
+    their ``.gz`` (``compress.keeps_gz``). At 100k the site has 478,000 files: a walk with a ``stat`` of each
     took 4.6 s, and the removal, the unchanged files and the ``.gz`` copies each made one.
     A linked folder is kept and not entered. ``produced`` is used up: a path the walk has
     found is taken out of it (at 100k, 478,000 paths held while their relative names are made
@@ -376,7 +375,7 @@ def settle(new: Path, produced: set[str], live: Live | None = None,
             old = files.get(relative)
             if old is not None and not stat.S_ISLNK(status.st_mode) and seal.same_inode(old, status):
                 same.add(relative)   # a text file among them: looked at once the walk has found its .gz
-            elif stat.S_ISREG(status.st_mode) and os.path.splitext(relative)[1] in compressible:
+            elif stat.S_ISREG(status.st_mode) and compress.is_text(relative):
                 texts.append((relative, status.st_size))
         return left == 0
 
@@ -385,8 +384,8 @@ def settle(new: Path, produced: set[str], live: Live | None = None,
     # all of them, not listed); else it is listed, its size taken again.
     kept = 0
     for name in same:
-        if os.path.splitext(name)[1] in compressible:
-            if name + ".gz" in same:
+        if compress.is_text(name):
+            if compress.keeps_gz(name, same):
                 kept += 1
             else:
                 status = os.lstat(os.path.join(root, name))

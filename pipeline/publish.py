@@ -59,7 +59,7 @@ from typing import NamedTuple
 
 from . import build, files, gates, incremental, link_index, lock, parallel, progress, report, seal, settings, staff_report, transaction
 from .changes import FORMAT as STATE_FORMAT, TRACKED, ChangesError, commit_state, load_state
-from .compress import GZIP_SUFFIXES, compress
+from .compress import compress, is_text, keeps_gz
 from .errors import FileError
 from .faults import point
 from .files import write_if_changed
@@ -339,9 +339,9 @@ def build_into_fresh_folder(options: Options, publication: build.Publication, ci
             raise Refused("pelican", [gates.Finding(str(options.settings), line.strip()) for line in lines[:20]])
         produced = incremental.real_paths(written())
     # The .gz copies come later (compress): the live site's stay beside their files.
-    produced |= {path + ".gz" for path in produced if os.path.splitext(path)[1] in GZIP_SUFFIXES}
+    produced |= {path + ".gz" for path in produced if is_text(path)}
     # timed with pelican: a walk, no new stage line
-    settled = incremental.settle(new, produced, live, GZIP_SUFFIXES)
+    settled = incremental.settle(new, produced, live)
     if live is None and settled.removed:
         # An empty folder holds only what was written: a file nobody recorded has a writer
         # that bypasses pipeline.files, and the next publish would delete it.
@@ -522,8 +522,7 @@ def gzip_twins(options: Options, run: Run) -> dict[str, str]:
     if published is None:
         return {}
     return {published.files[name]: name + ".gz" for name in sorted(run.unchanged, reverse=True)
-            if name + ".gz" in run.unchanged and name in published.files
-            and os.path.splitext(name)[1] in GZIP_SUFFIXES}
+            if is_text(name) and keeps_gz(name, run.unchanged) and name in published.files}
 
 
 # --- the transaction ----------------------------------------------------------------------

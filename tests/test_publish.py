@@ -16,7 +16,7 @@ import pytest
 from conftest import ROOT
 from factory import VALID_NATIONAL_ID, property_, ruling, violation, write_exports
 from pipeline import build, gates, settings
-from pipeline.publish import GZIP_SUFFIXES
+from pipeline.compress import GZIP_SUFFIXES
 
 SITEURL = "https://shafaf.example.org"
 

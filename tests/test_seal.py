@@ -366,7 +366,7 @@ def test_one_walk_settles_the_build_folder_as_the_removal_the_unchanged_walk_and
                         if relative in site.files and not stat.S_ISLNK(status.st_mode)
                         and seal.same_inode(site.files[relative], status)}
 
-    settled = incremental.settle(new, set(produced), site, compress.GZIP_SUFFIXES)
+    settled = incremental.settle(new, set(produced), site)
 
     assert settled.removed == sorted(stale)
     assert not (new / "e").exists() and not (new / "empty").exists(), "folders left empty are removed"
@@ -375,6 +375,6 @@ def test_one_walk_settles_the_build_folder_as_the_removal_the_unchanged_walk_and
                                                             "k.png", "z/ی.json", "z/ی.json.gz"}
     assert settled.texts == compress.texts(new, settled.unchanged)
     assert settled.texts == ([("d/b.html", 10), ("d/c.css", 1), ("n.html", 3)], 2)
-    nothing_live = incremental.settle(new, set(produced), None, compress.GZIP_SUFFIXES)
+    nothing_live = incremental.settle(new, set(produced), None)
     assert nothing_live.removed == [] and nothing_live.unchanged == set()
     assert nothing_live.texts == compress.texts(new)
